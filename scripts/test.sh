@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The project's whole test run: system packages, formatting, lints, every test (release build: the
+# geometry tests and the generated communes are large enough that debug builds only waste time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+cargo fmt --all -- --check
+cargo clippy --release --all-targets -- -D warnings
+cargo test --release --all-targets
+cargo test --release --doc

@@ -1,0 +1,87 @@
+//! `thuadat check`: read -> index -> reconcile -> report, timed.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::dataset::Dataset;
+use crate::error::Result;
+use crate::index::ParcelIndex;
+use crate::reconcile::{self, Reconciliation};
+
+/// How the run reports progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Progress {
+    /// Bars on a terminal, nothing when stderr is not one.
+    #[default]
+    Auto,
+    Hidden,
+}
+
+impl Progress {
+    fn bar(self, message: &'static str) -> indicatif::ProgressBar {
+        match self {
+            Progress::Hidden => indicatif::ProgressBar::hidden(),
+            Progress::Auto => {
+                let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+                if let Ok(style) = indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}")
+                {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar.set_message(message);
+                bar
+            }
+        }
+    }
+
+    fn spinner(self, message: &'static str) -> indicatif::ProgressBar {
+        match self {
+            Progress::Hidden => indicatif::ProgressBar::hidden(),
+            Progress::Auto => {
+                let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+                bar.set_message(message);
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                bar
+            }
+        }
+    }
+}
+
+/// A dataset checked in memory.
+pub struct Checked {
+    pub dataset: Dataset,
+    pub index: ParcelIndex,
+    pub reconciliation: Reconciliation,
+    pub timings: Vec<(String, f64)>,
+}
+
+/// Loads, indexes and reconciles a dataset directory.
+pub fn run(dir: &Path, progress: Progress) -> Result<Checked> {
+    let mut timings = Vec::new();
+    let t = Instant::now();
+    let spinner = progress.spinner("reading");
+    let dataset = Dataset::load(dir);
+    spinner.finish_and_clear();
+    let dataset = dataset?;
+    timings.push(("load".to_string(), t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let index = ParcelIndex::build(&dataset.parcels);
+    timings.push(("index".to_string(), t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let bar = progress.bar("overlaps");
+    let reconciliation = reconcile::reconcile(&dataset, &index, &bar);
+    bar.finish_and_clear();
+    timings.push(("reconcile".to_string(), t.elapsed().as_secs_f64()));
+    Ok(Checked { dataset, index, reconciliation, timings })
+}
+
+/// Checks `dir` and writes the report directory `out`.
+pub fn check(dir: &Path, out: &Path, progress: Progress) -> Result<Checked> {
+    let start = Instant::now();
+    let mut checked = run(dir, progress)?;
+    let t = Instant::now();
+    let mut timings = checked.timings.clone();
+    timings.push(("total_before_report".into(), start.elapsed().as_secs_f64()));
+    crate::report::write(&checked.dataset, &checked.reconciliation, out, &timings)?;
+    checked.timings.push(("report".to_string(), t.elapsed().as_secs_f64()));
+    Ok(checked)
+}

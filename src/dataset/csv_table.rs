@@ -1,0 +1,245 @@
+//! A CSV file with a header row, read with the `csv` crate, with errors that name the file, the row and the
+//! field. Shared by certificates and citizens.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Location, Result};
+
+/// A column of the file: its position and the names it goes by.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub index: usize,
+    /// The name in the file.
+    pub source: String,
+}
+
+/// An open CSV file.
+pub struct CsvTable {
+    path: PathBuf,
+    header: Vec<String>,
+    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+    mapping: BTreeMap<String, String>,
+    source_name: Box<dyn Fn(&str) -> String>,
+    table: String,
+}
+
+impl CsvTable {
+    /// Opens `path` and reads its header. `source_name` maps a canonical name to the column name to look for;
+    /// `mapping` holds the names set in dataset.toml (a mapped column that is missing is always an error).
+    pub fn open(
+        path: &Path,
+        table: &str,
+        source_name: impl Fn(&str) -> String + 'static,
+        mapping: &BTreeMap<String, String>,
+    ) -> Result<CsvTable> {
+        let mut bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::bad_input(Location::file(path), "file not found"),
+            _ => Error::io(path, e),
+        })?;
+        if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            bytes.drain(..3);
+        }
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(std::io::Cursor::new(bytes));
+        let header = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, e))?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                std::str::from_utf8(h).map(|s| s.trim().to_string()).map_err(|_| {
+                    Error::bad_input(
+                        Location::row(path, 1).field(format!("column {}", i + 1)),
+                        "header is not UTF-8 text; save the file as UTF-8",
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if header.iter().all(|h| h.is_empty()) {
+            return Err(Error::bad_input(Location::file(path), "empty file: a header row is required"));
+        }
+        Ok(CsvTable {
+            path: path.to_path_buf(),
+            header,
+            reader,
+            mapping: mapping.clone(),
+            source_name: Box::new(source_name),
+            table: table.to_string(),
+        })
+    }
+
+    /// Finds the column for a canonical name. A required column, or one named in dataset.toml, that is
+    /// missing is an error naming the file and the column.
+    pub fn column(&self, canonical: &str, required: bool) -> Result<Option<Field>> {
+        let source = (self.source_name)(canonical);
+        let index = self
+            .header
+            .iter()
+            .position(|h| h == &source)
+            .or_else(|| self.header.iter().position(|h| h.eq_ignore_ascii_case(&source)));
+        match index {
+            Some(index) => Ok(Some(Field { index, source })),
+            None if required || self.mapping.contains_key(canonical) => {
+                let why = if self.mapping.contains_key(canonical) {
+                    format!("mapped from `{canonical}` in dataset.toml [columns.{}]", self.table)
+                } else {
+                    "required".to_string()
+                };
+                Err(Error::bad_input(
+                    Location::file(&self.path).field(&source),
+                    format!("column `{source}` ({why}) not found; the header has: {}", self.header.join(", ")),
+                ))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The data rows, in order.
+    pub fn rows(&mut self) -> impl Iterator<Item = Result<Row<'_>>> + '_ {
+        let path = self.path.clone();
+        let header = &self.header;
+        self.reader.byte_records().map(move |r| {
+            let record = r.map_err(|e| csv_error(&path, e))?;
+            let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+            Ok(Row { path: path.clone(), line, record, header })
+        })
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line() as usize);
+    let at = match line {
+        Some(l) => Location::row(path, l),
+        None => Location::file(path),
+    };
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+            "the row has {len} fields but the header has {expected_len}: check the quoting (a quote left open swallows the rows after it)"
+        ),
+        csv::ErrorKind::Io(err) => format!("cannot read: {err}"),
+        _ => e.to_string(),
+    };
+    Error::bad_input(at, message)
+}
+
+/// One data row.
+pub struct Row<'a> {
+    path: PathBuf,
+    pub line: usize,
+    record: csv::ByteRecord,
+    header: &'a [String],
+}
+
+impl Row<'_> {
+    fn at(&self, f: &Field) -> Location {
+        Location::row(&self.path, self.line).field(&f.source)
+    }
+
+    /// The trimmed text of a column ("" when the column is absent or the cell empty).
+    pub fn text(&self, f: &Option<Field>) -> Result<String> {
+        let Some(f) = f else { return Ok(String::new()) };
+        let bytes = self.record.get(f.index).unwrap_or_default();
+        std::str::from_utf8(bytes).map(|s| s.trim().to_string()).map_err(|_| {
+            Error::bad_input(
+                self.at(f),
+                format!(
+                    "not UTF-8 text ({}); save the file as UTF-8",
+                    String::from_utf8_lossy(bytes).chars().take(40).collect::<String>()
+                ),
+            )
+        })
+    }
+
+    /// A column that must hold text.
+    pub fn required_text(&self, f: &Option<Field>) -> Result<String> {
+        let t = self.text(f)?;
+        match f {
+            Some(field) if t.is_empty() => Err(Error::bad_input(self.at(field), "empty; every row needs one")),
+            _ => Ok(t),
+        }
+    }
+
+    /// A whole number, or None when empty.
+    pub fn integer(&self, f: &Option<Field>) -> Result<Option<i64>> {
+        let t = self.text(f)?;
+        let Some(field) = f else { return Ok(None) };
+        parse_integer(&t).map_err(|m| Error::bad_input(self.at(field), m))
+    }
+
+    /// An area in m2 (`.` or a lone `,` as the decimal mark), or None when empty.
+    pub fn area(&self, f: &Option<Field>) -> Result<Option<f64>> {
+        let t = self.text(f)?;
+        let Some(field) = f else { return Ok(None) };
+        parse_area(&t).map_err(|m| Error::bad_input(self.at(field), m))
+    }
+
+    /// The number of fields (same as the header's).
+    pub fn len(&self) -> usize {
+        self.header.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.header.is_empty()
+    }
+}
+
+/// Parses a whole number as land records write it (`12`, `012`, `12.0`); empty is None.
+pub fn parse_integer(t: &str) -> std::result::Result<Option<i64>, String> {
+    let t = t.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(i) = t.parse::<i64>() {
+        return Ok(Some(i));
+    }
+    match t.parse::<f64>() {
+        Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => Ok(Some(f as i64)),
+        _ => Err(format!("`{t}` is not a whole number")),
+    }
+}
+
+/// Parses an area in m2; a single `,` is taken as the decimal mark (Vietnamese `125,4`). Empty is None.
+pub fn parse_area(t: &str) -> std::result::Result<Option<f64>, String> {
+    let t = t.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let normalized = match (t.rfind(','), t.rfind('.')) {
+        // "1,234.5": commas group thousands.
+        (Some(c), Some(d)) if d > c => t.replace(',', ""),
+        // "1.234,5": dots group thousands, the comma is the decimal mark.
+        (Some(_), Some(_)) => t.replace('.', "").replace(',', "."),
+        // "125,4" is a decimal; "1,234,567" groups thousands.
+        (Some(_), None) if t.matches(',').count() == 1 => t.replace(',', "."),
+        (Some(_), None) => t.replace(',', ""),
+        _ => t.to_string(),
+    };
+    match normalized.parse::<f64>() {
+        Ok(a) if a.is_finite() && a >= 0.0 => Ok(Some(a)),
+        Ok(a) => Err(format!("`{t}` is not an area in m2 ({a} is negative or not finite)")),
+        Err(_) => Err(format!("`{t}` is not a number (an area in m2)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_land_records_write_them() {
+        assert_eq!(parse_integer(" 012 "), Ok(Some(12)));
+        assert_eq!(parse_integer("12.0"), Ok(Some(12)));
+        assert_eq!(parse_integer(""), Ok(None));
+        assert_eq!(parse_integer("12a"), Err("`12a` is not a whole number".into()));
+        assert_eq!(parse_area("125,4"), Ok(Some(125.4)));
+        assert_eq!(parse_area("125.4"), Ok(Some(125.4)));
+        assert_eq!(parse_area(""), Ok(None));
+        assert_eq!(parse_area("1,234.5"), Ok(Some(1234.5)));
+        assert_eq!(parse_area("1.234,5"), Ok(Some(1234.5)));
+        assert_eq!(parse_area("1,234,567"), Ok(Some(1234567.0)));
+        assert_eq!(parse_area("12 m2"), Err("`12 m2` is not a number (an area in m2)".into()));
+        assert!(parse_area("-3").is_err());
+        assert!(parse_area("abc").is_err());
+    }
+}

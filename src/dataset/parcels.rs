@@ -1,0 +1,240 @@
+//! Reading parcels (and residential-group polygons) from any vector format GDAL reads.
+//!
+//! Reading is in two steps: [`read_features`] pulls raw rings and attributes through GDAL (one thread: GDAL
+//! datasets are not shareable), then [`super::Dataset`] projects, validates and measures them in parallel.
+
+use std::path::{Path, PathBuf};
+
+use gdal::vector::{FieldValue, LayerAccess, OGRwkbGeometryType};
+use gdal::{Dataset as GdalDataset, DatasetOptions, GdalOpenFlags};
+
+use crate::crs::Crs;
+use crate::error::{Error, Location, Result};
+
+/// A ring as read, before closing: the reader must see unclosed rings to report them.
+pub type RawRing = Vec<(f64, f64)>;
+/// A polygon as read: its exterior ring first, then its holes.
+pub type RawPolygon = Vec<RawRing>;
+
+/// What a feature's geometry was.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawGeometry {
+    /// No geometry at all (null in GeoJSON, empty in a Shapefile).
+    Missing,
+    /// One or more polygons.
+    Polygons(Vec<RawPolygon>),
+    /// A point, a line or another non-areal geometry (text and cells in DGN): not a parcel.
+    NotAreal(String),
+}
+
+/// An attribute as read, typed loosely; the dataset model decides what it must be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// One feature: its geometry and the values of the requested columns (in request order).
+#[derive(Debug, Clone)]
+pub struct RawFeature {
+    pub geometry: RawGeometry,
+    pub values: Vec<RawValue>,
+}
+
+/// Everything read from one vector file.
+#[derive(Debug)]
+pub struct RawLayer {
+    pub path: PathBuf,
+    pub driver: String,
+    /// The CRS the file declares, if any.
+    pub crs: Option<Crs>,
+    pub features: Vec<RawFeature>,
+}
+
+/// Sidecar files that sit beside a vector file and are not themselves data.
+const SIDECARS: &[&str] =
+    &["shx", "dbf", "prj", "cpg", "qix", "sbn", "sbx", "id", "map", "dat", "ind", "xml", "aux", "lock"];
+/// Preferred main files when several `<stem>.*` exist.
+const PREFERRED: &[&str] =
+    &["gpkg", "fgb", "geojson", "json", "geojson.gz", "json.gz", "shp", "tab", "dgn", "gml", "kml", "sqlite"];
+
+/// Finds `<dir>/<stem>.<ext>`: the one vector file named `stem`, ignoring sidecars.
+pub fn find_vector_file(dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::bad_input(Location::file(dir), "dataset directory not found"),
+        _ => Error::io(dir, e),
+    })?;
+    let prefix = format!("{stem}.");
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(ext) = name.strip_prefix(&prefix) {
+            let ext = ext.to_ascii_lowercase();
+            if !SIDECARS.contains(&ext.as_str()) && !ext.ends_with(".xml") && !ext.is_empty() {
+                found.push((ext, entry.path()));
+            }
+        }
+    }
+    found.sort();
+    if let Some(p) = PREFERRED.iter().find_map(|pref| found.iter().find(|(ext, _)| ext == pref)) {
+        return Ok(Some(p.1.clone()));
+    }
+    Ok(found.into_iter().next().map(|(_, p)| p))
+}
+
+/// The path GDAL should open: gzip-compressed files go through `/vsigzip/`.
+fn gdal_path(path: &Path) -> String {
+    let s = path.to_string_lossy().into_owned();
+    if s.to_ascii_lowercase().ends_with(".gz") {
+        format!("/vsigzip/{s}")
+    } else {
+        s
+    }
+}
+
+/// Reads every feature of the first layer of `path`, with the values of `columns` (source names; `None`
+/// for columns not to read). A named column that the file lacks is an error naming `what` (e.g.
+/// "sheet", "dataset.toml [columns.parcels]").
+pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>]) -> Result<RawLayer> {
+    crate::dataset::quiet_gdal();
+    let options = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+        ..Default::default()
+    };
+    let ds = GdalDataset::open_ex(gdal_path(path), options).map_err(|e| {
+        Error::bad_input(Location::file(path), format!("GDAL cannot read it as vector data: {}", clean_gdal(&e)))
+    })?;
+    let driver = ds.driver().short_name();
+    if ds.layer_count() == 0 {
+        return Err(Error::bad_input(Location::file(path), "the file has no layer"));
+    }
+    let mut layer = ds.layer(0).map_err(|e| Error::bad_input(Location::file(path), clean_gdal(&e)))?;
+    let crs = match layer.spatial_ref() {
+        Some(srs) => Some(
+            Crs::from_spatial_ref(&declared_name(&srs, path), &srs)
+                .map_err(|e| Error::bad_input(Location::file(path), e))?,
+        ),
+        None => None,
+    };
+    let names: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    let mut indices = Vec::with_capacity(columns.len());
+    for request in columns {
+        indices.push(match request {
+            None => None,
+            Some(req) => {
+                let exact = names.iter().position(|n| n == &req.source);
+                let idx = exact.or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(&req.source)));
+                match (idx, req.required) {
+                    (Some(i), _) => Some(i),
+                    (None, false) => None,
+                    (None, true) => {
+                        return Err(Error::bad_input(
+                            Location::file(path).field(&req.source),
+                            format!(
+                                "column `{}` (for `{}`, {}) not found; the file has: {}",
+                                req.source,
+                                req.canonical,
+                                req.origin,
+                                names.join(", ")
+                            ),
+                        ))
+                    }
+                }
+            }
+        });
+    }
+    let mut features = Vec::with_capacity(usize::try_from(layer.feature_count()).unwrap_or(0));
+    let mut points = Vec::new();
+    for feature in layer.features() {
+        let mut values = Vec::with_capacity(indices.len());
+        for idx in &indices {
+            values.push(match idx {
+                None => RawValue::Null,
+                Some(i) => match feature.field(*i) {
+                    Ok(Some(v)) => raw_value(v),
+                    _ => RawValue::Null,
+                },
+            });
+        }
+        let geometry = match feature.geometry() {
+            None => RawGeometry::Missing,
+            Some(g) => raw_geometry(g, &mut points),
+        };
+        features.push(RawFeature { geometry, values });
+    }
+    Ok(RawLayer { path: path.to_path_buf(), driver, crs, features })
+}
+
+/// A column to read: its canonical name, the source name, whether it must exist, and where the name came from.
+#[derive(Debug, Clone)]
+pub struct ColumnRequest {
+    pub canonical: String,
+    pub source: String,
+    pub required: bool,
+    pub origin: String,
+}
+
+/// "EPSG:4326 (declared by parcels.gpkg)", or the CRS's name when it has no code.
+fn declared_name(srs: &gdal::spatial_ref::SpatialRef, path: &Path) -> String {
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match (srs.auth_name(), srs.auth_code()) {
+        (Some(auth), Ok(code)) => format!("{auth}:{code}"),
+        _ => srs.name().unwrap_or_else(|| "unnamed CRS".into()),
+    };
+    format!("{name} (declared by {file})")
+}
+
+fn raw_value(v: FieldValue) -> RawValue {
+    match v {
+        FieldValue::IntegerValue(i) => RawValue::Int(i64::from(i)),
+        FieldValue::Integer64Value(i) => RawValue::Int(i),
+        FieldValue::RealValue(r) => RawValue::Real(r),
+        FieldValue::StringValue(s) => RawValue::Text(s),
+        FieldValue::DateValue(d) => RawValue::Text(d.to_string()),
+        FieldValue::DateTimeValue(d) => RawValue::Text(d.to_string()),
+        other => RawValue::Text(format!("{other:?}")),
+    }
+}
+
+fn raw_geometry(g: &gdal::vector::Geometry, points: &mut Vec<(f64, f64, f64)>) -> RawGeometry {
+    use OGRwkbGeometryType::*;
+    if g.is_empty() {
+        return RawGeometry::Missing;
+    }
+    let flat = gdal::vector::geometry_type_flatten(g.geometry_type());
+    let ring = |r: &gdal::vector::Geometry, points: &mut Vec<(f64, f64, f64)>| -> RawRing {
+        points.clear();
+        r.get_points(points);
+        points.iter().map(|p| (p.0, p.1)).collect()
+    };
+    let polygon = |p: &gdal::vector::Geometry, points: &mut Vec<(f64, f64, f64)>| -> RawPolygon {
+        (0..p.geometry_count()).map(|i| ring(&p.get_geometry(i), points)).collect()
+    };
+    match flat {
+        x if x == wkbPolygon => RawGeometry::Polygons(vec![polygon(g, points)]),
+        x if x == wkbMultiPolygon => {
+            RawGeometry::Polygons((0..g.geometry_count()).map(|i| polygon(&g.get_geometry(i), points)).collect())
+        }
+        x if x == wkbLineString || x == wkbLinearRing => {
+            // A closed line (a DGN shape drawn as a line string) bounds an area.
+            let r = ring(g, points);
+            if r.len() >= 4 && r.first() == r.last() {
+                RawGeometry::Polygons(vec![vec![r]])
+            } else {
+                RawGeometry::NotAreal(g.geometry_name())
+            }
+        }
+        _ => RawGeometry::NotAreal(g.geometry_name()),
+    }
+}
+
+/// GDAL's error text without its error-class boilerplate.
+pub fn clean_gdal(e: &gdal::errors::GdalError) -> String {
+    match e {
+        gdal::errors::GdalError::CplError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}

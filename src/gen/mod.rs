@@ -1,0 +1,1 @@
+//! Seeded generator of synthetic communes (placeholder, being written).

@@ -1,0 +1,51 @@
+//! The spatial index: every parcel with a geometry in an R-tree (`rstar`), bulk loaded, keyed by the
+//! parcel's position in [`crate::dataset::Dataset::parcels`].
+
+use geo::BoundingRect;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+use crate::dataset::Parcel;
+
+/// An index entry: the parcel's planar envelope and its position.
+pub type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// All parcel envelopes in an R-tree.
+pub struct ParcelIndex {
+    tree: RTree<Entry>,
+}
+
+impl ParcelIndex {
+    /// Bulk-loads the envelopes of every parcel that has a geometry (valid or not).
+    pub fn build(parcels: &[Parcel]) -> ParcelIndex {
+        let entries = parcels
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let r = p.geometry.as_ref()?.bounding_rect()?;
+                let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                Some(GeomWithData::new(rect, i as u32))
+            })
+            .collect();
+        ParcelIndex { tree: RTree::bulk_load(entries) }
+    }
+
+    /// Parcels whose envelope meets the box `[min, max]`.
+    pub fn intersecting(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
+        let envelope = AABB::from_corners(min, max);
+        self.tree.locate_in_envelope_intersecting(&envelope).map(|e| e.data as usize)
+    }
+
+    /// Number of indexed parcels.
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+
+    pub fn tree(&self) -> &RTree<Entry> {
+        &self.tree
+    }
+}

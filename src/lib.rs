@@ -1,0 +1,19 @@
+//! thuadat: a cadastral map reconciler for Vietnamese land records.
+//!
+//! Data flows one way: [`dataset`] reads a dataset directory (parcels through GDAL, certificates and citizens
+//! from CSV) into planar metric geometry, [`index`] holds the parcels in an R-tree, [`reconcile`] runs every rule
+//! and classifies each parcel, [`report`] writes the report directory. [`gen`] writes synthetic communes with
+//! their own truth.
+
+pub mod dataset;
+pub mod error;
+pub mod gen;
+pub mod index;
+pub mod reconcile;
+pub mod report;
+pub mod topology;
+
+pub use error::{Error, Result};
+pub mod check;
+pub mod config;
+pub mod crs;

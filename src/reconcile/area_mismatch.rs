@@ -1,0 +1,66 @@
+//! `area_mismatch`: a certificate's area differs from its parcel's mapped area by more than
+//! `area_mismatch_ratio` of the mapped area, and no split or duplicate explains it.
+
+use std::collections::HashSet;
+
+use super::{Conflict, ConflictGeometry, Kind, Links};
+use crate::dataset::{Certificate, Parcel};
+
+/// `explained`: certificates already in an unmapped_split or duplicate_certificate.
+pub fn find(
+    parcels: &[Parcel],
+    certs: &[Certificate],
+    links: &Links,
+    explained: &HashSet<usize>,
+    ratio: f64,
+) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    for (ci, cert) in certs.iter().enumerate() {
+        let Some(pi) = links.parcel_of[ci] else { continue };
+        if explained.contains(&ci) {
+            continue;
+        }
+        let (Some(written), Some(mapped)) = (cert.area, parcels[pi].area_m2) else { continue };
+        if mapped <= 0.0 {
+            continue;
+        }
+        let r = (written - mapped).abs() / mapped;
+        if r > ratio {
+            let mut c = Conflict::new(Kind::AreaMismatch, vec![pi], vec![ci]);
+            c.measure = Some((r * 10_000.0).round() / 10_000.0);
+            c.detail = format!(
+                "certificate {} says {written} m2, parcel {} measures {mapped:.1} m2 ({:+.1}%)",
+                cert.id,
+                parcels[pi].id,
+                (written - mapped) / mapped * 100.0
+            );
+            c.geometry = ConflictGeometry::Parcel(pi);
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::linking::link;
+    use crate::reconcile::tests::{cert, numbered};
+
+    #[test]
+    fn above_ratio_unless_explained() {
+        let ps = vec![numbered("p1", None, 1, 1, 100.0), numbered("p2", None, 1, 2, 100.0)];
+        let cs = vec![
+            cert("a", None, Some(1), "1", Some(104.9)),
+            cert("b", None, Some(1), "2", Some(120.0)),
+            cert("c", None, Some(1), "2", Some(80.0)),
+        ];
+        let links = link(&ps, &cs);
+        let found = find(&ps, &cs, &links, &HashSet::from([2]), 0.05);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].parcels.clone(), found[0].certificates.clone(), found[0].measure),
+            (vec![1], vec![1], Some(0.2))
+        );
+    }
+}

@@ -1,0 +1,300 @@
+//! The rules: each conflict kind of the contract in its own module, and the parcels' campaign status.
+//!
+//! [`reconcile`] runs them in order. Geometric rules ([`overlap`], [`validity`]) and numbering
+//! ([`numbering`]) look at the map alone; [`linking`] points each certificate at its parcel, and the
+//! certificate rules ([`split`], [`duplicate_certificate`], [`unmatched`], [`without_certificate`],
+//! [`area_mismatch`]) work from those links. Holder linkage (the three `holder_*` kinds, against the
+//! population register) will add its conflicts to the same list before [`status`] classifies the parcels.
+
+pub mod area_mismatch;
+pub mod duplicate_certificate;
+pub mod linking;
+pub mod numbering;
+pub mod overlap;
+pub mod split;
+pub mod status;
+pub mod unmatched;
+pub mod validity;
+pub mod without_certificate;
+
+use std::time::Instant;
+
+use geo::{MultiPolygon, Point};
+use serde::Serialize;
+
+use crate::dataset::Dataset;
+use crate::index::ParcelIndex;
+pub use linking::Links;
+pub use status::ParcelStatus;
+
+/// The conflict kinds of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Overlap,
+    InvalidGeometry,
+    DuplicateParcelNumber,
+    UnmappedSplit,
+    DuplicateCertificate,
+    UnmatchedCertificate,
+    ParcelWithoutCertificate,
+    AreaMismatch,
+    HolderIdInvalid,
+    HolderNotFound,
+    HolderMismatch,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::Overlap,
+        Kind::InvalidGeometry,
+        Kind::DuplicateParcelNumber,
+        Kind::UnmappedSplit,
+        Kind::DuplicateCertificate,
+        Kind::UnmatchedCertificate,
+        Kind::ParcelWithoutCertificate,
+        Kind::AreaMismatch,
+        Kind::HolderIdInvalid,
+        Kind::HolderNotFound,
+        Kind::HolderMismatch,
+    ];
+
+    /// The contract's name of the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Overlap => "overlap",
+            Kind::InvalidGeometry => "invalid_geometry",
+            Kind::DuplicateParcelNumber => "duplicate_parcel_number",
+            Kind::UnmappedSplit => "unmapped_split",
+            Kind::DuplicateCertificate => "duplicate_certificate",
+            Kind::UnmatchedCertificate => "unmatched_certificate",
+            Kind::ParcelWithoutCertificate => "parcel_without_certificate",
+            Kind::AreaMismatch => "area_mismatch",
+            Kind::HolderIdInvalid => "holder_id_invalid",
+            Kind::HolderNotFound => "holder_not_found",
+            Kind::HolderMismatch => "holder_mismatch",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            Kind::Overlap
+            | Kind::InvalidGeometry
+            | Kind::DuplicateParcelNumber
+            | Kind::UnmappedSplit
+            | Kind::DuplicateCertificate
+            | Kind::HolderIdInvalid
+            | Kind::HolderMismatch => Severity::Error,
+            Kind::UnmatchedCertificate | Kind::ParcelWithoutCertificate | Kind::AreaMismatch | Kind::HolderNotFound => {
+                Severity::Warning
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// What a conflict's feature is drawn as (planar coordinates, or a parcel's own geometry).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConflictGeometry {
+    None,
+    /// The geometry of the parcel at this position.
+    Parcel(usize),
+    Area(MultiPolygon<f64>),
+    Point(Point<f64>),
+}
+
+/// A ranked guess at the parcel an unmatched certificate meant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub parcel: usize,
+    pub score: f64,
+}
+
+/// One conflict. Parcels and certificates are positions in the dataset's vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub kind: Kind,
+    pub parcels: Vec<usize>,
+    pub certificates: Vec<usize>,
+    pub measure: Option<f64>,
+    pub geometry: ConflictGeometry,
+    pub candidates: Vec<Candidate>,
+    /// One sentence for an officer.
+    pub detail: String,
+    /// For overlaps: the two parcels are nearly the same plot digitised twice.
+    pub near_duplicate: Option<bool>,
+}
+
+impl Conflict {
+    pub fn new(kind: Kind, parcels: Vec<usize>, certificates: Vec<usize>) -> Conflict {
+        Conflict {
+            kind,
+            parcels,
+            certificates,
+            measure: None,
+            geometry: ConflictGeometry::None,
+            candidates: Vec::new(),
+            detail: String::new(),
+            near_duplicate: None,
+        }
+    }
+}
+
+/// Counters of the overlap search, for the summary and the benchmarks.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct OverlapStats {
+    /// Pairs of parcels whose envelopes meet.
+    pub candidate_pairs: u64,
+    /// Rejected because the envelopes' common box is smaller than the tolerance.
+    pub rejected_by_envelope: u64,
+    /// Rejected by the exact touching test (shared edges, no overlay).
+    pub rejected_as_touching: u64,
+    /// Pairs that needed the full polygon overlay.
+    pub overlays: u64,
+}
+
+/// Everything the rules found.
+#[derive(Debug, Clone)]
+pub struct Reconciliation {
+    /// Sorted by kind, then parcel ids, then certificate ids.
+    pub conflicts: Vec<Conflict>,
+    pub links: Links,
+    /// Per parcel, in the dataset's order.
+    pub statuses: Vec<ParcelStatus>,
+    pub overlap_stats: OverlapStats,
+    /// Rules that did not run, and why.
+    pub skipped_rules: Vec<String>,
+    pub timings: Vec<(String, f64)>,
+}
+
+/// Runs every rule on a loaded dataset.
+pub fn reconcile(ds: &Dataset, index: &ParcelIndex, progress: &indicatif::ProgressBar) -> Reconciliation {
+    let tol = ds.config.tolerances;
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
+        timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+    let mut conflicts = Vec::new();
+    let (overlaps, overlap_stats) = overlap::find(&ds.parcels, index, tol.overlap_min_area_m2, progress);
+    conflicts.extend(overlaps);
+    lap("overlap", &mut timings);
+    conflicts.extend(validity::find(&ds.parcels));
+    conflicts.extend(numbering::find(&ds.parcels));
+    lap("validity_numbering", &mut timings);
+
+    let certs = &ds.certificates.certificates;
+    let links = linking::link(&ds.parcels, certs);
+    let splits = split::find(&ds.parcels, certs, &links, tol.split_area_ratio);
+    let duplicates = duplicate_certificate::find(&ds.parcels, certs, &links, &splits, tol.area_mismatch_ratio);
+    let explained: std::collections::HashSet<usize> =
+        splits.iter().chain(duplicates.iter()).flat_map(|c| c.certificates.iter().copied()).collect();
+    conflicts.extend(area_mismatch::find(&ds.parcels, certs, &links, &explained, tol.area_mismatch_ratio));
+    conflicts.extend(splits);
+    conflicts.extend(duplicates);
+    conflicts.extend(unmatched::find(&ds.parcels, certs, &links));
+    // An empty certificates file means the certificates are not in yet: flagging every parcel would bury
+    // the map's own defects, so the rule waits for them.
+    let mut skipped_rules = Vec::new();
+    if certs.is_empty() {
+        skipped_rules.push("parcel_without_certificate: certificates.csv has no rows".to_string());
+    } else {
+        conflicts.extend(without_certificate::find(&ds.parcels, &links));
+    }
+    lap("certificates", &mut timings);
+
+    sort_conflicts(&mut conflicts, ds);
+    let statuses = status::classify(ds.parcels.len(), &conflicts, &[]);
+    lap("status", &mut timings);
+    Reconciliation { conflicts, links, statuses, overlap_stats, skipped_rules, timings }
+}
+
+/// Orders parcel and certificate lists by id, and conflicts by (kind, parcel ids, certificate ids).
+fn sort_conflicts(conflicts: &mut [Conflict], ds: &Dataset) {
+    let pid = |i: &usize| ds.parcels[*i].id.as_str();
+    let cid = |i: &usize| ds.certificates.certificates[*i].id.as_str();
+    for c in conflicts.iter_mut() {
+        c.parcels.sort_by(|a, b| pid(a).cmp(pid(b)));
+        c.parcels.dedup();
+        c.certificates.sort_by(|a, b| cid(a).cmp(cid(b)));
+        c.certificates.dedup();
+    }
+    conflicts.sort_by(|a, b| {
+        a.kind
+            .cmp(&b.kind)
+            .then_with(|| a.parcels.iter().map(pid).cmp(b.parcels.iter().map(pid)))
+            .then_with(|| a.certificates.iter().map(cid).cmp(b.certificates.iter().map(cid)))
+    });
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! Small builders for the rules' unit tests.
+    use geo::orient::{Direction, Orient};
+    use geo::{Area, LineString, MultiPolygon, Polygon};
+
+    use crate::dataset::parcel_no::ParcelNo;
+    use crate::dataset::{Certificate, Parcel};
+
+    /// A valid parcel with a planar polygon (area scale 1).
+    pub fn parcel(id: &str, ring: &[(f64, f64)]) -> Parcel {
+        let g = MultiPolygon(vec![Polygon::new(LineString::from(ring.to_vec()), vec![])]).orient(Direction::Default);
+        Parcel {
+            id: id.into(),
+            feature: 0,
+            commune: None,
+            sheet: None,
+            parcel_no: None,
+            group: None,
+            land_use: None,
+            recorded_area: None,
+            area_m2: Some(g.unsigned_area()),
+            geometry: Some(g),
+            invalid: None,
+            area_scale: 1.0,
+        }
+    }
+
+    /// A parcel known by its number and mapped area: a square of that area.
+    pub fn numbered(id: &str, commune: Option<&str>, sheet: i64, no: i64, area: f64) -> Parcel {
+        let s = area.sqrt();
+        let mut p = parcel(id, &[(0., 0.), (s, 0.), (s, s), (0., s)]);
+        p.commune = commune.map(String::from);
+        p.sheet = Some(sheet);
+        p.parcel_no = Some(no);
+        p.area_m2 = Some(area);
+        p
+    }
+
+    pub fn cert(id: &str, commune: Option<&str>, sheet: Option<i64>, no: &str, area: Option<f64>) -> Certificate {
+        Certificate {
+            id: id.into(),
+            serial: String::new(),
+            commune: commune.map(String::from),
+            sheet,
+            parcel_no: ParcelNo::parse(no),
+            area,
+            land_use: String::new(),
+            issued: String::new(),
+            line: 0,
+            holders: vec![],
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The report directory of the contract: `conflicts.geojson`, `parcels.csv`, `holders.csv`, `summary.json`.
+//!
+//! Written into a temporary sibling directory and renamed into place, so a failed run leaves no half report
+//! and an earlier report stays until the new one is whole.
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use geo::{Coord, MultiPolygon, Point};
+use serde_json::{json, Value};
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::reconcile::{Conflict, ConflictGeometry, Kind, Reconciliation};
+
+/// A stable id for a conflict, derived from its kind and the ids involved: the same conflict keeps its id
+/// across runs (FNV-1a 64 of `kind|parcel ids|cert ids`, hex).
+pub fn conflict_id(kind: Kind, parcel_ids: &[&str], cert_ids: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(kind.as_str().as_bytes());
+    for (sep, ids) in [(b'|', parcel_ids), (b'#', cert_ids)] {
+        for id in ids {
+            eat(&[sep]);
+            eat(id.as_bytes());
+        }
+    }
+    format!("{}-{h:016x}", kind.as_str())
+}
+
+/// Writes the whole report to `out` atomically. `timings` are the caller's (seconds per step).
+pub fn write(ds: &Dataset, rec: &Reconciliation, out: &Path, timings: &[(String, f64)]) -> Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let written = write_files(ds, rec, &tmp, timings);
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let had_old = out.exists();
+    if had_old {
+        std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+    }
+    if let Err(e) = std::fs::rename(&tmp, out) {
+        if had_old {
+            let _ = std::fs::rename(&old, out);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(Error::io(out, e));
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
+fn write_files(ds: &Dataset, rec: &Reconciliation, dir: &Path, timings: &[(String, f64)]) -> Result<()> {
+    write_conflicts(ds, rec, &dir.join("conflicts.geojson"))?;
+    write_parcels(ds, rec, &dir.join("parcels.csv"))?;
+    write_holders(ds, &dir.join("holders.csv"))?;
+    let summary = summary(ds, rec, timings);
+    let path = dir.join("summary.json");
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Other(e.to_string()))?;
+    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))
+}
+
+/// The ids of a conflict's parcels and certificates.
+pub fn ids<'a>(ds: &'a Dataset, c: &Conflict) -> (Vec<&'a str>, Vec<&'a str>) {
+    (
+        c.parcels.iter().map(|&i| ds.parcels[i].id.as_str()).collect(),
+        c.certificates.iter().map(|&i| ds.certificates.certificates[i].id.as_str()).collect(),
+    )
+}
+
+/// The conflict as a GeoJSON feature (geometry in WGS 84).
+pub fn conflict_feature(ds: &Dataset, c: &Conflict) -> Value {
+    let (pids, cids) = ids(ds, c);
+    let group = c.parcels.first().and_then(|&i| ds.parcels[i].group.clone());
+    let candidates: Vec<Value> =
+        c.candidates.iter().map(|k| json!({"parcel_id": ds.parcels[k.parcel].id, "score": k.score})).collect();
+    let mut properties = json!({
+        "id": conflict_id(c.kind, &pids, &cids),
+        "kind": c.kind.as_str(),
+        "parcel_ids": pids,
+        "cert_ids": cids,
+        "group": group,
+        "severity": c.kind.severity(),
+        "measure": c.measure,
+        "candidates": candidates,
+        "detail": c.detail,
+    });
+    if let (Some(nd), Some(obj)) = (c.near_duplicate, properties.as_object_mut()) {
+        obj.insert("near_duplicate".into(), Value::Bool(nd));
+    }
+    let geometry = match &c.geometry {
+        ConflictGeometry::None => Value::Null,
+        ConflictGeometry::Parcel(i) => {
+            ds.parcels[*i].geometry.as_ref().map_or(Value::Null, |g| multipolygon_json(ds, g))
+        }
+        ConflictGeometry::Area(g) => multipolygon_json(ds, g),
+        ConflictGeometry::Point(p) => point_json(ds, p),
+    };
+    json!({"type": "Feature", "properties": properties, "geometry": geometry})
+}
+
+fn wgs84(ds: &Dataset, c: Coord<f64>) -> [f64; 2] {
+    let (lon, lat) = ds.frame.to_wgs84(c.x, c.y).unwrap_or((f64::NAN, f64::NAN));
+    // 1e-8 degrees is about a millimetre.
+    [(lon * 1e8).round() / 1e8, (lat * 1e8).round() / 1e8]
+}
+
+fn multipolygon_json(ds: &Dataset, g: &MultiPolygon<f64>) -> Value {
+    let polys: Vec<Vec<Vec<[f64; 2]>>> =
+        g.0.iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| r.0.iter().map(|c| wgs84(ds, *c)).collect())
+                    .collect()
+            })
+            .collect();
+    if polys.len() == 1 {
+        json!({"type": "Polygon", "coordinates": polys[0]})
+    } else {
+        json!({"type": "MultiPolygon", "coordinates": polys})
+    }
+}
+
+fn point_json(ds: &Dataset, p: &Point<f64>) -> Value {
+    json!({"type": "Point", "coordinates": wgs84(ds, p.0)})
+}
+
+fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = BufWriter::new(file);
+    let io = |e: std::io::Error| Error::io(path, e);
+    w.write_all(b"{\"type\":\"FeatureCollection\",\"name\":\"conflicts\",\"features\":[\n").map_err(io)?;
+    for (n, c) in rec.conflicts.iter().enumerate() {
+        if n > 0 {
+            w.write_all(b",\n").map_err(io)?;
+        }
+        serde_json::to_writer(&mut w, &conflict_feature(ds, c)).map_err(|e| Error::Other(e.to_string()))?;
+    }
+    w.write_all(b"\n]}\n").map_err(io)?;
+    w.flush().map_err(io)
+}
+
+fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    let err = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
+    w.write_record([
+        "parcel_id",
+        "group",
+        "status",
+        "reasons",
+        "sheet",
+        "parcel_no",
+        "land_use",
+        "mapped_area_m2",
+        "cert_ids",
+    ])
+    .map_err(err)?;
+    for (i, p) in ds.parcels.iter().enumerate() {
+        let s = &rec.statuses[i];
+        let certs: Vec<&str> =
+            rec.links.certs_of[i].iter().map(|&c| ds.certificates.certificates[c].id.as_str()).collect();
+        w.write_record([
+            p.id.as_str(),
+            p.group.as_deref().unwrap_or(""),
+            &s.status.to_string(),
+            &s.reasons.join(";"),
+            &p.sheet.map(|v| v.to_string()).unwrap_or_default(),
+            &p.parcel_no.map(|v| v.to_string()).unwrap_or_default(),
+            p.land_use.as_deref().unwrap_or(""),
+            &p.area_m2.map(|a| format!("{a:.2}")).unwrap_or_default(),
+            &certs.join(";"),
+        ])
+        .map_err(err)?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+/// One row per certificate holder. Status, citizen_id and score are filled by holder linkage against the
+/// population register; until it runs they are empty.
+fn write_holders(ds: &Dataset, path: &Path) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    let err = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
+    w.write_record(["cert_id", "holder_name", "holder_id", "status", "citizen_id", "score"]).map_err(err)?;
+    for h in &ds.certificates.holders {
+        w.write_record([h.cert_id.as_str(), &h.holder_name, &h.holder_id, "", "", ""]).map_err(err)?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+/// `summary.json`: counts by kind, by group and by status, inputs read, timings.
+pub fn summary(ds: &Dataset, rec: &Reconciliation, timings: &[(String, f64)]) -> Value {
+    let mut by_kind: BTreeMap<&str, usize> = Kind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
+    let mut by_group: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
+    for c in &rec.conflicts {
+        *by_kind.entry(c.kind.as_str()).or_default() += 1;
+        let group = c.parcels.first().and_then(|&i| ds.parcels[i].group.clone()).unwrap_or_default();
+        *by_group.entry(group).or_default().entry(c.kind.as_str()).or_default() += 1;
+    }
+    let mut status: BTreeMap<String, usize> = (1..=3).map(|s| (s.to_string(), 0)).collect();
+    let mut status_by_group: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for (p, s) in ds.parcels.iter().zip(&rec.statuses) {
+        *status.entry(s.status.to_string()).or_default() += 1;
+        let g = status_by_group.entry(p.group.clone().unwrap_or_default()).or_default();
+        *g.entry(s.status.to_string()).or_default() += 1;
+    }
+    let all_timings: BTreeMap<String, f64> = ds
+        .timings
+        .iter()
+        .chain(rec.timings.iter())
+        .chain(timings.iter())
+        .map(|(k, v)| (k.clone(), (v * 1000.0).round() / 1000.0))
+        .collect();
+    json!({
+        "thuadat": env!("CARGO_PKG_VERSION"),
+        "dataset": ds.dir,
+        "name": ds.name,
+        "crs": ds.frame.source().definition,
+        "tolerances": {
+            "overlap_min_area_m2": ds.config.tolerances.overlap_min_area_m2,
+            "area_mismatch_ratio": ds.config.tolerances.area_mismatch_ratio,
+            "split_area_ratio": ds.config.tolerances.split_area_ratio,
+        },
+        "inputs": ds.inputs,
+        "parcels": ds.parcels.len(),
+        "certificates": ds.certificates.certificates.len(),
+        "holders": ds.certificates.holders.len(),
+        "groups": ds.groups.len(),
+        "skipped_features": ds.skipped_features,
+        "conflicts": {"total": rec.conflicts.len(), "by_kind": by_kind, "by_group": by_group},
+        "status": status,
+        "status_by_group": status_by_group,
+        "overlap_search": rec.overlap_stats,
+        "skipped_rules": rec.skipped_rules,
+        "timings_s": all_timings,
+    })
+}

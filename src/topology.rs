@@ -1,0 +1,229 @@
+//! A sound, cheap test that two polygons do not overlap: the way touching neighbours of a cadastral map (the
+//! vast majority of candidate pairs from the R-tree) are rejected without a polygon overlay.
+//!
+//! Both polygons must be oriented as [`geo::orient::Direction::Default`] (shells counter-clockwise, holes
+//! clockwise), so that every polygon's interior lies to the left of each of its edges. All orientation tests
+//! use geo's robust (exact) predicate, so neighbours that share vertices are classified exactly.
+//!
+//! [`interiors_disjoint`] answers `true` only when it has proved that the interiors do not meet; when it is
+//! unsure (a point exactly on a boundary where it did not expect one) it answers `false` and the caller runs the
+//! exact overlay.
+//!
+//! ```
+//! use geo::{polygon, orient::{Direction, Orient}};
+//! use thuadat::topology::interiors_disjoint;
+//! let a = polygon![(x: 0., y: 0.), (x: 5., y: 0.), (x: 5., y: 20.), (x: 0., y: 20.)].orient(Direction::Default);
+//! let b = polygon![(x: 5., y: 0.), (x: 10., y: 0.), (x: 10., y: 20.), (x: 5., y: 20.)].orient(Direction::Default);
+//! let c = polygon![(x: 4., y: 0.), (x: 10., y: 0.), (x: 10., y: 20.), (x: 4., y: 20.)].orient(Direction::Default);
+//! assert!(interiors_disjoint(&a, &b)); // neighbours sharing an edge
+//! assert!(!interiors_disjoint(&a, &c)); // a 1 m strip in common
+//! ```
+
+use geo::coordinate_position::CoordPos;
+use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::{BoundingRect, Coord, CoordinatePosition, Line, Polygon, Rect};
+
+fn edges(p: &Polygon<f64>) -> impl Iterator<Item = Line<f64>> + '_ {
+    std::iter::once(p.exterior()).chain(p.interiors()).flat_map(|r| r.lines())
+}
+
+fn orient(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> Orientation {
+    RobustKernel::orient2d(p, q, r)
+}
+
+fn boxes_meet(a: &Line<f64>, b: &Line<f64>) -> bool {
+    a.start.x.min(a.end.x) <= b.start.x.max(b.end.x)
+        && b.start.x.min(b.end.x) <= a.start.x.max(a.end.x)
+        && a.start.y.min(a.end.y) <= b.start.y.max(b.end.y)
+        && b.start.y.min(b.end.y) <= a.start.y.max(a.end.y)
+}
+
+fn dot(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    a.x * b.x + a.y * b.y
+}
+
+/// Position of `c` along the line through `l` (0 at start, 1 at end).
+fn param(l: &Line<f64>, c: Coord<f64>) -> f64 {
+    let d = l.end - l.start;
+    dot(c - l.start, d) / dot(d, d)
+}
+
+/// True when collinear segments share a stretch of positive length.
+fn collinear_overlap(a: &Line<f64>, b: &Line<f64>) -> bool {
+    let (t0, t1) = (param(a, b.start), param(a, b.end));
+    t0.max(t1).min(1.0) > t0.min(t1).max(0.0)
+}
+
+/// The result of comparing every edge of one polygon with every edge of the other.
+enum Edges {
+    /// A transversal crossing, or a shared stretch with both interiors on the same side: interiors meet.
+    Meet,
+    /// Only touching: endpoints on edges, or shared stretches with the interiors on opposite sides.
+    Touch,
+}
+
+fn compare_edges(a: &Polygon<f64>, b: &Polygon<f64>) -> Edges {
+    for ea in edges(a) {
+        for eb in edges(b) {
+            if !boxes_meet(&ea, &eb) {
+                continue;
+            }
+            let o1 = orient(ea.start, ea.end, eb.start);
+            let o2 = orient(ea.start, ea.end, eb.end);
+            if o1 == o2 && o1 != Orientation::Collinear {
+                continue;
+            }
+            let o3 = orient(eb.start, eb.end, ea.start);
+            let o4 = orient(eb.start, eb.end, ea.end);
+            if o3 == o4 && o3 != Orientation::Collinear {
+                continue;
+            }
+            let collinear = Orientation::Collinear;
+            if o1 == collinear && o2 == collinear {
+                // Same line: a shared stretch with both interiors on the left of the same direction overlaps.
+                if collinear_overlap(&ea, &eb) && dot(ea.delta(), eb.delta()) > 0.0 {
+                    return Edges::Meet;
+                }
+                continue;
+            }
+            if o1 != collinear && o2 != collinear && o3 != collinear && o4 != collinear {
+                return Edges::Meet; // proper crossing
+            }
+        }
+    }
+    Edges::Touch
+}
+
+/// With no proper crossings, each piece of an edge of `b` between the points where it touches `a` lies
+/// wholly inside or wholly outside `a`. Returns false when a piece is (or may be) inside.
+fn pieces_outside(a: &Polygon<f64>, b: &Polygon<f64>, a_box: &Rect<f64>) -> bool {
+    let mut cuts: Vec<f64> = Vec::new();
+    for eb in edges(b) {
+        let eb_box = Rect::new(eb.start, eb.end);
+        if !rects_meet(&eb_box, a_box) {
+            continue; // wholly outside a's bounding box
+        }
+        cuts.clear();
+        cuts.push(0.0);
+        cuts.push(1.0);
+        let mut along: Vec<Line<f64>> = Vec::new();
+        for ea in edges(a) {
+            if !boxes_meet(&ea, &eb) {
+                continue;
+            }
+            let s = orient(eb.start, eb.end, ea.start);
+            let e = orient(eb.start, eb.end, ea.end);
+            for (o, v) in [(s, ea.start), (e, ea.end)] {
+                if o == Orientation::Collinear {
+                    let t = param(&eb, v);
+                    if t > 0.0 && t < 1.0 {
+                        cuts.push(t);
+                    }
+                }
+            }
+            if s == Orientation::Collinear && e == Orientation::Collinear {
+                along.push(ea);
+            }
+        }
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        for w in cuts.windows(2) {
+            let tm = (w[0] + w[1]) / 2.0;
+            // Pieces that run along an edge of `a` were judged by direction in `compare_edges`.
+            if along.iter().any(|ea| {
+                let (u0, u1) = (param(&eb, ea.start), param(&eb, ea.end));
+                u0.min(u1) <= w[0] && w[1] <= u0.max(u1)
+            }) {
+                continue;
+            }
+            let m = eb.start + eb.delta() * tm;
+            match a.coordinate_position(&m) {
+                CoordPos::Outside => {}
+                CoordPos::Inside | CoordPos::OnBoundary => return false,
+            }
+        }
+    }
+    true
+}
+
+fn rects_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
+    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
+}
+
+/// True when the interiors of `a` and `b` are proved disjoint (they may still share boundary).
+pub fn interiors_disjoint(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
+    let (Some(a_box), Some(b_box)) = (a.bounding_rect(), b.bounding_rect()) else { return true };
+    if !rects_meet(&a_box, &b_box) {
+        return true;
+    }
+    match compare_edges(a, b) {
+        Edges::Meet => false,
+        Edges::Touch => pieces_outside(a, b, &a_box) && pieces_outside(b, a, &b_box),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::orient::{Direction, Orient};
+    use geo::{polygon, Area, BooleanOps};
+
+    fn o(p: Polygon<f64>) -> Polygon<f64> {
+        p.orient(Direction::Default)
+    }
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+        o(polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)])
+    }
+
+    /// The test must agree with the exact overlay wherever it claims disjointness.
+    fn check(a: &Polygon<f64>, b: &Polygon<f64>, expect_disjoint: bool) {
+        assert_eq!(interiors_disjoint(a, b), expect_disjoint, "a={a:?} b={b:?}");
+        assert_eq!(interiors_disjoint(b, a), expect_disjoint, "swapped");
+        let overlap = a.intersection(b).unsigned_area();
+        if expect_disjoint {
+            assert!(overlap < 1e-9, "claimed disjoint but overlap {overlap}");
+        } else {
+            assert!(overlap > 1e-9, "expected an overlap");
+        }
+    }
+
+    #[test]
+    fn shared_edges_and_corners_touch() {
+        check(&rect(0., 0., 5., 20.), &rect(5., 0., 10., 20.), true);
+        check(&rect(0., 0., 5., 20.), &rect(5., 20., 10., 30.), true); // corner
+        check(&rect(0., 0., 5., 20.), &rect(5., 5., 10., 10.), true); // T-junction: partial shared edge
+        check(&rect(0., 0., 5., 20.), &rect(6., 0., 10., 20.), true); // apart
+                                                                      // A neighbour with an extra vertex on the shared edge.
+        let b = o(polygon![(x: 5., y: 0.), (x: 10., y: 0.), (x: 10., y: 20.), (x: 5., y: 20.), (x: 5., y: 10.)]);
+        check(&rect(0., 0., 5., 20.), &b, true);
+    }
+
+    #[test]
+    fn overlaps_are_never_missed() {
+        check(&rect(0., 0., 5., 20.), &rect(4., 0., 10., 20.), false); // strip
+        check(&rect(0., 0., 5., 20.), &rect(0., 0., 5., 20.), false); // identical
+        check(&rect(0., 0., 10., 20.), &rect(0., 0., 5., 20.), false); // half, sharing three edges
+        check(&rect(0., 0., 10., 20.), &rect(2., 2., 4., 4.), false); // inside, no contact
+        check(&rect(0., 0., 10., 20.), &rect(0., 0., 10., 10.), false); // contained, shares a corner region
+        check(&rect(0., 0., 10., 10.), &rect(5., 5., 15., 15.), false); // corner overlap
+                                                                        // A chord: b's edge runs from a's boundary through its interior to a's boundary.
+        let b = o(polygon![(x: 0., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)]);
+        check(&rect(0., 0., 10., 10.), &b, false);
+        // Rotated strips (envelopes overlap a lot) that only touch.
+        let a = o(polygon![(x: 0., y: 0.), (x: 4., y: 3.), (x: 1., y: 7.), (x: -3., y: 4.)]);
+        let c = o(polygon![(x: 4., y: 3.), (x: 8., y: 6.), (x: 5., y: 10.), (x: 1., y: 7.)]);
+        check(&a, &c, true);
+        let c2 = o(polygon![(x: 3.9, y: 3.), (x: 8., y: 6.), (x: 5., y: 10.), (x: 1., y: 7.)]);
+        check(&a, &c2, false);
+    }
+
+    #[test]
+    fn holes_count() {
+        let donut =
+            o(Polygon::new(rect(0., 0., 10., 10.).exterior().clone(), vec![rect(3., 3., 7., 7.).exterior().clone()]));
+        check(&donut, &rect(3., 3., 7., 7.), true); // fills the hole exactly
+        check(&donut, &rect(2., 2., 8., 8.), false);
+        check(&donut, &rect(4., 4., 6., 6.), true); // inside the hole
+    }
+}

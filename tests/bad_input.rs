@@ -1,0 +1,203 @@
+//! Bad input: a clear message naming the file, the row or feature, and the field; exit code 2; no report.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// Runs check on a broken copy of the small commune; returns stderr after asserting exit 2 and no report.
+fn fails(break_it: impl FnOnce(&Path)) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("commune");
+    write_small_commune(&ds);
+    break_it(&ds);
+    let report = tmp.path().join("report");
+    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap(), "--quiet"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!report.exists(), "a failed run must leave no report");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "nothing half-written beside it");
+    stderr
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn missing_dataset_directory() {
+    let out = run(&["check", "/nonexistent/commune", "--out", "/tmp/thuadat-never", "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "error: /nonexistent/commune: dataset directory not found\n");
+}
+
+#[test]
+fn missing_parcels_file() {
+    let e = fails(|d| std::fs::remove_file(d.join("parcels.geojson")).unwrap());
+    assert!(e.contains("parcels.*: no parcels file: expected parcels.<ext>"), "{e}");
+}
+
+#[test]
+fn missing_certificates_file() {
+    let e = fails(|d| std::fs::remove_file(d.join("certificates.csv")).unwrap());
+    assert!(e.contains("certificates.csv: file not found"), "{e}");
+}
+
+#[test]
+fn unknown_crs() {
+    let e = fails(|d| edit(&d.join("dataset.toml"), "VN2000:105.0", "EPSG:999999"));
+    assert!(e.contains("dataset.toml, field `crs`: unknown CRS `EPSG:999999`"), "{e}");
+    let e = fails(|d| edit(&d.join("dataset.toml"), "VN2000:105.0", "VN2000:west"));
+    assert!(e.contains("field `crs`"), "{e}");
+}
+
+#[test]
+fn geographic_crs_for_projected_coordinates() {
+    let e = fails(|d| edit(&d.join("dataset.toml"), "VN2000:105.0", "EPSG:4326"));
+    assert!(
+        e.contains(
+            "parcels.geojson, feature 0, field `geometry`: coordinate (585000, 2326000) is not longitude/latitude"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn mapped_parcel_column_missing() {
+    let e = fails(|d| edit(&d.join("dataset.toml"), "sheet = \"SoTo\"", "sheet = \"SoToBanDo\""));
+    assert!(
+        e.contains("parcels.geojson, field `SoToBanDo`: column `SoToBanDo` (for `sheet`, mapped in dataset.toml [columns.parcels]) not found; the file has: "),
+        "{e}"
+    );
+}
+
+#[test]
+fn mapped_certificate_column_missing() {
+    let e = fails(|d| {
+        let p = d.join("dataset.toml");
+        let t = std::fs::read_to_string(&p).unwrap() + "[columns.certificates]\nholder_name = \"HoTen\"\n";
+        std::fs::write(p, t).unwrap();
+    });
+    assert!(e.contains("certificates.csv, field `HoTen`: column `HoTen` (mapped from `holder_name` in dataset.toml [columns.certificates]) not found"), "{e}");
+}
+
+#[test]
+fn required_certificate_column_missing() {
+    let e = fails(|d| edit(&d.join("certificates.csv"), "cert_id,serial", "certificate,serial"));
+    assert!(e.contains("certificates.csv, field `cert_id`: column `cert_id` (required) not found"), "{e}");
+}
+
+#[test]
+fn non_numeric_sheet_in_parcels() {
+    let e = fails(|d| edit(&d.join("parcels.geojson"), "\"SoTo\":1,", "\"SoTo\":\"mot\","));
+    assert!(e.contains("parcels.geojson, feature 0, field `sheet`: `mot` is not a whole number"), "{e}");
+}
+
+#[test]
+fn non_numeric_area_in_parcels() {
+    let e = fails(|d| edit(&d.join("parcels.geojson"), "\"DienTich\":100.0", "\"DienTich\":\"100 m2\""));
+    assert!(e.contains("parcels.geojson, feature 0, field `area`: `100 m2` is not a number"), "{e}");
+}
+
+#[test]
+fn non_numeric_sheet_and_area_in_certificates() {
+    let e = fails(|d| edit(&d.join("certificates.csv"), "C2,AA 00000002,00118,1,", "C2,AA 00000002,00118,x1,"));
+    assert!(e.contains("certificates.csv, row 4, field `sheet`: `x1` is not a whole number"), "{e}");
+    let e = fails(|d| edit(&d.join("certificates.csv"), ",99.5,", ",99.5m2,"));
+    assert!(e.contains("certificates.csv, row 4, field `area`: `99.5m2` is not a number (an area in m2)"), "{e}");
+}
+
+#[test]
+fn broken_csv_quoting() {
+    let e = fails(|d| edit(&d.join("certificates.csv"), "2013,Lê Văn Cường", "2013,\"Lê Văn Cường"));
+    assert!(e.contains("certificates.csv, row 4: the row has"), "{e}");
+    assert!(e.contains("check the quoting"), "{e}");
+}
+
+#[test]
+fn wrong_encoding_in_csv() {
+    let e = fails(|d| {
+        let p = d.join("certificates.csv");
+        let mut bytes = std::fs::read(&p).unwrap();
+        // "Lê" in Windows-1258 (0xEA) is not UTF-8.
+        let at = bytes.windows(3).position(|w| w == "Lê".as_bytes()).unwrap();
+        bytes.splice(at..at + 3, [b'L', 0xEA]);
+        std::fs::write(p, bytes).unwrap();
+    });
+    assert!(e.contains("certificates.csv, row 4, field `holder_name`: not UTF-8 text"), "{e}");
+}
+
+#[test]
+fn empty_cert_id() {
+    let e = fails(|d| edit(&d.join("certificates.csv"), "C2,AA", ",AA"));
+    assert!(e.contains("certificates.csv, row 4, field `cert_id`: empty; every row needs one"), "{e}");
+}
+
+#[test]
+fn unreadable_parcels_file() {
+    let e = fails(|d| std::fs::write(d.join("parcels.geojson"), "{ this is not json").unwrap());
+    assert!(e.contains("parcels.geojson: GDAL cannot read it as vector data"), "{e}");
+}
+
+#[test]
+fn bad_dataset_toml() {
+    let e = fails(|d| edit(&d.join("dataset.toml"), "[columns.parcels]", "[columns.parcels\n"));
+    assert!(e.contains("dataset.toml, line"), "{e}");
+    let e = fails(|d| {
+        let p = d.join("dataset.toml");
+        let t = std::fs::read_to_string(&p).unwrap() + "[tolerances]\noverlap_min_area_m2 = \"big\"\n";
+        std::fs::write(p, t).unwrap();
+    });
+    assert!(e.contains("dataset.toml, line"), "{e}");
+}
+
+#[test]
+fn invalid_geometries_are_data_not_errors() {
+    // Every invalid kind at once: bow-tie, missing, unclosed ring, too few points, empty polygon.
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("commune");
+    write_small_commune(&ds);
+    let p = ds.join("parcels.geojson");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let extra = r#",
+{"type":"Feature","properties":{"MaXa":"00118","SoTo":2,"SoThua":1},"geometry":{"type":"Polygon","coordinates":[[[585000,2326100],[585010,2326100],[585010,2326110],[585000,2326110]]]}},
+{"type":"Feature","properties":{"MaXa":"00118","SoTo":2,"SoThua":2},"geometry":{"type":"Polygon","coordinates":[[[585020,2326100],[585030,2326100],[585020,2326100]]]}},
+{"type":"Feature","properties":{"MaXa":"00118","SoTo":2,"SoThua":3},"geometry":{"type":"Polygon","coordinates":[]}}
+]}"#;
+    std::fs::write(&p, text.trim_end().trim_end_matches("]}").to_string() + extra).unwrap();
+    let report = tmp.path().join("report");
+    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("conflicts.geojson")).unwrap()).unwrap();
+    let mut invalid: Vec<(String, String)> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "invalid_geometry")
+        .map(|f| {
+            (
+                f["properties"]["parcel_ids"][0].as_str().unwrap().to_string(),
+                f["properties"]["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    invalid.sort();
+    assert_eq!(
+        invalid,
+        vec![
+            (
+                "00118-1-10".into(),
+                "00118-1-10: polygon at index 0 is invalid: exterior ring has a self-intersection".into()
+            ),
+            ("00118-1-11".into(), "00118-1-11: missing geometry".into()),
+            ("00118-2-1".into(), "00118-2-1: exterior ring is not closed".into()),
+            ("00118-2-2".into(), "00118-2-2: exterior ring has 2 distinct points (at least 3 needed)".into()),
+            ("00118-2-3".into(), "00118-2-3: missing geometry".into()),
+        ]
+    );
+}

@@ -1,0 +1,173 @@
+//! A small hand-made commune with one of every defect, and helpers to run the binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_thuadat"))
+}
+
+pub fn run(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().expect("the thuadat binary runs")
+}
+
+pub fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// Easting/northing of the commune's origin (VN-2000 TM-3 105, Hanoi).
+const X0: f64 = 585_000.0;
+const Y0: f64 = 2_326_000.0;
+
+fn rect(x: f64, y: f64, w: f64, h: f64) -> String {
+    let (x, y) = (X0 + x, Y0 + y);
+    format!("[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]", x + w, x + w, y + h, y + h)
+}
+
+fn feature(sheet: i64, no: i64, group: &str, geometry: &str) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"MaXa":"00118","SoTo":{sheet},"SoThua":{no},"MDSD":"ODT","DienTich":100.0,"ToDanPho":"{group}"}},"geometry":{geometry}}}"#
+    )
+}
+
+fn polygon(coords: &str) -> String {
+    format!(r#"{{"type":"Polygon","coordinates":{coords}}}"#)
+}
+
+/// Writes the small commune into `dir` (created). Parcels are 5 m x 20 m strips (100 m2 on the map, 100.02 on
+/// the ground) numbered 1.. along sheet 1, in two groups.
+///
+/// | parcel | defect |
+/// |---|---|
+/// | 1, 2, 3 | none (one certificate each) |
+/// | 4 | split: certificates 4a and 4b |
+/// | 5 | duplicate_certificate: two whole-plot certificates |
+/// | 6 | area_mismatch: certificate says 130 m2 |
+/// | 7 | parcel_without_certificate |
+/// | 8, 9 | overlap: 9 reaches 1 m into 8 (20 m2) |
+/// | 10 | invalid_geometry: a bow-tie |
+/// | 11 | invalid_geometry: missing geometry |
+/// | 12 + 12 | duplicate_parcel_number (second one away from the strip), both with no certificate except the first |
+/// | 17 | its certificate was typed as 71: unmatched_certificate, 17 parcel_without_certificate |
+pub fn write_small_commune(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut f = Vec::new();
+    for no in 1..=7 {
+        let group = if no <= 4 { "To 1" } else { "To 2" };
+        f.push(feature(1, no, group, &polygon(&rect(5.0 * (no - 1) as f64, 0.0, 5.0, 20.0))));
+    }
+    f.push(feature(1, 8, "To 2", &polygon(&rect(35.0, 0.0, 5.0, 20.0))));
+    f.push(feature(1, 9, "To 2", &polygon(&rect(39.0, 0.0, 6.0, 20.0))));
+    // A bow-tie: the ring crosses itself.
+    let (x, y) = (X0 + 50.0, Y0);
+    f.push(feature(
+        1,
+        10,
+        "To 2",
+        &polygon(&format!("[[[{x},{y}],[{},{}],[{},{y}],[{x},{}],[{x},{y}]]]", x + 5.0, y + 20.0, x + 5.0, y + 20.0)),
+    ));
+    f.push(feature(1, 11, "To 2", "null"));
+    f.push(feature(1, 12, "To 2", &polygon(&rect(60.0, 0.0, 5.0, 20.0))));
+    f.push(feature(1, 12, "To 2", &polygon(&rect(60.0, 40.0, 5.0, 20.0))));
+    f.push(feature(1, 17, "To 2", &polygon(&rect(70.0, 0.0, 5.0, 20.0))));
+    let geojson = format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n", f.join(",\n"));
+    std::fs::write(dir.join("parcels.geojson"), geojson).unwrap();
+    std::fs::write(
+        dir.join("dataset.toml"),
+        r#"name = "Small commune"
+crs = "VN2000:105.0"
+[columns.parcels]
+commune = "MaXa"
+sheet = "SoTo"
+parcel_no = "SoThua"
+land_use = "MDSD"
+area = "DienTich"
+group = "ToDanPho"
+"#,
+    )
+    .unwrap();
+    let certs = "\
+cert_id,serial,commune,sheet,parcel_no,area,land_use,issued,holder_name,holder_id,holder_birth,address
+C1,AA 00000001,00118,1,1,100.0,ODT,2012-05-04,Nguyễn Văn An,001085001234,1985,Tổ 1
+C1,AA 00000001,00118,1,1,100.0,ODT,2012-05-04,Trần Thị Bình,001185004321,1986,Tổ 1
+C2,AA 00000002,00118,1,2,99.5,ODT,2013,Lê Văn Cường,,1970,Tổ 1
+C3,AA 00000003,00118,1,3,\"100,4\",ODT,2014,Phạm Thị Dung,012345678,1968,Tổ 1
+C4A,AB 00000004,00118,1,4a,50.0,ODT,2015,Hoàng Văn Em,,1960,Tổ 1
+C4B,AB 00000005,00118,1,4b,50.0,ODT,2015,Hoàng Văn Phú,,1962,Tổ 1
+C5,AC 00000006,00118,1,5,100.0,ODT,1998,Vũ Văn Giang,,1950,Tổ 2
+C5N,AC 00000007,00118,1,5,100.0,ODT,2012,Vũ Văn Giang,001050000001,1950,Tổ 2
+C6,AD 00000008,00118,1,6,130.0,ODT,2010,Đặng Văn Hải,,1975,Tổ 2
+C8,AD 00000009,00118,1,8,100.0,ODT,2010,Bùi Văn Khoa,,1975,Tổ 2
+C9,AD 00000010,00118,1,9,120.0,ODT,2010,Đỗ Văn Long,,1975,Tổ 2
+C10,AD 00000011,00118,1,10,100.0,ODT,2010,Hồ Văn Minh,,1975,Tổ 2
+C11,AD 00000012,00118,1,11,100.0,ODT,2010,Ngô Văn Nam,,1975,Tổ 2
+C12,AD 00000013,00118,1,12,100.0,ODT,2010,Dương Văn Oanh,,1975,Tổ 2
+C17,AD 00000014,00118,1,71,100.0,ODT,2010,Lý Văn Phong,,1975,Tổ 2
+";
+    std::fs::write(dir.join("certificates.csv"), certs).unwrap();
+}
+
+/// The conflicts the small commune must give: (kind, parcel ids, cert ids).
+pub fn small_commune_conflicts() -> Vec<(String, Vec<String>, Vec<String>)> {
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let mut v = vec![
+        ("overlap", s(&["00118-1-8", "00118-1-9"]), s(&[])),
+        ("invalid_geometry", s(&["00118-1-10"]), s(&[])),
+        ("invalid_geometry", s(&["00118-1-11"]), s(&[])),
+        ("duplicate_parcel_number", s(&["00118-1-12", "00118-1-12_2"]), s(&[])),
+        ("unmapped_split", s(&["00118-1-4"]), s(&["C4A", "C4B"])),
+        ("duplicate_certificate", s(&["00118-1-5"]), s(&["C5", "C5N"])),
+        ("unmatched_certificate", s(&[]), s(&["C17"])),
+        ("parcel_without_certificate", s(&["00118-1-12_2"]), s(&[])),
+        ("parcel_without_certificate", s(&["00118-1-17"]), s(&[])),
+        ("parcel_without_certificate", s(&["00118-1-7"]), s(&[])),
+        ("area_mismatch", s(&["00118-1-6"]), s(&["C6"])),
+    ];
+    let order = |k: &str| {
+        [
+            "overlap",
+            "invalid_geometry",
+            "duplicate_parcel_number",
+            "unmapped_split",
+            "duplicate_certificate",
+            "unmatched_certificate",
+            "parcel_without_certificate",
+            "area_mismatch",
+        ]
+        .iter()
+        .position(|x| *x == k)
+        .unwrap()
+    };
+    v.sort_by(|a, b| (order(a.0), &a.1, &a.2).cmp(&(order(b.0), &b.1, &b.2)));
+    v.into_iter().map(|(k, p, c)| (k.to_string(), p, c)).collect()
+}
+
+/// Reads a report's conflicts as (kind, parcel ids, cert ids), in file order.
+pub fn report_conflicts(report: &Path) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let text = std::fs::read_to_string(report.join("conflicts.geojson")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let strings = |x: &serde_json::Value| -> Vec<String> {
+        x.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    };
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            (p["kind"].as_str().unwrap().to_string(), strings(&p["parcel_ids"]), strings(&p["cert_ids"]))
+        })
+        .collect()
+}
+
+/// parcels.csv as (parcel_id, group, status, reasons).
+pub fn report_parcels(report: &Path) -> Vec<(String, String, String, String)> {
+    let mut r = csv::Reader::from_path(report.join("parcels.csv")).unwrap();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[0].to_string(), rec[1].to_string(), rec[2].to_string(), rec[3].to_string())
+        })
+        .collect()
+}
