@@ -1,4 +1,7 @@
 //! Runs the check pipeline on a dataset directory and prints the summary (development aid).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let dir = std::path::PathBuf::from(&args[1]);

@@ -158,6 +158,7 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 #[derive(Debug)]
 pub struct Frame {
     source: Crs,
+    center_lon: f64,
     /// The working projection when the source is geographic.
     planar: Option<Crs>,
     /// Longitude/latitude on the planar frame's own ellipsoid, without datum shift: for the Jacobian.
@@ -179,20 +180,25 @@ impl Frame {
         let axes = planar.as_ref().unwrap_or(&source).proj.ellipse_parameters();
         let ellipsoidal = Proj::from_proj_string(&format!("+proj=longlat +a={} +b={} +no_defs", axes.0, axes.1))
             .unwrap_or_else(|_| Crs::wgs84().proj);
-        Frame { source, planar, ellipsoidal, axes }
+        Frame { source, center_lon, planar, ellipsoidal, axes }
     }
 
     pub fn source(&self) -> &Crs {
         &self.source
     }
 
+    /// The central meridian used for a geographic source.
+    pub fn center_lon(&self) -> f64 {
+        self.center_lon
+    }
+
     /// Projects source coordinates into the planar frame in place.
-    pub fn to_planar(&self, coords: &mut [(f64, f64)]) -> Result<(), String> {
+    pub fn to_planar(&self, coords: &mut [geo::Coord<f64>]) -> Result<(), String> {
         let Some(planar) = &self.planar else { return Ok(()) };
         for c in coords.iter_mut() {
-            let mut p = (c.0.to_radians(), c.1.to_radians(), 0.0);
+            let mut p = (c.x.to_radians(), c.y.to_radians(), 0.0);
             transform(&self.source.proj, &planar.proj, &mut p).map_err(|e| e.to_string())?;
-            *c = (p.0, p.1);
+            *c = geo::Coord { x: p.0, y: p.1 };
         }
         Ok(())
     }
@@ -312,10 +318,10 @@ mod tests {
         assert!((s - 1.0 / (0.9999f64 * 0.9999)).abs() < 2e-7, "{s}");
         // A geographic source is projected with k = 1 on its own meridian.
         let frame = Frame::new(Crs::wgs84(), 108.2);
-        let mut c = [(108.2, 16.05)];
+        let mut c = [geo::Coord { x: 108.2, y: 16.05 }];
         frame.to_planar(&mut c).unwrap();
-        assert!(c[0].0.abs() < 1e-6);
-        let s = frame.area_scale(c[0].0, c[0].1).unwrap();
+        assert!(c[0].x.abs() < 1e-6);
+        let s = frame.area_scale(c[0].x, c[0].y).unwrap();
         assert!((s - 1.0).abs() < 2e-7, "{s}");
     }
 }

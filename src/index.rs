@@ -1,7 +1,6 @@
 //! The spatial index: every parcel with a geometry in an R-tree (`rstar`), bulk loaded, keyed by the
 //! parcel's position in [`crate::dataset::Dataset::parcels`].
 
-use geo::BoundingRect;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
@@ -22,7 +21,7 @@ impl ParcelIndex {
             .iter()
             .enumerate()
             .filter_map(|(i, p)| {
-                let r = p.geometry.as_ref()?.bounding_rect()?;
+                let r = p.bbox?;
                 let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
                 Some(GeomWithData::new(rect, i as u32))
             })

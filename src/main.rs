@@ -4,6 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc: the parallel load allocates millions of small geometries; glibc's allocator spends more time
+/// than the parsing (see docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use thuadat::check::Progress;
 use thuadat::reconcile::Kind;
 

@@ -212,14 +212,14 @@ pub fn summary(ds: &Dataset, rec: &Reconciliation, timings: &[(String, f64)]) ->
     let mut by_group: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
     for c in &rec.conflicts {
         *by_kind.entry(c.kind.as_str()).or_default() += 1;
-        let group = c.parcels.first().and_then(|&i| ds.parcels[i].group.clone()).unwrap_or_default();
+        let group = c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref()).unwrap_or_default().to_string();
         *by_group.entry(group).or_default().entry(c.kind.as_str()).or_default() += 1;
     }
     let mut status: BTreeMap<String, usize> = (1..=3).map(|s| (s.to_string(), 0)).collect();
     let mut status_by_group: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for (p, s) in ds.parcels.iter().zip(&rec.statuses) {
         *status.entry(s.status.to_string()).or_default() += 1;
-        let g = status_by_group.entry(p.group.clone().unwrap_or_default()).or_default();
+        let g = status_by_group.entry(p.group.as_deref().unwrap_or_default().to_string()).or_default();
         *g.entry(s.status.to_string()).or_default() += 1;
     }
     let all_timings: BTreeMap<String, f64> = ds

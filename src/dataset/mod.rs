@@ -6,39 +6,46 @@
 
 pub mod certificates;
 pub mod csv_table;
+pub mod geojson;
 pub mod parcel_no;
 pub mod parcels;
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Instant;
 
-use geo::{Area, BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Orient, Polygon, Rect, Validation};
+use geo::{Area, BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Polygon, Rect, Validation};
 use rayon::prelude::*;
 use serde::Serialize;
 
 pub use certificates::{Certificate, Certificates, HolderRow};
-use parcels::{ColumnRequest, RawFeature, RawGeometry, RawLayer, RawValue};
+use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
+use rustc_hash::FxHashMap;
 
 use crate::config::DatasetConfig;
 use crate::crs::{AreaScaleGrid, Crs, Frame};
 use crate::error::{Error, Location, Result};
 
+/// Text shared by many parcels (commune codes, group names, land-use codes): stored once.
+pub type Shared = Arc<str>;
+
 /// A mapped parcel.
 #[derive(Debug, Clone)]
 pub struct Parcel {
     pub id: String,
-    /// Position of the feature in the parcels file (0-based, areal features and missing geometries only).
+    /// Position of the feature in the parcels file (0-based, counting every feature).
     pub feature: usize,
-    pub commune: Option<String>,
+    pub commune: Option<Shared>,
     pub sheet: Option<i64>,
     pub parcel_no: Option<i64>,
-    pub group: Option<String>,
-    pub land_use: Option<String>,
+    pub group: Option<Shared>,
+    pub land_use: Option<Shared>,
     /// Area recorded in the parcels file, m2.
     pub recorded_area: Option<f64>,
     /// Geometry in the planar frame, oriented; None when missing.
     pub geometry: Option<MultiPolygon<f64>>,
+    /// Planar bounding box of the geometry.
+    pub bbox: Option<Rect<f64>>,
     /// Why the geometry is not valid, when it is not.
     pub invalid: Option<String>,
     /// Ground area in m2 of a valid geometry (the *mapped area*).
@@ -57,7 +64,7 @@ impl Parcel {
 /// A residential group's boundary (from `groups.<ext>`).
 #[derive(Debug, Clone)]
 pub struct Group {
-    pub name: String,
+    pub name: Shared,
     pub geometry: MultiPolygon<f64>,
 }
 
@@ -98,9 +105,24 @@ pub fn quiet_gdal() {
 
 const PARCEL_COLUMNS: [&str; 7] = ["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area"];
 
+/// How the parcels file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reader {
+    /// The native reader for GeoJSON, GDAL for everything else.
+    #[default]
+    Auto,
+    /// GDAL for every format (for comparisons).
+    Gdal,
+}
+
 impl Dataset {
     /// Reads the dataset directory `dir` whole.
     pub fn load(dir: &Path) -> Result<Dataset> {
+        Dataset::load_with(dir, Reader::Auto)
+    }
+
+    /// Reads the dataset directory `dir` whole, with the chosen parcels reader.
+    pub fn load_with(dir: &Path, reader: Reader) -> Result<Dataset> {
         let mut timings = Vec::new();
         let mut clock = Instant::now();
         let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
@@ -117,42 +139,16 @@ impl Dataset {
                 "no parcels file: expected parcels.<ext> (.geojson, .gpkg, .shp, .fgb, .dgn, .tab, ...)",
             )
         })?;
-        let requests: Vec<Option<ColumnRequest>> = PARCEL_COLUMNS
-            .iter()
-            .map(|c| {
-                let mapped = config.columns.parcels.contains_key(*c);
-                Some(ColumnRequest {
-                    canonical: c.to_string(),
-                    source: config.columns.parcel(c),
-                    required: mapped,
-                    origin: if mapped {
-                        "mapped in dataset.toml [columns.parcels]".into()
-                    } else {
-                        "canonical name".into()
-                    },
-                })
-            })
-            .collect();
-        let layer = parcels::read_features(&parcels_path, &requests)?;
-        lap("read_parcels", &mut timings);
-
-        let crs = match &config.crs {
-            Some(def) => Crs::parse(def)
-                .map_err(|e| Error::bad_input(Location::file(dir.join("dataset.toml")).field("crs"), e))?,
-            None => layer.crs.clone().unwrap_or_else(Crs::wgs84),
+        let config_crs = match &config.crs {
+            Some(def) => Some(
+                Crs::parse(def)
+                    .map_err(|e| Error::bad_input(Location::file(dir.join("dataset.toml")).field("crs"), e))?,
+            ),
+            None => None,
         };
-        check_coordinates_fit(&layer, &crs)?;
-        let center_lon = if crs.is_geographic() { center_x(&layer.features) } else { 0.0 };
-        let frame = Frame::new(crs, center_lon);
-
-        let mut inputs = vec![InputFile {
-            role: "parcels".into(),
-            path: parcels_path.clone(),
-            format: layer.driver.clone(),
-            records: layer.features.len(),
-        }];
-        let (parcels, skipped) = build_parcels(layer, &frame)?;
-        lap("project_validate_measure", &mut timings);
+        let (parcels, frame, input, skipped) = read_parcels(&parcels_path, &config, config_crs, reader)?;
+        let mut inputs = vec![input];
+        lap("read_parcels", &mut timings);
 
         let groups_path = parcels::find_vector_file(dir, "groups")?;
         let mut groups = Vec::new();
@@ -194,44 +190,215 @@ impl Dataset {
     }
 }
 
-/// Geographic data must look geographic: projected metres read as degrees are a wrong CRS, not a map.
-fn check_coordinates_fit(layer: &RawLayer, crs: &Crs) -> Result<()> {
-    if !crs.is_geographic() {
-        return Ok(());
-    }
-    for (i, f) in layer.features.iter().enumerate() {
-        if let RawGeometry::Polygons(polys) = &f.geometry {
-            if let Some(&(x, y)) = polys.iter().flatten().flatten().find(|(x, y)| x.abs() > 180.0 || y.abs() > 90.0) {
-                return Err(Error::bad_input(
-                    Location::feature(&layer.path, i).field("geometry"),
-                    format!(
-                        "coordinate ({x}, {y}) is not longitude/latitude but the CRS is {}: set `crs` in dataset.toml (e.g. \"VN2000:105.0\")",
-                        crs.definition
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
+/// Features are converted in parallel, this many at a time, so raw features never pile up.
+const CHUNK: usize = 1 << 14;
+
+/// A chunk of raw features on its way to conversion: the frame, the index of its first feature.
+type Chunk = (Arc<Frame>, usize, Vec<RawFeature>);
+
+/// Collects raw features on the reading thread and hands them over in chunks.
+struct Feeder<'a> {
+    /// The CRS from dataset.toml, which overrides the file's.
+    config_crs: Option<Crs>,
+    frame: Option<Arc<Frame>>,
+    pending: Vec<RawFeature>,
+    /// Index of the first pending feature in the file.
+    first_pending: usize,
+    tx: std::sync::mpsc::SyncSender<Chunk>,
+    _path: &'a Path,
 }
 
-fn center_x(features: &[RawFeature]) -> f64 {
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for f in features {
-        if let RawGeometry::Polygons(polys) = &f.geometry {
-            for &(x, _) in polys.iter().flatten().flatten() {
-                if x.is_finite() {
-                    min = min.min(x);
-                    max = max.max(x);
+impl Feeder<'_> {
+    fn push(&mut self, f: RawFeature, declared: Option<&Crs>) -> Result<()> {
+        if self.frame.is_none() {
+            let crs = self.config_crs.take().or_else(|| declared.cloned()).unwrap_or_else(Crs::wgs84);
+            let center = if crs.is_geographic() { first_x(&f).unwrap_or(0.0) } else { 0.0 };
+            self.frame = Some(Arc::new(Frame::new(crs, (center * 100.0).round() / 100.0)));
+        }
+        self.pending.push(f);
+        if self.pending.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<()> {
+        let Some(frame) = &self.frame else { return Ok(()) };
+        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
+        let first = self.first_pending;
+        self.first_pending += chunk.len();
+        // The converter only hangs up after an error, which it reports itself.
+        self.tx.send((frame.clone(), first, chunk)).map_err(|_| Error::Other("conversion stopped".into()))
+    }
+}
+
+/// Converts chunks (on every core) into parcels, interning shared text, until the reader hangs up.
+fn convert(path: &Path, rx: std::sync::mpsc::Receiver<Chunk>) -> Result<(Vec<Parcel>, usize)> {
+    let mut parcels = Vec::new();
+    let mut skipped = 0;
+    let mut strings: FxHashMap<Shared, ()> = FxHashMap::default();
+    for (frame, first, chunk) in rx {
+        let built: Vec<Result<Option<Parcel>>> =
+            chunk.into_par_iter().enumerate().map(|(k, f)| build_parcel(path, first + k, f, &frame)).collect();
+        parcels.reserve(built.len());
+        for p in built {
+            match p? {
+                Some(mut p) => {
+                    for field in [&mut p.commune, &mut p.group, &mut p.land_use] {
+                        if let Some(s) = field.take() {
+                            let shared = match strings.get_key_value(&s) {
+                                Some((k, _)) => k.clone(),
+                                None => {
+                                    strings.insert(s.clone(), ());
+                                    s
+                                }
+                            };
+                            *field = Some(shared);
+                        }
+                    }
+                    parcels.push(p);
                 }
+                None => skipped += 1,
             }
         }
     }
-    if min.is_finite() {
-        ((min + max) / 2.0 * 1e6).round() / 1e6
-    } else {
-        0.0
+    Ok((parcels, skipped))
+}
+
+fn first_x(f: &RawFeature) -> Option<f64> {
+    match &f.geometry {
+        RawGeometry::Polygons(p) => p.iter().flatten().flatten().map(|c| c.x).find(|x| x.is_finite()),
+        _ => None,
     }
+}
+
+/// Reads the parcels file into parcels in the planar frame, with ids and ground areas. Reading (one thread)
+/// and conversion (every core) overlap.
+fn read_parcels(
+    path: &Path,
+    config: &DatasetConfig,
+    config_crs: Option<Crs>,
+    reader: Reader,
+) -> Result<(Vec<Parcel>, Frame, InputFile, usize)> {
+    let requests: Vec<Option<ColumnRequest>> = PARCEL_COLUMNS
+        .iter()
+        .map(|c| {
+            let mapped = config.columns.parcels.contains_key(*c);
+            Some(ColumnRequest {
+                canonical: c.to_string(),
+                source: config.columns.parcel(c),
+                required: mapped,
+                origin: if mapped {
+                    "mapped in dataset.toml [columns.parcels]".into()
+                } else {
+                    "canonical name".into()
+                },
+            })
+        })
+        .collect();
+    let native = reader == Reader::Auto && geojson::handles(path);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+    let mut feeder =
+        Feeder { config_crs: config_crs.clone(), frame: None, pending: Vec::new(), first_pending: 0, tx, _path: path };
+    let (read, converted) = std::thread::scope(|scope| {
+        let converter = scope.spawn(|| convert(path, rx));
+        let read = read_into(path, &requests, native, &mut feeder).and_then(|r| feeder.send().map(|()| r));
+        let frame = feeder.frame.take();
+        drop(feeder);
+        let converted = converter.join().unwrap_or_else(|_| Err(Error::Other("conversion panicked".into())));
+        ((read, frame), converted)
+    });
+    let (read, frame) = read;
+    // A conversion error (a bad value in some feature) explains a stopped reader: report it first.
+    let ((format, declared, count), outcome) = match (read, converted) {
+        (_, Err(e)) | (Err(e), _) => return Err(e),
+        (Ok(r), Ok(c)) => {
+            if let ReadOutcome::RetryWithGdal = r.1 {
+                return read_parcels(path, config, config_crs, Reader::Gdal);
+            }
+            (r.0, c)
+        }
+    };
+    let frame = match frame {
+        Some(f) => Arc::try_unwrap(f).unwrap_or_else(|f| Frame::new(f.source().clone(), f.center_lon())),
+        None => Frame::new(
+            config_crs.or_else(|| declared.and_then(|d| Crs::parse(&d).ok())).unwrap_or_else(Crs::wgs84),
+            0.0,
+        ),
+    };
+    let input = InputFile { role: "parcels".into(), path: path.to_path_buf(), format, records: count };
+    let (mut parcels, skipped) = outcome;
+    measure(&mut parcels, &frame, path)?;
+    assign_ids(&mut parcels);
+    Ok((parcels, frame, input, skipped))
+}
+
+enum ReadOutcome {
+    Done,
+    /// The GeoJSON file names its CRS only after its features: GDAL must read it (it looks ahead).
+    RetryWithGdal,
+}
+
+/// Reads the file into the feeder; returns (format, declared CRS, feature count).
+fn read_into(
+    path: &Path,
+    requests: &[Option<ColumnRequest>],
+    native: bool,
+    feeder: &mut Feeder,
+) -> Result<((String, Option<String>, usize), ReadOutcome)> {
+    if !native {
+        let info = parcels::read_features(path, requests, &mut |f, crs| feeder.push(f, crs))?;
+        return Ok(((info.driver, info.crs.map(|c| c.definition), info.features), ReadOutcome::Done));
+    }
+    let sources: Vec<Option<String>> = requests.iter().map(|r| r.as_ref().map(|r| r.source.clone())).collect();
+    let mut declared: Option<(String, Crs)> = None;
+    let mut parse_declared = |name: Option<&str>| -> Result<Option<Crs>> {
+        let Some(name) = name else { return Ok(None) };
+        if declared.as_ref().map(|d| d.0.as_str()) != Some(name) {
+            let crs = Crs::parse(name).map_err(|e| Error::bad_input(Location::file(path).field("crs"), e))?;
+            declared = Some((name.to_string(), crs));
+        }
+        Ok(declared.as_ref().map(|d| d.1.clone()))
+    };
+    let has_config_crs = feeder.config_crs.is_some();
+    let outcome = geojson::read(path, &sources, &mut |f, crs_name| {
+        let crs = parse_declared(crs_name)?;
+        feeder.push(f, crs.as_ref())
+    })?;
+    if outcome.crs_after_features && !has_config_crs {
+        return Ok((("GeoJSON".into(), outcome.crs, outcome.features), ReadOutcome::RetryWithGdal));
+    }
+    for (req, seen) in requests.iter().zip(&outcome.seen) {
+        if let Some(req) = req {
+            if req.required && !seen && outcome.features > 0 {
+                return Err(parcels::missing_column(path, req, &["(no feature has it)".to_string()]));
+            }
+        }
+    }
+    Ok((("GeoJSON (native reader)".to_string(), outcome.crs, outcome.features), ReadOutcome::Done))
+}
+
+/// Ground areas: planar area times the local areal scale.
+fn measure(parcels: &mut [Parcel], frame: &Frame, path: &Path) -> Result<()> {
+    let envelope = parcels.iter().filter_map(|p| p.bbox).reduce(|a, b| {
+        Rect::new(
+            Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )
+    });
+    let Some(env) = envelope else { return Ok(()) };
+    let grid = AreaScaleGrid::new(frame, (env.min().x, env.min().y), (env.max().x, env.max().y))
+        .map_err(|e| Error::bad_input(Location::file(path), format!("cannot project the parcels: {e}")))?;
+    parcels.par_iter_mut().for_each(|p| {
+        if let (Some(g), Some(r)) = (&p.geometry, p.bbox) {
+            let c = r.center();
+            p.area_scale = grid.at(c.x, c.y);
+            if p.invalid.is_none() {
+                p.area_m2 = Some(g.unsigned_area() * p.area_scale);
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Text of a loosely typed value.
@@ -268,45 +435,6 @@ fn value_area(v: &RawValue) -> std::result::Result<Option<f64>, String> {
     }
 }
 
-/// Turns raw features into parcels: attributes checked, geometry projected, validated and measured.
-fn build_parcels(layer: RawLayer, frame: &Frame) -> Result<(Vec<Parcel>, usize)> {
-    let path = layer.path.clone();
-    let n = layer.features.len();
-    let skipped = layer.features.iter().filter(|f| matches!(f.geometry, RawGeometry::NotAreal(_))).count();
-    let built: Vec<Result<Option<Parcel>>> =
-        layer.features.into_par_iter().enumerate().map(|(i, f)| build_parcel(&path, i, f, frame)).collect();
-    let mut parcels = Vec::with_capacity(n);
-    for p in built {
-        if let Some(p) = p? {
-            parcels.push(p);
-        }
-    }
-    // Ground areas: planar area times the local areal scale.
-    let envelope = parcels.iter().filter_map(|p| p.geometry.as_ref()?.bounding_rect()).reduce(|a, b| {
-        Rect::new(
-            Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        )
-    });
-    if let Some(env) = envelope {
-        let grid = AreaScaleGrid::new(frame, (env.min().x, env.min().y), (env.max().x, env.max().y))
-            .map_err(|e| Error::bad_input(Location::file(&path), format!("cannot project the parcels: {e}")))?;
-        parcels.par_iter_mut().for_each(|p| {
-            if let Some(g) = &p.geometry {
-                if let Some(r) = g.bounding_rect() {
-                    let c = r.center();
-                    p.area_scale = grid.at(c.x, c.y);
-                }
-                if p.invalid.is_none() {
-                    p.area_m2 = Some(g.unsigned_area() * p.area_scale);
-                }
-            }
-        });
-    }
-    assign_ids(&mut parcels);
-    Ok((parcels, skipped))
-}
-
 fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<Option<Parcel>> {
     let at = |field: &str| Location::feature(path, i).field(field);
     let v = &f.values;
@@ -320,15 +448,17 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
             build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?
         }
     };
+    let text = |v: &RawValue| value_text(v).map(Shared::from);
     Ok(Some(Parcel {
         id: value_text(&v[0]).unwrap_or_default(),
         feature: i,
-        commune: value_text(&v[1]),
+        commune: text(&v[1]),
         sheet,
         parcel_no,
-        group: value_text(&v[4]),
-        land_use: value_text(&v[5]),
+        group: text(&v[4]),
+        land_use: text(&v[5]),
         recorded_area,
+        bbox: geometry.as_ref().and_then(|g| g.bounding_rect()),
         geometry,
         invalid,
         area_m2: None,
@@ -342,29 +472,52 @@ fn build_geometry(
     polys: Vec<parcels::RawPolygon>,
     frame: &Frame,
 ) -> std::result::Result<(Option<MultiPolygon<f64>>, Option<String>), String> {
+    let which = |pi: usize, ri: usize| {
+        let role = if ri == 0 { "exterior ring".to_string() } else { format!("interior ring {ri}") };
+        if pi == 0 {
+            role
+        } else {
+            format!("polygon {pi}, {role}")
+        }
+    };
+    let geographic = frame.source().is_geographic();
     let mut invalid: Option<String> = None;
     let mut out = Vec::with_capacity(polys.len());
     for (pi, rings) in polys.into_iter().enumerate() {
         let mut geo_rings = Vec::with_capacity(rings.len());
         for (ri, mut ring) in rings.into_iter().enumerate() {
-            let role = if ri == 0 { "exterior ring".to_string() } else { format!("interior ring {ri}") };
-            let which = if pi == 0 { role } else { format!("polygon {pi}, {role}") };
-            if ring.iter().any(|(x, y)| !x.is_finite() || !y.is_finite()) {
-                invalid.get_or_insert(format!("{which} has a non-finite coordinate"));
-                ring.retain(|(x, y)| x.is_finite() && y.is_finite());
+            if geographic {
+                if let Some(c) = ring.iter().find(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0) {
+                    return Err(format!(
+                        "coordinate ({}, {}) is not longitude/latitude but the CRS is {}: set `crs` in dataset.toml (e.g. \"VN2000:105.0\")",
+                        c.x,
+                        c.y,
+                        frame.source().definition
+                    ));
+                }
             }
-            let mut distinct = ring.clone();
-            distinct.dedup();
-            if distinct.len() > 1 && distinct.first() == distinct.last() {
-                distinct.pop();
+            if ring.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+                invalid.get_or_insert_with(|| format!("{} has a non-finite coordinate", which(pi, ri)));
+                ring.retain(|c| c.x.is_finite() && c.y.is_finite());
             }
-            if distinct.len() < 3 {
-                invalid.get_or_insert(format!("{which} has {} distinct points (at least 3 needed)", distinct.len()));
-            } else if ring.first() != ring.last() {
-                invalid.get_or_insert(format!("{which} is not closed"));
+            let closed = ring.len() > 1 && ring.first() == ring.last();
+            let distinct = distinct_points(&ring);
+            if distinct < 3 {
+                invalid.get_or_insert_with(|| {
+                    format!("{} has {distinct} distinct points (at least 3 needed)", which(pi, ri))
+                });
+            } else if !closed {
+                invalid.get_or_insert_with(|| format!("{} is not closed", which(pi, ri)));
             }
             frame.to_planar(&mut ring)?;
-            geo_rings.push(LineString::from(ring));
+            let mut ring = LineString(ring);
+            ring.close();
+            // Shells counter-clockwise, holes clockwise: interiors on the left of every edge.
+            let ccw = signed_area(&ring.0) > 0.0;
+            if ccw != (ri == 0) {
+                ring.0.reverse();
+            }
+            geo_rings.push(ring);
         }
         if geo_rings.is_empty() {
             continue;
@@ -375,18 +528,35 @@ fn build_geometry(
     if out.is_empty() {
         return Ok((None, Some("empty geometry".into())));
     }
-    let mp = MultiPolygon(out).orient(geo::orient::Direction::Default);
+    let mp = MultiPolygon(out);
     if invalid.is_none() {
-        if let Err(e) = mp.check_validation() {
-            invalid = Some(e.to_string());
-        }
+        let check = if mp.0.len() == 1 {
+            mp.0[0].check_validation().map_err(|e| e.to_string())
+        } else {
+            mp.check_validation().map_err(|e| e.to_string())
+        };
+        invalid = check.err();
     }
     Ok((Some(mp), invalid))
 }
 
+/// Distinct points of a ring, not counting repeats in a row nor the closing point.
+fn distinct_points(ring: &[Coord<f64>]) -> usize {
+    let mut n = ring.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!ring.is_empty());
+    if n > 1 && ring.first() == ring.last() {
+        n -= 1;
+    }
+    n
+}
+
+/// Twice the signed area of a closed ring (positive when counter-clockwise).
+fn signed_area(ring: &[Coord<f64>]) -> f64 {
+    ring.windows(2).map(|w| (w[0].x - w[1].x) * (w[0].y + w[1].y)).sum::<f64>()
+}
+
 /// Default ids `{commune}-{sheet}-{parcel_no}`; repeats get `_2`, `_3` in file order.
 fn assign_ids(parcels: &mut [Parcel]) {
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut seen: FxHashMap<String, usize> = FxHashMap::default();
     for p in parcels.iter_mut() {
         let base = if !p.id.is_empty() {
             p.id.clone()
@@ -414,16 +584,13 @@ fn read_groups(path: &Path, config: &DatasetConfig, frame: &Frame) -> Result<(Ve
             "canonical name".into()
         },
     };
-    let layer = parcels::read_features(path, &[Some(request)])?;
-    let input = InputFile {
-        role: "groups".into(),
-        path: path.to_path_buf(),
-        format: layer.driver.clone(),
-        records: layer.features.len(),
-    };
+    // Group boundaries are few: GDAL reads them in every format.
     let mut groups = Vec::new();
-    for (i, f) in layer.features.into_iter().enumerate() {
-        let at = |field: &str| Location::feature(path, i).field(field);
+    let mut i = 0;
+    let info = parcels::read_features(path, &[Some(request)], &mut |f, _| {
+        let n = i;
+        i += 1;
+        let at = |field: &str| Location::feature(path, n).field(field);
         let name = value_text(&f.values[0]).ok_or_else(|| Error::bad_input(at("group"), "empty group name"))?;
         let RawGeometry::Polygons(polys) = f.geometry else {
             return Err(Error::bad_input(at("geometry"), "a residential group needs a polygon"));
@@ -433,8 +600,11 @@ fn read_groups(path: &Path, config: &DatasetConfig, frame: &Frame) -> Result<(Ve
         if let Some(why) = invalid {
             return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
         }
-        groups.push(Group { name, geometry });
-    }
+        groups.push(Group { name: Shared::from(name), geometry });
+        Ok(())
+    })?;
+    let input =
+        InputFile { role: "groups".into(), path: path.to_path_buf(), format: info.driver, records: info.features };
     Ok((groups, input))
 }
 

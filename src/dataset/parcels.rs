@@ -12,7 +12,7 @@ use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 
 /// A ring as read, before closing: the reader must see unclosed rings to report them.
-pub type RawRing = Vec<(f64, f64)>;
+pub type RawRing = Vec<geo::Coord<f64>>;
 /// A polygon as read: its exterior ring first, then its holes.
 pub type RawPolygon = Vec<RawRing>;
 
@@ -41,16 +41,6 @@ pub enum RawValue {
 pub struct RawFeature {
     pub geometry: RawGeometry,
     pub values: Vec<RawValue>,
-}
-
-/// Everything read from one vector file.
-#[derive(Debug)]
-pub struct RawLayer {
-    pub path: PathBuf,
-    pub driver: String,
-    /// The CRS the file declares, if any.
-    pub crs: Option<Crs>,
-    pub features: Vec<RawFeature>,
 }
 
 /// Sidecar files that sit beside a vector file and are not themselves data.
@@ -95,10 +85,23 @@ fn gdal_path(path: &Path) -> String {
     }
 }
 
-/// Reads every feature of the first layer of `path`, with the values of `columns` (source names; `None`
-/// for columns not to read). A named column that the file lacks is an error naming `what` (e.g.
-/// "sheet", "dataset.toml [columns.parcels]").
-pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>]) -> Result<RawLayer> {
+/// What a reader learned about a layer besides its features.
+#[derive(Debug)]
+pub struct LayerInfo {
+    pub driver: String,
+    /// The CRS the file declares, if any.
+    pub crs: Option<Crs>,
+    pub features: usize,
+}
+
+/// Reads every feature of the first layer of `path` through GDAL, calling `sink` for each in order, with
+/// the values of `columns` (`None` for columns not to read). A required column that the file lacks is an
+/// error naming the file, the column and where its name came from.
+pub fn read_features(
+    path: &Path,
+    columns: &[Option<ColumnRequest>],
+    sink: &mut dyn FnMut(RawFeature, Option<&Crs>) -> Result<()>,
+) -> Result<LayerInfo> {
     crate::dataset::quiet_gdal();
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
@@ -130,24 +133,13 @@ pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>]) -> Result<R
                 match (idx, req.required) {
                     (Some(i), _) => Some(i),
                     (None, false) => None,
-                    (None, true) => {
-                        return Err(Error::bad_input(
-                            Location::file(path).field(&req.source),
-                            format!(
-                                "column `{}` (for `{}`, {}) not found; the file has: {}",
-                                req.source,
-                                req.canonical,
-                                req.origin,
-                                names.join(", ")
-                            ),
-                        ))
-                    }
+                    (None, true) => return Err(missing_column(path, req, &names)),
                 }
             }
         });
     }
-    let mut features = Vec::with_capacity(usize::try_from(layer.feature_count()).unwrap_or(0));
     let mut points = Vec::new();
+    let mut count = 0;
     for feature in layer.features() {
         let mut values = Vec::with_capacity(indices.len());
         for idx in &indices {
@@ -163,9 +155,24 @@ pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>]) -> Result<R
             None => RawGeometry::Missing,
             Some(g) => raw_geometry(g, &mut points),
         };
-        features.push(RawFeature { geometry, values });
+        count += 1;
+        sink(RawFeature { geometry, values }, crs.as_ref())?;
     }
-    Ok(RawLayer { path: path.to_path_buf(), driver, crs, features })
+    Ok(LayerInfo { driver, crs, features: count })
+}
+
+/// The error for a column that must exist and does not.
+pub fn missing_column(path: &Path, req: &ColumnRequest, names: &[String]) -> Error {
+    Error::bad_input(
+        Location::file(path).field(&req.source),
+        format!(
+            "column `{}` (for `{}`, {}) not found; the file has: {}",
+            req.source,
+            req.canonical,
+            req.origin,
+            names.join(", ")
+        ),
+    )
 }
 
 /// A column to read: its canonical name, the source name, whether it must exist, and where the name came from.
@@ -208,7 +215,7 @@ fn raw_geometry(g: &gdal::vector::Geometry, points: &mut Vec<(f64, f64, f64)>) -
     let ring = |r: &gdal::vector::Geometry, points: &mut Vec<(f64, f64, f64)>| -> RawRing {
         points.clear();
         r.get_points(points);
-        points.iter().map(|p| (p.0, p.1)).collect()
+        points.iter().map(|p| geo::Coord { x: p.0, y: p.1 }).collect()
     };
     let polygon = |p: &gdal::vector::Geometry, points: &mut Vec<(f64, f64, f64)>| -> RawPolygon {
         (0..p.geometry_count()).map(|i| ring(&p.get_geometry(i), points)).collect()

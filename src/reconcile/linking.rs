@@ -2,7 +2,7 @@
 //! dropped), same commune when both sides carry one. Where several parcels carry the number, the one whose
 //! mapped area is closest to the certificate's area wins (ties: the smallest parcel id).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::numbering::commune_key;
 use crate::dataset::{Certificate, Parcel};
@@ -15,11 +15,11 @@ pub struct Links {
     /// For each parcel: its certificates, in file order.
     pub certs_of: Vec<Vec<usize>>,
     /// Parcels by (sheet, parcel number).
-    pub by_number: HashMap<(i64, i64), Vec<usize>>,
+    pub by_number: FxHashMap<(i64, i64), Vec<usize>>,
 }
 
 pub fn link(parcels: &[Parcel], certs: &[Certificate]) -> Links {
-    let mut by_number: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+    let mut by_number: FxHashMap<(i64, i64), Vec<usize>> = FxHashMap::default();
     for (i, p) in parcels.iter().enumerate() {
         if let (Some(s), Some(n)) = (p.sheet, p.parcel_no) {
             by_number.entry((s, n)).or_default().push(i);

@@ -248,7 +248,7 @@ fn sort_conflicts(conflicts: &mut [Conflict], ds: &Dataset) {
 pub(crate) mod tests {
     //! Small builders for the rules' unit tests.
     use geo::orient::{Direction, Orient};
-    use geo::{Area, LineString, MultiPolygon, Polygon};
+    use geo::{Area, BoundingRect, LineString, MultiPolygon, Polygon};
 
     use crate::dataset::parcel_no::ParcelNo;
     use crate::dataset::{Certificate, Parcel};
@@ -266,6 +266,7 @@ pub(crate) mod tests {
             land_use: None,
             recorded_area: None,
             area_m2: Some(g.unsigned_area()),
+            bbox: g.bounding_rect(),
             geometry: Some(g),
             invalid: None,
             area_scale: 1.0,
@@ -276,7 +277,7 @@ pub(crate) mod tests {
     pub fn numbered(id: &str, commune: Option<&str>, sheet: i64, no: i64, area: f64) -> Parcel {
         let s = area.sqrt();
         let mut p = parcel(id, &[(0., 0.), (s, 0.), (s, s), (0., s)]);
-        p.commune = commune.map(String::from);
+        p.commune = commune.map(Into::into);
         p.sheet = Some(sheet);
         p.parcel_no = Some(no);
         p.area_m2 = Some(area);

@@ -1,6 +1,7 @@
 //! `duplicate_parcel_number`: two or more mapped parcels with the same commune, sheet and parcel number.
 
-use std::collections::BTreeMap;
+use rayon::slice::ParallelSliceMut;
+use rustc_hash::FxHashMap;
 
 use geo::MultiPolygon;
 
@@ -23,16 +24,32 @@ pub fn commune_key(c: Option<&str>) -> String {
 }
 
 pub fn find(parcels: &[Parcel]) -> Vec<Conflict> {
-    let mut by_number: BTreeMap<(String, i64, i64), Vec<usize>> = BTreeMap::new();
+    // Parcels sorted by (commune, sheet, number): repeats are neighbours. Commune codes are compared through
+    // their key, computed once per distinct code.
+    let mut keys: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut canonical: FxHashMap<String, u32> = FxHashMap::default();
+    let mut numbered: Vec<(u32, i64, i64, usize)> = Vec::with_capacity(parcels.len());
     for (i, p) in parcels.iter().enumerate() {
         if let (Some(s), Some(n)) = (p.sheet, p.parcel_no) {
-            by_number.entry((commune_key(p.commune.as_deref()), s, n)).or_default().push(i);
+            let c = p.commune.as_deref().unwrap_or("");
+            let k = match keys.get(c) {
+                Some(k) => *k,
+                None => {
+                    let next = canonical.len() as u32;
+                    let k = *canonical.entry(commune_key(Some(c))).or_insert(next);
+                    keys.insert(c, k);
+                    k
+                }
+            };
+            numbered.push((k, s, n, i));
         }
     }
-    by_number
-        .into_iter()
-        .filter(|(_, v)| v.len() > 1)
-        .map(|((_, sheet, no), v)| {
+    numbered.par_sort_unstable();
+    numbered
+        .chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2))
+        .filter(|g| g.len() > 1)
+        .map(|g| (g[0].1, g[0].2, g.iter().map(|x| x.3).collect::<Vec<usize>>()))
+        .map(|(sheet, no, v)| {
             let mut c = Conflict::new(Kind::DuplicateParcelNumber, v.clone(), vec![]);
             c.measure = Some(v.len() as f64);
             c.detail = format!("{} mapped parcels carry sheet {sheet} parcel {no}", v.len());

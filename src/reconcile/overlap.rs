@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
+use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 
 use super::{Conflict, ConflictGeometry, Kind, OverlapStats};
@@ -38,7 +38,7 @@ pub fn find(
             let mut out = Vec::new();
             let a = &parcels[i];
             let (Some(ga), true) = (&a.geometry, a.is_valid()) else { return out };
-            let Some(ra) = ga.bounding_rect() else { return out };
+            let Some(ra) = a.bbox else { return out };
             let (mut pairs, mut env, mut touch, mut over) = (0, 0, 0, 0);
             for j in index.intersecting([ra.min().x, ra.min().y], [ra.max().x, ra.max().y]) {
                 if j <= i {
@@ -46,7 +46,7 @@ pub fn find(
                 }
                 let b = &parcels[j];
                 let (Some(gb), true) = (&b.geometry, b.is_valid()) else { continue };
-                let Some(rb) = gb.bounding_rect() else { continue };
+                let Some(rb) = b.bbox else { continue };
                 pairs += 1;
                 let scale = (a.area_scale + b.area_scale) / 2.0;
                 let w = ra.max().x.min(rb.max().x) - ra.min().x.max(rb.min().x);
