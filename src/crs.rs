@@ -101,7 +101,13 @@ impl Crs {
             return Ok(Crs { definition: definition.into(), ..Crs::wgs84() });
         }
         let proj4 = srs.to_proj4().map_err(|e| format!("CRS `{definition}` has no PROJ form: {e}"))?;
-        Crs::from_proj_string(definition, proj4.trim())
+        let mut proj4 = proj4.trim().to_string();
+        // ESRI .prj files (Shapefiles exported from MicroStation/Famis, ArcGIS) name the VN-2000 datum but carry
+        // no shift to WGS 84; without it every point lands about 200 m off. Add the national one.
+        if is_vn2000(srs) && !proj4.contains("+towgs84") && !proj4.contains("+datum") && !proj4.contains("+nadgrids") {
+            proj4 = proj4.replace("+ellps=WGS84", &format!("+ellps=WGS84 +towgs84={VN2000_TOWGS84}"));
+        }
+        Crs::from_proj_string(definition, &proj4)
     }
 
     /// True for longitude/latitude systems.
@@ -140,6 +146,14 @@ impl Crs {
             (p.0, p.1)
         }
     }
+}
+
+/// True when the CRS is on the VN-2000 datum (by EPSG datum code 6756 or by name, as ESRI writes it).
+fn is_vn2000(srs: &gdal::spatial_ref::SpatialRef) -> bool {
+    let wkt = srs.to_wkt().unwrap_or_default().to_ascii_uppercase();
+    let datum = wkt.split("DATUM[").nth(1).unwrap_or("");
+    let name = datum.split(',').next().unwrap_or("");
+    (name.contains("2000") && (name.contains("VIETNAM") || name.contains("VN"))) || datum.contains("\"6756\"")
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {

@@ -74,3 +74,20 @@ fn the_unflipped_rotation_signs_would_be_wrong() {
     let d = ((p.0 - r.0).powi(2) + (p.1 - r.1).powi(2)).sqrt();
     assert!(d > 0.3, "{d}");
 }
+
+#[test]
+fn esri_prj_without_datum_shift_gets_the_national_one() {
+    // What ogr2ogr -a_srs EPSG:5897 writes into a Shapefile's .prj: the datum's name, no TOWGS84.
+    let esri = r#"PROJCS["VN_2000_TM-3_zone_482",GEOGCS["GCS_VN_2000",DATUM["D_Vietnam_2000",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",105.0],PARAMETER["Scale_Factor",0.9999],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+    let srs = SpatialRef::from_esri(esri).unwrap();
+    let crs = Crs::from_spatial_ref("a.prj", &srs).unwrap();
+    let r = proj_reference(5897, &[(105.85, 21.03)])[0];
+    let p = crs.from_wgs84(105.85, 21.03).unwrap();
+    assert!(((p.0 - r.0).powi(2) + (p.1 - r.1).powi(2)).sqrt() < 0.001, "{p:?} vs {r:?}");
+    // A TM on a WGS 84-based unknown datum is left alone.
+    let plain = SpatialRef::from_proj4(
+        "+proj=tmerc +lat_0=0 +lon_0=105 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs",
+    )
+    .unwrap();
+    assert!(!Crs::from_spatial_ref("b", &plain).unwrap().proj_string.contains("towgs84"));
+}
