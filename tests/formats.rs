@@ -65,3 +65,38 @@ fn geojson_geopackage_shapefile_flatgeobuf_agree() {
     assert!(baseline.0.contains(&("unmatched_certificate".into(), vec![], vec!["C11".into()])));
     assert_eq!(report_for(Some(("FlatGeobuf", "fgb")), true), baseline);
 }
+
+/// The native GeoJSON reader reads what GDAL reads: same parcels, attributes, geometries, validity.
+#[test]
+fn native_geojson_reader_agrees_with_gdal() {
+    use thuadat::dataset::{Dataset, Reader};
+    let tmp = tempfile::tempdir().unwrap();
+    let small = tmp.path().join("commune");
+    write_small_commune(&small);
+    let ward = tmp.path().join("ward");
+    std::fs::create_dir_all(&ward).unwrap();
+    std::os::unix::fs::symlink(shared().join("data/parcels-danang/20206.geojson.gz"), ward.join("parcels.geojson.gz"))
+        .unwrap();
+    std::fs::write(ward.join("certificates.csv"), "cert_id,sheet,parcel_no\n").unwrap();
+    std::fs::write(
+        ward.join("dataset.toml"),
+        "[columns.parcels]\ncommune = \"MaXa\"\nsheet = \"SoHieuToBanDo\"\nparcel_no = \"SoThuTuThua\"\narea = \"DienTich\"\nland_use = \"KyHieuMucDichSuDung\"\n",
+    )
+    .unwrap();
+    for dir in [small, ward] {
+        let native = Dataset::load_with(&dir, Reader::Auto).unwrap();
+        let gdal = Dataset::load_with(&dir, Reader::Gdal).unwrap();
+        assert!(native.inputs[0].format.contains("native"));
+        assert_eq!(gdal.inputs[0].format, "GeoJSON");
+        assert_eq!(native.frame.source().proj_string, gdal.frame.source().proj_string);
+        assert_eq!(native.parcels.len(), gdal.parcels.len());
+        for (a, b) in native.parcels.iter().zip(&gdal.parcels) {
+            assert_eq!(
+                (&a.id, &a.commune, a.sheet, a.parcel_no, &a.land_use, a.recorded_area, &a.invalid),
+                (&b.id, &b.commune, b.sheet, b.parcel_no, &b.land_use, b.recorded_area, &b.invalid)
+            );
+            assert_eq!(a.geometry, b.geometry, "{}", a.id);
+            assert_eq!(a.area_m2, b.area_m2);
+        }
+    }
+}
