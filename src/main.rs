@@ -86,10 +86,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Gen { out, parcels, seed, commune, lon_0, defect_rate } => {
-            let _ = (parcels, seed, commune, lon_0, defect_rate);
-            anyhow::bail!("GEN-WIRING-PENDING");
-            #[allow(unreachable_code)]
-            let s = GenStub::default();
+            let opts = thuadat::gen::GenOptions { out: out.clone(), parcels, seed, commune, lon_0, defect_rate };
+            let s = thuadat::gen::generate(&opts)?;
             println!(
                 "{}: {} parcels, {} certificates, {} groups, {} planted conflicts (truth.json)",
                 out.display(),
@@ -124,12 +122,4 @@ fn print_summary(c: &thuadat::check::Checked, out: &Path) {
     println!("  status 1 / 2 / 3: {} / {} / {}", count(1), count(2), count(3));
     let total: f64 = c.timings.iter().map(|(_, t)| t).sum();
     println!("report written to {} in {total:.2} s", out.display());
-}
-
-#[derive(Default)]
-struct GenStub {
-    parcels: usize,
-    certificates: usize,
-    groups: usize,
-    conflicts: usize,
 }

@@ -226,7 +226,7 @@ mod tests {
         use geo::{LineString, Validation};
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let mut random_polygon = |rng: &mut rand_chacha::ChaCha8Rng| loop {
+        let random_polygon = |rng: &mut rand_chacha::ChaCha8Rng| loop {
             let n = rng.random_range(3..7);
             let pts: Vec<(f64, f64)> =
                 (0..n).map(|_| (rng.random_range(0..5) as f64, rng.random_range(0..5) as f64)).collect();

@@ -333,6 +333,9 @@ fn read_parcels(
     Ok((parcels, frame, input, skipped))
 }
 
+/// The format read, the CRS the file declares, the number of features.
+type ReadInfo = (String, Option<String>, usize);
+
 enum ReadOutcome {
     Done,
     /// The GeoJSON file names its CRS only after its features: GDAL must read it (it looks ahead).
@@ -345,7 +348,7 @@ fn read_into(
     requests: &[Option<ColumnRequest>],
     native: bool,
     feeder: &mut Feeder,
-) -> Result<((String, Option<String>, usize), ReadOutcome)> {
+) -> Result<(ReadInfo, ReadOutcome)> {
     if !native {
         let info = parcels::read_features(path, requests, &mut |f, crs| feeder.push(f, crs))?;
         return Ok(((info.driver, info.crs.map(|c| c.definition), info.features), ReadOutcome::Done));

@@ -121,7 +121,7 @@ mod tests {
         let (found, stats) = find(&parcels, &index, 0.5, &indicatif::ProgressBar::hidden());
         let mut pairs: Vec<(usize, usize, f64, bool)> =
             found.iter().map(|c| (c.parcels[0], c.parcels[1], c.measure.unwrap(), c.near_duplicate.unwrap())).collect();
-        pairs.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        pairs.sort_by_key(|p| (p.0, p.1));
         assert_eq!(pairs, vec![(0, 3, 96.0, true), (1, 2, 20.0, false), (1, 3, 4.0, false)]);
         // a-b and c-e meet only in thin boxes; a-d, b-c and b-d need the overlay.
         assert_eq!(

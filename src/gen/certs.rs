@@ -1,0 +1,415 @@
+//! People, certificates and the population register.
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::layout::{Geom, Layout, Shape, HNK, LAND_USES, LUC};
+use super::names::{self, Damage};
+
+/// Where the commune is: the province that goes with the central meridian.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Province {
+    pub lon_0: f64,
+    /// CCCD province code.
+    pub code: u16,
+    /// First two digits of the old 9-digit id cards issued there.
+    pub cmnd: u8,
+    /// Typical northing of its communes, m.
+    pub northing: f64,
+}
+
+pub(crate) const PROVINCES: [Province; 4] = [
+    Province { lon_0: 105.0, code: 1, cmnd: 1, northing: 2_320_000.0 },
+    Province { lon_0: 105.75, code: 79, cmnd: 2, northing: 1_190_000.0 },
+    Province { lon_0: 103.0, code: 11, cmnd: 4, northing: 2_365_000.0 },
+    Province { lon_0: 107.75, code: 68, cmnd: 25, northing: 1_310_000.0 },
+];
+
+/// Provinces people moved in from (CCCD code, CMND prefix).
+const BORN_ELSEWHERE: [(u16, u8); 8] = [(34, 15), (36, 16), (35, 16), (30, 14), (38, 17), (40, 18), (26, 13), (27, 12)];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Date {
+    pub y: u16,
+    pub m: u8,
+    pub d: u8,
+}
+
+pub(crate) struct Person {
+    pub family: u8,
+    pub middle: u8,
+    pub given: u8,
+    pub female: bool,
+    pub birth: Date,
+    pub cccd: u64,
+    pub cmnd: u32,
+    pub group: u32,
+    pub house: u16,
+}
+
+impl Person {
+    /// Family, middle and given name.
+    pub(crate) fn name_parts(&self) -> (&'static str, &'static str, &'static str) {
+        let middle = if self.female {
+            names::MIDDLE_FEMALE[self.middle as usize].0
+        } else {
+            names::MIDDLE_MALE[self.middle as usize].0
+        };
+        let given =
+            if self.female { names::GIVEN_FEMALE[self.given as usize] } else { names::GIVEN_MALE[self.given as usize] };
+        (names::FAMILY[self.family as usize].0, middle, given)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdKind {
+    Cccd,
+    Cmnd,
+    Empty,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Holder {
+    pub person: u32,
+    pub id: IdKind,
+    /// `YYYY-MM-DD` rather than `YYYY`.
+    pub birth_full: bool,
+    pub damage: Damage,
+}
+
+pub(crate) struct Cert {
+    /// The parcel the certificate was issued for.
+    pub parcel: u32,
+    /// Sheet and parcel number as written (a planted typo may point them nowhere).
+    pub sheet: u32,
+    pub parcel_no: String,
+    /// Area in tenths of m2.
+    pub area10: u64,
+    pub land_use: &'static str,
+    pub issued: Date,
+    pub issued_full: bool,
+    pub serial: (u8, u32),
+    pub holders: Vec<Holder>,
+    /// Planted unmatched certificate: the parcel a good checker should rank first.
+    pub expected: Option<u32>,
+    pub unmatched: bool,
+}
+
+/// What the certificates of one parcel look like.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Plan {
+    /// One certificate with the parcel's area (within 1%).
+    Normal,
+    /// No certificate.
+    Nothing,
+    /// `k` certificates that split the parcel on paper; style 0: plain numbers, 1: `45a`, 2: `45-1`, 3: `45/1`.
+    Split { k: u8, style: u8 },
+    /// Two certificates, each for the whole parcel.
+    DupCert,
+    /// One certificate pointing nowhere: sheet and number as written; `expected`: recoverable.
+    Typo { sheet: u32, no: String, expected: bool },
+    /// One certificate whose area is the mapped area times this factor.
+    Mismatch(f64),
+}
+
+/// Serial letter pairs by period of issue.
+pub(crate) const SERIAL_PAIRS: [&str; 24] = [
+    "AD", "AE", "AG", "AH", // 1993-2003
+    "AK", "AL", "AM", "AN", // 2004-2009
+    "AA", "BA", "BB", "BC", "BD", "BE", "BG", "BH", // 2010-2019
+    "BK", "CA", "CB", "CC", "CD", "CE", "CS", "DA", // 2020-2024
+];
+
+fn serial_pair(rng: &mut ChaCha8Rng, year: u16) -> u8 {
+    let base = match year {
+        ..=2003 => 0,
+        2004..=2009 => 4,
+        2010..=2019 => 8 + rng.random_range(0..4) * 2,
+        _ => 16,
+    };
+    let width = if (2010..=2019).contains(&year) { 2 } else { 4 };
+    base + rng.random_range(0..width)
+}
+
+pub(crate) struct Registry {
+    pub persons: Vec<Person>,
+    pub certs: Vec<Cert>,
+    province: Province,
+    seed: u64,
+    cccd_count: Vec<u32>,
+    cmnd_count: u32,
+    serial_next: [u32; SERIAL_PAIRS.len()],
+    /// The last single holder of a rural group, who may own more plots there.
+    last_in_group: Vec<Option<u32>>,
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn year_of_issue(rng: &mut ChaCha8Rng) -> u16 {
+    let r: f64 = rng.random();
+    if r < 0.4 {
+        rng.random_range(1993..=2003)
+    } else if r < 0.7 {
+        rng.random_range(2004..=2014)
+    } else {
+        rng.random_range(2015..=2024)
+    }
+}
+
+fn date_in(rng: &mut ChaCha8Rng, y: u16) -> Date {
+    Date { y, m: rng.random_range(1..=12), d: rng.random_range(1..=28) }
+}
+
+fn round10(a: f64) -> u64 {
+    (a * 10.0).round().max(1.0) as u64
+}
+
+impl Registry {
+    pub(crate) fn new(province: Province, seed: u64, groups: usize) -> Self {
+        let mut serial_next = [0u32; SERIAL_PAIRS.len()];
+        for (k, s) in serial_next.iter_mut().enumerate() {
+            *s = (splitmix(seed ^ ((k as u64 + 1) * 0x51)) % 2_000_000) as u32;
+        }
+        Registry {
+            persons: Vec::new(),
+            certs: Vec::new(),
+            province,
+            seed,
+            cccd_count: vec![0; 400],
+            cmnd_count: 0,
+            serial_next,
+            last_in_group: vec![None; groups],
+        }
+    }
+
+    fn new_person(&mut self, rng: &mut ChaCha8Rng, female: bool, birth_year: u16, group: u32, urban: bool) -> u32 {
+        let family = names::weighted(rng, names::FAMILY).0 as u8;
+        let (middle, given) = if female {
+            let m = if birth_year < 1970 && rng.random_bool(0.85) {
+                0
+            } else {
+                names::weighted(rng, names::MIDDLE_FEMALE).0
+            };
+            (m as u8, rng.random_range(0..names::GIVEN_FEMALE.len()) as u8)
+        } else {
+            (names::weighted(rng, names::MIDDLE_MALE).0 as u8, rng.random_range(0..names::GIVEN_MALE.len()) as u8)
+        };
+        let birth = date_in(rng, birth_year);
+        let (code, cmnd_prefix) = if rng.random_bool(0.85) {
+            (self.province.code, self.province.cmnd)
+        } else {
+            BORN_ELSEWHERE[rng.random_range(0..BORN_ELSEWHERE.len())]
+        };
+        // CCCD: province, century and sex, two-digit year, then a serial unique for that century, sex and year.
+        let cs = u64::from(female) + if birth_year >= 2000 { 2 } else { 0 };
+        let yy = u64::from(birth_year % 100);
+        let key = (cs * 100 + yy) as usize;
+        let n = self.cccd_count[key] as u64;
+        self.cccd_count[key] += 1;
+        let serial = (splitmix(self.seed ^ key as u64) + n * 7919) % 1_000_000;
+        let cccd = ((u64::from(code) * 10 + cs) * 100 + yy) * 1_000_000 + serial;
+        let m = u64::from(self.cmnd_count);
+        self.cmnd_count += 1;
+        let cmnd = u32::from(cmnd_prefix) * 10_000_000 + ((splitmix(self.seed ^ 0xC3) + m * 7919) % 10_000_000) as u32;
+        let house = if urban { rng.random_range(1..=250) } else { 0 };
+        self.persons.push(Person { family, middle, given, female, birth, cccd, cmnd, group, house });
+        (self.persons.len() - 1) as u32
+    }
+
+    /// The holders of a certificate issued in `year` for a parcel of `group`.
+    fn holders(&mut self, rng: &mut ChaCha8Rng, group: u32, urban: bool, year: u16) -> Vec<Holder> {
+        let mut persons = Vec::with_capacity(2);
+        let reuse = if urban { None } else { self.last_in_group[group as usize] };
+        match reuse {
+            Some(p) if rng.random_bool(0.2) && self.persons[p as usize].birth.y + 18 <= year => persons.push(p),
+            _ => {
+                let y = (year - rng.random_range(20..=60)).max(1925);
+                if rng.random_bool(0.25) {
+                    let husband = self.new_person(rng, false, y, group, urban);
+                    let wy = (y + rng.random_range(0..=5)).min(year - 18);
+                    let wife = self.new_person(rng, true, wy, group, urban);
+                    let house = self.persons[husband as usize].house;
+                    self.persons[wife as usize].house = house;
+                    persons.extend([husband, wife]);
+                } else {
+                    let female = rng.random_bool(0.35);
+                    let p = self.new_person(rng, female, y, group, urban);
+                    self.last_in_group[group as usize] = Some(p);
+                    persons.push(p);
+                }
+            }
+        }
+        persons
+            .into_iter()
+            .map(|person| {
+                let r: f64 = rng.random();
+                let id = match year {
+                    ..=1999 if r < 0.4 => IdKind::Empty,
+                    ..=2015 if r < 0.1 => IdKind::Empty,
+                    ..=2015 => IdKind::Cmnd,
+                    2016..=2020 if r < 0.4 => IdKind::Cccd,
+                    2016..=2020 => IdKind::Cmnd,
+                    _ if r < 0.85 => IdKind::Cccd,
+                    _ => IdKind::Cmnd,
+                };
+                let birth_full = year >= 2010 || rng.random_bool(0.4);
+                let d: f64 = rng.random();
+                let damage = match d {
+                    _ if d < 0.03 => Damage::Upper,
+                    _ if d < 0.06 => Damage::NoDiacritics,
+                    _ if d < 0.09 => Damage::Nfd,
+                    _ if d < 0.11 => Damage::DoubleSpace,
+                    _ if d < 0.14 => Damage::OldTone,
+                    _ => Damage::None,
+                };
+                Holder { person, id, birth_full, damage }
+            })
+            .collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn cert(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        parcel: u32,
+        sheet: u32,
+        parcel_no: String,
+        area10: u64,
+        land_use: u8,
+        year: u16,
+        holders: Option<Vec<Holder>>,
+        group: u32,
+        urban: bool,
+    ) {
+        let issued = date_in(rng, year);
+        let issued_full = year >= 2000 || rng.random_bool(0.3);
+        let code = LAND_USES[land_use as usize];
+        let land_use = match land_use {
+            LUC if year < 2014 && rng.random_bool(0.6) => "LUA",
+            HNK if year < 2014 && rng.random_bool(0.5) => "BHK",
+            _ => code,
+        };
+        let pair = serial_pair(rng, year);
+        let s = &mut self.serial_next[pair as usize];
+        *s += rng.random_range(1..=37);
+        let serial = (pair, *s);
+        let holders = holders.unwrap_or_else(|| self.holders(rng, group, urban, year));
+        self.certs.push(Cert {
+            parcel,
+            sheet,
+            parcel_no,
+            area10,
+            land_use,
+            issued,
+            issued_full,
+            serial,
+            holders,
+            expected: None,
+            unmatched: false,
+        });
+    }
+
+    /// Writes the certificates of every parcel according to its plan.
+    pub(crate) fn issue(&mut self, rng: &mut ChaCha8Rng, lay: &Layout, plans: &[Plan]) {
+        for (i, (p, plan)) in lay.parcels.iter().zip(plans).enumerate() {
+            let i = i as u32;
+            let urban = lay.groups[p.group as usize].urban;
+            let a = p.area;
+            let no = p.number.to_string();
+            let normal = |rng: &mut ChaCha8Rng| round10(a * (1.0 + rng.random_range(-0.009..0.009)));
+            debug_assert!(p.geom == Geom::Valid || *plan == Plan::Normal);
+            debug_assert!(p.shape != Shape::Road || *plan == Plan::Nothing);
+            match plan {
+                Plan::Nothing => {}
+                Plan::Normal => {
+                    let (area, year) = (normal(rng), year_of_issue(rng));
+                    self.cert(rng, i, p.sheet, no, area, p.land_use, year, None, p.group, urban);
+                }
+                Plan::Mismatch(f) => {
+                    let year = year_of_issue(rng);
+                    self.cert(rng, i, p.sheet, no, round10(a * f), p.land_use, year, None, p.group, urban);
+                }
+                Plan::DupCert => {
+                    let (area, y1) = (normal(rng), rng.random_range(1993..=2004));
+                    self.cert(rng, i, p.sheet, no.clone(), area, p.land_use, y1, None, p.group, urban);
+                    // Re-issued without cancelling the old one: to the same holders or to a buyer.
+                    let same = rng.random_bool(0.5).then(|| self.certs.last().map(|c| c.holders.clone())).flatten();
+                    let (area, y2) = (normal(rng), rng.random_range(2008..=2024));
+                    self.cert(rng, i, p.sheet, no, area, p.land_use, y2, same, p.group, urban);
+                }
+                Plan::Split { k, style } => {
+                    let k = *k as usize;
+                    let w: Vec<f64> = (0..k).map(|_| rng.random_range(0.3..1.0)).collect();
+                    let total: f64 = w.iter().sum();
+                    // The parts account for the parcel within 0.4%.
+                    let target = a * (1.0 + rng.random_range(-0.004..0.004));
+                    let mut left = round10(target);
+                    for (j, wj) in w.iter().enumerate() {
+                        let area = if j + 1 == k { left } else { round10(target * wj / total) };
+                        left -= area;
+                        let no = match style {
+                            0 => no.clone(),
+                            1 => format!("{no}{}", (b'a' + j as u8) as char),
+                            2 => format!("{no}-{}", j + 1),
+                            _ => format!("{no}/{}", j + 1),
+                        };
+                        let year = rng.random_range(2005..=2024);
+                        self.cert(rng, i, p.sheet, no, area, p.land_use, year, None, p.group, urban);
+                    }
+                }
+                Plan::Typo { sheet, no: typo, expected } => {
+                    let (area, year) = (normal(rng), year_of_issue(rng));
+                    self.cert(rng, i, *sheet, typo.clone(), area, p.land_use, year, None, p.group, urban);
+                    let c = self.certs.last_mut().expect("just pushed");
+                    c.unmatched = true;
+                    c.expected = expected.then_some(i);
+                }
+            }
+        }
+    }
+
+    /// Some more people in the register who hold no certificate here (family members, namesakes).
+    pub(crate) fn others(&mut self, rng: &mut ChaCha8Rng, lay: &Layout) {
+        let n = self.persons.len() / 5 + 1;
+        for _ in 0..n {
+            let g = rng.random_range(0..lay.groups.len()) as u32;
+            let urban = lay.groups[g as usize].urban;
+            let y = rng.random_range(1935..=2006);
+            let female = rng.random_bool(0.5);
+            self.new_person(rng, female, y, g, urban);
+        }
+    }
+
+    /// Orders the certificates by date of issue (the issuing book's order) so that their ids do not follow
+    /// the map.
+    pub(crate) fn order_by_issue(&mut self) {
+        let mut idx: Vec<usize> = (0..self.certs.len()).collect();
+        idx.sort_by_key(|&i| (self.certs[i].issued, i));
+        let mut old: Vec<Option<Cert>> = std::mem::take(&mut self.certs).into_iter().map(Some).collect();
+        self.certs = idx.into_iter().map(|i| old[i].take().expect("each once")).collect();
+    }
+}
+
+/// A certificate id: `CH` and a zero-padded sequence number in the issuing book.
+pub(crate) fn cert_id(seq: usize, total: usize) -> String {
+    let width = total.max(1).to_string().len().max(6);
+    format!("CH{:0width$}", seq + 1)
+}
+
+/// A person's address: as the register has it now, or as written on a certificate issued before 2005
+/// (village, commune, district).
+pub(crate) fn address(lay: &Layout, p: &Person, commune: &str, district: &str, old: bool) -> String {
+    let g = &lay.groups[p.group as usize];
+    if old {
+        format!("{}, xã {commune}, huyện {district}", g.village)
+    } else if g.urban {
+        format!("Số {}, {}, phường {commune}", p.house, g.name)
+    } else {
+        format!("{}, phường {commune}", g.name)
+    }
+}

@@ -1,0 +1,130 @@
+//! On generated communes the report matches the generator's truth exactly: every conflict (kind, parcels,
+//! certificates), every parcel's status and reasons, and the first candidate of every recoverable typo.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+type Key = (String, Vec<String>, Vec<String>);
+
+fn check_against_truth(args: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("commune");
+    let mut gen = vec!["gen", ds.to_str().unwrap()];
+    gen.extend_from_slice(args);
+    let out = run(&gen);
+    assert!(out.status.success(), "gen: {}", String::from_utf8_lossy(&out.stderr));
+    let report = tmp.path().join("report");
+    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "check: {}", String::from_utf8_lossy(&out.stderr));
+    compare(&ds, &report, args);
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+}
+
+fn compare(ds: &Path, report: &Path, args: &[&str]) {
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(ds.join("truth.json")).unwrap()).unwrap();
+    let mut expected: Vec<Key> = truth["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["kind"].as_str().unwrap().to_string(), strings(&c["parcel_ids"]), strings(&c["cert_ids"])))
+        .collect();
+    let mut got = report_conflicts(report);
+    expected.sort();
+    got.sort();
+    let missing: Vec<&Key> = expected.iter().filter(|k| !got.contains(k)).collect();
+    let extra: Vec<&Key> = got.iter().filter(|k| !expected.contains(k)).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "{args:?}: missing {missing:?}\nextra {extra:?}");
+    assert_eq!(got, expected);
+    // Every kind is planted.
+    for kind in [
+        "overlap",
+        "invalid_geometry",
+        "duplicate_parcel_number",
+        "unmapped_split",
+        "duplicate_certificate",
+        "unmatched_certificate",
+        "parcel_without_certificate",
+        "area_mismatch",
+    ] {
+        assert!(got.iter().any(|c| c.0 == kind), "{args:?}: no {kind} planted");
+    }
+
+    // Statuses and reasons, parcel by parcel.
+    let mut expected: Vec<(String, String, String)> = truth["parcels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["parcel_id"].as_str().unwrap().to_string(),
+                p["status"].as_u64().unwrap().to_string(),
+                p["reasons"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut got: Vec<(String, String, String)> =
+        report_parcels(report).into_iter().map(|(id, _, s, r)| (id, s, r)).collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got.len(), expected.len());
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(g, e, "{args:?}");
+    }
+
+    // Recoverable typos: the parcel meant is the first candidate.
+    let features: Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("conflicts.geojson")).unwrap()).unwrap();
+    let mut recoverable = 0;
+    for c in truth["conflicts"].as_array().unwrap() {
+        let Some(meant) = c["expected_candidate"].as_str() else { continue };
+        recoverable += 1;
+        let cert = strings(&c["cert_ids"]);
+        let f = features["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["properties"]["kind"] == "unmatched_certificate" && strings(&f["properties"]["cert_ids"]) == cert
+            })
+            .unwrap();
+        assert_eq!(f["properties"]["candidates"][0]["parcel_id"], meant, "{args:?}: {cert:?}");
+    }
+    assert!(recoverable > 0, "{args:?}: no recoverable typo planted");
+}
+
+#[test]
+fn default_commune() {
+    check_against_truth(&["--parcels", "3000", "--seed", "1"]);
+}
+
+#[test]
+fn many_defects_another_zone() {
+    check_against_truth(&["--parcels", "8000", "--seed", "42", "--lon-0", "105.75", "--defect-rate", "0.25"]);
+}
+
+#[test]
+fn larger_commune_in_dien_bien() {
+    check_against_truth(&["--parcels", "40000", "--seed", "2026", "--lon-0", "103.0", "--defect-rate", "0.1"]);
+}
+
+#[test]
+fn bundled_sample_matches_its_truth() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("report");
+    // Without a dataset argument, check uses the bundled sample.
+    let out = std::process::Command::new(bin())
+        .current_dir(tmp.path())
+        .args(["check", "--out", report.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    compare(&sample, &report, &["data/sample"]);
+}
