@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, Reader};
 use crate::error::Result;
 use crate::index::ParcelIndex;
 use crate::reconcile::{self, Reconciliation};
@@ -56,10 +56,15 @@ pub struct Checked {
 
 /// Loads, indexes and reconciles a dataset directory.
 pub fn run(dir: &Path, progress: Progress) -> Result<Checked> {
+    run_with(dir, progress, Reader::Auto)
+}
+
+/// [`run`] with a chosen parcels reader.
+pub fn run_with(dir: &Path, progress: Progress, reader: Reader) -> Result<Checked> {
     let mut timings = Vec::new();
     let t = Instant::now();
     let spinner = progress.spinner("reading");
-    let dataset = Dataset::load(dir);
+    let dataset = Dataset::load_with(dir, reader);
     spinner.finish_and_clear();
     let dataset = dataset?;
     timings.push(("load".to_string(), t.elapsed().as_secs_f64()));
@@ -76,8 +81,13 @@ pub fn run(dir: &Path, progress: Progress) -> Result<Checked> {
 
 /// Checks `dir` and writes the report directory `out`.
 pub fn check(dir: &Path, out: &Path, progress: Progress) -> Result<Checked> {
+    check_with(dir, out, progress, Reader::Auto)
+}
+
+/// [`check`] with a chosen parcels reader.
+pub fn check_with(dir: &Path, out: &Path, progress: Progress, reader: Reader) -> Result<Checked> {
     let start = Instant::now();
-    let mut checked = run(dir, progress)?;
+    let mut checked = run_with(dir, progress, reader)?;
     let t = Instant::now();
     let mut timings = checked.timings.clone();
     timings.push(("total_before_report".into(), start.elapsed().as_secs_f64()));

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use thuadat::check::Progress;
+use thuadat::dataset::Reader;
 use thuadat::reconcile::Kind;
 
 #[derive(Parser)]
@@ -31,6 +32,9 @@ enum Command {
         /// No progress bars, no summary on stdout.
         #[arg(long, short)]
         quiet: bool,
+        /// Parcels reader: `auto` (native for GeoJSON, GDAL for the rest) or `gdal` (GDAL for everything).
+        #[arg(long, default_value = "auto", value_parser = ["auto", "gdal"])]
+        reader: String,
     },
     /// Generate a synthetic commune (dataset directory with its truth.json).
     Gen {
@@ -62,7 +66,19 @@ fn default_dataset() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
 }
 
+/// mimalloc v2's option numbers (`mi_option_e` in mimalloc.h).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Loading converts features chunk by chunk; with mimalloc's default 10 ms purge delay the memory of each
+    // chunk goes back to the OS and is faulted in (and zeroed) again for the next. A check is a short-lived
+    // batch run: keep freed memory for reuse (docs/BENCHMARKS.md measures the difference).
+    // SAFETY: plain option setters of the global allocator, called before any thread starts.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 1);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -76,10 +92,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Check { dataset, out, quiet } => {
+        Command::Check { dataset, out, quiet, reader } => {
             let dataset = dataset.unwrap_or_else(default_dataset);
             let progress = if quiet { Progress::Hidden } else { Progress::Auto };
-            let checked = thuadat::check::check(&dataset, &out, progress)?;
+            let reader = if reader == "gdal" { Reader::Gdal } else { Reader::Auto };
+            let checked = thuadat::check::check_with(&dataset, &out, progress, reader)?;
             if !quiet {
                 print_summary(&checked, &out);
             }

@@ -97,12 +97,12 @@ impl CsvTable {
 
     /// The data rows, in order.
     pub fn rows(&mut self) -> impl Iterator<Item = Result<Row<'_>>> + '_ {
-        let path = self.path.clone();
+        let path = &self.path;
         let header = &self.header;
         self.reader.byte_records().map(move |r| {
-            let record = r.map_err(|e| csv_error(&path, e))?;
+            let record = r.map_err(|e| csv_error(path, e))?;
             let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-            Ok(Row { path: path.clone(), line, record, header })
+            Ok(Row { path, line, record, header })
         })
     }
 }
@@ -125,7 +125,7 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 
 /// One data row.
 pub struct Row<'a> {
-    path: PathBuf,
+    path: &'a Path,
     pub line: usize,
     record: csv::ByteRecord,
     header: &'a [String],
@@ -133,7 +133,7 @@ pub struct Row<'a> {
 
 impl Row<'_> {
     fn at(&self, f: &Field) -> Location {
-        Location::row(&self.path, self.line).field(&f.source)
+        Location::row(self.path, self.line).field(&f.source)
     }
 
     /// The trimmed text of a column ("" when the column is absent or the cell empty).

@@ -611,10 +611,14 @@ fn read_groups(path: &Path, config: &DatasetConfig, frame: &Frame) -> Result<(Ve
     Ok((groups, input))
 }
 
-/// When group boundaries exist they decide: the group whose polygon holds the parcel's interior point.
+/// When group boundaries exist they decide: the group whose polygon holds the parcel (its centroid, or an
+/// interior point when the centroid falls outside a concave parcel). Boundaries are split into monotone
+/// pieces once, so each test is logarithmic in the boundary's vertex count.
 fn assign_groups(parcels: &mut [Parcel], groups: &[Group]) {
-    use geo::Contains;
+    use geo::{Centroid, Contains, Intersects, MonotonicPolygons};
     use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree};
+    let prepared: Vec<Vec<MonotonicPolygons<f64>>> =
+        groups.iter().map(|g| g.geometry.0.iter().map(|p| MonotonicPolygons::from(p.clone())).collect()).collect();
     let tree = RTree::bulk_load(
         groups
             .iter()
@@ -626,11 +630,18 @@ fn assign_groups(parcels: &mut [Parcel], groups: &[Group]) {
             .collect(),
     );
     parcels.par_iter_mut().for_each(|p| {
-        let Some(pt) = p.geometry.as_ref().and_then(|g| g.interior_point()) else { return };
+        let Some(g) = p.geometry.as_ref() else { return };
+        let pt = match g.centroid() {
+            Some(c) if g.contains(&c) => c,
+            _ => match g.interior_point() {
+                Some(ip) => ip,
+                None => return,
+            },
+        };
         let found = tree
             .locate_all_at_point(&[pt.x(), pt.y()])
             .map(|c| c.data)
-            .filter(|&i| groups[i].geometry.contains(&pt))
+            .filter(|&i| prepared[i].iter().any(|m| m.intersects(&pt.0)))
             .min();
         if let Some(i) = found {
             p.group = Some(groups[i].name.clone());

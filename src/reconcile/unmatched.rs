@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use geo::InteriorPoint;
 
 use super::linking::communes_agree;
@@ -26,11 +28,12 @@ const TORN: f64 = 0.6;
 
 pub fn find(parcels: &[Parcel], certs: &[Certificate], links: &Links) -> Vec<Conflict> {
     let mut out = Vec::new();
+    let sheets = SheetNumbers::new(links);
     for (ci, cert) in certs.iter().enumerate() {
         if links.parcel_of[ci].is_some() {
             continue;
         }
-        let candidates = rank(parcels, cert, links);
+        let candidates = rank(parcels, cert, links, &sheets);
         let mut c = Conflict::new(Kind::UnmatchedCertificate, vec![], vec![ci]);
         c.measure = candidates.first().map(|k| k.score);
         let best = candidates.first().map(|k| parcels[k.parcel].id.as_str());
@@ -55,8 +58,24 @@ pub fn find(parcels: &[Parcel], certs: &[Certificate], links: &Links) -> Vec<Con
     out
 }
 
+/// The parcel numbers of each sheet, for torn numbers that must be matched against a pattern.
+pub struct SheetNumbers(FxHashMap<i64, Vec<i64>>);
+
+impl SheetNumbers {
+    pub fn new(links: &Links) -> SheetNumbers {
+        let mut m: FxHashMap<i64, Vec<i64>> = FxHashMap::default();
+        for &(sheet, no) in links.by_number.keys() {
+            m.entry(sheet).or_default().push(no);
+        }
+        for v in m.values_mut() {
+            v.sort_unstable();
+        }
+        SheetNumbers(m)
+    }
+}
+
 /// Candidate parcels for an unmatched certificate, best first.
-pub fn rank(parcels: &[Parcel], cert: &Certificate, links: &Links) -> Vec<Candidate> {
+pub fn rank(parcels: &[Parcel], cert: &Certificate, links: &Links, sheets: &SheetNumbers) -> Vec<Candidate> {
     let mut slips: HashMap<usize, f64> = HashMap::new();
     let mut note = |pi: usize, p: f64| {
         let e = slips.entry(pi).or_insert(0.0);
@@ -83,9 +102,9 @@ pub fn rank(parcels: &[Parcel], cert: &Certificate, links: &Links) -> Vec<Candid
                 if pattern.chars().any(|c| c.is_ascii_digit())
                     && pattern.chars().all(|c| c.is_ascii_digit() || matches!(c, '?' | '_' | '*'))
                 {
-                    for (&(s, n), pis) in &links.by_number {
-                        if s == sheet && torn_fits(&pattern, &n.to_string()) {
-                            for &pi in pis {
+                    for &n in sheets.0.get(&sheet).into_iter().flatten() {
+                        if torn_fits(&pattern, &n.to_string()) {
+                            for pi in lookup(sheet, n) {
                                 note(pi, TORN);
                             }
                         }
