@@ -82,7 +82,7 @@ fn write_files(ds: &Dataset, rec: &Reconciliation, dir: &Path, timings: &[(Strin
 pub fn ids<'a>(ds: &'a Dataset, c: &Conflict) -> (Vec<&'a str>, Vec<&'a str>) {
     (
         c.parcels.iter().map(|&i| ds.parcels[i].id.as_str()).collect(),
-        c.certificates.iter().map(|&i| ds.certificates.certificates[i].id.as_str()).collect(),
+        c.certificates.iter().map(|&i| ds.certificates.id(i)).collect(),
     )
 }
 
@@ -176,8 +176,7 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
     .map_err(err)?;
     for (i, p) in ds.parcels.iter().enumerate() {
         let s = &rec.statuses[i];
-        let certs: Vec<&str> =
-            rec.links.certs_of[i].iter().map(|&c| ds.certificates.certificates[c].id.as_str()).collect();
+        let certs: Vec<&str> = rec.links.certs_of[i].iter().map(|&c| ds.certificates.id(c)).collect();
         w.write_record([
             p.id.as_str(),
             p.group.as_deref().unwrap_or(""),
@@ -200,8 +199,10 @@ fn write_holders(ds: &Dataset, path: &Path) -> Result<()> {
     let mut w = csv::Writer::from_path(path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
     let err = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
     w.write_record(["cert_id", "holder_name", "holder_id", "status", "citizen_id", "score"]).map_err(err)?;
-    for h in &ds.certificates.holders {
-        w.write_record([h.cert_id.as_str(), &h.holder_name, &h.holder_id, "", "", ""]).map_err(err)?;
+    let certs = &ds.certificates;
+    for h in &certs.holders {
+        let t = |x| certs.text(x);
+        w.write_record([certs.id(h.cert as usize), t(h.holder_name), t(h.holder_id), "", "", ""]).map_err(err)?;
     }
     w.flush().map_err(|e| Error::io(path, e))
 }

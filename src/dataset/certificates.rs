@@ -1,40 +1,88 @@
 //! `certificates.csv`: land-use-right certificates, one row per (certificate, holder).
+//!
+//! A commune has about as many certificates as parcels, and a million of them would take more memory as
+//! separate strings than the map itself. All their text lives in one buffer ([`TextArena`]); rows hold
+//! [`Text`] handles into it. The file is streamed, never held whole.
 
-use std::collections::HashMap;
 use std::path::Path;
+
+use rustc_hash::FxHashMap;
 
 use super::csv_table::{CsvTable, Field};
 use super::parcel_no::ParcelNo;
 use crate::config::Columns;
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
+
+/// A piece of text in a [`TextArena`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Text {
+    start: u32,
+    len: u32,
+}
+
+impl Text {
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+/// One buffer holding many short strings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextArena {
+    buf: String,
+}
+
+impl TextArena {
+    /// Stores `s`; None when the arena would pass 4 GiB.
+    pub fn push(&mut self, s: &str) -> Option<Text> {
+        let start = u32::try_from(self.buf.len()).ok()?;
+        let len = u32::try_from(s.len()).ok()?;
+        start.checked_add(len)?;
+        self.buf.push_str(s);
+        Some(Text { start, len })
+    }
+
+    pub fn get(&self, t: Text) -> &str {
+        self.buf.get(t.start as usize..(t.start + t.len) as usize).unwrap_or("")
+    }
+}
 
 /// One row: a holder of a certificate, as written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HolderRow {
     /// Line of the row in the file (the header is line 1).
-    pub line: usize,
-    pub cert_id: String,
-    pub holder_name: String,
-    pub holder_id: String,
-    pub holder_birth: String,
-    pub address: String,
+    pub line: u32,
+    /// Its certificate, in [`Certificates::certificates`].
+    pub cert: u32,
+    pub holder_name: Text,
+    pub holder_id: Text,
+    pub holder_birth: Text,
+    pub address: Text,
+    /// The certificate's next holder row (`u32::MAX`: none).
+    next: u32,
 }
 
 /// A certificate: what its rows say about the parcel (from its first row).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Certificate {
-    pub id: String,
-    pub serial: String,
-    pub commune: Option<String>,
+    pub id: Text,
+    pub serial: Text,
+    /// Empty when the row names no commune.
+    pub commune: Text,
     pub sheet: Option<i64>,
-    pub parcel_no: ParcelNo,
+    /// The parcel number as written (`45`, `45a`, `4?`).
+    pub parcel_no: Text,
+    /// The number of the mapped parcel it points at, when readable (see [`ParcelNo`]).
+    pub parcel_base: Option<i64>,
+    /// The number carries a split suffix (`45a`, `45-1`, `45/2`).
+    pub split: bool,
     pub area: Option<f64>,
-    pub land_use: String,
-    pub issued: String,
+    pub land_use: Text,
+    pub issued: Text,
     /// Line of its first row.
-    pub line: usize,
-    /// Indices of its holder rows in [`Certificates::holders`].
-    pub holders: Vec<usize>,
+    pub line: u32,
+    /// Its first holder row.
+    first_holder: u32,
 }
 
 /// Everything read from `certificates.csv`.
@@ -42,6 +90,126 @@ pub struct Certificate {
 pub struct Certificates {
     pub certificates: Vec<Certificate>,
     pub holders: Vec<HolderRow>,
+    text: TextArena,
+}
+
+impl Certificates {
+    /// The text behind a handle.
+    pub fn text(&self, t: Text) -> &str {
+        self.text.get(t)
+    }
+
+    /// The id of certificate `i`.
+    pub fn id(&self, i: usize) -> &str {
+        self.text(self.certificates[i].id)
+    }
+
+    /// The commune certificate `i` names, if any.
+    pub fn commune(&self, i: usize) -> Option<&str> {
+        let c = self.certificates[i].commune;
+        (!c.is_empty()).then(|| self.text(c))
+    }
+
+    /// Positions of certificate `i`'s holder rows, in file order.
+    pub fn holders_of(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut next = self.certificates[i].first_holder;
+        std::iter::from_fn(move || {
+            let h = self.holders.get(next as usize)?;
+            let this = next as usize;
+            next = h.next;
+            Some(this)
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.certificates.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.certificates.is_empty()
+    }
+}
+
+/// Builds [`Certificates`] row by row (co-holders repeat `cert_id`, anywhere in the file).
+#[derive(Debug, Default)]
+pub struct CertificatesBuilder {
+    out: Certificates,
+    /// Certificates by the hash of their id; ids whose hash is taken by another id go to `collisions`.
+    by_hash: FxHashMap<u64, u32>,
+    collisions: FxHashMap<String, u32>,
+}
+
+impl CertificatesBuilder {
+    fn store(&mut self, s: &str) -> Result<Text> {
+        self.out.text.push(s).ok_or_else(|| Error::Other("certificates: more than 4 GiB of text".into()))
+    }
+
+    fn find(&self, id: &str) -> Option<u32> {
+        match self.by_hash.get(&fx(id)) {
+            Some(&ci) if self.out.id(ci as usize) == id => Some(ci),
+            Some(_) => self.collisions.get(id).copied(),
+            None => None,
+        }
+    }
+
+    /// Adds one row; returns its certificate's position.
+    pub fn push_row(&mut self, row: &CertificateRow<'_>, line: u32) -> Result<usize> {
+        let h = u32::try_from(self.out.holders.len()).map_err(|_| Error::Other("too many certificate rows".into()))?;
+        let ci = match self.find(row.cert_id) {
+            Some(ci) => {
+                let mut last = self.out.certificates[ci as usize].first_holder;
+                while self.out.holders[last as usize].next != u32::MAX {
+                    last = self.out.holders[last as usize].next;
+                }
+                self.out.holders[last as usize].next = h;
+                ci
+            }
+            None => {
+                let ci = u32::try_from(self.out.certificates.len())
+                    .map_err(|_| Error::Other("too many certificates".into()))?;
+                let no = ParcelNo::parse(row.parcel_no);
+                let cert = Certificate {
+                    id: self.store(row.cert_id)?,
+                    serial: self.store(row.serial)?,
+                    commune: self.store(row.commune)?,
+                    sheet: row.sheet,
+                    parcel_no: self.store(&no.raw)?,
+                    parcel_base: no.base,
+                    split: no.is_split(),
+                    area: row.area,
+                    land_use: self.store(row.land_use)?,
+                    issued: self.store(row.issued)?,
+                    line,
+                    first_holder: h,
+                };
+                self.out.certificates.push(cert);
+                match self.by_hash.entry(fx(row.cert_id)) {
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(ci);
+                    }
+                    std::collections::hash_map::Entry::Occupied(_) => {
+                        self.collisions.insert(row.cert_id.to_string(), ci);
+                    }
+                }
+                ci
+            }
+        };
+        let holder = HolderRow {
+            line,
+            cert: ci,
+            holder_name: self.store(row.holder_name)?,
+            holder_id: self.store(row.holder_id)?,
+            holder_birth: self.store(row.holder_birth)?,
+            address: self.store(row.address)?,
+            next: u32::MAX,
+        };
+        self.out.holders.push(holder);
+        Ok(ci as usize)
+    }
+
+    pub fn finish(self) -> Certificates {
+        self.out
+    }
 }
 
 impl Certificates {
@@ -62,43 +230,51 @@ impl Certificates {
         let c_hid = col("holder_id", false)?;
         let c_birth = col("holder_birth", false)?;
         let c_address = col("address", false)?;
-
-        let mut out = Certificates::default();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut b = CertificatesBuilder::default();
         for row in table.rows() {
             let row = row?;
-            let text = |c: &Option<Field>| row.text(c);
-            let cert_id = row.required_text(&c_id)?;
-            let holder = HolderRow {
-                line: row.line,
-                cert_id: cert_id.clone(),
+            let text = |c: &Option<Field>| row.str(c);
+            let r = CertificateRow {
+                cert_id: row.required_str(&c_id)?,
+                serial: text(&c_serial)?,
+                commune: text(&c_commune)?,
+                sheet: row.integer(&c_sheet)?,
+                parcel_no: text(&c_no)?,
+                area: row.area(&c_area)?,
+                land_use: text(&c_land_use)?,
+                issued: text(&c_issued)?,
                 holder_name: text(&c_name)?,
                 holder_id: text(&c_hid)?,
                 holder_birth: text(&c_birth)?,
                 address: text(&c_address)?,
             };
-            let holder_index = out.holders.len();
-            out.holders.push(holder);
-            if let Some(&i) = by_id.get(&cert_id) {
-                out.certificates[i].holders.push(holder_index);
-                continue;
-            }
-            let commune = text(&c_commune)?;
-            let cert = Certificate {
-                id: cert_id.clone(),
-                serial: text(&c_serial)?,
-                commune: (!commune.is_empty()).then_some(commune),
-                sheet: row.integer(&c_sheet)?,
-                parcel_no: ParcelNo::parse(&text(&c_no)?),
-                area: row.area(&c_area)?,
-                land_use: text(&c_land_use)?,
-                issued: text(&c_issued)?,
-                line: row.line,
-                holders: vec![holder_index],
-            };
-            by_id.insert(cert_id, out.certificates.len());
-            out.certificates.push(cert);
+            let line = u32::try_from(row.line).map_err(|_| Error::bad_input(Location::file(path), "too many lines"))?;
+            b.push_row(&r, line)?;
         }
-        Ok(out)
+        Ok(b.finish())
     }
+}
+
+/// One row's fields, as text and parsed values.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateRow<'a> {
+    pub cert_id: &'a str,
+    pub serial: &'a str,
+    pub commune: &'a str,
+    pub sheet: Option<i64>,
+    pub parcel_no: &'a str,
+    pub area: Option<f64>,
+    pub land_use: &'a str,
+    pub issued: &'a str,
+    pub holder_name: &'a str,
+    pub holder_id: &'a str,
+    pub holder_birth: &'a str,
+    pub address: &'a str,
+}
+
+fn fx(s: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(s.as_bytes());
+    h.finish()
 }

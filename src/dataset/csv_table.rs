@@ -18,7 +18,7 @@ pub struct Field {
 pub struct CsvTable {
     path: PathBuf,
     header: Vec<String>,
-    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+    reader: csv::Reader<std::io::BufReader<std::fs::File>>,
     mapping: BTreeMap<String, String>,
     source_name: Box<dyn Fn(&str) -> String>,
     table: String,
@@ -33,15 +33,17 @@ impl CsvTable {
         source_name: impl Fn(&str) -> String + 'static,
         mapping: &BTreeMap<String, String>,
     ) -> Result<CsvTable> {
-        let mut bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        use std::io::BufRead;
+        let file = std::fs::File::open(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::bad_input(Location::file(path), "file not found"),
             _ => Error::io(path, e),
         })?;
-        if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            bytes.drain(..3);
+        let mut input = std::io::BufReader::with_capacity(1 << 20, file);
+        // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first column's name.
+        if input.fill_buf().map_err(|e| Error::io(path, e))?.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            input.consume(3);
         }
-        let mut reader =
-            csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(std::io::Cursor::new(bytes));
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(input);
         let header = reader
             .byte_headers()
             .map_err(|e| csv_error(path, e))?
@@ -137,10 +139,10 @@ impl Row<'_> {
     }
 
     /// The trimmed text of a column ("" when the column is absent or the cell empty).
-    pub fn text(&self, f: &Option<Field>) -> Result<String> {
-        let Some(f) = f else { return Ok(String::new()) };
+    pub fn str(&self, f: &Option<Field>) -> Result<&str> {
+        let Some(f) = f else { return Ok("") };
         let bytes = self.record.get(f.index).unwrap_or_default();
-        std::str::from_utf8(bytes).map(|s| s.trim().to_string()).map_err(|_| {
+        std::str::from_utf8(bytes).map(|s| s.trim()).map_err(|_| {
             Error::bad_input(
                 self.at(f),
                 format!(
@@ -152,8 +154,8 @@ impl Row<'_> {
     }
 
     /// A column that must hold text.
-    pub fn required_text(&self, f: &Option<Field>) -> Result<String> {
-        let t = self.text(f)?;
+    pub fn required_str(&self, f: &Option<Field>) -> Result<&str> {
+        let t = self.str(f)?;
         match f {
             Some(field) if t.is_empty() => Err(Error::bad_input(self.at(field), "empty; every row needs one")),
             _ => Ok(t),
@@ -162,16 +164,16 @@ impl Row<'_> {
 
     /// A whole number, or None when empty.
     pub fn integer(&self, f: &Option<Field>) -> Result<Option<i64>> {
-        let t = self.text(f)?;
+        let t = self.str(f)?;
         let Some(field) = f else { return Ok(None) };
-        parse_integer(&t).map_err(|m| Error::bad_input(self.at(field), m))
+        parse_integer(t).map_err(|m| Error::bad_input(self.at(field), m))
     }
 
     /// An area in m2 (`.` or a lone `,` as the decimal mark), or None when empty.
     pub fn area(&self, f: &Option<Field>) -> Result<Option<f64>> {
-        let t = self.text(f)?;
+        let t = self.str(f)?;
         let Some(field) = f else { return Ok(None) };
-        parse_area(&t).map_err(|m| Error::bad_input(self.at(field), m))
+        parse_area(t).map_err(|m| Error::bad_input(self.at(field), m))
     }
 
     /// The number of fields (same as the header's).

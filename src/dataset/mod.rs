@@ -18,7 +18,7 @@ use geo::{Area, BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Po
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use certificates::{Certificate, Certificates, HolderRow};
+pub use certificates::{Certificate, Certificates, HolderRow, Text};
 use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
 use rustc_hash::FxHashMap;
 

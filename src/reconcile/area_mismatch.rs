@@ -4,18 +4,18 @@
 use std::collections::HashSet;
 
 use super::{Conflict, ConflictGeometry, Kind, Links};
-use crate::dataset::{Certificate, Parcel};
+use crate::dataset::{Certificates, Parcel};
 
 /// `explained`: certificates already in an unmapped_split or duplicate_certificate.
 pub fn find(
     parcels: &[Parcel],
-    certs: &[Certificate],
+    certs: &Certificates,
     links: &Links,
     explained: &HashSet<usize>,
     ratio: f64,
 ) -> Vec<Conflict> {
     let mut out = Vec::new();
-    for (ci, cert) in certs.iter().enumerate() {
+    for (ci, cert) in certs.certificates.iter().enumerate() {
         let Some(pi) = links.parcel_of[ci] else { continue };
         if explained.contains(&ci) {
             continue;
@@ -30,7 +30,7 @@ pub fn find(
             c.measure = Some((r * 10_000.0).round() / 10_000.0);
             c.detail = format!(
                 "certificate {} says {written} m2, parcel {} measures {mapped:.1} m2 ({:+.1}%)",
-                cert.id,
+                certs.id(ci),
                 parcels[pi].id,
                 (written - mapped) / mapped * 100.0
             );
@@ -45,16 +45,16 @@ pub fn find(
 mod tests {
     use super::*;
     use crate::reconcile::linking::link;
-    use crate::reconcile::tests::{cert, numbered};
+    use crate::reconcile::tests::{cert, numbered, table};
 
     #[test]
     fn above_ratio_unless_explained() {
         let ps = vec![numbered("p1", None, 1, 1, 100.0), numbered("p2", None, 1, 2, 100.0)];
-        let cs = vec![
+        let cs = table(vec![
             cert("a", None, Some(1), "1", Some(104.9)),
             cert("b", None, Some(1), "2", Some(120.0)),
             cert("c", None, Some(1), "2", Some(80.0)),
-        ];
+        ]);
         let links = link(&ps, &cs);
         let found = find(&ps, &cs, &links, &HashSet::from([2]), 0.05);
         assert_eq!(found.len(), 1);

@@ -2,16 +2,10 @@
 //! within `area_mismatch_ratio` of the mapped area): a certificate was re-issued without cancelling the old.
 
 use super::{Conflict, ConflictGeometry, Kind, Links};
-use crate::dataset::{Certificate, Parcel};
+use crate::dataset::{Certificates, Parcel};
 
 /// `splits` are the unmapped_split conflicts already found: their parcels are not duplicates.
-pub fn find(
-    parcels: &[Parcel],
-    certs: &[Certificate],
-    links: &Links,
-    splits: &[Conflict],
-    ratio: f64,
-) -> Vec<Conflict> {
+pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, splits: &[Conflict], ratio: f64) -> Vec<Conflict> {
     let split_parcels: std::collections::HashSet<usize> =
         splits.iter().flat_map(|c| c.parcels.iter().copied()).collect();
     let mut out = Vec::new();
@@ -23,14 +17,15 @@ pub fn find(
         let whole: Vec<usize> = cs
             .iter()
             .copied()
-            .filter(|&c| certs[c].area.is_some_and(|a| (a - mapped).abs() / mapped <= ratio))
+            .filter(|&c| certs.certificates[c].area.is_some_and(|a| (a - mapped).abs() / mapped <= ratio))
             .collect();
         if whole.len() < 2 {
             continue;
         }
         let mut c = Conflict::new(Kind::DuplicateCertificate, vec![pi], whole.clone());
         c.measure = Some(whole.len() as f64);
-        let issued: Vec<String> = whole.iter().map(|&c| format!("{} ({})", certs[c].id, certs[c].issued)).collect();
+        let issued: Vec<String> =
+            whole.iter().map(|&c| format!("{} ({})", certs.id(c), certs.text(certs.certificates[c].issued))).collect();
         c.detail = format!(
             "parcel {} has {} certificates for the whole plot: {}",
             parcels[pi].id,
@@ -47,18 +42,18 @@ pub fn find(
 mod tests {
     use super::*;
     use crate::reconcile::linking::link;
-    use crate::reconcile::tests::{cert, numbered};
+    use crate::reconcile::tests::{cert, numbered, table};
 
     #[test]
     fn two_whole_certificates() {
         let ps = vec![numbered("p1", None, 1, 1, 100.0), numbered("p2", None, 1, 2, 100.0)];
-        let cs = vec![
+        let cs = table(vec![
             cert("a", None, Some(1), "1", Some(99.0)),
             cert("b", None, Some(1), "1", Some(102.0)),
             cert("c", None, Some(1), "1", Some(30.0)),
             cert("d", None, Some(1), "2", Some(100.0)),
             cert("e", None, Some(1), "2", Some(130.0)),
-        ];
+        ]);
         let links = link(&ps, &cs);
         let found = find(&ps, &cs, &links, &[], 0.05);
         assert_eq!(found.len(), 1);

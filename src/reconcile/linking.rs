@@ -5,7 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use super::numbering::commune_key;
-use crate::dataset::{Certificate, Parcel};
+use crate::dataset::{Certificates, Parcel};
 
 /// Certificates and parcels, linked.
 #[derive(Debug, Clone, Default)]
@@ -18,7 +18,7 @@ pub struct Links {
     pub by_number: FxHashMap<(i64, i64), Vec<usize>>,
 }
 
-pub fn link(parcels: &[Parcel], certs: &[Certificate]) -> Links {
+pub fn link(parcels: &[Parcel], certs: &Certificates) -> Links {
     let mut by_number: FxHashMap<(i64, i64), Vec<usize>> = FxHashMap::default();
     for (i, p) in parcels.iter().enumerate() {
         if let (Some(s), Some(n)) = (p.sheet, p.parcel_no) {
@@ -27,13 +27,13 @@ pub fn link(parcels: &[Parcel], certs: &[Certificate]) -> Links {
     }
     let mut parcel_of = vec![None; certs.len()];
     let mut certs_of = vec![Vec::new(); parcels.len()];
-    for (ci, c) in certs.iter().enumerate() {
-        let (Some(sheet), Some(no)) = (c.sheet, c.parcel_no.base) else { continue };
+    for (ci, c) in certs.certificates.iter().enumerate() {
+        let (Some(sheet), Some(no)) = (c.sheet, c.parcel_base) else { continue };
         let Some(candidates) = by_number.get(&(sheet, no)) else { continue };
         let best = candidates
             .iter()
             .copied()
-            .filter(|&pi| communes_agree(parcels[pi].commune.as_deref(), c.commune.as_deref()))
+            .filter(|&pi| communes_agree(parcels[pi].commune.as_deref(), certs.commune(ci)))
             .min_by(|&a, &b| {
                 let d = |pi: usize| match (parcels[pi].area_m2, c.area) {
                     (Some(m), Some(ca)) => (m - ca).abs(),
@@ -60,7 +60,7 @@ pub fn communes_agree(a: Option<&str>, b: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reconcile::tests::{cert, numbered};
+    use crate::reconcile::tests::{cert, numbered, table};
 
     #[test]
     fn links_by_base_number_and_closest_area() {
@@ -69,13 +69,13 @@ mod tests {
             numbered("p2", Some("00118"), 3, 45, 60.0),
             numbered("p3", Some("00118"), 3, 46, 80.0),
         ];
-        let cs = vec![
+        let cs = table(vec![
             cert("c1", Some("118"), Some(3), "45a", Some(58.0)),
             cert("c2", None, Some(3), "45", Some(99.0)),
             cert("c3", Some("00118"), Some(3), "46/1", None),
             cert("c4", Some("00119"), Some(3), "46", None),
             cert("c5", Some("00118"), Some(3), "4?", None),
-        ];
+        ]);
         let links = link(&ps, &cs);
         assert_eq!(links.parcel_of, vec![Some(1), Some(0), Some(2), None, None]);
         assert_eq!(links.certs_of, vec![vec![1], vec![0], vec![2]]);

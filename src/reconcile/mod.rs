@@ -200,7 +200,7 @@ pub fn reconcile(ds: &Dataset, index: &ParcelIndex, progress: &indicatif::Progre
     conflicts.extend(numbering::find(&ds.parcels));
     lap("validity_numbering", &mut timings);
 
-    let certs = &ds.certificates.certificates;
+    let certs = &ds.certificates;
     let links = linking::link(&ds.parcels, certs);
     let splits = split::find(&ds.parcels, certs, &links, tol.split_area_ratio);
     let duplicates = duplicate_certificate::find(&ds.parcels, certs, &links, &splits, tol.area_mismatch_ratio);
@@ -229,7 +229,7 @@ pub fn reconcile(ds: &Dataset, index: &ParcelIndex, progress: &indicatif::Progre
 /// Orders parcel and certificate lists by id, and conflicts by (kind, parcel ids, certificate ids).
 fn sort_conflicts(conflicts: &mut [Conflict], ds: &Dataset) {
     let pid = |i: &usize| ds.parcels[*i].id.as_str();
-    let cid = |i: &usize| ds.certificates.certificates[*i].id.as_str();
+    let cid = |i: &usize| ds.certificates.id(*i);
     for c in conflicts.iter_mut() {
         c.parcels.sort_by(|a, b| pid(a).cmp(pid(b)));
         c.parcels.dedup();
@@ -250,8 +250,8 @@ pub(crate) mod tests {
     use geo::orient::{Direction, Orient};
     use geo::{Area, BoundingRect, LineString, MultiPolygon, Polygon};
 
-    use crate::dataset::parcel_no::ParcelNo;
-    use crate::dataset::{Certificate, Parcel};
+    use crate::dataset::certificates::{CertificateRow, Certificates, CertificatesBuilder};
+    use crate::dataset::Parcel;
 
     /// A valid parcel with a planar polygon (area scale 1).
     pub fn parcel(id: &str, ring: &[(f64, f64)]) -> Parcel {
@@ -284,18 +284,34 @@ pub(crate) mod tests {
         p
     }
 
-    pub fn cert(id: &str, commune: Option<&str>, sheet: Option<i64>, no: &str, area: Option<f64>) -> Certificate {
-        Certificate {
-            id: id.into(),
-            serial: String::new(),
-            commune: commune.map(String::from),
-            sheet,
-            parcel_no: ParcelNo::parse(no),
-            area,
-            land_use: String::new(),
-            issued: String::new(),
-            line: 0,
-            holders: vec![],
+    /// A certificate row: (id, commune, sheet, parcel number as written, area).
+    pub type Row = (&'static str, Option<&'static str>, Option<i64>, &'static str, Option<f64>);
+
+    pub fn cert(
+        id: &'static str,
+        commune: Option<&'static str>,
+        sheet: Option<i64>,
+        no: &'static str,
+        area: Option<f64>,
+    ) -> Row {
+        (id, commune, sheet, no, area)
+    }
+
+    /// A certificates table of one holder row per certificate.
+    pub fn table(rows: Vec<Row>) -> Certificates {
+        let mut b = CertificatesBuilder::default();
+        for (i, (id, commune, sheet, no, area)) in rows.into_iter().enumerate() {
+            let row = CertificateRow {
+                cert_id: id,
+                commune: commune.unwrap_or(""),
+                sheet,
+                parcel_no: no,
+                area,
+                issued: "2010",
+                ..CertificateRow::default()
+            };
+            b.push_row(&row, i as u32 + 2).unwrap();
         }
+        b.finish()
     }
 }

@@ -3,16 +3,17 @@
 //! The plot was divided but the map still shows one parcel, so it must be rebuilt.
 
 use super::{Conflict, ConflictGeometry, Kind, Links};
-use crate::dataset::{Certificate, Parcel};
+use crate::dataset::{Certificates, Parcel};
 
-pub fn find(parcels: &[Parcel], certs: &[Certificate], links: &Links, split_ratio: f64) -> Vec<Conflict> {
+pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, split_ratio: f64) -> Vec<Conflict> {
+    let cert = |c: usize| &certs.certificates[c];
     let mut out = Vec::new();
     for (pi, cs) in links.certs_of.iter().enumerate() {
         if cs.len() < 2 {
             continue;
         }
-        let suffixed = cs.iter().any(|&c| certs[c].parcel_no.is_split());
-        let sum: Option<f64> = cs.iter().map(|&c| certs[c].area).sum();
+        let suffixed = cs.iter().any(|&c| cert(c).split);
+        let sum: Option<f64> = cs.iter().map(|&c| cert(c).area).sum();
         let sums_up = match (sum, parcels[pi].area_m2) {
             (Some(s), Some(m)) if m > 0.0 => (s - m).abs() / m <= split_ratio,
             _ => false,
@@ -22,7 +23,7 @@ pub fn find(parcels: &[Parcel], certs: &[Certificate], links: &Links, split_rati
         }
         let mut c = Conflict::new(Kind::UnmappedSplit, vec![pi], cs.clone());
         c.measure = Some(cs.len() as f64);
-        let numbers: Vec<&str> = cs.iter().map(|&c| certs[c].parcel_no.raw.as_str()).collect();
+        let numbers: Vec<&str> = cs.iter().map(|&c| certs.text(cert(c).parcel_no)).collect();
         c.detail = format!(
             "{} certificates ({}) divide parcel {} that the map shows whole",
             cs.len(),
@@ -39,7 +40,7 @@ pub fn find(parcels: &[Parcel], certs: &[Certificate], links: &Links, split_rati
 mod tests {
     use super::*;
     use crate::reconcile::linking::link;
-    use crate::reconcile::tests::{cert, numbered};
+    use crate::reconcile::tests::{cert, numbered, table};
 
     #[test]
     fn by_suffix_or_by_sum() {
@@ -49,7 +50,7 @@ mod tests {
             numbered("p3", None, 1, 3, 100.0),
             numbered("p4", None, 1, 4, 100.0),
         ];
-        let cs = vec![
+        let cs = table(vec![
             cert("a", None, Some(1), "1a", Some(70.0)),
             cert("b", None, Some(1), "1b", Some(70.0)),
             cert("c", None, Some(1), "2", Some(40.0)),
@@ -57,7 +58,7 @@ mod tests {
             cert("e", None, Some(1), "3", Some(100.0)),
             cert("f", None, Some(1), "3", Some(100.0)),
             cert("g", None, Some(1), "4", Some(100.0)),
-        ];
+        ]);
         let links = link(&ps, &cs);
         let found = find(&ps, &cs, &links, 0.05);
         let got: Vec<(Vec<usize>, Vec<usize>)> =

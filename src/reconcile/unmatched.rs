@@ -14,7 +14,7 @@ use geo::InteriorPoint;
 
 use super::linking::communes_agree;
 use super::{Candidate, Conflict, ConflictGeometry, Kind, Links};
-use crate::dataset::{Certificate, Parcel};
+use crate::dataset::{Certificates, Parcel};
 
 /// At most this many candidates are reported.
 pub const MAX_CANDIDATES: usize = 5;
@@ -26,28 +26,26 @@ const ONE_DIGIT: f64 = 0.8;
 const DROPPED_OR_ADDED: f64 = 0.7;
 const TORN: f64 = 0.6;
 
-pub fn find(parcels: &[Parcel], certs: &[Certificate], links: &Links) -> Vec<Conflict> {
+pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links) -> Vec<Conflict> {
     let mut out = Vec::new();
     let sheets = SheetNumbers::new(links);
-    for (ci, cert) in certs.iter().enumerate() {
+    for (ci, cert) in certs.certificates.iter().enumerate() {
         if links.parcel_of[ci].is_some() {
             continue;
         }
-        let candidates = rank(parcels, cert, links, &sheets);
+        let candidates = rank(parcels, certs, ci, links, &sheets);
+        let (id, raw) = (certs.id(ci), certs.text(cert.parcel_no));
         let mut c = Conflict::new(Kind::UnmatchedCertificate, vec![], vec![ci]);
         c.measure = candidates.first().map(|k| k.score);
         let best = candidates.first().map(|k| parcels[k.parcel].id.as_str());
         c.detail = match (cert.sheet, best) {
             (Some(s), Some(b)) => {
-                format!(
-                    "certificate {} points at sheet {s} parcel {:?}, not on the map; likely {b}",
-                    cert.id, cert.parcel_no.raw
-                )
+                format!("certificate {} points at sheet {s} parcel {:?}, not on the map; likely {b}", id, raw)
             }
             (Some(s), None) => {
-                format!("certificate {} points at sheet {s} parcel {:?}, not on the map", cert.id, cert.parcel_no.raw)
+                format!("certificate {id} points at sheet {s} parcel {raw:?}, not on the map")
             }
-            (None, _) => format!("certificate {} has no sheet number", cert.id),
+            (None, _) => format!("certificate {id} has no sheet number"),
         };
         if let Some(point) = candidates.first().and_then(|k| parcels[k.parcel].geometry.as_ref()?.interior_point()) {
             c.geometry = ConflictGeometry::Point(point);
@@ -75,7 +73,14 @@ impl SheetNumbers {
 }
 
 /// Candidate parcels for an unmatched certificate, best first.
-pub fn rank(parcels: &[Parcel], cert: &Certificate, links: &Links, sheets: &SheetNumbers) -> Vec<Candidate> {
+pub fn rank(
+    parcels: &[Parcel],
+    certs: &Certificates,
+    ci: usize,
+    links: &Links,
+    sheets: &SheetNumbers,
+) -> Vec<Candidate> {
+    let cert = &certs.certificates[ci];
     let mut slips: HashMap<usize, f64> = HashMap::new();
     let mut note = |pi: usize, p: f64| {
         let e = slips.entry(pi).or_insert(0.0);
@@ -83,7 +88,7 @@ pub fn rank(parcels: &[Parcel], cert: &Certificate, links: &Links, sheets: &Shee
     };
     let lookup = |sheet: i64, no: i64| links.by_number.get(&(sheet, no)).into_iter().flatten().copied();
     if let Some(sheet) = cert.sheet {
-        match cert.parcel_no.base {
+        match cert.parcel_base {
             Some(no) => {
                 for (variant, p) in number_slips(&no.to_string()) {
                     for pi in lookup(sheet, variant) {
@@ -98,7 +103,7 @@ pub fn rank(parcels: &[Parcel], cert: &Certificate, links: &Links, sheets: &Shee
             }
             None => {
                 // A torn number: `?`, `_` or `*` stand for the digits that are gone.
-                let pattern: String = cert.parcel_no.raw.chars().filter(|c| !c.is_whitespace()).collect();
+                let pattern: String = certs.text(cert.parcel_no).chars().filter(|c| !c.is_whitespace()).collect();
                 if pattern.chars().any(|c| c.is_ascii_digit())
                     && pattern.chars().all(|c| c.is_ascii_digit() || matches!(c, '?' | '_' | '*'))
                 {
@@ -115,7 +120,7 @@ pub fn rank(parcels: &[Parcel], cert: &Certificate, links: &Links, sheets: &Shee
     }
     let mut out: Vec<Candidate> = slips
         .into_iter()
-        .filter(|(pi, _)| communes_agree(parcels[*pi].commune.as_deref(), cert.commune.as_deref()))
+        .filter(|(pi, _)| communes_agree(parcels[*pi].commune.as_deref(), certs.commune(ci)))
         .map(|(pi, slip)| {
             let area = match (cert.area, parcels[pi].area_m2) {
                 (Some(a), Some(m)) if a > 0.0 && m > 0.0 => a.min(m) / a.max(m),
@@ -176,7 +181,7 @@ fn torn_fits(pattern: &str, number: &str) -> bool {
 mod tests {
     use super::*;
     use crate::reconcile::linking::link;
-    use crate::reconcile::tests::{cert, numbered};
+    use crate::reconcile::tests::{cert, numbered, table};
 
     #[test]
     fn slips() {
@@ -196,12 +201,12 @@ mod tests {
             numbered("p46", None, 3, 46, 300.0),  // one digit away, has a certificate
             numbered("p54b", None, 4, 54, 118.0), // the number on another sheet
         ];
-        let cs = vec![
+        let cs = table(vec![
             cert("typo", None, Some(3), "54", Some(121.0)),
             cert("c46", None, Some(3), "46", Some(300.0)),
             cert("torn", None, Some(3), "4?", Some(299.0)),
             cert("nothing", None, Some(9), "900", Some(10.0)),
-        ];
+        ]);
         let links = link(&ps, &cs);
         let found = find(&ps, &cs, &links);
         let ids = |c: &Conflict| c.candidates.iter().map(|k| ps[k.parcel].id.clone()).collect::<Vec<_>>();
