@@ -46,6 +46,16 @@ impl Progress {
     }
 }
 
+/// The process's peak resident memory so far, in MB (Linux; 0 elsewhere).
+pub fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| (kb / 1024.0).round())
+}
+
 /// A dataset checked in memory.
 pub struct Checked {
     pub dataset: Dataset,
@@ -68,6 +78,7 @@ pub fn run_with(dir: &Path, progress: Progress, reader: Reader) -> Result<Checke
     spinner.finish_and_clear();
     let dataset = dataset?;
     timings.push(("load".to_string(), t.elapsed().as_secs_f64()));
+    timings.push(("peak_rss_mb_after_load".to_string(), peak_rss_mb()));
     let t = Instant::now();
     let index = ParcelIndex::build(&dataset.parcels);
     timings.push(("index".to_string(), t.elapsed().as_secs_f64()));
@@ -76,6 +87,7 @@ pub fn run_with(dir: &Path, progress: Progress, reader: Reader) -> Result<Checke
     let reconciliation = reconcile::reconcile(&dataset, &index, &bar);
     bar.finish_and_clear();
     timings.push(("reconcile".to_string(), t.elapsed().as_secs_f64()));
+    timings.push(("peak_rss_mb_after_reconcile".to_string(), peak_rss_mb()));
     Ok(Checked { dataset, index, reconciliation, timings })
 }
 

@@ -69,9 +69,18 @@ pub fn write(ds: &Dataset, rec: &Reconciliation, out: &Path, timings: &[(String,
 }
 
 fn write_files(ds: &Dataset, rec: &Reconciliation, dir: &Path, timings: &[(String, f64)]) -> Result<()> {
-    write_conflicts(ds, rec, &dir.join("conflicts.geojson"))?;
-    write_parcels(ds, rec, &dir.join("parcels.csv"))?;
-    write_holders(ds, &dir.join("holders.csv"))?;
+    let (conflicts, (parcels, holders)) = rayon::join(
+        || write_conflicts(ds, rec, &dir.join("conflicts.geojson")),
+        || {
+            rayon::join(
+                || write_parcels(ds, rec, &dir.join("parcels.csv")),
+                || write_holders(ds, &dir.join("holders.csv")),
+            )
+        },
+    );
+    conflicts?;
+    parcels?;
+    holders?;
     let summary = summary(ds, rec, timings);
     let path = dir.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Other(e.to_string()))?;
@@ -144,67 +153,117 @@ fn point_json(ds: &Dataset, p: &Point<f64>) -> Value {
     json!({"type": "Point", "coordinates": wgs84(ds, p.0)})
 }
 
-fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
+/// Rows rendered this many at a time, in parallel, then written in order.
+const CHUNK: usize = 16_384;
+
+/// Writes `head`, then `n` items rendered in parallel chunks by `render(range, out)`, then `tail`.
+fn write_chunked(
+    path: &Path,
+    head: &[u8],
+    n: usize,
+    render: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> Result<()> + Sync,
+    tail: &[u8],
+) -> Result<()> {
+    use rayon::prelude::*;
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut w = BufWriter::new(file);
+    let mut w = BufWriter::with_capacity(1 << 20, file);
     let io = |e: std::io::Error| Error::io(path, e);
-    w.write_all(b"{\"type\":\"FeatureCollection\",\"name\":\"conflicts\",\"features\":[\n").map_err(io)?;
-    for (n, c) in rec.conflicts.iter().enumerate() {
-        if n > 0 {
-            w.write_all(b",\n").map_err(io)?;
+    w.write_all(head).map_err(io)?;
+    let ranges: Vec<std::ops::Range<usize>> = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect();
+    // A few chunks in flight at a time keeps memory flat.
+    for group in ranges.chunks(8) {
+        let parts: Vec<Result<Vec<u8>>> = group
+            .par_iter()
+            .map(|r| {
+                let mut out = Vec::with_capacity(r.len() * 128);
+                render(r.clone(), &mut out).map(|()| out)
+            })
+            .collect();
+        for part in parts {
+            w.write_all(&part?).map_err(io)?;
         }
-        serde_json::to_writer(&mut w, &conflict_feature(ds, c)).map_err(|e| Error::Other(e.to_string()))?;
     }
-    w.write_all(b"\n]}\n").map_err(io)?;
+    w.write_all(tail).map_err(io)?;
     w.flush().map_err(io)
 }
 
+/// CSV rows into a buffer, quoted as the `csv` crate quotes them.
+fn csv_rows(out: &mut Vec<u8>, rows: impl FnMut(&mut csv::Writer<&mut Vec<u8>>) -> csv::Result<()>) -> Result<()> {
+    let mut rows = rows;
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+    rows(&mut w).map_err(|e| Error::Other(e.to_string()))?;
+    w.flush().map_err(|e| Error::Other(e.to_string()))
+}
+
+fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
+    write_chunked(
+        path,
+        b"{\"type\":\"FeatureCollection\",\"name\":\"conflicts\",\"features\":[\n",
+        rec.conflicts.len(),
+        |range, out| {
+            for i in range {
+                if i > 0 {
+                    out.extend_from_slice(b",\n");
+                }
+                serde_json::to_writer(&mut *out, &conflict_feature(ds, &rec.conflicts[i]))
+                    .map_err(|e| Error::Other(e.to_string()))?;
+            }
+            Ok(())
+        },
+        b"\n]}\n",
+    )
+}
+
 fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-    let err = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
-    w.write_record([
-        "parcel_id",
-        "group",
-        "status",
-        "reasons",
-        "sheet",
-        "parcel_no",
-        "land_use",
-        "mapped_area_m2",
-        "cert_ids",
-    ])
-    .map_err(err)?;
-    for (i, p) in ds.parcels.iter().enumerate() {
-        let s = &rec.statuses[i];
-        let certs: Vec<&str> = rec.links.certs_of[i].iter().map(|&c| ds.certificates.id(c)).collect();
-        w.write_record([
-            p.id.as_str(),
-            p.group.as_deref().unwrap_or(""),
-            &s.status.to_string(),
-            &s.reasons.join(";"),
-            &p.sheet.map(|v| v.to_string()).unwrap_or_default(),
-            &p.parcel_no.map(|v| v.to_string()).unwrap_or_default(),
-            p.land_use.as_deref().unwrap_or(""),
-            &p.area_m2.map(|a| format!("{a:.2}")).unwrap_or_default(),
-            &certs.join(";"),
-        ])
-        .map_err(err)?;
-    }
-    w.flush().map_err(|e| Error::io(path, e))
+    let head = b"parcel_id,group,status,reasons,sheet,parcel_no,land_use,mapped_area_m2,cert_ids\n";
+    write_chunked(
+        path,
+        head,
+        ds.parcels.len(),
+        |range, out| {
+            csv_rows(out, |w| {
+                for i in range.clone() {
+                    let p = &ds.parcels[i];
+                    let s = &rec.statuses[i];
+                    let certs: Vec<&str> = rec.links.certs_of[i].iter().map(|&c| ds.certificates.id(c)).collect();
+                    w.write_record([
+                        p.id.as_str(),
+                        p.group.as_deref().unwrap_or(""),
+                        &s.status.to_string(),
+                        &s.reasons.join(";"),
+                        &p.sheet.map(|v| v.to_string()).unwrap_or_default(),
+                        &p.parcel_no.map(|v| v.to_string()).unwrap_or_default(),
+                        p.land_use.as_deref().unwrap_or(""),
+                        &p.area_m2.map(|a| format!("{a:.2}")).unwrap_or_default(),
+                        &certs.join(";"),
+                    ])?;
+                }
+                Ok(())
+            })
+        },
+        b"",
+    )
 }
 
 /// One row per certificate holder. Status, citizen_id and score are filled by holder linkage against the
 /// population register; until it runs they are empty.
 fn write_holders(ds: &Dataset, path: &Path) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-    let err = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
-    w.write_record(["cert_id", "holder_name", "holder_id", "status", "citizen_id", "score"]).map_err(err)?;
     let certs = &ds.certificates;
-    for h in &certs.holders {
-        let t = |x| certs.text(x);
-        w.write_record([certs.id(h.cert as usize), t(h.holder_name), t(h.holder_id), "", "", ""]).map_err(err)?;
-    }
-    w.flush().map_err(|e| Error::io(path, e))
+    write_chunked(
+        path,
+        b"cert_id,holder_name,holder_id,status,citizen_id,score\n",
+        certs.holders.len(),
+        |range, out| {
+            csv_rows(out, |w| {
+                for h in &certs.holders[range.clone()] {
+                    let t = |x| certs.text(x);
+                    w.write_record([certs.id(h.cert as usize), t(h.holder_name), t(h.holder_id), "", "", ""])?;
+                }
+                Ok(())
+            })
+        },
+        b"",
+    )
 }
 
 /// `summary.json`: counts by kind, by group and by status, inputs read, timings.

@@ -140,7 +140,7 @@ fn empty_cert_id() {
 #[test]
 fn unreadable_parcels_file() {
     let e = fails(|d| std::fs::write(d.join("parcels.geojson"), "{ this is not json").unwrap());
-    assert!(e.contains("parcels.geojson, line 1: not valid GeoJSON: key must be a string at line 1 column 3"), "{e}");
+    assert!(e.contains("parcels.geojson, line 1: not valid GeoJSON: expected a member name in double quotes"), "{e}");
     let e = fails(|d| {
         std::fs::remove_file(d.join("parcels.geojson")).unwrap();
         std::fs::write(d.join("parcels.gpkg"), "not a geopackage").unwrap();

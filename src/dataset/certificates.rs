@@ -140,6 +140,17 @@ pub struct CertificatesBuilder {
 }
 
 impl CertificatesBuilder {
+    /// A builder sized for a file of `bytes` bytes (rows of about 140 bytes, text about as long as the file),
+    /// so that the tables do not double (and briefly hold twice their size) while growing.
+    pub fn for_file_size(bytes: u64) -> Self {
+        let bytes = usize::try_from(bytes).unwrap_or(0);
+        let mut b = CertificatesBuilder::default();
+        b.out.holders.reserve(bytes / 140 + 16);
+        b.out.certificates.reserve(bytes / 160 + 16);
+        b.out.text.buf.reserve(bytes);
+        b
+    }
+
     fn store(&mut self, s: &str) -> Result<Text> {
         self.out.text.push(s).ok_or_else(|| Error::Other("certificates: more than 4 GiB of text".into()))
     }
@@ -230,7 +241,8 @@ impl Certificates {
         let c_hid = col("holder_id", false)?;
         let c_birth = col("holder_birth", false)?;
         let c_address = col("address", false)?;
-        let mut b = CertificatesBuilder::default();
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut b = CertificatesBuilder::for_file_size(size);
         for row in table.rows() {
             let row = row?;
             let text = |c: &Option<Field>| row.str(c);

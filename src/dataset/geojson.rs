@@ -10,6 +10,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
@@ -36,71 +37,347 @@ pub struct Outcome {
 
 /// Reads `path`, calling `sink(feature, crs_so_far)` for each feature in order. `columns` are source property
 /// names (`None`: not requested); each feature's `values` follow that order.
+///
+/// The file is read in blocks, never whole. A small scanner finds the members of the top-level object and
+/// the extent of each feature (strings and nesting, nothing more); the features of a block are then parsed
+/// by `serde_json` on every core.
 pub fn read(
     path: &Path,
     columns: &[Option<String>],
     sink: &mut dyn FnMut(RawFeature, Option<&str>) -> Result<()>,
 ) -> Result<Outcome> {
-    let bytes = read_bytes(path)?;
-    let mut ctx =
-        Ctx { columns, sink, outcome: Outcome { seen: vec![false; columns.len()], ..Outcome::default() }, error: None };
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
-    let parsed = CollectionSeed(&mut ctx).deserialize(&mut de).and_then(|()| de.end());
-    if let Some(e) = ctx.error.take() {
-        return Err(e);
+    read_blocks(path, columns, sink, BLOCK)
+}
+
+fn read_blocks(
+    path: &Path,
+    columns: &[Option<String>],
+    sink: &mut dyn FnMut(RawFeature, Option<&str>) -> Result<()>,
+    block: usize,
+) -> Result<Outcome> {
+    if columns.len() > 64 {
+        return Err(Error::Other("at most 64 columns can be read from GeoJSON".into()));
     }
-    parsed.map_err(|e| {
-        let at = Location { file: path.to_path_buf(), item: Some(format!("line {}", e.line())), field: None };
-        Error::bad_input(at, format!("not valid GeoJSON: {e}"))
-    })?;
-    Ok(ctx.outcome)
-}
-
-/// The file's bytes: mapped when plain (no copy), decompressed into memory when gzipped.
-enum Bytes {
-    Owned(Vec<u8>),
-    Mapped(memmap2::Mmap),
-}
-
-impl std::ops::Deref for Bytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Bytes::Owned(v) => v,
-            Bytes::Mapped(m) => m,
-        }
-    }
-}
-
-fn read_bytes(path: &Path) -> Result<Bytes> {
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::bad_input(Location::file(path), "file not found"),
         _ => Error::io(path, e),
     })?;
-    if !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz") {
-        // SAFETY: the map is read-only and lives only while the file is parsed; a dataset file changed by
-        // another process during a check is outside what the check can promise anyway.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
-        return Ok(Bytes::Mapped(map));
-    }
-    let mut bytes = Vec::new();
-    flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)).read_to_end(&mut bytes).map_err(|e| {
-        match e.kind() {
+    let gz = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
+    let mut input: Box<dyn Read> =
+        if gz { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file))) } else { Box::new(file) };
+    let bad = |line: usize, message: String| {
+        Error::bad_input(
+            Location { file: path.to_path_buf(), item: Some(format!("line {line}")), field: None },
+            message,
+        )
+    };
+    let mut scan = Scanner::default();
+    let mut outcome = Outcome { seen: vec![false; columns.len()], ..Outcome::default() };
+    let mut seen_mask = 0u64;
+    let mut buf: Vec<u8> = Vec::with_capacity(block + (1 << 20));
+    // Absolute offset of buf[0] in the stream.
+    let mut base = 0usize;
+    let mut eof = false;
+    while !eof {
+        let old = buf.len();
+        buf.resize(old + block, 0);
+        let n = read_full(&mut input, &mut buf[old..]).map_err(|e| match e.kind() {
             std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
-                Error::bad_input(Location::file(path), format!("cannot decompress: {e}"))
+                Error::bad_input(Location::file(path), format!("cannot read: {e}"))
             }
             _ => Error::io(path, e),
+        })?;
+        buf.truncate(old + n);
+        eof = n == 0;
+        let mut features = Vec::new();
+        let mut members = Vec::new();
+        // What the scanner found before a syntax error is still handled first: errors come in file order.
+        let scanned = scan.scan(&buf, base, eof, &mut features, &mut members);
+        let parsed: Vec<std::result::Result<(RawFeature, u64), (usize, String)>> = features
+            .par_iter()
+            .map(|&(start, end, line)| {
+                let text = &buf[start - base..end - base];
+                let mut mask = 0u64;
+                let mut de = serde_json::Deserializer::from_slice(text);
+                FeatureSeed { columns, seen: &mut mask }
+                    .deserialize(&mut de)
+                    .map(|f| (f, mask))
+                    .map_err(|e| (line + e.line() - 1, format!("not valid GeoJSON: {e}")))
+            })
+            .collect();
+        let mut parsed = features.iter().map(|f| f.0).zip(parsed).peekable();
+        let mut members = members.into_iter().peekable();
+        loop {
+            let member_first = match (members.peek(), parsed.peek()) {
+                (Some(m), Some(f)) => m.1 < f.0,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if member_first {
+                let Some((key, start, end, line)) = members.next() else { break };
+                let text = &buf[start - base..end - base];
+                match key.as_str() {
+                    "crs" => {
+                        let crs: CrsMember =
+                            serde_json::from_slice(text).map_err(|e| bad(line, format!("not valid GeoJSON: {e}")))?;
+                        outcome.crs = crs.properties.and_then(|p| p.name);
+                        outcome.crs_after_features = outcome.features > 0;
+                    }
+                    "type" => {
+                        let t: serde_json::Value = serde_json::from_slice(text).unwrap_or_default();
+                        if t.as_str() != Some("FeatureCollection") {
+                            return Err(bad(line, "the top level is not a FeatureCollection".into()));
+                        }
+                    }
+                    _ => {}
+                }
+            } else {
+                let Some((_, p)) = parsed.next() else { break };
+                let (feature, mask) = p.map_err(|(line, m)| bad(line, m))?;
+                seen_mask |= mask;
+                outcome.features += 1;
+                sink(feature, outcome.crs.as_deref())?;
+            }
         }
-    })?;
-    Ok(Bytes::Owned(bytes))
+        scanned.map_err(|(line, m)| bad(line, m))?;
+        // Keep what the scanner has not finished with.
+        let keep = scan.keep_from(base + buf.len());
+        buf.drain(..keep - base);
+        base = keep;
+    }
+    for (i, s) in outcome.seen.iter_mut().enumerate() {
+        *s = seen_mask & (1 << i) != 0;
+    }
+    Ok(outcome)
 }
 
-struct Ctx<'a> {
-    columns: &'a [Option<String>],
-    sink: &'a mut dyn FnMut(RawFeature, Option<&str>) -> Result<()>,
-    outcome: Outcome,
-    /// The sink's error, carried past serde.
-    error: Option<Error>,
+/// Bytes read per block.
+const BLOCK: usize = 8 << 20;
+
+fn read_full(input: &mut dyn Read, mut out: &mut [u8]) -> std::io::Result<usize> {
+    let mut total = 0;
+    while !out.is_empty() {
+        match input.read(out) {
+            Ok(0) => break,
+            Ok(n) => {
+                total += n;
+                out = &mut out[n..];
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(total)
+}
+
+/// Where the scanner is in the top-level object.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum Expect {
+    #[default]
+    Start,
+    Key,
+    Colon,
+    Value,
+    AfterValue,
+    /// Inside `features`: between elements.
+    Features,
+    End,
+}
+
+/// Finds the top-level members and the features' byte ranges, across blocks. Positions are absolute.
+#[derive(Debug, Default)]
+struct Scanner {
+    /// Next absolute position to look at.
+    pos: usize,
+    line: usize,
+    depth: u32,
+    in_string: bool,
+    escape: bool,
+    expect: Expect,
+    key_start: usize,
+    key: String,
+    /// Start (and line) of the current top-level member value (not `features`).
+    value_start: Option<(usize, usize)>,
+    /// Start and line of the feature being scanned.
+    feature_start: Option<(usize, usize)>,
+    /// The current member value is a string.
+    scalar: bool,
+}
+
+/// Features found: (start, end, line of start).
+type Found = Vec<(usize, usize, usize)>;
+/// Top-level members found: (name, start, end, line of start).
+type Members = Vec<(String, usize, usize, usize)>;
+
+impl Scanner {
+    /// The first absolute position still needed.
+    fn keep_from(&self, end: usize) -> usize {
+        let mut k = end.min(self.pos);
+        if let Some((s, _)) = self.feature_start {
+            k = k.min(s);
+        }
+        if let Some((s, _)) = self.value_start {
+            k = k.min(s);
+        }
+        if self.in_string && self.expect == Expect::Key {
+            k = k.min(self.key_start);
+        }
+        k
+    }
+
+    fn scan(
+        &mut self,
+        buf: &[u8],
+        base: usize,
+        eof: bool,
+        features: &mut Found,
+        members: &mut Members,
+    ) -> std::result::Result<(), (usize, String)> {
+        if self.line == 0 {
+            self.line = 1;
+        }
+        let err = |line: usize, m: &str| Err((line, format!("not valid GeoJSON: {m}")));
+        let mut i = self.pos - base;
+        while i < buf.len() {
+            let c = buf[i];
+            let at = base + i;
+            if c == b'\n' {
+                self.line += 1;
+            }
+            if self.in_string {
+                if self.escape {
+                    self.escape = false;
+                } else if c == b'\\' {
+                    self.escape = true;
+                } else if c == b'"' {
+                    self.in_string = false;
+                    if self.depth == 1 && self.expect == Expect::Key {
+                        self.key = String::from_utf8_lossy(&buf[self.key_start - base..i]).into_owned();
+                        self.expect = Expect::Colon;
+                    } else if self.depth == 1 && self.scalar {
+                        if let Some((s, line)) = self.value_start.take() {
+                            members.push((std::mem::take(&mut self.key), s, at + 1, line));
+                        }
+                        self.scalar = false;
+                        self.expect = Expect::AfterValue;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            let ws = matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+            match (self.expect, self.depth) {
+                (Expect::Start, 0) => match c {
+                    b'{' => {
+                        self.depth = 1;
+                        self.expect = Expect::Key;
+                    }
+                    0xEF | 0xBB | 0xBF => {} // byte-order mark
+                    _ if ws => {}
+                    _ => return err(self.line, "the top level must be an object (a FeatureCollection)"),
+                },
+                (Expect::Key, 1) => match c {
+                    b'"' => {
+                        self.in_string = true;
+                        self.key_start = at + 1;
+                    }
+                    b'}' => {
+                        self.depth = 0;
+                        self.expect = Expect::End;
+                    }
+                    _ if ws => {}
+                    _ => return err(self.line, "expected a member name in double quotes"),
+                },
+                (Expect::Colon, 1) => match c {
+                    b':' => self.expect = Expect::Value,
+                    _ if ws => {}
+                    _ => return err(self.line, "expected `:` after a member name"),
+                },
+                (Expect::Value, 1) => match c {
+                    _ if ws => {}
+                    b'[' if self.key == "features" => {
+                        self.depth = 2;
+                        self.expect = Expect::Features;
+                    }
+                    b'{' | b'[' => {
+                        self.value_start = Some((at, self.line));
+                        self.depth = 2;
+                        self.expect = Expect::AfterValue;
+                    }
+                    b'"' => {
+                        self.value_start = Some((at, self.line));
+                        self.in_string = true;
+                        self.scalar = true;
+                    }
+                    _ => {
+                        // A number or literal: it ends at the next `,` or `}`.
+                        self.value_start = Some((at, self.line));
+                        self.expect = Expect::AfterValue;
+                    }
+                },
+                (Expect::AfterValue, 1) => match c {
+                    b',' | b'}' => {
+                        if let Some((s, line)) = self.value_start.take() {
+                            members.push((std::mem::take(&mut self.key), s, at, line));
+                        }
+                        if c == b'}' {
+                            self.depth = 0;
+                            self.expect = Expect::End;
+                        } else {
+                            self.expect = Expect::Key;
+                        }
+                    }
+                    _ if ws => {}
+                    _ if self.value_start.is_some() => {} // inside a number or literal
+                    _ => return err(self.line, "expected `,` or `}` after a member"),
+                },
+                (Expect::Features, 2) => match c {
+                    b'{' => {
+                        self.feature_start = Some((at, self.line));
+                        self.depth = 3;
+                    }
+                    b']' => {
+                        self.depth = 1;
+                        self.key.clear();
+                        self.expect = Expect::AfterValue;
+                    }
+                    b',' => {}
+                    _ if ws => {}
+                    _ => return err(self.line, "every element of `features` must be a Feature object"),
+                },
+                (Expect::End, 0) => {
+                    if !ws {
+                        return err(self.line, "trailing characters after the FeatureCollection");
+                    }
+                }
+                (_, d) if d >= 2 => match c {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth -= 1;
+                        if self.depth == 2 && self.expect == Expect::Features {
+                            if let Some((s, line)) = self.feature_start.take() {
+                                features.push((s, at + 1, line));
+                            }
+                        } else if self.depth == 1 {
+                            if let Some((s, line)) = self.value_start.take() {
+                                members.push((std::mem::take(&mut self.key), s, at + 1, line));
+                            }
+                        }
+                    }
+                    _ => {}
+                },
+                _ => return err(self.line, "unexpected character"),
+            }
+            i += 1;
+        }
+        self.pos = base + buf.len();
+        if eof && (self.depth != 0 || self.in_string || self.expect != Expect::End) {
+            return err(self.line, "the file ends before the FeatureCollection does");
+        }
+        Ok(())
+    }
 }
 
 /// A map key, borrowed when it can be.
@@ -125,43 +402,6 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-struct CollectionSeed<'c, 'a>(&'c mut Ctx<'a>);
-
-impl<'de> DeserializeSeed<'de> for CollectionSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CollectionSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a GeoJSON FeatureCollection")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        let mut kind_ok = true;
-        while let Some(key) = map.next_key::<Key>()? {
-            match key.0.as_ref() {
-                "features" => map.next_value_seed(FeaturesSeed(&mut *self.0))?,
-                "crs" => {
-                    let crs: CrsMember = map.next_value()?;
-                    self.0.outcome.crs = crs.properties.and_then(|p| p.name);
-                    self.0.outcome.crs_after_features = self.0.outcome.features > 0;
-                }
-                "type" => kind_ok = map.next_value::<Key>()?.0 == "FeatureCollection",
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        if !kind_ok {
-            return Err(de::Error::custom("the top level is not a FeatureCollection"));
-        }
-        Ok(())
-    }
-}
-
 #[derive(Deserialize)]
 struct CrsMember {
     properties: Option<CrsProperties>,
@@ -172,38 +412,10 @@ struct CrsProperties {
     name: Option<String>,
 }
 
-struct FeaturesSeed<'c, 'a>(&'c mut Ctx<'a>);
-
-impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of features")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        let ctx = self.0;
-        while let Some(feature) =
-            seq.next_element_seed(FeatureSeed { columns: ctx.columns, seen: &mut ctx.outcome.seen })?
-        {
-            ctx.outcome.features += 1;
-            if let Err(e) = (ctx.sink)(feature, ctx.outcome.crs.as_deref()) {
-                ctx.error = Some(e);
-                return Err(de::Error::custom("stopped"));
-            }
-        }
-        Ok(())
-    }
-}
-
 struct FeatureSeed<'c> {
     columns: &'c [Option<String>],
-    seen: &'c mut Vec<bool>,
+    /// Bit i: the feature has column i.
+    seen: &'c mut u64,
 }
 
 impl<'de> DeserializeSeed<'de> for FeatureSeed<'_> {
@@ -239,7 +451,7 @@ impl<'de> Visitor<'de> for FeatureSeed<'_> {
 struct PropertiesSeed<'c> {
     columns: &'c [Option<String>],
     values: &'c mut Vec<RawValue>,
-    seen: &'c mut Vec<bool>,
+    seen: &'c mut u64,
 }
 
 impl<'de> DeserializeSeed<'de> for PropertiesSeed<'_> {
@@ -275,7 +487,7 @@ impl<'de> Visitor<'de> for PropertiesSeed<'_> {
             }
             let v: Value = map.next_value()?;
             for i in targets {
-                self.seen[i] = true;
+                *self.seen |= 1 << i;
                 self.values[i] = v.0.clone();
             }
         }
@@ -435,16 +647,40 @@ mod tests {
         c.iter().map(|&(x, y)| geo::Coord { x, y }).collect()
     }
 
+    /// Reads `text` with blocks of every size from 1 byte to the whole text; all must agree.
     fn read_str(text: &str, columns: &[Option<String>]) -> Result<(Vec<RawFeature>, Outcome)> {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("p.geojson");
         std::fs::write(&p, text).unwrap();
-        let mut out = Vec::new();
-        let o = read(&p, columns, &mut |f, _| {
-            out.push(f);
-            Ok(())
-        })?;
-        Ok((out, o))
+        let read_with = |block: usize| -> Result<(Vec<RawFeature>, Outcome)> {
+            let mut out = Vec::new();
+            let o = read_blocks(
+                &p,
+                columns,
+                &mut |f, _| {
+                    out.push(f);
+                    Ok(())
+                },
+                block,
+            )?;
+            Ok((out, o))
+        };
+        let whole = read_with(BLOCK);
+        for block in (1..text.len() + 2).step_by(7) {
+            match (&whole, read_with(block)) {
+                (Ok(w), Ok(b)) => {
+                    assert_eq!(w.0, b.0, "block {block}");
+                    assert_eq!(
+                        (&w.1.crs, w.1.features, &w.1.seen),
+                        (&b.1.crs, b.1.features, &b.1.seen),
+                        "block {block}"
+                    );
+                }
+                (Err(w), Err(b)) => assert_eq!(w.to_string(), b.to_string(), "block {block}"),
+                (w, b) => panic!("block {block}: {w:?} vs {b:?}"),
+            }
+        }
+        whole
     }
 
     #[test]
@@ -479,5 +715,27 @@ mod tests {
         let e = read_str("{\"type\":\"FeatureCollection\",\n\"features\":[{]}", &[]).unwrap_err();
         assert!(e.is_bad_input());
         assert!(e.to_string().contains("line 2: not valid GeoJSON"), "{e}");
+        let e = read_str("{ this is not json", &[]).unwrap_err();
+        assert!(e.to_string().ends_with("line 1: not valid GeoJSON: expected a member name in double quotes"), "{e}");
+        let e = read_str("{\"features\":[\n{\"type\":\"Feature\",\"geometry\":null}\n", &[]).unwrap_err();
+        assert!(
+            e.to_string().ends_with("line 3: not valid GeoJSON: the file ends before the FeatureCollection does"),
+            "{e}"
+        );
+        let e = read_str("{\"type\":\"Feature\",\"geometry\":null}", &[]).unwrap_err();
+        assert!(e.to_string().ends_with("line 1: the top level is not a FeatureCollection"), "{e}");
+        let e = read_str("[1,2]", &[]).unwrap_err();
+        assert!(e.to_string().contains("the top level must be an object"), "{e}");
+    }
+
+    #[test]
+    fn strings_with_braces_and_escapes_do_not_confuse_the_scanner() {
+        let text = r#"{"name":"a \"}{[\" b","features":[{"type":"Feature","properties":{"n":"}]\\"},"geometry":null},
+        {"type":"Feature","properties":{"n":"x"},"geometry":null}],"crs":{"type":"name","properties":{"name":"EPSG:4326"}}}"#;
+        let (f, o) = read_str(text, &[Some("n".to_string())]).unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].values, vec![RawValue::Text("}]\\".into())]);
+        assert_eq!(o.crs.as_deref(), Some("EPSG:4326"));
+        assert!(o.crs_after_features);
     }
 }

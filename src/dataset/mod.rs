@@ -149,6 +149,7 @@ impl Dataset {
         let (parcels, frame, input, skipped) = read_parcels(&parcels_path, &config, config_crs, reader)?;
         let mut inputs = vec![input];
         lap("read_parcels", &mut timings);
+        timings.push(("peak_rss_mb_after_parcels".into(), crate::check::peak_rss_mb()));
 
         let groups_path = parcels::find_vector_file(dir, "groups")?;
         let mut groups = Vec::new();

@@ -37,7 +37,7 @@ pub enum RawValue {
 }
 
 /// One feature: its geometry and the values of the requested columns (in request order).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RawFeature {
     pub geometry: RawGeometry,
     pub values: Vec<RawValue>,
