@@ -225,7 +225,8 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                 for i in range.clone() {
                     let p = &ds.parcels[i];
                     let s = &rec.statuses[i];
-                    let certs: Vec<&str> = rec.links.certs_of[i].iter().map(|&c| ds.certificates.id(c)).collect();
+                    let certs: Vec<&str> =
+                        rec.links.certs_of(i).iter().map(|&c| ds.certificates.id(c as usize)).collect();
                     w.write_record([
                         p.id.as_str(),
                         p.group.as_deref().unwrap_or(""),

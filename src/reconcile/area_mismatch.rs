@@ -16,7 +16,7 @@ pub fn find(
 ) -> Vec<Conflict> {
     let mut out = Vec::new();
     for (ci, cert) in certs.certificates.iter().enumerate() {
-        let Some(pi) = links.parcel_of[ci] else { continue };
+        let Some(pi) = links.parcel_of(ci) else { continue };
         if explained.contains(&ci) {
             continue;
         }

@@ -9,7 +9,8 @@ pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, splits: &[C
     let split_parcels: std::collections::HashSet<usize> =
         splits.iter().flat_map(|c| c.parcels.iter().copied()).collect();
     let mut out = Vec::new();
-    for (pi, cs) in links.certs_of.iter().enumerate() {
+    for pi in 0..links.parcels() {
+        let cs: Vec<usize> = links.certs_of(pi).iter().map(|&c| c as usize).collect();
         if cs.len() < 2 || split_parcels.contains(&pi) {
             continue;
         }

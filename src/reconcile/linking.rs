@@ -2,51 +2,99 @@
 //! dropped), same commune when both sides carry one. Where several parcels carry the number, the one whose
 //! mapped area is closest to the certificate's area wins (ties: the smallest parcel id).
 
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
 
 use super::numbering::commune_key;
 use crate::dataset::{Certificates, Parcel};
 
-/// Certificates and parcels, linked.
+/// Certificates and parcels, linked. Flat arrays: a commune has a million of each.
 #[derive(Debug, Clone, Default)]
 pub struct Links {
-    /// For each certificate: its parcel, if the map has it.
-    pub parcel_of: Vec<Option<usize>>,
-    /// For each parcel: its certificates, in file order.
-    pub certs_of: Vec<Vec<usize>>,
-    /// Parcels by (sheet, parcel number).
-    pub by_number: FxHashMap<(i64, i64), Vec<usize>>,
+    /// For each certificate: its parcel (`u32::MAX`: the map does not have it).
+    parcel_of: Vec<u32>,
+    /// Parcel `p`'s certificates are `cert_list[cert_start[p]..cert_start[p + 1]]`, in file order.
+    cert_start: Vec<u32>,
+    cert_list: Vec<u32>,
+    /// (sheet, parcel number, parcel) of every numbered parcel, sorted.
+    numbers: Vec<(i64, i64, u32)>,
+}
+
+impl Links {
+    /// The parcel certificate `ci` points at.
+    pub fn parcel_of(&self, ci: usize) -> Option<usize> {
+        self.parcel_of.get(ci).filter(|&&p| p != u32::MAX).map(|&p| p as usize)
+    }
+
+    /// The certificates that point at parcel `pi`.
+    pub fn certs_of(&self, pi: usize) -> &[u32] {
+        &self.cert_list[self.cert_start[pi] as usize..self.cert_start[pi + 1] as usize]
+    }
+
+    /// The number of parcels.
+    pub fn parcels(&self) -> usize {
+        self.cert_start.len().saturating_sub(1)
+    }
+
+    /// Parcels carrying sheet `sheet`, number `no`.
+    pub fn numbered(&self, sheet: i64, no: i64) -> impl Iterator<Item = usize> + '_ {
+        let from = self.numbers.partition_point(|&(s, n, _)| (s, n) < (sheet, no));
+        self.numbers[from..].iter().take_while(move |&&(s, n, _)| (s, n) == (sheet, no)).map(|&(_, _, p)| p as usize)
+    }
+
+    /// The parcel numbers used on a sheet, ascending (with repeats).
+    pub fn sheet_numbers(&self, sheet: i64) -> impl Iterator<Item = i64> + '_ {
+        let from = self.numbers.partition_point(|&(s, _, _)| s < sheet);
+        self.numbers[from..].iter().take_while(move |&&(s, _, _)| s == sheet).map(|&(_, n, _)| n)
+    }
 }
 
 pub fn link(parcels: &[Parcel], certs: &Certificates) -> Links {
-    let mut by_number: FxHashMap<(i64, i64), Vec<usize>> = FxHashMap::default();
-    for (i, p) in parcels.iter().enumerate() {
-        if let (Some(s), Some(n)) = (p.sheet, p.parcel_no) {
-            by_number.entry((s, n)).or_default().push(i);
+    let mut numbers: Vec<(i64, i64, u32)> =
+        parcels.iter().enumerate().filter_map(|(i, p)| Some((p.sheet?, p.parcel_no?, i as u32))).collect();
+    numbers.par_sort_unstable();
+    let mut links =
+        Links { parcel_of: vec![u32::MAX; certs.len()], cert_start: Vec::new(), cert_list: Vec::new(), numbers };
+    let parcel_of: Vec<u32> = certs
+        .certificates
+        .par_iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let (Some(sheet), Some(no)) = (c.sheet, c.parcel_base) else { return u32::MAX };
+            links
+                .numbered(sheet, no)
+                .filter(|&pi| communes_agree(parcels[pi].commune.as_deref(), certs.commune(ci)))
+                .min_by(|&a, &b| {
+                    let d = |pi: usize| match (parcels[pi].area_m2, c.area) {
+                        (Some(m), Some(ca)) => (m - ca).abs(),
+                        _ => f64::INFINITY,
+                    };
+                    d(a).total_cmp(&d(b)).then_with(|| parcels[a].id.cmp(&parcels[b].id))
+                })
+                .map_or(u32::MAX, |p| p as u32)
+        })
+        .collect();
+    // Counting sort of certificates by parcel, keeping file order within a parcel.
+    let mut start = vec![0u32; parcels.len() + 1];
+    for &p in &parcel_of {
+        if p != u32::MAX {
+            start[p as usize + 1] += 1;
         }
     }
-    let mut parcel_of = vec![None; certs.len()];
-    let mut certs_of = vec![Vec::new(); parcels.len()];
-    for (ci, c) in certs.certificates.iter().enumerate() {
-        let (Some(sheet), Some(no)) = (c.sheet, c.parcel_base) else { continue };
-        let Some(candidates) = by_number.get(&(sheet, no)) else { continue };
-        let best = candidates
-            .iter()
-            .copied()
-            .filter(|&pi| communes_agree(parcels[pi].commune.as_deref(), certs.commune(ci)))
-            .min_by(|&a, &b| {
-                let d = |pi: usize| match (parcels[pi].area_m2, c.area) {
-                    (Some(m), Some(ca)) => (m - ca).abs(),
-                    _ => f64::INFINITY,
-                };
-                d(a).total_cmp(&d(b)).then_with(|| parcels[a].id.cmp(&parcels[b].id))
-            });
-        if let Some(pi) = best {
-            parcel_of[ci] = Some(pi);
-            certs_of[pi].push(ci);
+    for i in 0..parcels.len() {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut list = vec![0u32; start[parcels.len()] as usize];
+    for (ci, &p) in parcel_of.iter().enumerate() {
+        if p != u32::MAX {
+            list[fill[p as usize] as usize] = ci as u32;
+            fill[p as usize] += 1;
         }
     }
-    Links { parcel_of, certs_of, by_number }
+    links.parcel_of = parcel_of;
+    links.cert_start = start;
+    links.cert_list = list;
+    links
 }
 
 /// Communes agree when either side is silent or both name the same code.
@@ -77,7 +125,9 @@ mod tests {
             cert("c5", Some("00118"), Some(3), "4?", None),
         ]);
         let links = link(&ps, &cs);
-        assert_eq!(links.parcel_of, vec![Some(1), Some(0), Some(2), None, None]);
-        assert_eq!(links.certs_of, vec![vec![1], vec![0], vec![2]]);
+        assert_eq!((0..5).map(|c| links.parcel_of(c)).collect::<Vec<_>>(), vec![Some(1), Some(0), Some(2), None, None]);
+        assert_eq!((0..3).map(|p| links.certs_of(p).to_vec()).collect::<Vec<_>>(), vec![vec![1], vec![0], vec![2]]);
+        assert_eq!(links.numbered(3, 45).collect::<Vec<_>>(), vec![0, 1]);
+        assert_eq!(links.sheet_numbers(3).collect::<Vec<_>>(), vec![45, 45, 46]);
     }
 }

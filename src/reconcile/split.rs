@@ -8,7 +8,8 @@ use crate::dataset::{Certificates, Parcel};
 pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, split_ratio: f64) -> Vec<Conflict> {
     let cert = |c: usize| &certs.certificates[c];
     let mut out = Vec::new();
-    for (pi, cs) in links.certs_of.iter().enumerate() {
+    for pi in 0..links.parcels() {
+        let cs: Vec<usize> = links.certs_of(pi).iter().map(|&c| c as usize).collect();
         if cs.len() < 2 {
             continue;
         }

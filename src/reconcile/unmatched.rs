@@ -8,8 +8,6 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
-
 use geo::InteriorPoint;
 
 use super::linking::communes_agree;
@@ -28,12 +26,11 @@ const TORN: f64 = 0.6;
 
 pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links) -> Vec<Conflict> {
     let mut out = Vec::new();
-    let sheets = SheetNumbers::new(links);
     for (ci, cert) in certs.certificates.iter().enumerate() {
-        if links.parcel_of[ci].is_some() {
+        if links.parcel_of(ci).is_some() {
             continue;
         }
-        let candidates = rank(parcels, certs, ci, links, &sheets);
+        let candidates = rank(parcels, certs, ci, links);
         let (id, raw) = (certs.id(ci), certs.text(cert.parcel_no));
         let mut c = Conflict::new(Kind::UnmatchedCertificate, vec![], vec![ci]);
         c.measure = candidates.first().map(|k| k.score);
@@ -56,37 +53,15 @@ pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links) -> Vec<Conf
     out
 }
 
-/// The parcel numbers of each sheet, for torn numbers that must be matched against a pattern.
-pub struct SheetNumbers(FxHashMap<i64, Vec<i64>>);
-
-impl SheetNumbers {
-    pub fn new(links: &Links) -> SheetNumbers {
-        let mut m: FxHashMap<i64, Vec<i64>> = FxHashMap::default();
-        for &(sheet, no) in links.by_number.keys() {
-            m.entry(sheet).or_default().push(no);
-        }
-        for v in m.values_mut() {
-            v.sort_unstable();
-        }
-        SheetNumbers(m)
-    }
-}
-
 /// Candidate parcels for an unmatched certificate, best first.
-pub fn rank(
-    parcels: &[Parcel],
-    certs: &Certificates,
-    ci: usize,
-    links: &Links,
-    sheets: &SheetNumbers,
-) -> Vec<Candidate> {
+pub fn rank(parcels: &[Parcel], certs: &Certificates, ci: usize, links: &Links) -> Vec<Candidate> {
     let cert = &certs.certificates[ci];
     let mut slips: HashMap<usize, f64> = HashMap::new();
     let mut note = |pi: usize, p: f64| {
         let e = slips.entry(pi).or_insert(0.0);
         *e = e.max(p);
     };
-    let lookup = |sheet: i64, no: i64| links.by_number.get(&(sheet, no)).into_iter().flatten().copied();
+    let lookup = |sheet: i64, no: i64| links.numbered(sheet, no);
     if let Some(sheet) = cert.sheet {
         match cert.parcel_base {
             Some(no) => {
@@ -107,7 +82,9 @@ pub fn rank(
                 if pattern.chars().any(|c| c.is_ascii_digit())
                     && pattern.chars().all(|c| c.is_ascii_digit() || matches!(c, '?' | '_' | '*'))
                 {
-                    for &n in sheets.0.get(&sheet).into_iter().flatten() {
+                    let mut numbers: Vec<i64> = links.sheet_numbers(sheet).collect();
+                    numbers.dedup();
+                    for n in numbers {
                         if torn_fits(&pattern, &n.to_string()) {
                             for pi in lookup(sheet, n) {
                                 note(pi, TORN);
@@ -126,7 +103,7 @@ pub fn rank(
                 (Some(a), Some(m)) if a > 0.0 && m > 0.0 => a.min(m) / a.max(m),
                 _ => 0.5,
             };
-            let orphan = if links.certs_of[pi].is_empty() { 1.0 } else { 0.0 };
+            let orphan = if links.certs_of(pi).is_empty() { 1.0 } else { 0.0 };
             let score = 0.5 * slip + 0.3 * area + 0.2 * orphan;
             Candidate { parcel: pi, score: (score * 1000.0).round() / 1000.0 }
         })

@@ -7,7 +7,7 @@ pub fn find(parcels: &[Parcel], links: &Links) -> Vec<Conflict> {
     parcels
         .iter()
         .enumerate()
-        .filter(|(i, _)| links.certs_of[*i].is_empty())
+        .filter(|(i, _)| links.certs_of(*i).is_empty())
         .map(|(i, p)| {
             let mut c = Conflict::new(Kind::ParcelWithoutCertificate, vec![i], vec![]);
             c.measure = p.area_m2.map(super::overlap::round2);
