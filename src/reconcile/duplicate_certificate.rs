@@ -9,12 +9,12 @@ pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, splits: &[C
     let split_parcels: std::collections::HashSet<usize> =
         splits.iter().flat_map(|c| c.parcels.iter().copied()).collect();
     let mut out = Vec::new();
-    for pi in 0..links.parcels() {
-        let cs: Vec<usize> = links.certs_of(pi).iter().map(|&c| c as usize).collect();
-        if cs.len() < 2 || split_parcels.contains(&pi) {
+    for (pi, parcel) in parcels.iter().enumerate() {
+        if links.certs_of(pi).len() < 2 || split_parcels.contains(&pi) {
             continue;
         }
-        let Some(mapped) = parcels[pi].area_m2.filter(|m| *m > 0.0) else { continue };
+        let cs: Vec<usize> = links.certs_of(pi).iter().map(|&c| c as usize).collect();
+        let Some(mapped) = parcel.area_m2.filter(|m| *m > 0.0) else { continue };
         let whole: Vec<usize> = cs
             .iter()
             .copied()
@@ -27,12 +27,8 @@ pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, splits: &[C
         c.measure = Some(whole.len() as f64);
         let issued: Vec<String> =
             whole.iter().map(|&c| format!("{} ({})", certs.id(c), certs.text(certs.certificates[c].issued))).collect();
-        c.detail = format!(
-            "parcel {} has {} certificates for the whole plot: {}",
-            parcels[pi].id,
-            whole.len(),
-            issued.join(", ")
-        );
+        c.detail =
+            format!("parcel {} has {} certificates for the whole plot: {}", parcel.id, whole.len(), issued.join(", "));
         c.geometry = ConflictGeometry::Parcel(pi);
         out.push(c);
     }

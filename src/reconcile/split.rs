@@ -8,14 +8,14 @@ use crate::dataset::{Certificates, Parcel};
 pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, split_ratio: f64) -> Vec<Conflict> {
     let cert = |c: usize| &certs.certificates[c];
     let mut out = Vec::new();
-    for pi in 0..links.parcels() {
-        let cs: Vec<usize> = links.certs_of(pi).iter().map(|&c| c as usize).collect();
-        if cs.len() < 2 {
+    for (pi, parcel) in parcels.iter().enumerate() {
+        if links.certs_of(pi).len() < 2 {
             continue;
         }
+        let cs: Vec<usize> = links.certs_of(pi).iter().map(|&c| c as usize).collect();
         let suffixed = cs.iter().any(|&c| cert(c).split);
         let sum: Option<f64> = cs.iter().map(|&c| cert(c).area).sum();
-        let sums_up = match (sum, parcels[pi].area_m2) {
+        let sums_up = match (sum, parcel.area_m2) {
             (Some(s), Some(m)) if m > 0.0 => (s - m).abs() / m <= split_ratio,
             _ => false,
         };
@@ -29,7 +29,7 @@ pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, split_ratio
             "{} certificates ({}) divide parcel {} that the map shows whole",
             cs.len(),
             numbers.join(", "),
-            parcels[pi].id
+            parcel.id
         );
         c.geometry = ConflictGeometry::Parcel(pi);
         out.push(c);
