@@ -66,19 +66,7 @@ fn default_dataset() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
 }
 
-/// mimalloc v2's option numbers (`mi_option_e` in mimalloc.h).
-const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // Loading converts features chunk by chunk; with mimalloc's default 10 ms purge delay the memory of each
-    // chunk goes back to the OS and is faulted in (and zeroed) again for the next. A check is a short-lived
-    // batch run: keep freed memory for reuse (docs/BENCHMARKS.md measures the difference).
-    // SAFETY: plain option setters of the global allocator, called before any thread starts.
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
-        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 1);
-    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
