@@ -171,7 +171,7 @@ fn write_chunked(
     w.write_all(head).map_err(io)?;
     let ranges: Vec<std::ops::Range<usize>> = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect();
     // A few chunks in flight at a time keeps memory flat.
-    for group in ranges.chunks(8) {
+    for group in ranges.chunks(4) {
         let parts: Vec<Result<Vec<u8>>> = group
             .par_iter()
             .map(|r| {
@@ -231,7 +231,7 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                         p.id.as_str(),
                         p.group.as_deref().unwrap_or(""),
                         &s.status.to_string(),
-                        &s.reasons.join(";"),
+                        &s.reasons_text(),
                         &p.sheet.map(|v| v.to_string()).unwrap_or_default(),
                         &p.parcel_no.map(|v| v.to_string()).unwrap_or_default(),
                         p.land_use.as_deref().unwrap_or(""),
