@@ -34,7 +34,7 @@ pub type Shared = Arc<str>;
 pub struct Parcel {
     pub id: String,
     /// Position of the feature in the parcels file (0-based, counting every feature).
-    pub feature: usize,
+    pub feature: u32,
     pub commune: Option<Shared>,
     pub sheet: Option<i64>,
     pub parcel_no: Option<i64>,
@@ -47,7 +47,7 @@ pub struct Parcel {
     /// Planar bounding box of the geometry.
     pub bbox: Option<Rect<f64>>,
     /// Why the geometry is not valid, when it is not.
-    pub invalid: Option<String>,
+    pub invalid: Option<Box<str>>,
     /// Ground area in m2 of a valid geometry (the *mapped area*).
     pub area_m2: Option<f64>,
     /// Ground area / planar area at the parcel.
@@ -455,7 +455,7 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
     let text = |v: &RawValue| value_text(v).map(Shared::from);
     Ok(Some(Parcel {
         id: value_text(&v[0]).unwrap_or_default(),
-        feature: i,
+        feature: u32::try_from(i).unwrap_or(u32::MAX),
         commune: text(&v[1]),
         sheet,
         parcel_no,
@@ -464,7 +464,7 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
         recorded_area,
         bbox: geometry.as_ref().and_then(|g| g.bounding_rect()),
         geometry,
-        invalid,
+        invalid: invalid.map(String::into_boxed_str),
         area_m2: None,
         area_scale: 1.0,
     }))
