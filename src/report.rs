@@ -100,7 +100,7 @@ pub fn conflict_feature(ds: &Dataset, c: &Conflict) -> Value {
     let (pids, cids) = ids(ds, c);
     let group = c.parcels.first().and_then(|&i| ds.parcels[i].group.clone());
     let candidates: Vec<Value> =
-        c.candidates.iter().map(|k| json!({"parcel_id": ds.parcels[k.parcel].id, "score": k.score})).collect();
+        c.candidates.iter().map(|k| json!({"parcel_id": ds.parcels[k.parcel].id.as_str(), "score": k.score})).collect();
     let mut properties = json!({
         "id": conflict_id(c.kind, &pids, &cids),
         "kind": c.kind.as_str(),
@@ -153,14 +153,17 @@ fn point_json(ds: &Dataset, p: &Point<f64>) -> Value {
     json!({"type": "Point", "coordinates": wgs84(ds, p.0)})
 }
 
-/// Rows rendered this many at a time, in parallel, then written in order.
-const CHUNK: usize = 16_384;
+/// CSV rows rendered this many at a time, in parallel, then written in order.
+const CSV_CHUNK: usize = 16_384;
+/// Conflict features per chunk: each is a JSON tree while it is rendered, so fewer at a time.
+const FEATURE_CHUNK: usize = 2_048;
 
-/// Writes `head`, then `n` items rendered in parallel chunks by `render(range, out)`, then `tail`.
+/// Writes `head`, then `n` items rendered in parallel chunks of `chunk` by `render(range, out)`, then `tail`.
 fn write_chunked(
     path: &Path,
     head: &[u8],
     n: usize,
+    chunk: usize,
     render: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> Result<()> + Sync,
     tail: &[u8],
 ) -> Result<()> {
@@ -169,7 +172,7 @@ fn write_chunked(
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let io = |e: std::io::Error| Error::io(path, e);
     w.write_all(head).map_err(io)?;
-    let ranges: Vec<std::ops::Range<usize>> = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect();
+    let ranges: Vec<std::ops::Range<usize>> = (0..n).step_by(chunk).map(|s| s..(s + chunk).min(n)).collect();
     // A few chunks in flight at a time keeps memory flat.
     for group in ranges.chunks(4) {
         let parts: Vec<Result<Vec<u8>>> = group
@@ -200,6 +203,7 @@ fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()
         path,
         b"{\"type\":\"FeatureCollection\",\"name\":\"conflicts\",\"features\":[\n",
         rec.conflicts.len(),
+        FEATURE_CHUNK,
         |range, out| {
             for i in range {
                 if i > 0 {
@@ -220,6 +224,7 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
         path,
         head,
         ds.parcels.len(),
+        CSV_CHUNK,
         |range, out| {
             csv_rows(out, |w| {
                 for i in range.clone() {
@@ -254,6 +259,7 @@ fn write_holders(ds: &Dataset, path: &Path) -> Result<()> {
         path,
         b"cert_id,holder_name,holder_id,status,citizen_id,score\n",
         certs.holders.len(),
+        CSV_CHUNK,
         |range, out| {
             csv_rows(out, |w| {
                 for h in &certs.holders[range.clone()] {

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 pub use certificates::{Certificate, Certificates, HolderRow, Text};
 use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::config::DatasetConfig;
@@ -32,7 +33,8 @@ pub type Shared = Arc<str>;
 /// A mapped parcel.
 #[derive(Debug, Clone)]
 pub struct Parcel {
-    pub id: String,
+    /// Short ids (up to 24 bytes, e.g. `00118-12-345`) are stored inline, without an allocation.
+    pub id: CompactString,
     /// Position of the feature in the parcels file (0-based, counting every feature).
     pub feature: u32,
     pub commune: Option<Shared>,
@@ -454,7 +456,7 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
     };
     let text = |v: &RawValue| value_text(v).map(Shared::from);
     Ok(Some(Parcel {
-        id: value_text(&v[0]).unwrap_or_default(),
+        id: value_text(&v[0]).map(CompactString::from).unwrap_or_default(),
         feature: u32::try_from(i).unwrap_or(u32::MAX),
         commune: text(&v[1]),
         sheet,
@@ -562,8 +564,8 @@ fn signed_area(ring: &[Coord<f64>]) -> f64 {
 fn assign_ids(parcels: &mut [Parcel]) {
     let mut seen: FxHashMap<String, usize> = FxHashMap::default();
     for p in parcels.iter_mut() {
-        let base = if !p.id.is_empty() {
-            p.id.clone()
+        let base: String = if !p.id.is_empty() {
+            p.id.to_string()
         } else {
             match (&p.commune, p.sheet, p.parcel_no) {
                 (Some(c), Some(s), Some(n)) => format!("{c}-{s}-{n}"),
@@ -573,7 +575,7 @@ fn assign_ids(parcels: &mut [Parcel]) {
         };
         let count = seen.entry(base.clone()).or_insert(0);
         *count += 1;
-        p.id = if *count == 1 { base } else { format!("{base}_{count}") };
+        p.id = if *count == 1 { base.into() } else { compact_str::format_compact!("{base}_{count}") };
     }
 }
 
