@@ -137,6 +137,8 @@ pub struct CertificatesBuilder {
     /// Certificates by the hash of their id; ids whose hash is taken by another id go to `collisions`.
     by_hash: FxHashMap<u64, u32>,
     collisions: FxHashMap<String, u32>,
+    /// Values that repeat a lot (communes, land-use codes, dates), stored once.
+    shared: FxHashMap<u64, Text>,
 }
 
 impl CertificatesBuilder {
@@ -153,6 +155,20 @@ impl CertificatesBuilder {
 
     fn store(&mut self, s: &str) -> Result<Text> {
         self.out.text.push(s).ok_or_else(|| Error::Other("certificates: more than 4 GiB of text".into()))
+    }
+
+    /// Stores a value that repeats across rows once (a hash collision just stores it again).
+    fn store_shared(&mut self, s: &str) -> Result<Text> {
+        let h = fx(s);
+        if let Some(&t) = self.shared.get(&h) {
+            if self.out.text(t) == s {
+                return Ok(t);
+            }
+            return self.store(s);
+        }
+        let t = self.store(s)?;
+        self.shared.insert(h, t);
+        Ok(t)
     }
 
     fn find(&self, id: &str) -> Option<u32> {
@@ -182,14 +198,14 @@ impl CertificatesBuilder {
                 let cert = Certificate {
                     id: self.store(row.cert_id)?,
                     serial: self.store(row.serial)?,
-                    commune: self.store(row.commune)?,
+                    commune: self.store_shared(row.commune)?,
                     sheet: row.sheet,
                     parcel_no: self.store(&no.raw)?,
                     parcel_base: no.base,
                     split: no.is_split(),
                     area: row.area,
-                    land_use: self.store(row.land_use)?,
-                    issued: self.store(row.issued)?,
+                    land_use: self.store_shared(row.land_use)?,
+                    issued: self.store_shared(row.issued)?,
                     line,
                     first_holder: h,
                 };
@@ -210,7 +226,7 @@ impl CertificatesBuilder {
             cert: ci,
             holder_name: self.store(row.holder_name)?,
             holder_id: self.store(row.holder_id)?,
-            holder_birth: self.store(row.holder_birth)?,
+            holder_birth: self.store_shared(row.holder_birth)?,
             address: self.store(row.address)?,
             next: u32::MAX,
         };

@@ -19,8 +19,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use certificates::{Certificate, Certificates, HolderRow, Text};
-use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
 use compact_str::CompactString;
+use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
 use rustc_hash::FxHashMap;
 
 use crate::config::DatasetConfig;
