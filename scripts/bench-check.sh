@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
+scripts/apt-install.sh time bc
 
 bench=${BENCH_DIR:-/tmp/thuadat-bench}
 sizes=${BENCH_SIZES:-"100000 1000000"}

@@ -20,18 +20,7 @@ fi
 say() { echo "with-postgis: $*" >&2; }
 
 # --- packages (idempotent) ---------------------------------------------------------------------------------
-packages=(postgresql-15 postgresql-15-postgis-3 gdal-bin)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  say "installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$(dirname "$0")/apt-install.sh" postgresql-15 postgresql-15-postgis-3 gdal-bin
 
 pgbin=/usr/lib/postgresql/15/bin
 for tool in initdb pg_ctl postgres; do
