@@ -34,17 +34,4 @@ impl ParcelIndex {
         let envelope = AABB::from_corners(min, max);
         self.tree.locate_in_envelope_intersecting(&envelope).map(|e| e.data as usize)
     }
-
-    /// Number of indexed parcels.
-    pub fn len(&self) -> usize {
-        self.tree.size()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tree.size() == 0
-    }
-
-    pub fn tree(&self) -> &RTree<Entry> {
-        &self.tree
-    }
 }

@@ -43,16 +43,7 @@ fn compare(ds: &Path, report: &Path, args: &[&str]) {
     assert!(missing.is_empty() && extra.is_empty(), "{args:?}: missing {missing:?}\nextra {extra:?}");
     assert_eq!(got, expected);
     // Every kind is planted.
-    for kind in [
-        "overlap",
-        "invalid_geometry",
-        "duplicate_parcel_number",
-        "unmapped_split",
-        "duplicate_certificate",
-        "unmatched_certificate",
-        "parcel_without_certificate",
-        "area_mismatch",
-    ] {
+    for kind in KINDS {
         assert!(got.iter().any(|c| c.0 == kind), "{args:?}: no {kind} planted");
     }
 

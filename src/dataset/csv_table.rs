@@ -100,11 +100,10 @@ impl CsvTable {
     /// The data rows, in order.
     pub fn rows(&mut self) -> impl Iterator<Item = Result<Row<'_>>> + '_ {
         let path = &self.path;
-        let header = &self.header;
         self.reader.byte_records().map(move |r| {
             let record = r.map_err(|e| csv_error(path, e))?;
             let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-            Ok(Row { path, line, record, header })
+            Ok(Row { path, line, record })
         })
     }
 }
@@ -130,7 +129,6 @@ pub struct Row<'a> {
     path: &'a Path,
     pub line: usize,
     record: csv::ByteRecord,
-    header: &'a [String],
 }
 
 impl Row<'_> {
@@ -174,15 +172,6 @@ impl Row<'_> {
         let t = self.str(f)?;
         let Some(field) = f else { return Ok(None) };
         parse_area(t).map_err(|m| Error::bad_input(self.at(field), m))
-    }
-
-    /// The number of fields (same as the header's).
-    pub fn len(&self) -> usize {
-        self.header.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.header.is_empty()
     }
 }
 

@@ -108,6 +108,18 @@ C17,AD 00000014,00118,1,71,100.0,ODT,2010,Lý Văn Phong,,1975,Tổ 2
     std::fs::write(dir.join("certificates.csv"), certs).unwrap();
 }
 
+/// The contract's map and certificate kinds (all but the holder_* ones), in the report's order.
+pub const KINDS: [&str; 8] = [
+    "overlap",
+    "invalid_geometry",
+    "duplicate_parcel_number",
+    "unmapped_split",
+    "duplicate_certificate",
+    "unmatched_certificate",
+    "parcel_without_certificate",
+    "area_mismatch",
+];
+
 /// The conflicts the small commune must give: (kind, parcel ids, cert ids).
 pub fn small_commune_conflicts() -> Vec<(String, Vec<String>, Vec<String>)> {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -124,21 +136,7 @@ pub fn small_commune_conflicts() -> Vec<(String, Vec<String>, Vec<String>)> {
         ("parcel_without_certificate", s(&["00118-1-7"]), s(&[])),
         ("area_mismatch", s(&["00118-1-6"]), s(&["C6"])),
     ];
-    let order = |k: &str| {
-        [
-            "overlap",
-            "invalid_geometry",
-            "duplicate_parcel_number",
-            "unmapped_split",
-            "duplicate_certificate",
-            "unmatched_certificate",
-            "parcel_without_certificate",
-            "area_mismatch",
-        ]
-        .iter()
-        .position(|x| *x == k)
-        .unwrap()
-    };
+    let order = |k: &str| KINDS.iter().position(|x| *x == k).unwrap();
     v.sort_by(|a, b| (order(a.0), &a.1, &a.2).cmp(&(order(b.0), &b.1, &b.2)));
     v.into_iter().map(|(k, p, c)| (k.to_string(), p, c)).collect()
 }
