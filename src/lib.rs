@@ -12,6 +12,7 @@ pub mod index;
 pub mod reconcile;
 pub mod report;
 pub mod topology;
+pub mod vntext;
 
 pub use error::{Error, Result};
 pub mod check;
