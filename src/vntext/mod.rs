@@ -1,8 +1,8 @@
 //! Vietnamese text as land records carry it: normalisation for comparison.
 //!
-//! Names and addresses arrive decomposed (NFD), in upper case, without diacritics, with stray spaces, with the
-//! old tone placement (`hoà` for `hòa`), or in legacy 8-bit encodings (TCVN3, VNI-Windows, CP1258) seen
-//! through a Windows-1252 round trip. Three levels of cleaning:
+//! Names and addresses arrive decomposed (NFD), in upper case, without diacritics, with stray spaces, with
+//! either tone placement (`hoà` or `hòa`), or in legacy 8-bit encodings (TCVN3, VNI-Windows, CP1258) seen
+//! through a Windows-1252 round trip ([`legacy`]). Three levels of cleaning:
 //!
 //! * [`repair`]: the text as it should have been written (legacy encodings decoded, NFC, one tone
 //!   placement, single spaces), case and diacritics kept: for display and reports;
@@ -10,39 +10,209 @@
 //! * [`fold`]: [`normalize`] without diacritics, `đ` as `d`: the key for records typed without diacritics.
 //!
 //! ```
-//! use thuadat::vntext::{fold, normalize};
+//! use thuadat::vntext::{fold, normalize, repair};
 //! assert_eq!(normalize("  NGUYỄN   Văn  An "), "nguyễn văn an");
 //! assert_eq!(fold("Nguyễn Văn Đạt"), "nguyen van dat");
+//! // One tone placement: the mark of open `oa`, `oe`, `uy` on the first vowel.
+//! assert_eq!(repair("Khánh Hoà, Thuỷ"), "Khánh Hòa, Thủy");
+//! assert_eq!(normalize("HOÀ"), normalize("Hòa"));
+//! // Legacy encodings are recognised and decoded.
+//! assert_eq!(repair("Th«n Th¹ch Nham §«ng"), "Thôn Thạch Nham Đông");
+//! assert_eq!(normalize("NguyÔn V¨n An"), "nguyễn văn an");
+//! assert_eq!(fold("Tröôøng"), "truong");
 //! ```
+//!
+//! The tone placement and why it is the canonical one are in the `syllable` module's docs: `hòa`, `khỏe`,
+//! `thủy`, the form most text uses. Only syllables that parse as Vietnamese are touched, so foreign names keep
+//! their letters as written. Spelling variants that are not tone placement (`Lý`/`Lí`, `Mỹ`/`Mĩ`) are kept.
+//!
+//! Speed: ASCII text (most of every register once folded) takes a byte loop; other text is read once, with
+//! NFC composition and legacy detection only when a quick check says they can change something.
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+pub mod legacy;
+mod letter;
+mod syllable;
 
-/// The text as it should have been written: NFC, single spaces, trimmed; case and diacritics kept.
+use std::borrow::Cow;
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+use letter::{letter, Letter, Tone};
+use syllable::{base, canonical_tone_index, parse, MAX_LEN};
+
+/// The text as it should have been written: legacy encodings decoded, NFC, one tone placement, single spaces,
+/// trimmed; case and diacritics kept.
 pub fn repair(s: &str) -> String {
-    let nfc: String = s.nfc().collect();
-    collapse_whitespace(&nfc)
+    clean(s, false)
 }
 
 /// [`repair`] in lower case: the key for exact comparison of names and addresses.
 pub fn normalize(s: &str) -> String {
-    repair(s).to_lowercase()
+    clean(s, true)
 }
 
 /// [`normalize`] without diacritics (`đ` becomes `d`, which has no Unicode decomposition).
 pub fn fold(s: &str) -> String {
-    normalize(s).nfd().filter(|c| !is_combining_mark(*c)).map(|c| if c == 'đ' { 'd' } else { c }).collect()
+    if s.is_ascii() {
+        return ascii(s, true);
+    }
+    let decoded = legacy::detect_decode(s);
+    let text = decoded.as_ref().map_or(s, |(_, d)| d.as_str());
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_whitespace() || c == '\x0B' {
+                space = !out.is_empty();
+                continue;
+            }
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_whitespace() {
+            space = !out.is_empty();
+        } else {
+            let mut push = |c: char| {
+                if space {
+                    out.push(' ');
+                    space = false;
+                }
+                out.push(c);
+            };
+            if let Some(l) = letter(c) {
+                push(Letter { upper: false, ..l }.folded());
+            } else if c == 'đ' || c == 'Đ' {
+                push('d');
+            } else if !is_combining_mark(c) {
+                for lower in c.to_lowercase() {
+                    decompose_canonical(lower, |d| {
+                        if !is_combining_mark(d) {
+                            push(d)
+                        }
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
-fn collapse_whitespace(s: &str) -> String {
+/// ASCII text with single spaces, trimmed, optionally in lower case.
+fn ascii(s: &str, lower: bool) -> String {
+    let b = s.as_bytes();
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+    let tidy = !b.first().is_some_and(|c| ws(*c))
+        && !b.last().is_some_and(|c| ws(*c))
+        && b.windows(2).all(|w| w[0] != b' ' || w[1] != b' ')
+        && b.iter().all(|&c| c == b' ' || !ws(c));
+    if tidy {
+        return if lower { s.to_ascii_lowercase() } else { s.to_owned() };
+    }
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
+    for word in s.split(|c: char| ws(c as u8)).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        if lower {
+            out.extend(word.bytes().map(|c| c.to_ascii_lowercase() as char));
+        } else {
+            out.push_str(word);
+        }
     }
     out
+}
+
+fn clean(s: &str, lower: bool) -> String {
+    if s.is_ascii() {
+        return ascii(s, lower);
+    }
+    let nfc: Cow<str> =
+        if is_nfc_quick(s.chars()) == IsNormalized::Yes { Cow::Borrowed(s) } else { Cow::Owned(s.nfc().collect()) };
+    let text = match legacy::detect_decode(&nfc) {
+        Some((_, decoded)) => Cow::Owned(decoded),
+        None => nfc,
+    };
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        push_word(word, lower, &mut out);
+    }
+    out
+}
+
+fn push_cased(c: char, lower: bool, out: &mut String) {
+    if !lower || c.is_ascii() {
+        out.push(if lower { c.to_ascii_lowercase() } else { c });
+    } else if let Some(l) = letter(c) {
+        out.push(Letter { upper: false, ..l }.char());
+    } else {
+        out.extend(c.to_lowercase());
+    }
+}
+
+fn push_str_cased(s: &str, lower: bool, out: &mut String) {
+    if lower {
+        s.chars().for_each(|c| push_cased(c, true, out));
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// A word: its runs of letters as syllables, everything else (hyphens, dots, digits) as it is.
+fn push_word(word: &str, lower: bool, out: &mut String) {
+    let mut start = None;
+    for (i, c) in word.char_indices() {
+        if c.is_alphabetic() {
+            start.get_or_insert(i);
+        } else {
+            if let Some(st) = start.take() {
+                push_syllable(&word[st..i], lower, out);
+            }
+            push_cased(c, lower, out);
+        }
+    }
+    if let Some(st) = start {
+        push_syllable(&word[st..], lower, out);
+    }
+}
+
+/// A run of letters with its tone mark moved to the canonical place, if it is a Vietnamese syllable.
+fn push_syllable(run: &str, lower: bool, out: &mut String) {
+    if run.is_ascii() {
+        return push_str_cased(run, lower, out);
+    }
+    let mut chars = [' '; MAX_LEN];
+    let mut bases = [' '; MAX_LEN];
+    let mut n = 0;
+    let mut toned = None;
+    for c in run.chars() {
+        let Some((b, t)) = base(c).filter(|_| n < MAX_LEN) else { return push_str_cased(run, lower, out) };
+        if t != Tone::Level {
+            if toned.is_some() {
+                return push_str_cased(run, lower, out);
+            }
+            toned = Some((n, t));
+        }
+        chars[n] = c;
+        bases[n] = b;
+        n += 1;
+    }
+    let (Some((at, tone)), Some(parts)) = (toned, parse(&bases[..n])) else {
+        return push_str_cased(run, lower, out);
+    };
+    let target = canonical_tone_index(&bases[..n], parts);
+    if target != at {
+        if let (Some(from), Some(to)) = (letter(chars[at]), letter(chars[target])) {
+            chars[at] = from.with_tone(Tone::Level).char();
+            chars[target] = to.with_tone(tone).char();
+        }
+    }
+    chars[..n].iter().for_each(|&c| push_cased(c, lower, out));
 }
 
 #[cfg(test)]
@@ -60,5 +230,52 @@ mod tests {
     fn fold_drops_every_mark_and_d_stroke() {
         assert_eq!(fold("ĐẶNG THỊ HỒNG NHUNG"), "dang thi hong nhung");
         assert_eq!(fold("Trần  Quốc\tTuấn"), "tran quoc tuan");
+        assert_eq!(fold(" Jürgen  Müller-Lüdenscheidt "), "jurgen muller-ludenscheidt");
+        let nfd: String = "Nguyễn Thị Ánh".nfd().collect();
+        assert_eq!(fold(&nfd), "nguyen thi anh");
+    }
+
+    #[test]
+    fn ascii_spaces() {
+        assert_eq!(repair("  Nguyen\t\tVan  An \n"), "Nguyen Van An");
+        assert_eq!(normalize("NGUYEN VAN AN"), "nguyen van an");
+        assert_eq!(fold("Nguyen\x0BVan"), "nguyen van");
+        assert_eq!(repair(""), "");
+        assert_eq!(fold("   "), "");
+    }
+
+    #[test]
+    fn both_tone_styles_normalize_equal() {
+        for (old, new) in [
+            ("hòa", "hoà"),
+            ("Hòa", "Hoà"),
+            ("HÒA", "HOÀ"),
+            ("khỏe", "khoẻ"),
+            ("thủy", "thuỷ"),
+            ("Thúy", "Thuý"),
+            ("Khánh Hòa", "Khánh Hoà"),
+            ("Thanh Hóa", "Thanh Hoá"),
+            ("Lê Thị Thủy", "Lê Thị Thuỷ"),
+            ("ngoại", "ngoại"),
+        ] {
+            assert_eq!(repair(new), old, "{new}");
+            assert_eq!(repair(old), old);
+            assert_eq!(normalize(new), normalize(old));
+            let nfd: String = new.nfd().collect();
+            assert_eq!(repair(&nfd), old, "NFD {new}");
+        }
+        // Misplaced marks on nuclei that have one placement only.
+        assert_eq!(repair("Qúy ngừơi Hòang"), "Quý người Hoàng");
+        // Foreign and non-syllable runs keep their letters.
+        assert_eq!(repair("Renée Müller-Hoà"), "Renée Müller-Hòa");
+        // U+00D0 (Eth) for Đ is CP1258 mojibake: Đ is byte 0xD0.
+        assert_eq!(repair("Ðào"), "Đào");
+    }
+
+    #[test]
+    fn upper_case_is_kept_by_repair_and_lowered_by_normalize() {
+        assert_eq!(repair("ĐẶNG THỊ HOÀ"), "ĐẶNG THỊ HÒA");
+        assert_eq!(normalize("ĐẶNG THỊ HOÀ"), "đặng thị hòa");
+        assert_eq!(normalize("İstanbul"), "i̇stanbul");
     }
 }

@@ -1,0 +1,359 @@
+//! Vietnamese syllables: structure (onset, vowel nucleus, coda), validity, and where the tone mark goes.
+//!
+//! A written syllable is an optional onset (`b c ch d đ g gh gi h k kh l m n ng ngh nh p ph qu r s t th tr v
+//! x`), a vowel nucleus of one to three vowels (with the glides `i y o u` that close it), and an optional
+//! coda (`c ch m n ng nh p t`). The tables below follow the standard description of Vietnamese orthography
+//! (e.g. Đoàn Thiện Thuật, *Ngữ âm tiếng Việt*, and the spelling rules of the Ministry of Education's
+//! Decision 240/QĐ of 1984).
+//!
+//! # Tone placement
+//!
+//! The tone mark sits on one vowel of the nucleus. Two conventions differ only for the open nuclei `oa`,
+//! `oe` and `uy` (no coda, no third vowel): the older, still prevailing one writes `hòa`, `khỏe`, `thủy`
+//! (the mark on the first vowel, as in every other open two-vowel nucleus: `mùa`, `mía`, `tài`); the newer
+//! one, from the 1980s school rules, writes `hoà`, `khoẻ`, `thuỷ` (on the second, the main vowel). Names
+//! carry both (the issue calls them the other way round; Vietnamese usage calls `hòa` *kiểu cũ*, the old
+//! style). The canonical form here is the prevailing one, `hòa`/`khỏe`/`thủy`: it is what Unikey and the
+//! other input methods produce by default, what Vietnamese Wikipedia and most administrative lists use
+//! (`Thanh Hóa`, `Khánh Hòa`), so [`super::repair`] has to rewrite the fewest names. Everything else has one
+//! placement in both conventions and [`canonical_tone_index`] gives it:
+//!
+//! * a vowel with a quality mark (`ă â ê ô ơ ư`) takes the tone (the last one in `ươ`: `người`, `rượu`);
+//!   this is why `uê` (`thuế`), `uô`, `ươ`, `iê`/`yê`, `uyê` have no variants;
+//! * otherwise a nucleus followed by a coda takes it on its last vowel (`hoàng`, `toán`, `huỳnh`);
+//! * otherwise (open) a three-vowel nucleus takes it in the middle (`khoái`, `xoáy`, `ngoéo`, `khuỷu`), a
+//!   two-vowel one on the first (`hòa`, `thủy`, `mùa`, `cái`).
+//!
+//! `u` after `q` and `i` after `g` before another vowel belong to the onset (`quý`, `già`), so `quý`
+//! and `giá` have one placement too (`qúy`, a frequent typo, is repaired to `quý`).
+
+use super::letter::{has_quality_mark, letter, Tone, VOWELS};
+
+/// Longest syllable handled (`nghiêng` has 7 letters).
+pub const MAX_LEN: usize = 8;
+
+/// A letter of a syllable reduced for analysis: lower case, tone stripped (`ễ` -> `ê`).
+pub fn base(c: char) -> Option<(char, Tone)> {
+    if let Some(l) = letter(c) {
+        return Some((VOWELS[l.vowel as usize], l.tone));
+    }
+    match c {
+        'đ' | 'Đ' => Some(('đ', Tone::Level)),
+        'a'..='z' => Some((c, Tone::Level)),
+        'A'..='Z' => Some((c.to_ascii_lowercase(), Tone::Level)),
+        _ => None,
+    }
+}
+
+fn is_vowel(c: char) -> bool {
+    VOWELS.contains(&c)
+}
+
+/// Whether a nucleus may, must or must not be followed by a coda.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Coda {
+    Open,
+    Closed,
+    Either,
+}
+
+/// The vowel nuclei of Vietnamese spelling (after `qu`/`gi` took their `u`/`i`).
+const NUCLEI: &[(&str, Coda)] = &[
+    ("a", Coda::Either),
+    ("ă", Coda::Closed),
+    ("â", Coda::Closed),
+    ("e", Coda::Either),
+    ("ê", Coda::Either),
+    ("i", Coda::Either),
+    ("o", Coda::Either),
+    ("ô", Coda::Either),
+    ("ơ", Coda::Either),
+    ("u", Coda::Either),
+    ("ư", Coda::Either),
+    ("y", Coda::Either),
+    ("ai", Coda::Open),
+    ("ao", Coda::Open),
+    ("au", Coda::Open),
+    ("ay", Coda::Open),
+    ("âu", Coda::Open),
+    ("ây", Coda::Open),
+    ("eo", Coda::Open),
+    ("êu", Coda::Open),
+    ("ia", Coda::Open),
+    ("iu", Coda::Open),
+    ("iê", Coda::Closed),
+    ("yê", Coda::Closed),
+    ("oa", Coda::Either),
+    ("oă", Coda::Closed),
+    ("oe", Coda::Either),
+    ("oi", Coda::Open),
+    ("ôi", Coda::Open),
+    ("ơi", Coda::Open),
+    ("oo", Coda::Closed),
+    ("ua", Coda::Open),
+    ("uâ", Coda::Closed),
+    ("uê", Coda::Either),
+    ("ui", Coda::Open),
+    ("uô", Coda::Closed),
+    ("uơ", Coda::Open),
+    ("uy", Coda::Either),
+    ("ưa", Coda::Open),
+    ("ưi", Coda::Open),
+    ("ươ", Coda::Closed),
+    ("ưu", Coda::Open),
+    ("iêu", Coda::Open),
+    ("yêu", Coda::Open),
+    ("oai", Coda::Open),
+    ("oay", Coda::Open),
+    ("oeo", Coda::Open),
+    ("uây", Coda::Open),
+    ("uôi", Coda::Open),
+    ("uya", Coda::Open),
+    ("uyê", Coda::Closed),
+    ("uyu", Coda::Open),
+    ("ươi", Coda::Open),
+    ("ươu", Coda::Open),
+];
+
+const ONSETS: &[&str] = &[
+    "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d", "đ", "g", "h", "k", "l", "m",
+    "n", "p", "r", "s", "t", "v", "x",
+];
+
+const CODAS: &[&str] = &["ch", "ng", "nh", "c", "m", "n", "p", "t"];
+
+fn starts_with(s: &[char], p: &str) -> bool {
+    p.chars().enumerate().all(|(i, c)| s.get(i) == Some(&c))
+}
+
+fn equals(s: &[char], p: &str) -> bool {
+    s.len() == p.chars().count() && starts_with(s, p)
+}
+
+/// Where the parts of a syllable are, in letters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parts {
+    /// First letter of the nucleus (= onset length).
+    pub nucleus: usize,
+    /// One past the nucleus' last letter (the coda follows to the end).
+    pub coda: usize,
+}
+
+/// Splits a syllable given as [`base`] letters; `None` when it is not Vietnamese spelling.
+pub fn parse(b: &[char]) -> Option<Parts> {
+    if b.is_empty() || b.len() > MAX_LEN {
+        return None;
+    }
+    let mut onset = 0;
+    if !is_vowel(b[0]) {
+        let o = ONSETS.iter().find(|o| starts_with(b, o))?;
+        onset = o.chars().count();
+        // `gi` before a consonant or at the end is `g` + the vowel `i` (gì, gìn).
+        if *o == "gi" && !b.get(2).is_some_and(|c| is_vowel(*c)) {
+            onset = 1;
+        }
+    }
+    let mut end = onset;
+    while end < b.len() && is_vowel(b[end]) {
+        end += 1;
+    }
+    let nucleus = &b[onset..end];
+    let (_, kind) = NUCLEI.iter().find(|(n, _)| equals(nucleus, n))?;
+    let coda = &b[end..];
+    match (kind, coda.is_empty()) {
+        (Coda::Open, false) | (Coda::Closed, true) => return None,
+        _ => {}
+    }
+    if !coda.is_empty() && !CODAS.iter().any(|c| equals(coda, c)) {
+        return None;
+    }
+    // Spelling rules of the onsets: k/gh/ngh before front vowels, c/g/ng before the others.
+    let first = nucleus[0];
+    let front = matches!(first, 'i' | 'e' | 'ê' | 'y');
+    let onset_ok = match &b[..onset] {
+        ['k'] => front,
+        ['g', 'h'] | ['n', 'g', 'h'] => matches!(first, 'i' | 'e' | 'ê'),
+        ['c'] | ['n', 'g'] => !front,
+        ['g'] => !matches!(first, 'e' | 'ê') && (first != 'i' || b.len() <= 3),
+        _ => true,
+    };
+    onset_ok.then_some(Parts { nucleus: onset, coda: end })
+}
+
+/// The index (in the syllable) of the letter that carries the tone in the canonical placement.
+pub fn canonical_tone_index(b: &[char], p: Parts) -> usize {
+    let nucleus = &b[p.nucleus..p.coda];
+    if let Some(i) =
+        nucleus.iter().rposition(|c| VOWELS.iter().position(|v| v == c).is_some_and(|v| has_quality_mark(v as u8)))
+    {
+        return p.nucleus + i;
+    }
+    let n = nucleus.len();
+    let i = match (n, p.coda < b.len()) {
+        (1, _) => 0,
+        (_, true) => n - 1,
+        (3, false) => 1,
+        _ => 0,
+    };
+    p.nucleus + i
+}
+
+/// Whether the tone is possible with the coda: after `c ch p t` only sắc and nặng.
+pub fn tone_fits_coda(b: &[char], p: Parts, tone: Tone) -> bool {
+    let stop = matches!(&b[p.coda..], ['c'] | ['c', 'h'] | ['p'] | ['t']);
+    !stop || matches!(tone, Tone::Acute | Tone::Dot)
+}
+
+/// Whether a run of letters is one Vietnamese syllable: its spelling parses, at most one tone mark, on a
+/// vowel of the nucleus, that fits the coda. Case does not matter.
+pub fn is_syllable(run: &str) -> bool {
+    let mut b = [' '; MAX_LEN];
+    let mut n = 0;
+    let mut tone = Tone::Level;
+    let mut toned_at = None;
+    for c in run.chars() {
+        let Some((bc, t)) = base(c) else { return false };
+        if n == MAX_LEN {
+            return false;
+        }
+        if t != Tone::Level {
+            if toned_at.is_some() {
+                return false;
+            }
+            tone = t;
+            toned_at = Some(n);
+        }
+        b[n] = bc;
+        n += 1;
+    }
+    let b = &b[..n];
+    let Some(p) = parse(b) else { return false };
+    if let Some(i) = toned_at {
+        if i < p.nucleus || i >= p.coda {
+            return false;
+        }
+    }
+    tone_fits_coda(b, p, tone)
+}
+
+/// Whether every run of letters in a word (split at anything that is not alphabetic: hyphens, dots,
+/// commas) is a Vietnamese syllable.
+pub fn is_vietnamese_word(word: &str) -> bool {
+    word.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()).all(is_syllable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bases(s: &str) -> Vec<char> {
+        s.chars().map(|c| base(c).unwrap().0).collect()
+    }
+
+    fn tone_at(s: &str) -> usize {
+        let b = bases(s);
+        canonical_tone_index(&b, parse(&b).unwrap())
+    }
+
+    #[test]
+    fn real_syllables_parse() {
+        for s in [
+            "nguyễn",
+            "văn",
+            "an",
+            "thôn",
+            "thạch",
+            "nham",
+            "đông",
+            "nghiêng",
+            "người",
+            "rượu",
+            "khuỷu",
+            "quý",
+            "quyết",
+            "giữa",
+            "gì",
+            "gìn",
+            "già",
+            "hòa",
+            "hoà",
+            "thủy",
+            "thuỷ",
+            "khoẻ",
+            "khỏe",
+            "huỳnh",
+            "xoong",
+            "khuya",
+            "ngoéo",
+            "oanh",
+            "uyên",
+            "yến",
+            "ích",
+            "ước",
+            "Trường",
+            "ĐẶNG",
+            "kiên",
+            "ghế",
+            "tết",
+            "bắc",
+        ] {
+            assert!(is_syllable(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn non_syllables_do_not() {
+        for s in [
+            "müller",
+            "jose",
+            "samuel",
+            "th",
+            "v¨n",
+            "nguyÔn",
+            "lª",
+            "hµ",
+            "mỹller",
+            "sỏnchez",
+            "ngi",
+            "ka",
+            "ce",
+            "ghu",
+            "ăn̉",
+            "hàc",
+            "mat",
+            "qa",
+            "quà̀",
+            "ăo",
+            "hòà",
+            "fương",
+            "wang",
+        ] {
+            assert!(!is_syllable(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn canonical_placement() {
+        // (syllable with the tone on the letter that should carry it, index of that letter)
+        for (s, i) in [
+            ("hòa", 1),
+            ("khỏe", 2),
+            ("thủy", 2),
+            ("mùa", 1),
+            ("hoàng", 2),
+            ("huỳnh", 2),
+            ("khoái", 3),
+            ("khuỷu", 3),
+            ("người", 3),
+            ("rượu", 2),
+            ("thuế", 3),
+            ("quý", 2),
+            ("già", 2),
+            ("gì", 1),
+            ("nguyễn", 4),
+            ("tuổi", 2),
+        ] {
+            assert_eq!(tone_at(s), i, "{s}");
+        }
+    }
+}
