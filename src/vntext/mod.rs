@@ -31,7 +31,10 @@
 
 pub mod legacy;
 mod letter;
+mod lexicon;
 mod syllable;
+#[cfg(test)]
+mod tests;
 
 use std::borrow::Cow;
 
@@ -57,8 +60,9 @@ pub fn fold(s: &str) -> String {
     if s.is_ascii() {
         return ascii(s, true);
     }
-    let decoded = legacy::detect_decode(s);
-    let text = decoded.as_ref().map_or(s, |(_, d)| d.as_str());
+    let nfc = nfc(s);
+    let decoded = legacy::detect_decode(&nfc);
+    let text = decoded.as_ref().map_or(&*nfc, |(_, d)| d.as_str());
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
@@ -125,12 +129,19 @@ fn ascii(s: &str, lower: bool) -> String {
     out
 }
 
+fn nfc(s: &str) -> Cow<'_, str> {
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
+
 fn clean(s: &str, lower: bool) -> String {
     if s.is_ascii() {
         return ascii(s, lower);
     }
-    let nfc: Cow<str> =
-        if is_nfc_quick(s.chars()) == IsNormalized::Yes { Cow::Borrowed(s) } else { Cow::Owned(s.nfc().collect()) };
+    let nfc = nfc(s);
     let text = match legacy::detect_decode(&nfc) {
         Some((_, decoded)) => Cow::Owned(decoded),
         None => nfc,
@@ -142,6 +153,13 @@ fn clean(s: &str, lower: bool) -> String {
         }
         push_word(word, lower, &mut out);
     }
+    out
+}
+
+/// A word in lower case with the canonical tone placement, nothing decoded: the key into `lexicon`.
+fn lexicon_key(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    push_word(word, true, &mut out);
     out
 }
 
@@ -216,7 +234,7 @@ fn push_syllable(run: &str, lower: bool, out: &mut String) {
 }
 
 #[cfg(test)]
-mod tests {
+mod unit {
     use super::*;
 
     #[test]

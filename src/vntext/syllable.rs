@@ -167,11 +167,21 @@ pub fn parse(b: &[char]) -> Option<Parts> {
     if !coda.is_empty() && !CODAS.iter().any(|c| equals(coda, c)) {
         return None;
     }
+    // `ch` and `nh` close only `a`, `ê`, `i`, `oa`, `uê`, `uy` (`anh`, `ếch`, `inh`, `oanh`, `huênh`,
+    // `huỳnh`; `y` after `qu`: `quỳnh`).
+    if matches!(coda, ['c', 'h'] | ['n', 'h'])
+        && !matches!(nucleus, ['a'] | ['ê'] | ['i'] | ['y'] | ['o', 'a'] | ['u', 'ê'] | ['u', 'y'])
+    {
+        return None;
+    }
     // Spelling rules of the onsets: k/gh/ngh before front vowels, c/g/ng before the others.
     let first = nucleus[0];
     let front = matches!(first, 'i' | 'e' | 'ê' | 'y');
     let onset_ok = match &b[..onset] {
         ['k'] => front,
+        // The glide of `qu` is already there: no `quo`, `quu`; no `gii`.
+        ['q', 'u'] => !matches!(first, 'o' | 'u' | 'ư'),
+        ['g', 'i'] => first != 'i',
         ['g', 'h'] | ['n', 'g', 'h'] => matches!(first, 'i' | 'e' | 'ê'),
         ['c'] | ['n', 'g'] => !front,
         ['g'] => !matches!(first, 'e' | 'ê') && (first != 'i' || b.len() <= 3),
@@ -204,21 +214,32 @@ pub fn tone_fits_coda(b: &[char], p: Parts, tone: Tone) -> bool {
     !stop || matches!(tone, Tone::Acute | Tone::Dot)
 }
 
-/// Whether a run of letters is one Vietnamese syllable: its spelling parses, at most one tone mark, on a
-/// vowel of the nucleus, that fits the coda. Case does not matter.
-pub fn is_syllable(run: &str) -> bool {
+/// How well a run of letters reads as a Vietnamese syllable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fit {
+    /// Vietnamese spelling with the tone mark on another vowel than either convention puts it (`qúy`,
+    /// `voị`), or a nucleus that only a handful of words have (`uơ`, `oo`, `oeo`, `uya`, `uyu`): typos, and
+    /// the typical result of decoding text in the wrong encoding.
+    Unusual,
+    /// Vietnamese spelling, the tone mark where one of the two conventions puts it.
+    Canonical,
+}
+
+/// How a run of letters reads as one Vietnamese syllable: its spelling parses, at most one tone mark, a tone
+/// that fits the coda; `None` when it is not a syllable. Case does not matter.
+pub fn fit(run: &str) -> Option<Fit> {
     let mut b = [' '; MAX_LEN];
     let mut n = 0;
     let mut tone = Tone::Level;
     let mut toned_at = None;
     for c in run.chars() {
-        let Some((bc, t)) = base(c) else { return false };
+        let (bc, t) = base(c)?;
         if n == MAX_LEN {
-            return false;
+            return None;
         }
         if t != Tone::Level {
             if toned_at.is_some() {
-                return false;
+                return None;
             }
             tone = t;
             toned_at = Some(n);
@@ -227,19 +248,59 @@ pub fn is_syllable(run: &str) -> bool {
         n += 1;
     }
     let b = &b[..n];
-    let Some(p) = parse(b) else { return false };
-    if let Some(i) = toned_at {
-        if i < p.nucleus || i >= p.coda {
-            return false;
-        }
+    let p = parse(b)?;
+    if !tone_fits_coda(b, p, tone) {
+        return None;
     }
-    tone_fits_coda(b, p, tone)
+    let rare =
+        matches!(&b[p.nucleus..p.coda], ['u', 'ơ'] | ['o', 'o'] | ['o', 'e', 'o'] | ['u', 'y', 'a'] | ['u', 'y', 'u']);
+    if rare {
+        return Some(Fit::Unusual);
+    }
+    let Some(at) = toned_at else { return Some(Fit::Canonical) };
+    let canonical = canonical_tone_index(b, p);
+    // The newer convention: open `oa`, `oe`, `uy` take the mark on their second vowel.
+    let newer = matches!(&b[p.nucleus..], ['o', 'a'] | ['o', 'e'] | ['u', 'y']) && at == p.nucleus + 1;
+    Some(if at == canonical || newer { Fit::Canonical } else { Fit::Unusual })
 }
 
-/// Whether every run of letters in a word (split at anything that is not alphabetic: hyphens, dots,
-/// commas) is a Vietnamese syllable.
+/// Whether a run of letters is one Vietnamese syllable (see [`fit`]).
+#[cfg(test)]
+pub fn is_syllable(run: &str) -> bool {
+    fit(run).is_some()
+}
+
+/// How a word reads as Vietnamese: the worst [`fit`] of its runs of letters (split at ASCII punctuation and
+/// digits: hyphens, dots, commas); `None` when a run is not a syllable or the word has a symbol outside ASCII
+/// (`§`, `¨`, the soft hyphen: legacy bytes seen as Windows-1252).
+pub fn word_fit(word: &str) -> Option<Fit> {
+    if word.chars().any(|c| !c.is_ascii() && !c.is_alphabetic()) {
+        return None;
+    }
+    let mut worst = Fit::Canonical;
+    for run in word.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()) {
+        worst = worst.min(fit(run)?);
+    }
+    Some(worst)
+}
+
+/// [`word_fit`] of a word as typed: a capital after a small letter (`QuÝ`, `NguyÔn`, `KiÒu`) is no
+/// Vietnamese word but legacy bytes seen as Windows-1252.
+pub fn typed_word_fit(word: &str) -> Option<Fit> {
+    let mut prev_small = false;
+    for c in word.chars() {
+        if prev_small && c.is_uppercase() {
+            return None;
+        }
+        prev_small = c.is_lowercase();
+    }
+    word_fit(word)
+}
+
+/// Whether every run of letters in a word is a Vietnamese syllable.
+#[cfg(test)]
 pub fn is_vietnamese_word(word: &str) -> bool {
-    word.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()).all(is_syllable)
+    word_fit(word).is_some()
 }
 
 #[cfg(test)]
@@ -330,6 +391,19 @@ mod tests {
         ] {
             assert!(!is_syllable(s), "{s}");
         }
+    }
+
+    #[test]
+    fn fit_tells_unusual_syllables() {
+        for s in ["hòa", "hoà", "thủy", "thuỷ", "khỏe", "khoẻ", "quý", "người", "hoàng", "lẽo", "Thịnh"]
+        {
+            assert_eq!(fit(s), Some(Fit::Canonical), "{s}");
+        }
+        for s in ["qúy", "voị", "leõ", "hòang", "ngừơi", "muã", "thuở", "xoong", "khuya"] {
+            assert_eq!(fit(s), Some(Fit::Unusual), "{s}");
+        }
+        assert_eq!(word_fit("Hòa-Bình"), Some(Fit::Canonical));
+        assert_eq!(word_fit("Hòa-Bìnhx"), None);
     }
 
     #[test]

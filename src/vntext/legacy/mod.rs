@@ -27,7 +27,9 @@
 //! all (no unassigned byte, every VNI or CP1258 mark on a vowel) is weighed by its words: a word the decoding
 //! changes must become a Vietnamese syllable (spelling, one tone on the nucleus, tone fitting the coda; see
 //! `syllable`), and the evidence is the number of changed words that were not Vietnamese before and are
-//! after. The encoding with the most evidence wins; none (or a tie) means the text is taken as it is. So
+//! after (more when the tone mark sits where Vietnamese puts it, one more when the word becomes a syllable
+//! frequent in names and addresses). The encoding with the most evidence wins, ties in the order of
+//! [`Legacy::ALL`]; no evidence means the text is taken as it is. So
 //! `Võ` (a valid syllable that CP1258 would turn into `Vơ`) is no evidence, `Müller` decodes to no
 //! Vietnamese in any encoding, and `V¨n` is evidence for TCVN3.
 
@@ -38,9 +40,9 @@ mod vni;
 
 use std::fmt;
 
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
-
-use super::syllable::is_vietnamese_word;
+use super::lexicon::is_common;
+use super::syllable::{typed_word_fit, word_fit, Fit};
+use super::{lexicon_key, nfc};
 
 /// A legacy Vietnamese encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,7 +56,9 @@ pub enum Legacy {
 }
 
 impl Legacy {
-    /// The three encodings.
+    /// The three encodings, the most common in Vietnamese offices first: TCVN3 was the national standard
+    /// (the ABC fonts of most government spreadsheets), VNI the common alternative, CP1258 rare. [`detect`]
+    /// breaks ties in this order.
     pub const ALL: [Legacy; 3] = [Legacy::Tcvn3, Legacy::Vni, Legacy::Cp1258];
 
     /// Short name: `tcvn3`, `vni`, `cp1258`.
@@ -70,14 +74,6 @@ impl Legacy {
 impl fmt::Display for Legacy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
-    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
-        std::borrow::Cow::Borrowed(s)
-    } else {
-        std::borrow::Cow::Owned(s.nfc().collect())
     }
 }
 
@@ -123,46 +119,90 @@ pub fn detect(s: &str) -> Option<Legacy> {
     detect_decode(s).map(|(e, _)| e)
 }
 
-/// [`detect`] with the decoded text.
+/// [`detect`] with the decoded text (words joined by single spaces).
 pub(crate) fn detect_decode(s: &str) -> Option<(Legacy, String)> {
     if !maybe_legacy(s) {
         return None;
     }
     let mut best: Option<(Legacy, String)> = None;
     let mut best_gain = 0;
-    let mut tie = false;
     for e in Legacy::ALL {
-        let Some(decoded) = decode(s, e) else { continue };
-        let Some(gain) = evidence(s, &decoded) else { continue };
+        let Some((gain, decoded)) = read_as(s, e, false).and_then(|(gain, decoded, mixed)| {
+            // Some words were clean: ambiguous words are more likely clean too.
+            if mixed {
+                read_as(s, e, true).map(|(g, d, _)| (g, d))
+            } else {
+                Some((gain, decoded))
+            }
+        }) else {
+            continue;
+        };
+        // Ties go to the earlier encoding of `Legacy::ALL`.
         if gain > best_gain {
             best = Some((e, decoded));
             best_gain = gain;
-            tie = false;
-        } else if gain == best_gain {
-            tie = true;
         }
     }
-    if tie {
-        None
-    } else {
-        best
+    best
+}
+
+/// One word decoded for detection (TCVN3's capitals are restored on the whole text afterwards).
+fn decode_word(w: &str, e: Legacy) -> Option<String> {
+    match e {
+        Legacy::Tcvn3 => tcvn3::decode_small(&bytes(w)?),
+        _ => decode(w, e),
     }
 }
 
-/// The number of words the decoding turns from non-Vietnamese into Vietnamese; `None` when a changed word is
-/// not Vietnamese afterwards, or nothing was gained.
-fn evidence(original: &str, decoded: &str) -> Option<usize> {
+/// The text read as mojibake of `e`, word by word, with the evidence for that reading (see the module
+/// docs); `None` when a word that is not Vietnamese does not become Vietnamese.
+///
+/// A changed word counts 2 when it was not Vietnamese before and reads as a usual syllable after, 1 when it
+/// reads as an unusual one (a misplaced tone mark: `Voị` against `Võ`; a rare nucleus), and 1 more when it
+/// becomes a syllable frequent in names and addresses that it was not (`Vãn` -> `Văn`), or a usual syllable
+/// from an unusual one (`Taù` -> `Tá`). Words that are Vietnamese already and would not become anything
+/// better are kept: a clean `Lê` among VNI words (which VNI cannot decode), a frequent `Công` that VNI would
+/// make `Cơng`. A word as typed with a capital after a small letter (`QuÝ`) is not Vietnamese.
+///
+/// The third value tells whether a word the encoding cannot hold was kept (a text half retyped in Unicode);
+/// read `mixed`, every word that is Vietnamese already and well placed is kept (`Lê Hoàng Cöôøng`: `Hoàng`,
+/// not `Hồng`).
+fn read_as(s: &str, e: Legacy, mixed: bool) -> Option<(usize, String, bool)> {
     let mut gain = 0;
-    for (a, b) in original.split_whitespace().zip(decoded.split_whitespace()) {
-        if a == b {
-            continue;
+    let mut kept = false;
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
         }
-        if !is_vietnamese_word(b) {
-            return None;
-        }
-        if !is_vietnamese_word(a) {
-            gain += 1;
+        let before = typed_word_fit(w);
+        let decoded = decode_word(w, e).filter(|d| d != w);
+        let after = decoded.as_deref().and_then(word_fit);
+        match (decoded, before, after) {
+            (Some(d), None, Some(fit)) => {
+                gain += if fit == Fit::Canonical { 2 } else { 1 } + common(&d) as usize;
+                out.push_str(&d);
+            }
+            (Some(d), Some(b), Some(a)) if b == Fit::Unusual || (!mixed && (!common(w) || common(&d))) => {
+                gain += (common(&d) && !common(w)) as usize + (b == Fit::Unusual && a == Fit::Canonical) as usize;
+                out.push_str(&d);
+            }
+            (_, Some(_), _) | (None, None, _) if w.is_ascii() || before.is_some() => {
+                kept |= !w.is_ascii() && decode_word(w, e).is_none();
+                out.push_str(w)
+            }
+            _ => return None,
         }
     }
-    (gain > 0).then_some(gain)
+    if e == Legacy::Tcvn3 {
+        out = tcvn3::restore_capitals(&out);
+    }
+    (gain > 0).then_some((gain, out, kept))
+}
+
+/// Whether every syllable of a word is frequent in names and addresses.
+fn common(word: &str) -> bool {
+    let key = lexicon_key(word);
+    let mut runs = key.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()).peekable();
+    runs.peek().is_some() && runs.all(is_common)
 }

@@ -58,29 +58,43 @@ fn caseless(c: char) -> bool {
 
 /// VN3 bytes to Unicode, capitals restored (see the module docs); `None` at an unassigned byte.
 pub fn decode(bytes: &[u8]) -> Option<String> {
-    let text: String = bytes.iter().map(|&b| letter_of(b)).collect::<Option<_>>()?;
-    Some(restore_capitals(&text))
+    Some(restore_capitals(&decode_small(bytes)?))
 }
 
-fn restore_capitals(text: &str) -> String {
+/// VN3 bytes to Unicode, toned vowels in lower case as VN3 has them.
+pub fn decode_small(bytes: &[u8]) -> Option<String> {
+    bytes.iter().map(|&b| letter_of(b)).collect()
+}
+
+/// Capitals for the toned vowels of decoded VN3 text where the context asks for them.
+pub fn restore_capitals(text: &str) -> String {
     if !text.chars().any(caseless) {
         return text.to_owned();
     }
+    // Capitals by context: the letters with a case in a word (or in the whole text), at least two of them,
+    // all capitals.
+    let shouting = |s: &str| {
+        let mut cased = s.chars().filter(|c| c.is_alphabetic() && !caseless(*c));
+        let mut n = 0;
+        cased.all(|c| {
+            n += 1;
+            c.is_uppercase()
+        }) && n >= 2
+    };
+    let text_caps = shouting(text);
     let words: Vec<&str> = text.split(' ').collect();
     // A name: every word that starts with a cased letter starts with a capital, except those that start
     // with a caseless toned vowel.
-    let starts: Vec<Option<char>> = words.iter().map(|w| w.chars().next().filter(|c| c.is_alphabetic())).collect();
-    let others_title = starts.iter().flatten().filter(|c| !caseless(**c)).count() > 0
-        && starts.iter().flatten().all(|c| caseless(*c) || c.is_uppercase());
+    let starts: Vec<char> = words.iter().filter_map(|w| w.chars().next().filter(|c| c.is_alphabetic())).collect();
+    let title = starts.iter().any(|c| !caseless(*c)) && starts.iter().all(|c| caseless(*c) || c.is_uppercase());
     let mut out = String::with_capacity(text.len());
     for (i, w) in words.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        let cased: Vec<char> = w.chars().filter(|c| c.is_alphabetic() && !caseless(*c)).collect();
-        let all_caps = !cased.is_empty() && cased.iter().all(|c| c.is_uppercase());
+        let caps = text_caps || shouting(w);
         for (j, c) in w.chars().enumerate() {
-            if caseless(c) && (all_caps || (j == 0 && others_title)) {
+            if caseless(c) && (caps || (j == 0 && title)) {
                 out.extend(c.to_uppercase());
             } else {
                 out.push(c);
@@ -124,6 +138,9 @@ mod tests {
             ("NguyÔn ThÞ ¸nh", "Nguyễn Thị Ánh"),
             ("x· ¸nh s¸ng", "xã ánh sáng"),
             ("¸nh", "ánh"),
+            ("TrÇn ThÞ Thu Hµ", "Trần Thị Thu Hà"),
+            ("TRÇN THÞ THU Hµ", "TRẦN THỊ THU HÀ"),
+            ("NGUYÔN ThÞ Hµ", "NGUYỄN Thị Hà"),
         ] {
             let bytes: Vec<u8> = text.chars().map(|c| c as u8).collect();
             assert_eq!(decode(&bytes).unwrap(), want);

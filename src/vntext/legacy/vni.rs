@@ -92,13 +92,18 @@ fn find(table: &[[char; 6]; 2], m: char) -> Option<usize> {
     table.iter().find_map(|row| row.iter().position(|&x| x == m && x != '\0'))
 }
 
-/// A base vowel with a following mark character, if the mark applies to it.
+/// The position of a mark in the row of its case (a small base takes small marks, a capital capitals).
+fn find_cased(table: &[[char; 6]; 2], upper: bool, m: char) -> Option<usize> {
+    table[upper as usize].iter().position(|&x| x == m && x != '\0')
+}
+
+/// A base vowel with a following mark character, if the mark applies to it (and is of its case).
 fn combine(vowel: u8, upper: bool, m: char) -> Option<char> {
     let with = |vowel: u8, t: usize| Letter { vowel, tone: Tone::ALL[t], upper }.char();
-    if let Some(t) = find(&TONE, m) {
+    if let Some(t) = find_cased(&TONE, upper, m) {
         return Some(with(vowel, t));
     }
-    if let Some(t) = find(&CIRCUMFLEX, m) {
+    if let Some(t) = find_cased(&CIRCUMFLEX, upper, m) {
         return match vowel {
             0 => Some(with(2, t)),
             3 => Some(with(4, t)),
@@ -106,7 +111,7 @@ fn combine(vowel: u8, upper: bool, m: char) -> Option<char> {
             _ => None,
         };
     }
-    if let Some(t) = find(&BREVE, m) {
+    if let Some(t) = find_cased(&BREVE, upper, m) {
         return (vowel == 0).then(|| with(1, t));
     }
     None
@@ -117,7 +122,7 @@ fn is_mark(c: char) -> bool {
 }
 
 /// VNI (as Windows-1252 shows it) to Unicode; `None` at a character VNI does not define or a mark without
-/// a vowel to sit on.
+/// a vowel of its case to sit on (VNI keyboards write a capital's marks in capitals: `NGUYEÃN`, `Nguyeãn`).
 pub fn decode(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
@@ -168,6 +173,7 @@ mod tests {
 
     #[test]
     fn marks_without_a_vowel_are_not_vni() {
+        assert_eq!(decode("TuyÕn"), None);
         assert_eq!(decode("Müller"), None);
         assert_eq!(decode("José"), None);
         assert_eq!(decode("François"), None);
