@@ -178,6 +178,16 @@ pub fn letter(c: char) -> Option<Letter> {
     Some(Letter { vowel: (p / 12) as u8, tone, upper: p % 2 == 1 })
 }
 
+/// `char::is_alphabetic`, quick for ASCII and the Vietnamese letters (the general lookup showed in profiles).
+#[inline]
+pub fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        letter(c).is_some() || c == 'đ' || c == 'Đ' || c.is_alphabetic()
+    }
+}
+
 /// Every non-ASCII Vietnamese letter: the 132 vowel letters with a mark, `đ` and `Đ` (134 in all).
 #[cfg(test)]
 pub fn all_non_ascii() -> impl Iterator<Item = char> {

@@ -41,7 +41,7 @@ use std::borrow::Cow;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
-use letter::{letter, Letter, Tone};
+use letter::{is_letter, letter, Letter, Tone};
 use syllable::{base, canonical_tone_index, parse, MAX_LEN};
 
 /// The text as it should have been written: legacy encodings decoded, NFC, one tone placement, single spaces,
@@ -60,9 +60,15 @@ pub fn fold(s: &str) -> String {
     if s.is_ascii() {
         return ascii(s, true);
     }
-    let nfc = nfc(s);
-    let decoded = legacy::detect_decode(&nfc);
-    let text = decoded.as_ref().map_or(&*nfc, |(_, d)| d.as_str());
+    // Folding drops every mark, so NFC only matters to see legacy text that came decomposed.
+    let decoded = if legacy::maybe_legacy(s) {
+        legacy::detect_decode(s)
+    } else if s.chars().any(|c| ('\u{300}'..='\u{36F}').contains(&c)) {
+        legacy::detect_decode(&nfc(s))
+    } else {
+        None
+    };
+    let text = decoded.as_ref().map_or(s, |(_, d)| d.as_str());
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
@@ -129,8 +135,11 @@ fn ascii(s: &str, lower: bool) -> String {
     out
 }
 
+/// The text in NFC. Text below U+0300 (Latin-1, Latin Extended-A/B) and in Latin Extended Additional (the
+/// Vietnamese block) is NFC as it is: a range check per character instead of the general quick check.
 fn nfc(s: &str) -> Cow<'_, str> {
-    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+    let plain = |c: char| (c as u32) < 0x300 || ('\u{1E00}'..='\u{1EFF}').contains(&c);
+    if s.chars().all(plain) || is_nfc_quick(s.chars()) == IsNormalized::Yes {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.nfc().collect())
@@ -185,7 +194,7 @@ fn push_str_cased(s: &str, lower: bool, out: &mut String) {
 fn push_word(word: &str, lower: bool, out: &mut String) {
     let mut start = None;
     for (i, c) in word.char_indices() {
-        if c.is_alphabetic() {
+        if is_letter(c) {
             start.get_or_insert(i);
         } else {
             if let Some(st) = start.take() {

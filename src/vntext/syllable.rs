@@ -27,7 +27,7 @@
 //! `u` after `q` and `i` after `g` before another vowel belong to the onset (`quý`, `già`), so `quý`
 //! and `giá` have one placement too (`qúy`, a frequent typo, is repaired to `quý`).
 
-use super::letter::{has_quality_mark, letter, Tone, VOWELS};
+use super::letter::{has_quality_mark, is_letter, letter, Tone, VOWELS};
 
 /// Longest syllable handled (`nghiêng` has 7 letters).
 pub const MAX_LEN: usize = 8;
@@ -57,77 +57,52 @@ enum Coda {
     Either,
 }
 
-/// The vowel nuclei of Vietnamese spelling (after `qu`/`gi` took their `u`/`i`).
-const NUCLEI: &[(&str, Coda)] = &[
-    ("a", Coda::Either),
-    ("ă", Coda::Closed),
-    ("â", Coda::Closed),
-    ("e", Coda::Either),
-    ("ê", Coda::Either),
-    ("i", Coda::Either),
-    ("o", Coda::Either),
-    ("ô", Coda::Either),
-    ("ơ", Coda::Either),
-    ("u", Coda::Either),
-    ("ư", Coda::Either),
-    ("y", Coda::Either),
-    ("ai", Coda::Open),
-    ("ao", Coda::Open),
-    ("au", Coda::Open),
-    ("ay", Coda::Open),
-    ("âu", Coda::Open),
-    ("ây", Coda::Open),
-    ("eo", Coda::Open),
-    ("êu", Coda::Open),
-    ("ia", Coda::Open),
-    ("iu", Coda::Open),
-    ("iê", Coda::Closed),
-    ("yê", Coda::Closed),
-    ("oa", Coda::Either),
-    ("oă", Coda::Closed),
-    ("oe", Coda::Either),
-    ("oi", Coda::Open),
-    ("ôi", Coda::Open),
-    ("ơi", Coda::Open),
-    ("oo", Coda::Closed),
-    ("ua", Coda::Open),
-    ("uâ", Coda::Closed),
-    ("uê", Coda::Either),
-    ("ui", Coda::Open),
-    ("uô", Coda::Closed),
-    ("uơ", Coda::Open),
-    ("uy", Coda::Either),
-    ("ưa", Coda::Open),
-    ("ưi", Coda::Open),
-    ("ươ", Coda::Closed),
-    ("ưu", Coda::Open),
-    ("iêu", Coda::Open),
-    ("yêu", Coda::Open),
-    ("oai", Coda::Open),
-    ("oay", Coda::Open),
-    ("oeo", Coda::Open),
-    ("uây", Coda::Open),
-    ("uôi", Coda::Open),
-    ("uya", Coda::Open),
-    ("uyê", Coda::Closed),
-    ("uyu", Coda::Open),
-    ("ươi", Coda::Open),
-    ("ươu", Coda::Open),
-];
-
-const ONSETS: &[&str] = &[
-    "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d", "đ", "g", "h", "k", "l", "m",
-    "n", "p", "r", "s", "t", "v", "x",
-];
-
-const CODAS: &[&str] = &["ch", "ng", "nh", "c", "m", "n", "p", "t"];
-
-fn starts_with(s: &[char], p: &str) -> bool {
-    p.chars().enumerate().all(|(i, c)| s.get(i) == Some(&c))
+/// The vowel nuclei of Vietnamese spelling (after `qu`/`gi` took their `u`/`i`), with whether they take a
+/// coda.
+fn nucleus_kind(n: &[char]) -> Option<Coda> {
+    use Coda::*;
+    Some(match n {
+        ['a' | 'e' | 'ê' | 'i' | 'o' | 'ô' | 'ơ' | 'u' | 'ư' | 'y'] => Either,
+        ['ă' | 'â'] => Closed,
+        ['o', 'a'] | ['o', 'e'] | ['u', 'ê'] | ['u', 'y'] => Either,
+        ['i', 'ê'] | ['y', 'ê'] | ['o', 'ă'] | ['o', 'o'] | ['u', 'â'] | ['u', 'ô'] | ['ư', 'ơ'] => Closed,
+        ['u', 'y', 'ê'] => Closed,
+        ['a', 'i' | 'o' | 'u' | 'y']
+        | ['â', 'u' | 'y']
+        | ['e', 'o']
+        | ['ê', 'u']
+        | ['i', 'a' | 'u']
+        | ['o' | 'ô' | 'ơ', 'i']
+        | ['u', 'a' | 'i' | 'ơ']
+        | ['ư', 'a' | 'i' | 'u'] => Open,
+        ['i', 'ê', 'u']
+        | ['y', 'ê', 'u']
+        | ['o', 'a', 'i' | 'y']
+        | ['o', 'e', 'o']
+        | ['u', 'â', 'y']
+        | ['u', 'ô', 'i']
+        | ['u', 'y', 'a' | 'u']
+        | ['ư', 'ơ', 'i' | 'u'] => Open,
+        _ => return None,
+    })
 }
 
-fn equals(s: &[char], p: &str) -> bool {
-    s.len() == p.chars().count() && starts_with(s, p)
+/// The length of the onset a syllable starts with (`ngh`, `ng`, ..., `b`); `None` for no onset consonant.
+fn onset_len(b: &[char]) -> Option<usize> {
+    match b {
+        ['n', 'g', 'h', ..] => Some(3),
+        ['n', 'g' | 'h', ..]
+        | ['c' | 'k' | 'p' | 't', 'h', ..]
+        | ['g', 'h' | 'i', ..]
+        | ['q', 'u', ..]
+        | ['t', 'r', ..] => Some(2),
+        ['b' | 'c' | 'd' | 'đ' | 'g' | 'h' | 'k' | 'l' | 'm' | 'n' | 'p' | 'r' | 's' | 't' | 'v' | 'x', ..] => Some(1),
+        _ => None,
+    }
+}
+
+fn is_coda(c: &[char]) -> bool {
+    matches!(c, [] | ['c' | 'n', 'h'] | ['n', 'g'] | ['c' | 'm' | 'n' | 'p' | 't'])
 }
 
 /// Where the parts of a syllable are, in letters.
@@ -146,10 +121,9 @@ pub fn parse(b: &[char]) -> Option<Parts> {
     }
     let mut onset = 0;
     if !is_vowel(b[0]) {
-        let o = ONSETS.iter().find(|o| starts_with(b, o))?;
-        onset = o.chars().count();
+        onset = onset_len(b)?;
         // `gi` before a consonant or at the end is `g` + the vowel `i` (gì, gìn).
-        if *o == "gi" && !b.get(2).is_some_and(|c| is_vowel(*c)) {
+        if b.starts_with(&['g', 'i']) && !b.get(2).is_some_and(|c| is_vowel(*c)) {
             onset = 1;
         }
     }
@@ -158,13 +132,13 @@ pub fn parse(b: &[char]) -> Option<Parts> {
         end += 1;
     }
     let nucleus = &b[onset..end];
-    let (_, kind) = NUCLEI.iter().find(|(n, _)| equals(nucleus, n))?;
+    let kind = nucleus_kind(nucleus)?;
     let coda = &b[end..];
     match (kind, coda.is_empty()) {
         (Coda::Open, false) | (Coda::Closed, true) => return None,
         _ => {}
     }
-    if !coda.is_empty() && !CODAS.iter().any(|c| equals(coda, c)) {
+    if !is_coda(coda) {
         return None;
     }
     // `ch` and `nh` close only `a`, `ê`, `i`, `oa`, `uê`, `uy` (`anh`, `ếch`, `inh`, `oanh`, `huênh`,
@@ -274,11 +248,11 @@ pub fn is_syllable(run: &str) -> bool {
 /// digits: hyphens, dots, commas); `None` when a run is not a syllable or the word has a symbol outside ASCII
 /// (`§`, `¨`, the soft hyphen: legacy bytes seen as Windows-1252).
 pub fn word_fit(word: &str) -> Option<Fit> {
-    if word.chars().any(|c| !c.is_ascii() && !c.is_alphabetic()) {
+    if word.chars().any(|c| !c.is_ascii() && !is_letter(c)) {
         return None;
     }
     let mut worst = Fit::Canonical;
-    for run in word.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()) {
+    for run in word.split(|c: char| !is_letter(c)).filter(|r| !r.is_empty()) {
         worst = worst.min(fit(run)?);
     }
     Some(worst)

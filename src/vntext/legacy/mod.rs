@@ -40,6 +40,7 @@ mod vni;
 
 use std::fmt;
 
+use super::letter::is_letter;
 use super::lexicon::is_common;
 use super::syllable::{typed_word_fit, word_fit, Fit};
 use super::{lexicon_key, nfc};
@@ -203,6 +204,6 @@ fn read_as(s: &str, e: Legacy, mixed: bool) -> Option<(usize, String, bool)> {
 /// Whether every syllable of a word is frequent in names and addresses.
 fn common(word: &str) -> bool {
     let key = lexicon_key(word);
-    let mut runs = key.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()).peekable();
+    let mut runs = key.split(|c: char| !is_letter(c)).filter(|r| !r.is_empty()).peekable();
     runs.peek().is_some() && runs.all(is_common)
 }

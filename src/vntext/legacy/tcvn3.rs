@@ -12,7 +12,7 @@
 //! (`NGUYÔN` -> `NGUYỄN`), and at the start of a word when every other word of the text starts with a
 //! capital (a name: `NguyÔn ¸nh` -> `Nguyễn Ánh`).
 
-use super::super::letter::letter;
+use super::super::letter::{is_letter, letter};
 
 /// Letters of bytes 0xA0..0xFF; `'\0'` = unassigned in VN3.
 const TABLE: [char; 96] = [
@@ -74,7 +74,7 @@ pub fn restore_capitals(text: &str) -> String {
     // Capitals by context: the letters with a case in a word (or in the whole text), at least two of them,
     // all capitals.
     let shouting = |s: &str| {
-        let mut cased = s.chars().filter(|c| c.is_alphabetic() && !caseless(*c));
+        let mut cased = s.chars().filter(|c| is_letter(*c) && !caseless(*c));
         let mut n = 0;
         cased.all(|c| {
             n += 1;
@@ -85,7 +85,7 @@ pub fn restore_capitals(text: &str) -> String {
     let words: Vec<&str> = text.split(' ').collect();
     // A name: every word that starts with a cased letter starts with a capital, except those that start
     // with a caseless toned vowel.
-    let starts: Vec<char> = words.iter().filter_map(|w| w.chars().next().filter(|c| c.is_alphabetic())).collect();
+    let starts: Vec<char> = words.iter().filter_map(|w| w.chars().next().filter(|c| is_letter(*c))).collect();
     let title = starts.iter().any(|c| !caseless(*c)) && starts.iter().all(|c| caseless(*c) || c.is_uppercase());
     let mut out = String::with_capacity(text.len());
     for (i, w) in words.iter().enumerate() {
