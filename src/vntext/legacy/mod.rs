@@ -147,6 +147,11 @@ pub(crate) fn detect_decode(s: &str) -> Option<(Legacy, String)> {
     best
 }
 
+/// The least evidence [`detect`] acts on in a text of one word or with a word that is not Vietnamese (`Loïc`,
+/// `Loïc Dupont`): one word that becomes a frequent syllable (`V¨n` -> `Văn`), or two words. One word that
+/// becomes a rare syllable is not enough there: `Loïc` is VNI for `Lọc`.
+const MIN_FOREIGN_EVIDENCE: usize = 3;
+
 /// One word decoded for detection (TCVN3's capitals are restored on the whole text afterwards).
 fn decode_word(w: &str, e: Legacy) -> Option<String> {
     match e {
@@ -171,8 +176,11 @@ fn decode_word(w: &str, e: Legacy) -> Option<String> {
 fn read_as(s: &str, e: Legacy, mixed: bool) -> Option<(usize, String, bool)> {
     let mut gain = 0;
     let mut kept = false;
+    let mut foreign = false;
+    let mut words = 0;
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
+        words += 1;
         if !out.is_empty() {
             out.push(' ');
         }
@@ -190,6 +198,7 @@ fn read_as(s: &str, e: Legacy, mixed: bool) -> Option<(usize, String, bool)> {
             }
             (_, Some(_), _) | (None, None, _) if w.is_ascii() || before.is_some() => {
                 kept |= !w.is_ascii() && decode_word(w, e).is_none();
+                foreign |= before.is_none();
                 out.push_str(w)
             }
             _ => return None,
@@ -198,7 +207,8 @@ fn read_as(s: &str, e: Legacy, mixed: bool) -> Option<(usize, String, bool)> {
     if e == Legacy::Tcvn3 {
         out = tcvn3::restore_capitals(&out);
     }
-    (gain > 0).then_some((gain, out, kept))
+    let least = if foreign || words == 1 { MIN_FOREIGN_EVIDENCE } else { 1 };
+    (gain >= least).then_some((gain, out, kept))
 }
 
 /// Whether every syllable of a word is frequent in names and addresses.
