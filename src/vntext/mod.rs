@@ -229,7 +229,7 @@ fn push_syllable(run: &str, lower: bool, out: &mut String) {
         bases[n] = b;
         n += 1;
     }
-    let (Some((at, tone)), Some(parts)) = (toned, parse(&bases[..n])) else {
+    let Some(((at, tone), parts)) = toned.and_then(|t| Some((t, parse(&bases[..n])?))) else {
         return push_str_cased(run, lower, out);
     };
     let target = canonical_tone_index(&bases[..n], parts);

@@ -125,6 +125,11 @@ pub(crate) fn detect_decode(s: &str) -> Option<(Legacy, String)> {
     if !maybe_legacy(s) {
         return None;
     }
+    // Clean Vietnamese in Latin-1 letters only (`Lê Hoàng Quân`): words that are frequent syllables, well
+    // placed, give no evidence in any reading (see `read_as`).
+    if s.split_whitespace().filter(|w| !w.is_ascii()).all(|w| typed_word_fit(w) == Some(Fit::Canonical) && common(w)) {
+        return None;
+    }
     let mut best: Option<(Legacy, String)> = None;
     let mut best_gain = 0;
     for e in Legacy::ALL {
