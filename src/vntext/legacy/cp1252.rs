@@ -1,7 +1,7 @@
 //! Windows-1252, the lens legacy text is seen through: bytes to characters and back.
 //!
-//! Source: the WHATWG Encoding Standard's `windows-1252` index (https://encoding.spec.whatwg.org/index-windows-1252.txt),
-//! which is Microsoft's code page 1252 (https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT)
+//! Source: the WHATWG Encoding Standard's `windows-1252` index (<https://encoding.spec.whatwg.org/index-windows-1252.txt>),
+//! which is Microsoft's code page 1252 (<https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT>)
 //! with its five unassigned bytes (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as the C1 controls of the same value, as
 //! Windows' `MultiByteToWideChar` does. Bytes 0xA0..0xFF are Latin-1 (byte = code point). A test checks the
 //! table against `encoding_rs`.

@@ -1,7 +1,7 @@
 //! CP1258 (Windows Vietnamese, code page 1258): precomposed vowels, tone marks as combining characters.
 //!
 //! Source: Microsoft's code page 1258 as published by Unicode
-//! (https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1258.TXT; a test checks the table against
+//! (<https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1258.TXT>; a test checks the table against
 //! `encoding_rs`'s WHATWG `windows-1258`). It is Windows-1252 with `Ă Đ Ơ Ư ă đ ơ ư ₫` and the five
 //! combining tone marks (0xCC grave, 0xD2 hook, 0xDE tilde, 0xEC acute, 0xF2 dot below) in place of
 //! `Ã Ì Ð Ò Õ Ý Þ ã ì ð ò õ ý þ`, and `Š Ž š ž` unassigned. Windows writes a toned vowel precomposed when the

@@ -23,15 +23,21 @@
 //! # Detection
 //!
 //! Text can only be mojibake if every character is one Windows-1252 can show (clean Vietnamese almost
-//! always has a letter such as `ă ơ ư đ ễ` that it cannot). Then each encoding that can decode the text at
-//! all (no unassigned byte, every VNI or CP1258 mark on a vowel) is weighed by its words: a word the decoding
-//! changes must become a Vietnamese syllable (spelling, one tone on the nucleus, tone fitting the coda; see
-//! `syllable`), and the evidence is the number of changed words that were not Vietnamese before and are
-//! after (more when the tone mark sits where Vietnamese puts it, one more when the word becomes a syllable
-//! frequent in names and addresses). The encoding with the most evidence wins, ties in the order of
-//! [`Legacy::ALL`]; no evidence means the text is taken as it is. So
-//! `Võ` (a valid syllable that CP1258 would turn into `Vơ`) is no evidence, `Müller` decodes to no
-//! Vietnamese in any encoding, and `V¨n` is evidence for TCVN3.
+//! always has a letter such as `ă ơ ư đ ễ` that it cannot). Then the text is read word by word in each
+//! encoding, and each reading weighed:
+//!
+//! * a word that is not Vietnamese spelling (`V¨n`, `Nguyeãn`, `QuÝ` with its capital after a small letter)
+//!   must become Vietnamese, or the reading fails; it is evidence (2 when its tone mark sits where Vietnamese
+//!   puts it, 1 when not or when its nucleus is rare: `Võ` beats `Voị`);
+//! * a word that is Vietnamese either way (`Vãn` is a word, and CP1258 for `Văn`) is evidence only when it
+//!   becomes a syllable frequent in names and addresses (1), and is kept when it already is one and would
+//!   not stay one (`Công`, which VNI would read `Cơng`); a word the encoding cannot hold is kept (a `Lê`
+//!   retyped in Unicode among VNI words), and then all the ambiguous words of the text are kept too.
+//!
+//! The reading with the most evidence wins, ties in the order of [`Legacy::ALL`] (TCVN3, VNI, CP1258: how
+//! common they were). A text of one word, or with a word that is not Vietnamese (`Loïc Dupont`; `Loïc` is
+//! VNI for `Lọc`), needs evidence 3. No evidence means the text is taken as it is: `Võ` (which CP1258 would
+//! turn into `Vơ`) is no evidence, `Müller` is Vietnamese in no reading, `V¨n` is evidence for TCVN3.
 
 mod cp1252;
 mod cp1258;
