@@ -5,7 +5,8 @@
 //! through a Windows-1252 round trip ([`legacy`]). Three levels of cleaning:
 //!
 //! * [`repair`]: the text as it should have been written (legacy encodings decoded, NFC, one tone
-//!   placement, single spaces), case and diacritics kept: for display and reports;
+//!   placement, single spaces, no invisible soft hyphens or zero-width spaces), case and diacritics kept: for
+//!   display and reports;
 //! * [`normalize`]: [`repair`] in lower case: the key for exact comparison;
 //! * [`fold`]: [`normalize`] without diacritics, `đ` as `d`: the key for records typed without diacritics.
 //!
@@ -45,7 +46,8 @@ use letter::{is_letter, letter, Letter, Tone};
 use syllable::{base, canonical_tone_index, parse, MAX_LEN};
 
 /// The text as it should have been written: legacy encodings decoded, NFC, one tone placement, single spaces,
-/// trimmed; case and diacritics kept.
+/// trimmed, invisible format characters (soft hyphen, zero-width space, BOM) dropped; case and diacritics
+/// kept.
 pub fn repair(s: &str) -> String {
     clean(s, false)
 }
@@ -55,7 +57,9 @@ pub fn normalize(s: &str) -> String {
     clean(s, true)
 }
 
-/// [`normalize`] without diacritics (`đ` becomes `d`, which has no Unicode decomposition).
+/// [`normalize`] without diacritics: `đ` becomes `d` (it has no Unicode decomposition), so does the eth `ð`
+/// (which some data has for `đ`), and the other Latin letters without a decomposition take their usual ASCII
+/// spelling (`ß` `ss`, `æ` `ae`, `œ` `oe`, `ø` `o`, `þ` `th`, `ł` `l`).
 pub fn fold(s: &str) -> String {
     if s.is_ascii() {
         return ascii(s, true);
@@ -71,6 +75,7 @@ pub fn fold(s: &str) -> String {
     let text = decoded.as_ref().map_or(s, |(_, d)| d.as_str());
     let mut out = String::with_capacity(text.len());
     let mut space = false;
+    // (Invisible characters are dropped below, with the marks.)
     for c in text.chars() {
         if c.is_ascii() {
             if c.is_ascii_whitespace() || c == '\x0B' {
@@ -94,9 +99,12 @@ pub fn fold(s: &str) -> String {
             };
             if let Some(l) = letter(c) {
                 push(Letter { upper: false, ..l }.folded());
-            } else if c == 'đ' || c == 'Đ' {
+            } else if matches!(c, 'đ' | 'Đ' | 'ð' | 'Ð') {
+                // Also the eth, which stands in for `Đ` in some data and transliterates as `d`.
                 push('d');
-            } else if !is_combining_mark(c) {
+            } else if let Some(ascii) = spelled(c) {
+                ascii.chars().for_each(&mut push);
+            } else if !is_combining_mark(c) && !invisible(c) {
                 for lower in c.to_lowercase() {
                     decompose_canonical(lower, |d| {
                         if !is_combining_mark(d) {
@@ -108,6 +116,19 @@ pub fn fold(s: &str) -> String {
         }
     }
     out
+}
+
+/// The usual ASCII spelling of the Latin letters that have no decomposition (besides `đ` and `ð`).
+fn spelled(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' | 'ẞ' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'ø' | 'Ø' => "o",
+        'þ' | 'Þ' => "th",
+        'ł' | 'Ł' => "l",
+        _ => return None,
+    })
 }
 
 /// ASCII text with single spaces, trimmed, optionally in lower case.
@@ -135,6 +156,23 @@ fn ascii(s: &str, lower: bool) -> String {
     out
 }
 
+/// Invisible format characters that creep into names copied from documents and web pages: soft hyphen, zero
+/// width space / non-joiner / joiner, word joiner, byte order mark.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// The text without [`invisible`] characters (after legacy decoding: in TCVN3 the soft hyphen's byte is `ư`).
+fn visible(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.chars().any(invisible) {
+        // Marks they kept apart may compose now.
+        let kept: String = s.chars().filter(|c| !invisible(*c)).collect();
+        Cow::Owned(nfc(&kept).into_owned())
+    } else {
+        s
+    }
+}
+
 /// The text in NFC. Text below U+0300 (Latin-1, Latin Extended-A/B) and in Latin Extended Additional (the
 /// Vietnamese block) is NFC as it is: a range check per character instead of the general quick check.
 fn nfc(s: &str) -> Cow<'_, str> {
@@ -155,6 +193,7 @@ fn clean(s: &str, lower: bool) -> String {
         Some((_, decoded)) => Cow::Owned(decoded),
         None => nfc,
     };
+    let text = visible(text);
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -194,7 +233,8 @@ fn push_str_cased(s: &str, lower: bool, out: &mut String) {
 fn push_word(word: &str, lower: bool, out: &mut String) {
     let mut start = None;
     for (i, c) in word.char_indices() {
-        if is_letter(c) {
+        // A mark left over after NFC (no precomposed form) stays with its letters: the run is no syllable.
+        if is_letter(c) || is_combining_mark(c) {
             start.get_or_insert(i);
         } else {
             if let Some(st) = start.take() {
@@ -258,6 +298,7 @@ mod unit {
         assert_eq!(fold("ĐẶNG THỊ HỒNG NHUNG"), "dang thi hong nhung");
         assert_eq!(fold("Trần  Quốc\tTuấn"), "tran quoc tuan");
         assert_eq!(fold(" Jürgen  Müller-Lüdenscheidt "), "jurgen muller-ludenscheidt");
+        assert_eq!(fold("Gößmann Ødegård Þór Æsa"), "gossmann odegard thor aesa");
         let nfd: String = "Nguyễn Thị Ánh".nfd().collect();
         assert_eq!(fold(&nfd), "nguyen thi anh");
     }
@@ -304,5 +345,7 @@ mod unit {
         assert_eq!(repair("ĐẶNG THỊ HOÀ"), "ĐẶNG THỊ HÒA");
         assert_eq!(normalize("ĐẶNG THỊ HOÀ"), "đặng thị hòa");
         assert_eq!(normalize("İstanbul"), "i̇stanbul");
+        assert_eq!(repair("Nguy\u{AD}ễn\u{200B} Văn"), "Nguyễn Văn");
+        assert_eq!(fold("Ðào Nguy\u{AD}ễn"), "dao nguyen");
     }
 }
