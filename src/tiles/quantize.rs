@@ -50,14 +50,13 @@ fn ring(
     simplify: bool,
     exterior: bool,
 ) -> Option<LineString<f64>> {
-    let local: Vec<Coord<f64>> = r
-        .0
-        .iter()
-        .map(|c| {
-            let (x, y) = tile.to_tile(c.x, c.y);
-            Coord { x, y }
-        })
-        .collect();
+    let local: Vec<Coord<f64>> =
+        r.0.iter()
+            .map(|c| {
+                let (x, y) = tile.to_tile(c.x, c.y);
+                Coord { x, y }
+            })
+            .collect();
     let clipped = clip_ring(&local, lo, hi);
     if clipped.len() < 4 {
         return None;
