@@ -21,19 +21,49 @@ pub enum TileGeometry {
 }
 
 /// The part of a Web Mercator multipolygon inside `tile` grown by `buffer` units, in tile coordinates; None
-/// when nothing of it is left.
+/// when nothing of it is inside. A polygon that is inside but smaller than the tile grid (it collapses when
+/// snapped) becomes a point at the middle of its inside part, so that low zooms still show it.
 pub fn polygons(g: &MultiPolygon<f64>, tile: TileId, buffer: f64) -> Option<TileGeometry> {
     let lo = Coord { x: -buffer, y: -buffer };
     let hi = Coord { x: f64::from(EXTENT) + buffer, y: f64::from(EXTENT) + buffer };
     let simplify = tile.z < SIMPLIFY_BELOW_ZOOM;
     let mut out = Vec::new();
+    let mut collapsed: Option<Coord<f64>> = None;
     for poly in &g.0 {
-        let Some(exterior) = ring(poly.exterior(), tile, lo, hi, simplify, true) else { continue };
-        let holes = poly.interiors().iter().filter_map(|r| ring(r, tile, lo, hi, simplify, false)).collect();
+        let exterior = match ring(poly.exterior(), tile, lo, hi, simplify, true) {
+            Ring::Kept(r) => r,
+            Ring::Collapsed(c) => {
+                collapsed.get_or_insert(c);
+                continue;
+            }
+            Ring::Outside => continue,
+        };
+        let holes = poly
+            .interiors()
+            .iter()
+            .filter_map(|r| match ring(r, tile, lo, hi, simplify, false) {
+                Ring::Kept(r) => Some(r),
+                _ => None,
+            })
+            .collect();
         out.push(Polygon::new(exterior, holes));
     }
-    (!out.is_empty()).then_some(TileGeometry::Polygons(MultiPolygon(out)))
+    if out.is_empty() {
+        return collapsed.map(|c| TileGeometry::Point(Point::new(c.x.round(), c.y.round())));
+    }
+    Some(TileGeometry::Polygons(MultiPolygon(out)))
 }
+
+enum Ring {
+    Kept(LineString<f64>),
+    /// Inside, but nothing left once snapped: the middle of its inside part.
+    Collapsed(Coord<f64>),
+    Outside,
+}
+
+/// Clipped rings lying wholly on the window's edges with less area than this (tile units squared) are residue
+/// of the clipper (a ring passing round a corner of the window leaves a degenerate path along its edges).
+const RESIDUE: f64 = 1e-6;
 
 /// A Web Mercator point in tile coordinates, when inside the buffered tile.
 pub fn point(p: Point<f64>, tile: TileId, buffer: f64) -> Option<TileGeometry> {
@@ -42,14 +72,7 @@ pub fn point(p: Point<f64>, tile: TileId, buffer: f64) -> Option<TileGeometry> {
     (range.contains(&x) && range.contains(&y)).then(|| TileGeometry::Point(Point::new(x.round(), y.round())))
 }
 
-fn ring(
-    r: &LineString<f64>,
-    tile: TileId,
-    lo: Coord<f64>,
-    hi: Coord<f64>,
-    simplify: bool,
-    exterior: bool,
-) -> Option<LineString<f64>> {
+fn ring(r: &LineString<f64>, tile: TileId, lo: Coord<f64>, hi: Coord<f64>, simplify: bool, exterior: bool) -> Ring {
     let local: Vec<Coord<f64>> =
         r.0.iter()
             .map(|c| {
@@ -59,8 +82,17 @@ fn ring(
             .collect();
     let clipped = clip_ring(&local, lo, hi);
     if clipped.len() < 4 {
-        return None;
+        return Ring::Outside;
     }
+    let on_window = |c: &Coord<f64>| c.x == lo.x || c.x == hi.x || c.y == lo.y || c.y == hi.y;
+    if clipped.iter().all(on_window) && shoelace(&clipped[..clipped.len() - 1]).abs() / 2.0 < RESIDUE {
+        return Ring::Outside;
+    }
+    let (mut min, mut max) = (clipped[0], clipped[0]);
+    for c in &clipped {
+        (min.x, min.y, max.x, max.y) = (min.x.min(c.x), min.y.min(c.y), max.x.max(c.x), max.y.max(c.y));
+    }
+    let middle = Coord { x: (min.x + max.x) / 2.0, y: (min.y + max.y) / 2.0 };
     let mut line = LineString(clipped);
     if simplify {
         line = line.simplify(SIMPLIFY_TOLERANCE);
@@ -76,11 +108,11 @@ fn ring(
         snapped.pop();
     }
     if snapped.len() < 3 {
-        return None;
+        return Ring::Collapsed(middle);
     }
     let area2 = shoelace(&snapped);
     if area2 == 0.0 {
-        return None;
+        return Ring::Collapsed(middle);
     }
     // Exterior rings positive in tile coordinates, interior rings negative.
     if (area2 > 0.0) != exterior {
@@ -88,7 +120,7 @@ fn ring(
     }
     let first = snapped[0];
     snapped.push(first);
-    Some(LineString(snapped))
+    Ring::Kept(LineString(snapped))
 }
 
 /// Twice the signed area of an open ring by the surveyor's formula, as MVT 2.1 computes it.
@@ -121,9 +153,16 @@ mod tests {
     }
 
     #[test]
-    fn a_parcel_smaller_than_a_tile_unit_collapses() {
+    fn a_parcel_smaller_than_a_tile_unit_becomes_a_point() {
         let t = TileId::new(0, 0, 0).unwrap();
         let p = polygon![(x: 1.0, y: 1.0), (x: 2.0, y: 1.0), (x: 2.0, y: 2.0), (x: 1.0, y: 1.0)];
+        assert_eq!(polygons(&MultiPolygon(vec![p]), t, 64.0), Some(TileGeometry::Point(Point::new(2048.0, 2048.0))));
+    }
+
+    #[test]
+    fn a_parcel_outside_the_buffer_is_left_out() {
+        let t = TileId::new(1, 0, 0).unwrap();
+        let p = polygon![(x: 1.0e6, y: -1.0e6), (x: 2.0e6, y: -1.0e6), (x: 2.0e6, y: -2.0e6), (x: 1.0e6, y: -1.0e6)];
         assert_eq!(polygons(&MultiPolygon(vec![p]), t, 64.0), None);
     }
 }
