@@ -24,6 +24,14 @@ struct Server {
     child: Child,
 }
 
+impl Server {
+    /// Sends SIGHUP: the server checks the dataset again and swaps it in.
+    fn hang_up(&self) {
+        let ok = Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().unwrap();
+        assert!(ok.success());
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -548,6 +556,28 @@ fn etags_revalidate_and_responses_are_gzipped_for_clients_that_ask() {
     }
     let cors = get_with("/tiles.json", &[("Origin", "http://example.org")]);
     assert_eq!(cors.header("access-control-allow-origin"), Some("*"));
+}
+
+#[test]
+fn a_reload_drops_the_tile_cache_and_serves_on() {
+    let server = start();
+    let (lon, lat) = center();
+    let (x, y) = tile_of(16, lon, lat);
+    let tile = get(&format!("/tiles/16/{x}/{y}.mvt"));
+    assert_eq!(tile.status, 200);
+    assert_eq!(get("/health").json()["tiles_cached"], 1);
+    server.hang_up();
+    let mut cached = 1;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        cached = get("/health").json()["tiles_cached"].as_u64().unwrap();
+        if cached == 0 {
+            break;
+        }
+    }
+    assert_eq!(cached, 0, "the reloaded data start with an empty tile cache");
+    let again = get(&format!("/tiles/16/{x}/{y}.mvt"));
+    assert_eq!((again.status, again.body), (200, tile.body), "the same data give the same tile");
 }
 
 #[test]

@@ -69,7 +69,8 @@ fn etag_of(body: &[u8]) -> String {
 }
 
 /// A 200 with ETag and Cache-Control, or a 304 when the client's If-None-Match has that ETag.
-fn respond(headers: &HeaderMap, content_type: &'static str, max_age: u32, body: Vec<u8>) -> Response {
+fn respond(headers: &HeaderMap, content_type: &'static str, max_age: u32, body: impl Into<bytes::Bytes>) -> Response {
+    let body: bytes::Bytes = body.into();
     let etag = etag_of(&body);
     let cache_control = format!("public, max-age={max_age}");
     let matches = headers
@@ -188,7 +189,7 @@ async fn tile(
             b
         }
     };
-    Ok(respond(&headers, "application/vnd.mapbox-vector-tile", state.config.max_age_s, bytes.to_vec()))
+    Ok(respond(&headers, "application/vnd.mapbox-vector-tile", state.config.max_age_s, bytes))
 }
 
 /// TileJSON 3.0.
