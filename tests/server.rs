@@ -501,6 +501,7 @@ fn hostile_requests_answer_4xx_with_a_json_reason() {
         ("/collections/parcels/items?bbox=a,b,c,d", 400),
         ("/collections/parcels/items?limit=abc", 400),
         ("/collections/parcels/items?limit=-5", 400),
+        ("/collections/parcels/items?limit=0", 400),
         ("/collections/parcels/items?limit=10001", 400),
         ("/collections/parcels/items?limit=99999999999999999999999", 400),
         ("/collections/parcels/items?offset=x", 400),

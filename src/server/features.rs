@@ -168,6 +168,9 @@ pub fn group_param(src: &Source, params: &Params) -> Result<Option<u32>, ApiErro
 pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging) -> Result<Value, ApiError> {
     collection(src, base, id)?;
     let limit = params.count("limit", paging.max_limit)?.unwrap_or(paging.default_limit);
+    if limit == 0 {
+        return Err(ApiError::bad_request("parameter `limit`: 0 would page forever; ask for 1 or more"));
+    }
     let offset = params.count("offset", usize::MAX)?.unwrap_or(0);
     let group = group_param(src, params)?;
     let bbox = params.bbox()?;
