@@ -11,6 +11,8 @@ pub mod gen;
 pub mod index;
 pub mod reconcile;
 pub mod report;
+pub mod server;
+pub mod tiles;
 pub mod topology;
 pub mod vntext;
 

@@ -36,6 +36,17 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = ["auto", "gdal"])]
         reader: String,
     },
+    /// Check a dataset and serve it over HTTP: vector tiles, OGC API - Features, point look-up (docs/API.md).
+    Serve {
+        /// Dataset directory (default: the bundled data/sample).
+        dataset: Option<PathBuf>,
+        /// Address to listen on (port 0: any free port, printed on start).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Memory for encoded tiles, MB (0: no tile cache).
+        #[arg(long, default_value_t = 256)]
+        tile_cache_mb: usize,
+    },
     /// Generate a synthetic commune (dataset directory with its truth.json).
     Gen {
         /// Dataset directory to create.
@@ -88,6 +99,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if !quiet {
                 print_summary(&checked, &out);
             }
+            Ok(())
+        }
+        Command::Serve { dataset, addr, tile_cache_mb } => {
+            let dataset = dataset.unwrap_or_else(default_dataset);
+            let mut config = thuadat::server::ServerConfig::new(dataset, addr);
+            config.tile_cache_bytes = tile_cache_mb << 20;
+            thuadat::server::serve(config, |addr, source| {
+                println!(
+                    "serving {} ({} parcels, {} conflicts) on http://{addr}/ (tiles: http://{addr}/tiles.json)",
+                    source.checked.dataset.name,
+                    source.parcels().len(),
+                    source.conflicts().len()
+                );
+            })?;
             Ok(())
         }
         Command::Gen { out, parcels, seed, commune, lon_0, defect_rate } => {

@@ -291,7 +291,7 @@ pub(crate) fn citizens(path: &Path, lay: &Layout, persons: &[Person], place: &Pl
 fn push_padded(buf: &mut Vec<u8>, v: u64, width: usize) {
     let mut tmp = Vec::with_capacity(20);
     push_u64(&mut tmp, v);
-    buf.extend(std::iter::repeat(b'0').take(width.saturating_sub(tmp.len())));
+    buf.extend(std::iter::repeat_n(b'0', width.saturating_sub(tmp.len())));
     buf.extend_from_slice(&tmp);
 }
 

@@ -1,0 +1,39 @@
+//! Request errors: a status and a reason, answered as JSON (`{"status": 400, "error": "Bad Request",
+//! "reason": "..."}`).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Why a request cannot be answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status}: {reason}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub reason: String,
+}
+
+impl ApiError {
+    pub fn bad_request(reason: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::BAD_REQUEST, reason: reason.into() }
+    }
+
+    pub fn not_found(reason: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::NOT_FOUND, reason: reason.into() }
+    }
+}
+
+/// A JSON error response.
+pub fn json_error(status: StatusCode, reason: &str) -> Response {
+    let body = serde_json::json!({
+        "status": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or(""),
+        "reason": reason,
+    });
+    (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        json_error(self.status, &self.reason)
+    }
+}

@@ -1,0 +1,275 @@
+//! The HTTP layer: routes, ETag / If-None-Match, Cache-Control, gzip, CORS, and JSON errors for every bad
+//! request. Handlers read the current [`Source`] and never panic on input; a panic anyway (a bug) is caught
+//! and answered 500 with JSON.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+
+use super::error::{json_error, ApiError};
+use super::features::{self, Paging};
+use super::params::Params;
+use super::source::Source;
+use super::vector::{self, LAYERS};
+use super::AppState;
+use crate::tiles::{grid, TileId};
+
+type Shared = State<Arc<AppState>>;
+type Answer = Result<Response, ApiError>;
+
+/// Every route, with compression, CORS and panic catching around them.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(landing))
+        .route("/conformance", get(conformance))
+        .route("/collections", get(collections))
+        .route("/collections/{id}", get(collection))
+        .route("/collections/{id}/items", get(items))
+        .route("/collections/{id}/items/{fid}", get(item))
+        .route("/tiles/{z}/{x}/{y}", get(tile))
+        .route("/tiles.json", get(tilejson))
+        .route("/lookup", get(lookup))
+        .route("/groups", get(groups))
+        .route("/conflicts.csv", get(conflicts_csv))
+        .route("/health", get(health))
+        .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint (see /)") })
+        .method_not_allowed_fallback(|| async {
+            json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET (and HEAD) are served")
+        })
+        .layer(CompressionLayer::new())
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
+                .expose_headers([header::ETAG]),
+        )
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }))
+        .with_state(state)
+}
+
+/// A strong ETag of the body's bytes (FxHash, 64 bits, deterministic).
+fn etag_of(body: &[u8]) -> String {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(body);
+    h.write_usize(body.len());
+    format!("\"{:016x}\"", h.finish())
+}
+
+/// A 200 with ETag and Cache-Control, or a 304 when the client's If-None-Match has that ETag.
+fn respond(headers: &HeaderMap, content_type: &'static str, max_age: u32, body: impl Into<bytes::Bytes>) -> Response {
+    let body: bytes::Bytes = body.into();
+    let etag = etag_of(&body);
+    let cache_control = format!("public, max-age={max_age}");
+    let matches = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag.as_str()));
+    let mut builder = Response::builder()
+        .header(header::ETAG, etag)
+        .header(header::CACHE_CONTROL, cache_control)
+        .header(header::CONTENT_TYPE, content_type);
+    let body = if matches {
+        builder = builder.status(StatusCode::NOT_MODIFIED);
+        Body::empty()
+    } else {
+        builder = builder.status(StatusCode::OK);
+        Body::from(body)
+    };
+    builder.body(body).unwrap_or_else(|_| json_error(StatusCode::INTERNAL_SERVER_ERROR, "response"))
+}
+
+fn respond_json(headers: &HeaderMap, content_type: &'static str, max_age: u32, v: &Value) -> Response {
+    respond(headers, content_type, max_age, v.to_string().into_bytes())
+}
+
+/// `http://host` from the request's Host header, for links.
+fn base(headers: &HeaderMap, state: &AppState) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| state.config.addr.to_string(), str::to_string);
+    format!("http://{host}")
+}
+
+fn paging(state: &AppState) -> Paging {
+    Paging { default_limit: state.config.default_limit, max_limit: state.config.max_limit }
+}
+
+async fn landing(State(state): Shared, headers: HeaderMap) -> Response {
+    let v = features::landing(&state.source(), &base(&headers, &state));
+    respond_json(&headers, "application/json", state.config.max_age_s, &v)
+}
+
+async fn conformance(State(state): Shared, headers: HeaderMap) -> Response {
+    respond_json(&headers, "application/json", state.config.max_age_s, &features::conformance())
+}
+
+async fn collections(State(state): Shared, headers: HeaderMap) -> Response {
+    let v = features::collections(&state.source(), &base(&headers, &state));
+    respond_json(&headers, "application/json", state.config.max_age_s, &v)
+}
+
+fn path_error(e: PathRejection) -> ApiError {
+    ApiError::bad_request(format!("bad path: {e}"))
+}
+
+async fn collection(State(state): Shared, headers: HeaderMap, id: Result<Path<String>, PathRejection>) -> Answer {
+    let Path(id) = id.map_err(path_error)?;
+    let v = features::collection(&state.source(), &base(&headers, &state), &id)?;
+    Ok(respond_json(&headers, "application/json", state.config.max_age_s, &v))
+}
+
+async fn items(
+    State(state): Shared,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let Path(id) = id.map_err(path_error)?;
+    let params = Params::parse(q.as_deref());
+    let v = features::items(&state.source(), &base(&headers, &state), &id, &params, paging(&state))?;
+    Ok(respond_json(&headers, "application/geo+json", state.config.max_age_s, &v))
+}
+
+async fn item(State(state): Shared, headers: HeaderMap, path: Result<Path<(String, String)>, PathRejection>) -> Answer {
+    let Path((id, fid)) = path.map_err(path_error)?;
+    let v = features::item(&state.source(), &base(&headers, &state), &id, &fid)?;
+    Ok(respond_json(&headers, "application/geo+json", state.config.max_age_s, &v))
+}
+
+fn tile_number(name: &str, text: &str) -> Result<u64, ApiError> {
+    text.parse::<u64>().map_err(|_| ApiError::bad_request(format!("tile {name} `{text}` is not a whole number")))
+}
+
+/// The tile a path names, e.g. `14`, `13005`, `7244.mvt`.
+fn tile_id(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
+    let y = y
+        .strip_suffix(".mvt")
+        .or_else(|| y.strip_suffix(".pbf"))
+        .ok_or_else(|| ApiError::not_found(format!("tile `{y}`: tiles are named {{y}}.mvt")))?;
+    let z = tile_number("zoom", z)?;
+    let (x, y) = (tile_number("x", x)?, tile_number("y", y)?);
+    let z = u32::try_from(z).map_err(|_| ApiError::bad_request(format!("zoom {z} is out of range")))?;
+    TileId::new(z, x, y).map_err(ApiError::bad_request)
+}
+
+async fn tile(
+    State(state): Shared,
+    headers: HeaderMap,
+    path: Result<Path<(String, String, String)>, PathRejection>,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let Path((z, x, y)) = path.map_err(path_error)?;
+    let t = tile_id(&z, &x, &y)?;
+    let src = state.source();
+    let group = features::group_param(&src, &Params::parse(q.as_deref()))?;
+    let key = (t, group);
+    let bytes = match src.tiles.get(&key) {
+        Some(b) => b,
+        None => {
+            let b = bytes::Bytes::from(vector::render(&src, t, group));
+            src.tiles.put(key, b.clone());
+            b
+        }
+    };
+    Ok(respond(&headers, "application/vnd.mapbox-vector-tile", state.config.max_age_s, bytes))
+}
+
+/// TileJSON 3.0.
+fn tilejson_doc(src: &Source, base: &str, group: Option<&str>) -> Value {
+    let suffix = group.map_or_else(String::new, |g| {
+        format!("?group={}", form_urlencoded::byte_serialize(g.as_bytes()).collect::<String>())
+    });
+    let layers: Vec<Value> = LAYERS
+        .iter()
+        .map(|l| {
+            let fields: serde_json::Map<String, Value> =
+                l.fields.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+            json!({"id": l.id, "description": l.description, "minzoom": l.minzoom, "maxzoom": l.maxzoom, "fields": fields})
+        })
+        .collect();
+    let [w, s, e, n] = src.bounds;
+    json!({
+        "tilejson": "3.0.0",
+        "name": src.checked.dataset.name,
+        "description": "parcels, conflicts and residential groups checked by thuadat",
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt{suffix}")],
+        "minzoom": 0,
+        "maxzoom": grid::MAX_ZOOM,
+        "bounds": [w, s, e, n],
+        "center": [(w + e) / 2.0, (s + n) / 2.0, 15],
+        "vector_layers": layers,
+    })
+}
+
+async fn tilejson(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+    let src = state.source();
+    let params = Params::parse(q.as_deref());
+    features::group_param(&src, &params)?;
+    let v = tilejson_doc(&src, &base(&headers, &state), params.get("group"));
+    Ok(respond_json(&headers, "application/json", state.config.max_age_s, &v))
+}
+
+async fn lookup(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+    let params = Params::parse(q.as_deref());
+    let lon = params.required_in("lon", -180.0..=180.0)?;
+    let lat = params.required_in("lat", -90.0..=90.0)?;
+    let accuracy = match params.number("accuracy")? {
+        None => state.config.default_accuracy_m,
+        Some(a) if (0.0..=state.config.max_accuracy_m).contains(&a) => a,
+        Some(a) => {
+            return Err(ApiError::bad_request(format!(
+                "parameter `accuracy`: {a} m is outside 0..{} m",
+                state.config.max_accuracy_m
+            )))
+        }
+    };
+    let v = super::lookup::lookup(&state.source(), lon, lat, accuracy)?;
+    // A field team's answer must be current: revalidate every time.
+    Ok(respond_json(&headers, "application/json", 0, &v))
+}
+
+async fn groups(State(state): Shared, headers: HeaderMap) -> Response {
+    let v = features::groups(&state.source(), &base(&headers, &state));
+    respond_json(&headers, "application/json", state.config.max_age_s, &v)
+}
+
+async fn conflicts_csv(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+    let src = state.source();
+    let group = features::group_param(&src, &Params::parse(q.as_deref()))?;
+    let body = features::conflicts_csv(&src, group)?;
+    let mut r = respond(&headers, "text/csv; charset=utf-8", state.config.max_age_s, body);
+    r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline; filename=\"conflicts.csv\""));
+    Ok(r)
+}
+
+async fn health(State(state): Shared) -> Response {
+    let src = state.source();
+    let v = json!({
+        "status": "ok",
+        "dataset": src.checked.dataset.name,
+        "parcels": src.parcels().len(),
+        "conflicts": src.conflicts().len(),
+        "groups": src.groups.len(),
+        "tiles_cached": src.tiles.len(),
+    });
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(v)).into_response()
+}

@@ -1,0 +1,100 @@
+//! Point look-up for field teams: the parcel under a GPS fix and every other parcel within the fix's
+//! accuracy radius, ranked by distance, in the dataset's planar metric frame (metres).
+
+use geo::{Distance, Euclidean, Point};
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::source::Source;
+
+/// Distance in metres from a planar point to parcel `i` (0 inside it); None without geometry.
+fn distance(src: &Source, i: usize, at: Point<f64>) -> Option<f64> {
+    let g = src.parcels()[i].geometry.as_ref()?;
+    g.0.iter().map(|p| Euclidean.distance(&at, p)).reduce(f64::min)
+}
+
+/// A parcel's summary: ids, status, certificates (ids, areas, status only) and open conflicts.
+fn summary(src: &Source, i: usize, distance_m: f64) -> Value {
+    let ds = &src.checked.dataset;
+    let rec = &src.checked.reconciliation;
+    let p = &ds.parcels[i];
+    let s = &rec.statuses[i];
+    let certificates: Vec<Value> = rec
+        .links
+        .certs_of(i)
+        .iter()
+        .map(|&c| {
+            let c = c as usize;
+            let conflicts: Vec<&str> =
+                src.cert_conflicts[c].iter().map(|&k| src.conflict_ids[k as usize].as_str()).collect();
+            json!({
+                "id": ds.certificates.id(c),
+                "area_m2": ds.certificates.certificates[c].area,
+                "status": if conflicts.is_empty() { "ok" } else { "in_conflict" },
+                "conflict_ids": conflicts,
+            })
+        })
+        .collect();
+    let conflicts: Vec<Value> = src.parcel_conflicts[i]
+        .iter()
+        .map(|&k| {
+            let c = &rec.conflicts[k as usize];
+            json!({"id": src.conflict_ids[k as usize], "kind": c.kind.as_str(), "severity": c.kind.severity()})
+        })
+        .collect();
+    json!({
+        "id": p.id.as_str(),
+        "distance_m": (distance_m * 100.0).round() / 100.0,
+        "sheet": p.sheet,
+        "parcel_no": p.parcel_no,
+        "land_use": p.land_use.as_deref(),
+        "group": p.group.as_deref(),
+        "status": s.status,
+        "reasons": s.reasons_text(),
+        "area_m2": p.area_m2.map(|a| (a * 100.0).round() / 100.0),
+        "certificates": certificates,
+        "conflicts": conflicts,
+    })
+}
+
+/// The look-up's answer for a point (degrees) and an accuracy radius (metres).
+pub fn lookup(src: &Source, lon: f64, lat: f64, accuracy: f64) -> Result<Value, ApiError> {
+    let (x, y) = src
+        .checked
+        .dataset
+        .frame
+        .from_wgs84(lon, lat)
+        .map_err(|e| ApiError::bad_request(format!("cannot place ({lon}, {lat}) on the map: {e}")))?;
+    if !x.is_finite() || !y.is_finite() {
+        return Err(ApiError::bad_request(format!("cannot place ({lon}, {lat}) on the map")));
+    }
+    let at = Point::new(x, y);
+    let mut hits: Vec<(f64, usize)> = src
+        .checked
+        .index
+        .intersecting([x - accuracy, y - accuracy], [x + accuracy, y + accuracy])
+        .filter_map(|i| Some((distance(src, i, at)?, i)))
+        .filter(|(d, _)| *d <= accuracy)
+        .collect();
+    let parcels = src.parcels();
+    hits.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| parcels[a.1].id.cmp(&parcels[b.1].id)));
+    let inside = hits.iter().take_while(|(d, _)| *d == 0.0).count();
+    let under = hits.first().filter(|(d, _)| *d == 0.0).map(|&(d, i)| summary(src, i, d));
+    let nearby: Vec<Value> = hits.iter().skip(usize::from(inside > 0)).map(|&(d, i)| summary(src, i, d)).collect();
+    let reason = match (inside, hits.len()) {
+        (0, 0) => Some(format!("no parcel within {accuracy} m")),
+        (0, n) => Some(format!("the point is on no parcel; {n} within {accuracy} m")),
+        (1, 1) => None,
+        (1, n) => Some(format!("{} other parcel(s) within the {accuracy} m accuracy radius", n - 1)),
+        (k, _) => Some(format!("the point is inside {k} overlapping parcels")),
+    };
+    Ok(json!({
+        "lon": lon,
+        "lat": lat,
+        "accuracy_m": accuracy,
+        "parcel": under,
+        "nearby": nearby,
+        "ambiguous": hits.len() > 1,
+        "reason": reason,
+    }))
+}

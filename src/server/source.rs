@@ -1,0 +1,310 @@
+//! The served data: a checked dataset with its geometry reprojected once to Web Mercator, R-trees over it,
+//! conflict ids, per-parcel conflict lists and the per-group scorecard. One [`Source`] per load; a reload
+//! builds a new one (with a new, empty tile cache) and swaps it in.
+
+use std::collections::BTreeMap;
+
+use geo::{BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon, Rect};
+use rayon::prelude::*;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+use rustc_hash::FxHashMap;
+
+use crate::check::Checked;
+use crate::crs::Frame;
+use crate::dataset::Parcel;
+use crate::reconcile::{Conflict, ConflictGeometry, Kind};
+use crate::report::conflict_id;
+use crate::tiles::grid::{lonlat_to_mercator, mercator_to_lonlat};
+use crate::tiles::TileCache;
+
+/// An R-tree entry: a Web Mercator envelope and a position.
+pub type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// A conflict's drawing in Web Mercator.
+#[derive(Debug, Clone)]
+pub enum Drawn {
+    None,
+    /// The geometry of the parcel at this position.
+    Parcel(usize),
+    Area(MultiPolygon<f64>),
+    Point(Point<f64>),
+}
+
+/// A residential group as served: its outline (the boundary file's polygon, or else the envelope of its
+/// parcels), a label point and its scorecard.
+#[derive(Debug, Clone)]
+pub struct GroupInfo {
+    pub name: String,
+    pub outline: Option<MultiPolygon<f64>>,
+    /// The outline's envelope.
+    pub bbox: Option<Rect<f64>>,
+    pub label: Option<Point<f64>>,
+    pub parcels: usize,
+    /// Parcels with status 1, 2, 3.
+    pub by_status: [usize; 3],
+    pub conflicts_by_kind: BTreeMap<&'static str, usize>,
+}
+
+/// Everything a request reads. Immutable once built.
+pub struct Source {
+    pub checked: Checked,
+    /// Parcel geometry in Web Mercator (None: missing or not transformable).
+    pub parcel_geometry: Vec<Option<MultiPolygon<f64>>>,
+    pub parcel_tree: RTree<Entry>,
+    /// Each parcel's group as a position in `groups`.
+    pub parcel_group: Vec<Option<u32>>,
+    pub parcel_by_id: FxHashMap<String, u32>,
+    /// Conflicts each parcel takes part in (positions in the reconciliation's list).
+    pub parcel_conflicts: Vec<Vec<u32>>,
+    /// Conflicts each certificate takes part in.
+    pub cert_conflicts: Vec<Vec<u32>>,
+    pub conflict_ids: Vec<String>,
+    pub conflict_by_id: FxHashMap<String, u32>,
+    pub conflict_group: Vec<Option<u32>>,
+    pub conflict_geometry: Vec<Drawn>,
+    pub conflict_tree: RTree<Entry>,
+    pub groups: Vec<GroupInfo>,
+    pub group_by_name: FxHashMap<String, u32>,
+    /// Longitude/latitude box of the parcels: west, south, east, north.
+    pub bounds: [f64; 4],
+    /// A tag of this load, part of every ETag.
+    pub generation: u64,
+    pub tiles: TileCache,
+}
+
+fn envelope(r: Rect<f64>) -> Rectangle<[f64; 2]> {
+    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y])
+}
+
+/// A planar geometry in Web Mercator; None when a coordinate cannot be transformed.
+fn to_mercator(frame: &Frame, g: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
+    let ring = |r: &LineString<f64>| -> Option<LineString<f64>> {
+        r.0.iter()
+            .map(|c| {
+                let (lon, lat) = frame.to_wgs84(c.x, c.y).ok()?;
+                let (x, y) = lonlat_to_mercator(lon, lat);
+                (x.is_finite() && y.is_finite()).then_some(Coord { x, y })
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(LineString)
+    };
+    g.0.iter()
+        .map(|p| Some(Polygon::new(ring(p.exterior())?, p.interiors().iter().map(ring).collect::<Option<_>>()?)))
+        .collect::<Option<Vec<_>>>()
+        .map(MultiPolygon)
+}
+
+fn point_to_mercator(frame: &Frame, p: Point<f64>) -> Option<Point<f64>> {
+    let (lon, lat) = frame.to_wgs84(p.x(), p.y()).ok()?;
+    let (x, y) = lonlat_to_mercator(lon, lat);
+    (x.is_finite() && y.is_finite()).then(|| Point::new(x, y))
+}
+
+impl Source {
+    /// Reprojects and indexes a checked dataset.
+    pub fn new(checked: Checked, cache_bytes: usize) -> Source {
+        let ds = &checked.dataset;
+        let rec = &checked.reconciliation;
+        let frame = &ds.frame;
+        let parcel_geometry: Vec<Option<MultiPolygon<f64>>> =
+            ds.parcels.par_iter().map(|p| p.geometry.as_ref().and_then(|g| to_mercator(frame, g))).collect();
+        let parcel_tree = RTree::bulk_load(
+            parcel_geometry
+                .iter()
+                .enumerate()
+                .filter_map(|(i, g)| Some(GeomWithData::new(envelope(g.as_ref()?.bounding_rect()?), i as u32)))
+                .collect(),
+        );
+
+        // Groups: the boundary file's, then any group named only by parcels.
+        let mut group_by_name: FxHashMap<String, u32> = FxHashMap::default();
+        let mut groups: Vec<GroupInfo> = Vec::new();
+        let mut group_of = |name: &str, groups: &mut Vec<GroupInfo>| -> u32 {
+            *group_by_name.entry(name.to_string()).or_insert_with(|| {
+                groups.push(GroupInfo {
+                    name: name.to_string(),
+                    outline: None,
+                    bbox: None,
+                    label: None,
+                    parcels: 0,
+                    by_status: [0; 3],
+                    conflicts_by_kind: BTreeMap::new(),
+                });
+                (groups.len() - 1) as u32
+            })
+        };
+        for g in &ds.groups {
+            let gi = group_of(&g.name, &mut groups) as usize;
+            if let Some(m) = to_mercator(frame, &g.geometry) {
+                groups[gi].label = m.interior_point();
+                groups[gi].outline = Some(m);
+            }
+        }
+        let parcel_group: Vec<Option<u32>> =
+            ds.parcels.iter().map(|p| p.group.as_deref().map(|name| group_of(name, &mut groups))).collect();
+        let mut extents: Vec<Option<Rect<f64>>> = vec![None; groups.len()];
+        for (i, gi) in parcel_group.iter().enumerate() {
+            let Some(gi) = gi else { continue };
+            let g = &mut groups[*gi as usize];
+            g.parcels += 1;
+            let s = rec.statuses[i].status;
+            if (1..=3).contains(&s) {
+                g.by_status[usize::from(s - 1)] += 1;
+            }
+            if let Some(r) = parcel_geometry[i].as_ref().and_then(|m| m.bounding_rect()) {
+                let e = &mut extents[*gi as usize];
+                *e = Some(match *e {
+                    None => r,
+                    Some(a) => Rect::new(
+                        Coord { x: a.min().x.min(r.min().x), y: a.min().y.min(r.min().y) },
+                        Coord { x: a.max().x.max(r.max().x), y: a.max().y.max(r.max().y) },
+                    ),
+                });
+            }
+        }
+        for (g, e) in groups.iter_mut().zip(extents) {
+            if let (None, Some(r)) = (&g.outline, e) {
+                g.outline = Some(MultiPolygon(vec![r.to_polygon()]));
+                g.label = Some(r.center().into());
+            }
+            g.bbox = g.outline.as_ref().and_then(|o| o.bounding_rect());
+        }
+
+        // Conflicts: ids, groups (the first parcel's, as in the report), drawings.
+        let pid = |i: &usize| ds.parcels[*i].id.as_str();
+        let conflict_ids: Vec<String> = rec
+            .conflicts
+            .iter()
+            .map(|c| {
+                let pids: Vec<&str> = c.parcels.iter().map(pid).collect();
+                let cids: Vec<&str> = c.certificates.iter().map(|&i| ds.certificates.id(i)).collect();
+                conflict_id(c.kind, &pids, &cids)
+            })
+            .collect();
+        let conflict_group: Vec<Option<u32>> =
+            rec.conflicts.iter().map(|c| c.parcels.first().and_then(|&i| parcel_group[i])).collect();
+        for (c, g) in rec.conflicts.iter().zip(&conflict_group) {
+            if let Some(g) = g {
+                *groups[*g as usize].conflicts_by_kind.entry(c.kind.as_str()).or_default() += 1;
+            }
+        }
+        let conflict_geometry: Vec<Drawn> = rec
+            .conflicts
+            .par_iter()
+            .map(|c| match &c.geometry {
+                ConflictGeometry::None => Drawn::None,
+                ConflictGeometry::Parcel(i) => Drawn::Parcel(*i),
+                ConflictGeometry::Area(g) => to_mercator(frame, g).map_or(Drawn::None, Drawn::Area),
+                ConflictGeometry::Point(p) => point_to_mercator(frame, *p).map_or(Drawn::None, Drawn::Point),
+            })
+            .collect();
+        let drawn_box = |d: &Drawn| -> Option<Rect<f64>> {
+            match d {
+                Drawn::None => None,
+                Drawn::Parcel(i) => parcel_geometry.get(*i)?.as_ref()?.bounding_rect(),
+                Drawn::Area(g) => g.bounding_rect(),
+                Drawn::Point(p) => Some(Rect::new(p.0, p.0)),
+            }
+        };
+        let conflict_tree = RTree::bulk_load(
+            conflict_geometry
+                .iter()
+                .enumerate()
+                .filter_map(|(i, d)| Some(GeomWithData::new(envelope(drawn_box(d)?), i as u32)))
+                .collect(),
+        );
+        let mut parcel_conflicts = vec![Vec::new(); ds.parcels.len()];
+        let mut cert_conflicts = vec![Vec::new(); ds.certificates.certificates.len()];
+        for (ci, c) in rec.conflicts.iter().enumerate() {
+            for &p in &c.parcels {
+                parcel_conflicts[p].push(ci as u32);
+            }
+            for &k in &c.certificates {
+                cert_conflicts[k].push(ci as u32);
+            }
+        }
+        let parcel_by_id = ds.parcels.iter().enumerate().map(|(i, p)| (p.id.to_string(), i as u32)).collect();
+        let conflict_by_id = conflict_ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
+
+        let env = parcel_tree.root().envelope();
+        let bounds = if parcel_tree.size() == 0 {
+            [-180.0, -85.0, 180.0, 85.0]
+        } else {
+            let (w, s) = mercator_to_lonlat(env.lower()[0], env.lower()[1]);
+            let (e, n) = mercator_to_lonlat(env.upper()[0], env.upper()[1]);
+            [w, s, e, n]
+        };
+        let generation =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        Source {
+            parcel_geometry,
+            parcel_tree,
+            parcel_group,
+            parcel_by_id,
+            parcel_conflicts,
+            cert_conflicts,
+            conflict_ids,
+            conflict_by_id,
+            conflict_group,
+            conflict_geometry,
+            conflict_tree,
+            groups,
+            group_by_name,
+            bounds,
+            generation,
+            tiles: TileCache::new(cache_bytes),
+            checked,
+        }
+    }
+
+    pub fn parcels(&self) -> &[Parcel] {
+        &self.checked.dataset.parcels
+    }
+
+    pub fn conflicts(&self) -> &[Conflict] {
+        &self.checked.reconciliation.conflicts
+    }
+
+    /// Parcels whose Web Mercator envelope meets the box, in dataset order.
+    pub fn parcels_in(&self, b: Rect<f64>) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .parcel_tree
+            .locate_in_envelope_intersecting(&AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]))
+            .map(|e| e.data as usize)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Conflicts whose drawing's envelope meets the box, in the reconciliation's order.
+    pub fn conflicts_in(&self, b: Rect<f64>) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .conflict_tree
+            .locate_in_envelope_intersecting(&AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]))
+            .map(|e| e.data as usize)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// A conflict's drawing as a Web Mercator geometry.
+    pub fn conflict_drawing(&self, ci: usize) -> Option<geo::Geometry<f64>> {
+        match self.conflict_geometry.get(ci)? {
+            Drawn::None => None,
+            Drawn::Parcel(i) => self.parcel_geometry.get(*i)?.clone().map(geo::Geometry::MultiPolygon),
+            Drawn::Area(g) => Some(geo::Geometry::MultiPolygon(g.clone())),
+            Drawn::Point(p) => Some(geo::Geometry::Point(*p)),
+        }
+    }
+
+    /// The conflict's detail sentence, unless it could carry personal data (the holder kinds compare holder
+    /// names and citizen ids): those are withheld until authorisation exists.
+    pub fn public_detail(&self, ci: usize) -> Option<&str> {
+        let c = self.conflicts().get(ci)?;
+        match c.kind {
+            Kind::HolderIdInvalid | Kind::HolderNotFound | Kind::HolderMismatch => None,
+            _ => Some(c.detail.as_str()),
+        }
+    }
+}

@@ -1,0 +1,629 @@
+//! `thuadat serve` as users meet it: the real binary on a free port, read over real HTTP by GDAL's own clients
+//! (`ogrinfo` with the MVT and OAPIF drivers), tiles decoded by a separate decoder (`mvt-reader`), hostile
+//! requests, ETag revalidation. Expectations come from the data: the report `thuadat check` writes for the
+//! same sample, and parcel geometry tested against tile boxes with `geo` here.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use geo::{Coord, Intersects, LineString, MultiPolygon, Polygon, Rect};
+use serde_json::Value;
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
+}
+
+/// The server on a free port, stopped when dropped.
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    /// Sends SIGHUP: the server checks the dataset again and swaps it in.
+    fn hang_up(&self) {
+        let ok = Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the test's own server; requests of this thread go to it until the guard is dropped.
+fn start() -> Server {
+    let mut child = Command::new(common::bin())
+        .args(["serve", sample().to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
+    ADDR.with(|a| *a.borrow_mut() = addr);
+    Server { child }
+}
+
+thread_local! {
+    /// The address of the running test's own server (see [`start`]).
+    static ADDR: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+fn server() -> String {
+    ADDR.with(|a| a.borrow().clone())
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// A raw HTTP/1.1 GET (the target is sent as given, so hostile paths reach the server unmodified).
+fn get_with(target: &str, extra: &[(&str, &str)]) -> Reply {
+    let mut s = TcpStream::connect(server()).unwrap();
+    let mut req = format!("GET {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", server());
+    for (k, v) in extra {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+        body = dechunk(&body);
+    }
+    Reply { status, headers, body }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
+        b = &b[eol + 4 + size..];
+    }
+}
+
+fn get(target: &str) -> Reply {
+    get_with(target, &[])
+}
+
+/// The report of `thuadat check` on the same sample.
+struct Report {
+    summary: Value,
+    conflicts: Value,
+    parcels_csv: Vec<BTreeMap<String, String>>,
+}
+
+fn report() -> &'static Report {
+    static REPORT: OnceLock<Report> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("report");
+        let o = common::run(&["check", sample().to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+        let mut rows = Vec::new();
+        let mut r = csv::Reader::from_path(out.join("parcels.csv")).unwrap();
+        let headers = r.headers().unwrap().clone();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            rows.push(headers.iter().zip(rec.iter()).map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        }
+        Report {
+            summary: serde_json::from_str(&read("summary.json")).unwrap(),
+            conflicts: serde_json::from_str(&read("conflicts.geojson")).unwrap(),
+            parcels_csv: rows,
+        }
+    })
+}
+
+fn conflict_features() -> &'static Vec<Value> {
+    report().conflicts["features"].as_array().unwrap()
+}
+
+/// Parcels with a geometry: all but those whose invalid_geometry conflict says the geometry is missing.
+fn parcels_with_geometry() -> usize {
+    let missing = conflict_features()
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "invalid_geometry")
+        .filter(|f| f["properties"]["detail"].as_str().unwrap().ends_with("missing geometry"))
+        .count();
+    report().summary["parcels"].as_u64().unwrap() as usize - missing
+}
+
+// ---- tile arithmetic and parcel geometry, independent of the server's own code ----
+
+const R: f64 = 6_378_137.0;
+const HALF: f64 = std::f64::consts::PI * R;
+
+fn mercator(lon: f64, lat: f64) -> Coord<f64> {
+    Coord { x: R * lon.to_radians(), y: R * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln() }
+}
+
+fn tile_of(z: u32, lon: f64, lat: f64) -> (u32, u32) {
+    let c = mercator(lon, lat);
+    let n = f64::from(1u32 << z);
+    (((c.x + HALF) / (2.0 * HALF) * n) as u32, ((HALF - c.y) / (2.0 * HALF) * n) as u32)
+}
+
+/// A tile's box in Web Mercator, grown by `buffer` of 4096 units.
+fn tile_box(z: u32, x: u32, y: u32, buffer: f64) -> Rect<f64> {
+    let s = 2.0 * HALF / f64::from(1u32 << z);
+    let m = s * buffer / 4096.0;
+    let (left, top) = (-HALF + f64::from(x) * s, HALF - f64::from(y) * s);
+    Rect::new(Coord { x: left - m, y: top - s - m }, Coord { x: left + s + m, y: top + m })
+}
+
+/// Every parcel of the sample (id, Web Mercator geometry), from the library's reader.
+fn parcels_in_mercator() -> &'static Vec<(String, Option<MultiPolygon<f64>>)> {
+    static P: OnceLock<Vec<(String, Option<MultiPolygon<f64>>)>> = OnceLock::new();
+    P.get_or_init(|| {
+        let ds = thuadat::dataset::Dataset::load(&sample()).unwrap();
+        let ring = |r: &LineString<f64>| {
+            LineString(
+                r.0.iter()
+                    .map(|c| {
+                        let (lon, lat) = ds.frame.to_wgs84(c.x, c.y).unwrap();
+                        mercator(lon, lat)
+                    })
+                    .collect(),
+            )
+        };
+        ds.parcels
+            .iter()
+            .map(|p| {
+                let g = p.geometry.as_ref().map(|g| {
+                    MultiPolygon(
+                        g.0.iter()
+                            .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
+                            .collect(),
+                    )
+                });
+                (p.id.to_string(), g)
+            })
+            .collect()
+    })
+}
+
+fn center() -> (f64, f64) {
+    let tj = get("/tiles.json").json();
+    (tj["center"][0].as_f64().unwrap(), tj["center"][1].as_f64().unwrap())
+}
+
+fn ogrinfo(args: &[&str]) -> String {
+    let o = Command::new("ogrinfo").args(args).output().expect("ogrinfo (gdal-bin) is installed");
+    assert!(o.status.success(), "ogrinfo {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Layer name -> (feature count, field names) from `ogrinfo -so -al`.
+fn layers(summary: &str) -> BTreeMap<String, (usize, Vec<String>)> {
+    let mut out = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in summary.lines() {
+        if let Some(name) = line.strip_prefix("Layer name: ") {
+            current = Some(name.trim().to_string());
+            out.insert(name.trim().to_string(), (0, Vec::new()));
+        } else if let (Some(n), Some(c)) = (line.strip_prefix("Feature Count: "), &current) {
+            out.get_mut(c).unwrap().0 = n.trim().parse().unwrap();
+        } else if let (Some((field, ty)), Some(c)) = (line.split_once(": "), &current) {
+            let known = ["String", "Integer", "Integer64", "Real", "Date", "DateTime", "StringList"];
+            if !field.contains(' ') && known.iter().any(|k| ty.starts_with(k)) {
+                out.get_mut(c).unwrap().1.push(field.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn names(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn ogrinfo_reads_a_tile_holding_the_whole_sample_with_the_mvt_driver() {
+    let _server = start();
+    let tj = get("/tiles.json").json();
+    let b: Vec<f64> = tj["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    // Zoom 13 is the first with parcels; the sample (1.4 x 1 km) fits one tile there.
+    let (x, y) = tile_of(13, b[0], b[3]);
+    assert_eq!(tile_of(13, b[2], b[1]), (x, y), "the sample spans more than one z13 tile");
+    let url = format!("/vsicurl_streaming/http://{}/tiles/13/{x}/{y}.mvt", server());
+    let got = layers(&ogrinfo(&["-ro", "-so", "-al", &url]));
+    let with_geometry = conflict_features().iter().filter(|f| !f["geometry"].is_null()).count();
+    let groups = report().summary["groups"].as_u64().unwrap() as usize;
+    assert_eq!(got["parcels"].0, parcels_with_geometry());
+    assert_eq!(got["conflicts"].0, with_geometry);
+    assert_eq!(got["groups"].0, 2 * groups, "an outline and a label per group");
+    assert_eq!(got["parcels"].1, names(&["mvt_id", "id", "sheet", "parcel_no", "land_use", "status", "group", "area"]));
+    let conflict_fields: BTreeSet<String> = got["conflicts"].1.iter().cloned().collect();
+    for f in ["id", "kind", "severity", "measure", "parcel_ids", "cert_ids", "group"] {
+        assert!(conflict_fields.contains(f), "conflicts lack {f}: {conflict_fields:?}");
+    }
+    assert_eq!(got["groups"].1, names(&["mvt_id", "name", "parcels", "role"]));
+}
+
+#[test]
+fn ogrinfo_reads_the_features_api_with_the_oapif_driver() {
+    let _server = start();
+    let url = format!("OAPIF:http://{}/", server());
+    let got = layers(&ogrinfo(&["-ro", "-so", "-al", &url]));
+    let summary = &report().summary;
+    assert_eq!(got.keys().cloned().collect::<Vec<_>>(), names(&["conflicts", "parcels"]));
+    assert_eq!(got["parcels"].0, summary["parcels"].as_u64().unwrap() as usize);
+    assert_eq!(got["conflicts"].0, summary["conflicts"]["total"].as_u64().unwrap() as usize);
+    for f in ["id", "sheet", "parcel_no", "land_use", "group", "status", "reasons", "area_m2", "cert_ids"] {
+        assert!(got["parcels"].1.iter().any(|g| g == f), "parcels lack {f}: {:?}", got["parcels"].1);
+    }
+    for f in ["id", "kind", "severity", "measure", "parcel_ids", "cert_ids", "detail"] {
+        assert!(got["conflicts"].1.iter().any(|g| g == f), "conflicts lack {f}: {:?}", got["conflicts"].1);
+    }
+    // A spatial filter goes to the server as `bbox`; every page is read through the `next` links.
+    let (lon, lat) = center();
+    let (w, s, e, n) = (lon - 0.004, lat - 0.004, lon + 0.0015, lat + 0.002);
+    let window = Rect::new(mercator(w, s), mercator(e, n)).to_polygon();
+    let expected =
+        parcels_in_mercator().iter().filter(|(_, g)| g.as_ref().is_some_and(|g| g.intersects(&window))).count();
+    assert!(expected > 100 && expected < parcels_with_geometry(), "{expected}");
+    let spat = [w, s, e, n].map(|v| v.to_string());
+    let args = ["-ro", "-al", "-q", &url, "parcels", "-spat", &spat[0], &spat[1], &spat[2], &spat[3]];
+    let features = ogrinfo(&args).lines().filter(|l| l.starts_with("OGRFeature(")).count();
+    assert_eq!(features, expected);
+}
+
+#[test]
+fn a_z17_tile_holds_exactly_the_parcels_that_meet_it() {
+    let _server = start();
+    let (lon, lat) = center();
+    let (x, y) = tile_of(17, lon, lat);
+    let reply = get(&format!("/tiles/17/{x}/{y}.mvt"));
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("application/vnd.mapbox-vector-tile"));
+    let reader = mvt_reader::Reader::new(reply.body).unwrap();
+    let layer_names = reader.get_layer_names().unwrap();
+    assert_eq!(layer_names, names(&["parcels", "conflicts"]), "no group outlines beyond zoom 15");
+    let features = reader.get_features(0).unwrap();
+    let got: BTreeSet<String> = features
+        .iter()
+        .map(|f| match f.properties.as_ref().unwrap().get("id") {
+            Some(mvt_reader::feature::Value::String(s)) => s.clone(),
+            other => panic!("id is {other:?}"),
+        })
+        .collect();
+    let window = tile_box(17, x, y, 64.0).to_polygon();
+    let expected: BTreeSet<String> = parcels_in_mercator()
+        .iter()
+        .filter(|(_, g)| g.as_ref().is_some_and(|g| g.intersects(&window)))
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert!(expected.len() >= 20, "a tile in the middle of the commune holds parcels: {}", expected.len());
+    assert_eq!(got, expected);
+    assert_eq!(features.len(), got.len(), "each parcel once");
+    // Properties as in the report's parcels.csv.
+    let rows: BTreeMap<&str, &BTreeMap<String, String>> =
+        report().parcels_csv.iter().map(|r| (r["parcel_id"].as_str(), r)).collect();
+    for f in &features {
+        let p = f.properties.as_ref().unwrap();
+        let Some(mvt_reader::feature::Value::String(id)) = p.get("id") else { unreachable!() };
+        let row = rows[id.as_str()];
+        assert_eq!(p.get("status"), Some(&mvt_reader::feature::Value::Int(row["status"].parse().unwrap())), "{id}");
+        if let Some(mvt_reader::feature::Value::Double(a)) = p.get("area") {
+            assert_eq!(format!("{a:.2}"), row["mapped_area_m2"], "{id}");
+        }
+        assert!(matches!(f.geometry, geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_)), "{id}");
+    }
+}
+
+#[test]
+fn the_group_filter_cuts_every_layer_and_the_scorecard_matches_the_report() {
+    let _server = start();
+    let summary = &report().summary;
+    let served = get("/groups").json();
+    let groups = served["groups"].as_array().unwrap();
+    assert_eq!(groups.len() as u64, summary["groups"].as_u64().unwrap());
+    for g in groups {
+        let name = g["name"].as_str().unwrap();
+        let status = &summary["status_by_group"][name];
+        for s in ["1", "2", "3"] {
+            assert_eq!(g["status"][s].as_u64().unwrap_or(0), status[s].as_u64().unwrap_or(0), "{name} status {s}");
+        }
+        let kinds = &summary["conflicts"]["by_group"][name];
+        let total: u64 = kinds.as_object().map_or(0, |m| m.values().map(|v| v.as_u64().unwrap()).sum());
+        assert_eq!(g["conflicts"].as_u64().unwrap(), total, "{name}");
+        for (k, n) in kinds.as_object().into_iter().flatten() {
+            assert_eq!(g["conflicts_by_kind"][k], *n, "{name} {k}");
+        }
+        let q: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        let items = get(&format!("/collections/conflicts/items?group={q}&limit=1")).json();
+        assert_eq!(items["numberMatched"].as_u64().unwrap(), total, "{name}");
+        let csv = get(&format!("/conflicts.csv?group={q}"));
+        assert_eq!(csv.status, 200);
+        let rows = csv::Reader::from_reader(csv.body.as_slice()).records().count() as u64;
+        assert_eq!(rows, total, "{name}");
+        // A tile cut to this group holds only its parcels, conflicts and outline.
+        let (lon, lat) = center();
+        let (x, y) = tile_of(15, lon, lat);
+        let tile = get(&format!("/tiles/15/{x}/{y}.mvt?group={q}"));
+        let reader = mvt_reader::Reader::new(tile.body).unwrap();
+        for (li, layer) in reader.get_layer_names().unwrap().iter().enumerate() {
+            let key = if layer == "groups" { "name" } else { "group" };
+            for f in reader.get_features(li).unwrap() {
+                let v = f.properties.as_ref().unwrap().get(key);
+                assert_eq!(v, Some(&mvt_reader::feature::Value::String(name.to_string())), "{layer} in {name}");
+            }
+        }
+    }
+    assert_eq!(get("/groups").json()["groups"].as_array().unwrap().len(), groups.len());
+}
+
+#[test]
+fn lookup_finds_the_parcel_under_a_point_and_flags_ambiguity() {
+    let _server = start();
+    use geo::InteriorPoint;
+    let ds = thuadat::dataset::Dataset::load(&sample()).unwrap();
+    let overlapping: BTreeSet<String> = conflict_features()
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "overlap")
+        .flat_map(|f| f["properties"]["parcel_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()))
+        .collect();
+    let p = ds.parcels.iter().filter(|p| p.is_valid() && !overlapping.contains(p.id.as_str())).nth(100).unwrap();
+    let at = p.geometry.as_ref().unwrap().interior_point().unwrap();
+    let (lon, lat) = ds.frame.to_wgs84(at.x(), at.y()).unwrap();
+    // Accuracy 0: the parcel under the point, nothing else.
+    let exact = get(&format!("/lookup?lon={lon}&lat={lat}&accuracy=0")).json();
+    assert_eq!(exact["parcel"]["id"], p.id.as_str());
+    assert_eq!(exact["ambiguous"], false);
+    assert_eq!(exact["nearby"].as_array().unwrap().len(), 0);
+    let row = report().parcels_csv.iter().find(|r| r["parcel_id"] == p.id.as_str()).unwrap();
+    let certs: Vec<&str> =
+        exact["parcel"]["certificates"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(certs.join(";"), row["cert_ids"]);
+    assert_eq!(exact["parcel"]["status"].as_u64().unwrap().to_string(), row["status"]);
+    // Within 30 m there are neighbours: ambiguous, ranked by distance.
+    let wide = get(&format!("/lookup?lon={lon}&lat={lat}&accuracy=30")).json();
+    assert_eq!(wide["parcel"]["id"], p.id.as_str());
+    assert_eq!(wide["ambiguous"], true);
+    let d: Vec<f64> = wide["nearby"].as_array().unwrap().iter().map(|n| n["distance_m"].as_f64().unwrap()).collect();
+    assert!(!d.is_empty() && d.windows(2).all(|w| w[0] <= w[1]) && d.iter().all(|&x| x <= 30.0), "{d:?}");
+    // The two parcels of an overlap: the point inside both is ambiguous.
+    let overlap = conflict_features().iter().find(|f| f["properties"]["kind"] == "overlap").unwrap();
+    let ring = &overlap["geometry"]["coordinates"];
+    let first = if overlap["geometry"]["type"] == "Polygon" { &ring[0] } else { &ring[0][0] };
+    let pts: Vec<(f64, f64)> =
+        first.as_array().unwrap().iter().map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())).collect();
+    let poly = Polygon::new(LineString::from(pts), vec![]);
+    let ip = poly.interior_point().unwrap();
+    let both = get(&format!("/lookup?lon={}&lat={}&accuracy=0", ip.x(), ip.y())).json();
+    assert_eq!(both["ambiguous"], true);
+    assert_eq!(both["nearby"].as_array().unwrap().len(), 1);
+    assert!(both["reason"].as_str().unwrap().contains("overlapping"));
+}
+
+#[test]
+fn no_holder_names_or_citizen_ids_are_served() {
+    let _server = start();
+    let mut r = csv::Reader::from_path(sample().join("certificates.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let name_col = headers.iter().position(|h| h == "holder_name").unwrap();
+    let id_col = headers.iter().position(|h| h == "holder_id").unwrap();
+    let secrets: Vec<String> = r
+        .records()
+        .take(400)
+        .flat_map(|rec| {
+            let rec = rec.unwrap();
+            [rec[name_col].to_string(), rec[id_col].to_string()]
+        })
+        .filter(|s| s.len() > 4)
+        .collect();
+    assert!(secrets.len() > 100);
+    let mut served = Vec::new();
+    served.extend(get("/collections/parcels/items?limit=10000").body);
+    served.extend(get("/collections/conflicts/items?limit=10000").body);
+    served.extend(get("/conflicts.csv").body);
+    served.extend(get("/groups").body);
+    let (lon, lat) = center();
+    served.extend(get(&format!("/lookup?lon={lon}&lat={lat}&accuracy=200")).body);
+    let (x, y) = tile_of(15, lon, lat);
+    served.extend(get(&format!("/tiles/15/{x}/{y}.mvt")).body);
+    let text = String::from_utf8_lossy(&served);
+    for s in &secrets {
+        assert!(!text.contains(s.as_str()), "served data contains `{s}`");
+    }
+}
+
+#[test]
+fn hostile_requests_answer_4xx_with_a_json_reason() {
+    let _server = start();
+    let cases: &[(&str, u16)] = &[
+        ("/tiles/25/0/0.mvt", 400),
+        ("/tiles/3/8/0.mvt", 400),
+        ("/tiles/3/0/8.mvt", 400),
+        ("/tiles/-1/0/0.mvt", 400),
+        ("/tiles/abc/0/0.mvt", 400),
+        ("/tiles/3/x/0.mvt", 400),
+        ("/tiles/3/0/1e3.mvt", 400),
+        ("/tiles/99999999999999999999999/0/0.mvt", 400),
+        ("/tiles/4294967296/0/0.mvt", 400),
+        ("/tiles/3/0/0.png", 404),
+        ("/tiles/3/0/0.mvt?group=nobody", 404),
+        ("/tiles.json?group=nobody", 404),
+        ("/lookup", 400),
+        ("/lookup?lon=abc&lat=21", 400),
+        ("/lookup?lon=105&lat=NaN", 400),
+        ("/lookup?lon=105&lat=inf", 400),
+        ("/lookup?lon=181&lat=21", 400),
+        ("/lookup?lon=105&lat=-91", 400),
+        ("/lookup?lon=105&lat=21&accuracy=-1", 400),
+        ("/lookup?lon=105&lat=21&accuracy=1e9", 400),
+        ("/collections/nothing", 404),
+        ("/collections/nothing/items", 404),
+        ("/collections/parcels/items/no-such-parcel", 404),
+        ("/collections/conflicts/items/overlap-0000", 404),
+        ("/collections/parcels/items?bbox=106,20,105,21", 400),
+        ("/collections/parcels/items?bbox=105,22,106,21", 400),
+        ("/collections/parcels/items?bbox=-200,20,106,21", 400),
+        ("/collections/parcels/items?bbox=105,20,106,95", 400),
+        ("/collections/parcels/items?bbox=105,20,106", 400),
+        ("/collections/parcels/items?bbox=a,b,c,d", 400),
+        ("/collections/parcels/items?limit=abc", 400),
+        ("/collections/parcels/items?limit=-5", 400),
+        ("/collections/parcels/items?limit=0", 400),
+        ("/collections/parcels/items?limit=10001", 400),
+        ("/collections/parcels/items?limit=99999999999999999999999", 400),
+        ("/collections/parcels/items?offset=x", 400),
+        ("/collections/parcels/items?status=4", 400),
+        ("/collections/parcels/items?kind=overlap", 400),
+        ("/collections/conflicts/items?kind=nonsense", 400),
+        ("/collections/conflicts/items?status=1", 400),
+        ("/collections/parcels/items?group=nobody", 404),
+        ("/conflicts.csv?group=nobody", 404),
+        ("/conflicts.csv?group=%FF%FE", 404),
+        ("/collections/parcels/items/%FF%FE", 400),
+        ("/nothing/here", 404),
+        ("/tiles/1/2", 404),
+    ];
+    for (target, expected) in cases {
+        let r = get(target);
+        assert_eq!(r.status, *expected, "{target}: {}", String::from_utf8_lossy(&r.body));
+        let v = r.json();
+        assert_eq!(v["status"].as_u64(), Some(u64::from(*expected)), "{target}");
+        assert!(!v["reason"].as_str().unwrap().is_empty(), "{target}");
+    }
+    // A wrong method, and the server still answers afterwards.
+    let mut s = TcpStream::connect(server()).unwrap();
+    s.write_all(format!("DELETE /health HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server()).as_bytes())
+        .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 405"), "{raw}");
+    assert_eq!(get("/health").json()["status"], "ok");
+}
+
+#[test]
+fn etags_revalidate_and_responses_are_gzipped_for_clients_that_ask() {
+    let _server = start();
+    let (lon, lat) = center();
+    let (x, y) = tile_of(16, lon, lat);
+    for target in [format!("/tiles/16/{x}/{y}.mvt"), "/collections/parcels/items?limit=5".to_string(), "/groups".into()]
+    {
+        let first = get(&target);
+        assert_eq!(first.status, 200, "{target}");
+        let etag = first.header("etag").unwrap().to_string();
+        assert!(first.header("cache-control").unwrap().contains("max-age"), "{target}");
+        let again = get_with(&target, &[("If-None-Match", &etag)]);
+        assert_eq!(again.status, 304, "{target}");
+        assert!(again.body.is_empty());
+        let stale = get_with(&target, &[("If-None-Match", "\"0000000000000000\"")]);
+        assert_eq!((stale.status, stale.body.len()), (200, first.body.len()), "{target}");
+        let gz = get_with(&target, &[("Accept-Encoding", "gzip")]);
+        assert_eq!(gz.header("content-encoding"), Some("gzip"), "{target}");
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(gz.body.as_slice()).read_to_end(&mut plain).unwrap();
+        assert_eq!(plain, first.body, "{target}");
+    }
+    let cors = get_with("/tiles.json", &[("Origin", "http://example.org")]);
+    assert_eq!(cors.header("access-control-allow-origin"), Some("*"));
+}
+
+#[test]
+fn a_reload_drops_the_tile_cache_and_serves_on() {
+    let server = start();
+    let (lon, lat) = center();
+    let (x, y) = tile_of(16, lon, lat);
+    let tile = get(&format!("/tiles/16/{x}/{y}.mvt"));
+    assert_eq!(tile.status, 200);
+    assert_eq!(get("/health").json()["tiles_cached"], 1);
+    server.hang_up();
+    let mut cached = 1;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        cached = get("/health").json()["tiles_cached"].as_u64().unwrap();
+        if cached == 0 {
+            break;
+        }
+    }
+    assert_eq!(cached, 0, "the reloaded data start with an empty tile cache");
+    let again = get(&format!("/tiles/16/{x}/{y}.mvt"));
+    assert_eq!((again.status, again.body), (200, tile.body), "the same data give the same tile");
+}
+
+#[test]
+fn items_page_with_next_links_and_filters_match_the_report() {
+    let _server = start();
+    let total = report().summary["parcels"].as_u64().unwrap();
+    let mut seen = BTreeSet::new();
+    let mut next = Some(format!("http://{}/collections/parcels/items?limit=1000", server()));
+    while let Some(url) = next {
+        let target = url.split_once(&server()).unwrap().1.to_string();
+        let page = get(&target).json();
+        assert_eq!(page["numberMatched"].as_u64(), Some(total));
+        for f in page["features"].as_array().unwrap() {
+            assert!(seen.insert(f["id"].as_str().unwrap().to_string()), "repeated {}", f["id"]);
+        }
+        next = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .map(|l| l["href"].as_str().unwrap().to_string());
+    }
+    assert_eq!(seen.len() as u64, total);
+    for s in ["1", "2", "3"] {
+        let page = get(&format!("/collections/parcels/items?status={s}&limit=1")).json();
+        assert_eq!(page["numberMatched"], report().summary["status"][s], "status {s}");
+    }
+    for (kind, n) in report().summary["conflicts"]["by_kind"].as_object().unwrap() {
+        let page = get(&format!("/collections/conflicts/items?kind={kind}&limit=1")).json();
+        assert_eq!(page["numberMatched"], *n, "{kind}");
+    }
+    // One item by id, and a bbox around it finds it.
+    let f = &conflict_features()[0];
+    let id = f["properties"]["id"].as_str().unwrap();
+    let one = get(&format!("/collections/conflicts/items/{id}")).json();
+    assert_eq!(one["properties"]["kind"], f["properties"]["kind"]);
+    let pid = report().parcels_csv[0]["parcel_id"].clone();
+    let parcel = get(&format!("/collections/parcels/items/{pid}")).json();
+    let coords = &parcel["geometry"]["coordinates"][0];
+    let (mut w, mut s, mut e, mut n) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
+    for c in coords.as_array().unwrap() {
+        let (x, y) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        (w, s, e, n) = (w.min(x), s.min(y), e.max(x), n.max(y));
+    }
+    let around = get(&format!("/collections/parcels/items?bbox={w},{s},{e},{n}&limit=100")).json();
+    assert!(around["features"].as_array().unwrap().iter().any(|f| f["id"] == pid.as_str()));
+    assert!(around["numberMatched"].as_u64().unwrap() < total);
+}
