@@ -559,10 +559,40 @@ impl<'de> Deserialize<'de> for Position {
     }
 }
 
-type PolygonCoords = Vec<Vec<Position>>;
+/// A ring's positions, in a vector of exactly their number: the parcels keep these vectors, and the doubling
+/// growth of a vector filled element by element would leave a third of each unused.
+struct Ring(Vec<geo::Coord<f64>>);
+
+impl<'de> Deserialize<'de> for Ring {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        thread_local! {
+            static SCRATCH: std::cell::Cell<Vec<geo::Coord<f64>>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ring;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a ring of positions")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Ring, A::Error> {
+                let mut scratch = SCRATCH.take();
+                scratch.clear();
+                while let Some(p) = seq.next_element::<Position>()? {
+                    scratch.push(p.0);
+                }
+                let ring = scratch.as_slice().to_vec();
+                SCRATCH.set(scratch);
+                Ok(Ring(ring))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+type PolygonCoords = Vec<Ring>;
 
 fn polygon(rings: PolygonCoords) -> RawPolygon {
-    rings.into_iter().map(|r| r.into_iter().map(|p| p.0).collect()).collect()
+    rings.into_iter().map(|r| r.0).collect()
 }
 
 /// A geometry object (or null).

@@ -503,7 +503,9 @@ fn build_geometry(
     let mut invalid: Option<String> = None;
     let mut out = Vec::with_capacity(polys.len());
     for (pi, rings) in polys.into_iter().enumerate() {
-        let mut geo_rings = Vec::with_capacity(rings.len());
+        // Without holes, no vector for them (most parcels).
+        let mut geo_rings = Vec::with_capacity(rings.len().saturating_sub(1));
+        let mut exterior: Option<LineString<f64>> = None;
         for (ri, mut ring) in rings.into_iter().enumerate() {
             if geographic {
                 if let Some(c) = ring.iter().find(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0) {
@@ -536,12 +538,13 @@ fn build_geometry(
             if ccw != (ri == 0) {
                 ring.0.reverse();
             }
-            geo_rings.push(ring);
+            if exterior.is_none() {
+                exterior = Some(ring);
+            } else {
+                geo_rings.push(ring);
+            }
         }
-        if geo_rings.is_empty() {
-            continue;
-        }
-        let exterior = geo_rings.remove(0);
+        let Some(exterior) = exterior else { continue };
         out.push(Polygon::new(exterior, geo_rings));
     }
     if out.is_empty() {
