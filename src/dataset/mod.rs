@@ -578,20 +578,29 @@ fn signed_area(ring: &[Coord<f64>]) -> f64 {
 
 /// Default ids `{commune}-{sheet}-{parcel_no}`; repeats get `_2`, `_3` in file order.
 fn assign_ids(parcels: &mut [Parcel]) {
-    let mut seen: FxHashMap<String, usize> = FxHashMap::default();
-    for p in parcels.iter_mut() {
-        let base: String = if !p.id.is_empty() {
-            p.id.to_string()
-        } else {
-            match (&p.commune, p.sheet, p.parcel_no) {
-                (Some(c), Some(s), Some(n)) => format!("{c}-{s}-{n}"),
-                (None, Some(s), Some(n)) => format!("{s}-{n}"),
-                _ => format!("feature-{}", p.feature),
-            }
+    // Ids on every core (short ones fit inline, without an allocation)...
+    parcels.par_iter_mut().filter(|p| p.id.is_empty()).for_each(|p| {
+        p.id = match (&p.commune, p.sheet, p.parcel_no) {
+            (Some(c), Some(s), Some(n)) => compact_str::format_compact!("{c}-{s}-{n}"),
+            (None, Some(s), Some(n)) => compact_str::format_compact!("{s}-{n}"),
+            _ => compact_str::format_compact!("feature-{}", p.feature),
         };
-        let count = seen.entry(base.clone()).or_insert(0);
+    });
+    // ...then the repeats, counted in file order.
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+    seen.reserve(parcels.len());
+    for (i, p) in parcels.iter().enumerate() {
+        let count = seen.entry(p.id.as_str()).or_insert(0);
         *count += 1;
-        p.id = if *count == 1 { base.into() } else { compact_str::format_compact!("{base}_{count}") };
+        if *count > 1 {
+            repeats.push((i, *count));
+        }
+    }
+    drop(seen);
+    for (i, count) in repeats {
+        let p = &mut parcels[i];
+        p.id = compact_str::format_compact!("{}_{count}", p.id);
     }
 }
 
