@@ -148,17 +148,20 @@ impl Dataset {
             ),
             None => None,
         };
-        // Certificates do not depend on the map: read them on their own thread meanwhile.
+        // Certificates do not depend on the map: read them on their own thread meanwhile; the group boundaries
+        // too, up to their projection.
         let cert_path = dir.join("certificates.csv");
-        let (parcels_read, certificates_read) = std::thread::scope(|scope| {
+        let (parcels_read, certificates_read, groups_read) = std::thread::scope(|scope| {
             let certificates = scope.spawn(|| {
                 let t = Instant::now();
                 Certificates::read(&cert_path, &config.columns).map(|c| (c, t.elapsed().as_secs_f64()))
             });
+            let groups = scope.spawn(|| read_raw_groups(dir, &config));
             let parcels = read_parcels(&parcels_path, &config, config_crs, reader);
             let certificates =
                 certificates.join().unwrap_or_else(|_| Err(Error::Other("reading certificates panicked".into())));
-            (parcels, certificates)
+            let groups = groups.join().unwrap_or_else(|_| Err(Error::Other("reading groups panicked".into())));
+            (parcels, certificates, groups)
         });
         // The map's errors first, as a sequential reading would report them.
         let (parcels, frame, input, skipped) = parcels_read?;
@@ -169,11 +172,10 @@ impl Dataset {
         timings.push(("read_certificates".into(), certificates_seconds));
         timings.push(("peak_rss_mb_after_parcels".into(), crate::check::peak_rss_mb()));
 
-        let groups_path = parcels::find_vector_file(dir, "groups")?;
         let mut groups = Vec::new();
         let mut parcels = parcels;
-        if let Some(gp) = groups_path {
-            let (g, input) = read_groups(&gp, &config, &frame)?;
+        if let Some(raw) = groups_read? {
+            let (g, input) = build_groups(raw, &frame)?;
             assign_groups(&mut parcels, &g);
             groups = g;
             inputs.push(input);
@@ -604,7 +606,18 @@ fn assign_ids(parcels: &mut [Parcel]) {
     }
 }
 
-fn read_groups(path: &Path, config: &DatasetConfig, frame: &Frame) -> Result<(Vec<Group>, InputFile)> {
+/// The group boundaries as read, before projection.
+struct RawGroups {
+    path: PathBuf,
+    /// Each feature's name (or why it has none) and geometry, in file order.
+    features: Vec<(Option<String>, RawGeometry)>,
+    /// The reading's end: the layer, or the error that stopped it after `features`.
+    info: Result<parcels::LayerInfo>,
+}
+
+/// Reads `groups.<ext>` if there is one (through GDAL, in every format: boundaries are few).
+fn read_raw_groups(dir: &Path, config: &DatasetConfig) -> Result<Option<RawGroups>> {
+    let Some(path) = parcels::find_vector_file(dir, "groups")? else { return Ok(None) };
     let request = ColumnRequest {
         canonical: "group".into(),
         source: config.columns.group("group"),
@@ -615,25 +628,37 @@ fn read_groups(path: &Path, config: &DatasetConfig, frame: &Frame) -> Result<(Ve
             "canonical name".into()
         },
     };
-    // Group boundaries are few: GDAL reads them in every format.
-    let mut groups = Vec::new();
-    let mut i = 0;
-    let info = parcels::read_features(path, &[Some(request)], &mut |f, _| {
-        let n = i;
-        i += 1;
-        let at = |field: &str| Location::feature(path, n).field(field);
-        let name = value_text(&f.values[0]).ok_or_else(|| Error::bad_input(at("group"), "empty group name"))?;
-        let RawGeometry::Polygons(polys) = f.geometry else {
-            return Err(Error::bad_input(at("geometry"), "a residential group needs a polygon"));
-        };
-        let (geometry, invalid) = build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?;
-        let geometry = geometry.ok_or_else(|| Error::bad_input(at("geometry"), "empty geometry"))?;
-        if let Some(why) = invalid {
-            return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
-        }
-        groups.push(Group { name: Shared::from(name), geometry });
+    let mut features = Vec::new();
+    let info = parcels::read_features(&path, &[Some(request)], &mut |f, _| {
+        features.push((value_text(&f.values[0]), f.geometry));
         Ok(())
-    })?;
+    });
+    Ok(Some(RawGroups { path, features, info }))
+}
+
+/// Projects and checks the group boundaries (on every core); errors come in file order.
+fn build_groups(raw: RawGroups, frame: &Frame) -> Result<(Vec<Group>, InputFile)> {
+    let path = raw.path.as_path();
+    let built: Vec<Result<Group>> = raw
+        .features
+        .into_par_iter()
+        .enumerate()
+        .map(|(n, (name, geometry))| {
+            let at = |field: &str| Location::feature(path, n).field(field);
+            let name = name.ok_or_else(|| Error::bad_input(at("group"), "empty group name"))?;
+            let RawGeometry::Polygons(polys) = geometry else {
+                return Err(Error::bad_input(at("geometry"), "a residential group needs a polygon"));
+            };
+            let (geometry, invalid) = build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?;
+            let geometry = geometry.ok_or_else(|| Error::bad_input(at("geometry"), "empty geometry"))?;
+            if let Some(why) = invalid {
+                return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
+            }
+            Ok(Group { name: Shared::from(name), geometry })
+        })
+        .collect();
+    let groups = built.into_iter().collect::<Result<Vec<Group>>>()?;
+    let info = raw.info?;
     let input =
         InputFile { role: "groups".into(), path: path.to_path_buf(), format: info.driver, records: info.features };
     Ok((groups, input))
