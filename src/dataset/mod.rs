@@ -251,8 +251,11 @@ impl Feeder<'_> {
 }
 
 /// Converts chunks (on every core) into parcels, interning shared text, until the reader hangs up.
-fn convert(path: &Path, rx: std::sync::mpsc::Receiver<Chunk>) -> Result<(Vec<Parcel>, usize)> {
-    let mut parcels = Vec::new();
+/// `expected`: a generous guess at the number of parcels, reserved up front: growing a vector of a million
+/// parcels by doubling copies it several times (and touches fresh pages each time); capacity never used is
+/// never touched, so it costs address space, not memory.
+fn convert(path: &Path, rx: std::sync::mpsc::Receiver<Chunk>, expected: usize) -> Result<(Vec<Parcel>, usize)> {
+    let mut parcels = Vec::with_capacity(expected);
     let mut skipped = 0;
     let mut strings: FxHashMap<Shared, ()> = FxHashMap::default();
     for (frame, first, chunk) in rx {
@@ -319,7 +322,13 @@ fn read_parcels(
     let mut feeder =
         Feeder { config_crs: config_crs.clone(), frame: None, pending: Vec::new(), first_pending: 0, tx, _path: path };
     let (read, converted) = std::thread::scope(|scope| {
-        let converter = scope.spawn(|| convert(path, rx));
+        // Plain GeoJSON parcels take 300 bytes or more each (a ring of five points and a few attributes).
+        let expected = if native && !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz") {
+            std::fs::metadata(path).map_or(0, |m| usize::try_from(m.len() / 300).unwrap_or(0))
+        } else {
+            0
+        };
+        let converter = scope.spawn(move || convert(path, rx, expected));
         let read = read_into(path, &requests, native, &mut feeder).and_then(|r| feeder.send().map(|()| r));
         let frame = feeder.frame.take();
         drop(feeder);
