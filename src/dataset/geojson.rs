@@ -205,6 +205,21 @@ struct Scanner {
     scalar: bool,
 }
 
+/// Bytes the scanner must look at inside a feature (outside strings).
+static IN_FEATURE: [bool; 256] = byte_set(b"\"{}[]\n");
+/// Bytes the scanner must look at inside a string (after a byte that is not a backslash).
+static IN_STRING: [bool; 256] = byte_set(b"\"\\\n");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
 /// Features found: (start, end, line of start).
 type Found = Vec<(usize, usize, usize)>;
 /// Top-level members found: (name, start, end, line of start).
@@ -240,6 +255,21 @@ impl Scanner {
         let err = |line: usize, m: &str| Err((line, format!("not valid GeoJSON: {m}")));
         let mut i = self.pos - base;
         while i < buf.len() {
+            // Inside a feature only brackets, quotes and newlines matter, inside a string only quotes,
+            // backslashes and newlines: skip the rest (mostly coordinates) in a tight loop.
+            let skip = if self.in_string {
+                (!self.escape).then_some(&IN_STRING)
+            } else {
+                (self.depth >= 3).then_some(&IN_FEATURE)
+            };
+            if let Some(table) = skip {
+                while i < buf.len() && !table[usize::from(buf[i])] {
+                    i += 1;
+                }
+                if i == buf.len() {
+                    break;
+                }
+            }
             let c = buf[i];
             let at = base + i;
             if c == b'\n' {
