@@ -99,6 +99,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if !quiet {
                 print_summary(&checked, &out);
             }
+            // The process ends here: freeing a million parcels one by one would only cost time.
+            std::mem::forget(checked);
             Ok(())
         }
         Command::Serve { dataset, addr, tile_cache_mb } => {

@@ -69,8 +69,8 @@ pub fn write(ds: &Dataset, rec: &Reconciliation, out: &Path, timings: &[(String,
 }
 
 fn write_files(ds: &Dataset, rec: &Reconciliation, dir: &Path, timings: &[(String, f64)]) -> Result<()> {
-    let (conflicts, (parcels, holders)) = rayon::join(
-        || write_conflicts(ds, rec, &dir.join("conflicts.geojson")),
+    let ((conflicts, summary), (parcels, holders)) = rayon::join(
+        || rayon::join(|| write_conflicts(ds, rec, &dir.join("conflicts.geojson")), || summary(ds, rec, timings)),
         || {
             rayon::join(
                 || write_parcels(ds, rec, &dir.join("parcels.csv")),
@@ -81,7 +81,6 @@ fn write_files(ds: &Dataset, rec: &Reconciliation, dir: &Path, timings: &[(Strin
     conflicts?;
     parcels?;
     holders?;
-    let summary = summary(ds, rec, timings);
     let path = dir.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Other(e.to_string()))?;
     std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))
@@ -276,18 +275,25 @@ fn write_holders(ds: &Dataset, path: &Path) -> Result<()> {
 /// `summary.json`: counts by kind, by group and by status, inputs read, timings.
 pub fn summary(ds: &Dataset, rec: &Reconciliation, timings: &[(String, f64)]) -> Value {
     let mut by_kind: BTreeMap<&str, usize> = Kind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
-    let mut by_group: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut by_group: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for c in &rec.conflicts {
         *by_kind.entry(c.kind.as_str()).or_default() += 1;
-        let group = c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref()).unwrap_or_default().to_string();
+        let group = c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref()).unwrap_or_default();
         *by_group.entry(group).or_default().entry(c.kind.as_str()).or_default() += 1;
     }
-    let mut status: BTreeMap<String, usize> = (1..=3).map(|s| (s.to_string(), 0)).collect();
-    let mut status_by_group: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    // Counted by status value per group without a string per parcel; only the statuses that occur are listed.
+    let mut counts: rustc_hash::FxHashMap<&str, [usize; 256]> = rustc_hash::FxHashMap::default();
     for (p, s) in ds.parcels.iter().zip(&rec.statuses) {
-        *status.entry(s.status.to_string()).or_default() += 1;
-        let g = status_by_group.entry(p.group.as_deref().unwrap_or_default().to_string()).or_default();
-        *g.entry(s.status.to_string()).or_default() += 1;
+        counts.entry(p.group.as_deref().unwrap_or_default()).or_insert([0; 256])[usize::from(s.status)] += 1;
+    }
+    let mut status: BTreeMap<String, usize> = (1..=3).map(|s| (s.to_string(), 0)).collect();
+    let mut status_by_group: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    for (group, n) in &counts {
+        let g = status_by_group.entry(group).or_default();
+        for (value, &k) in n.iter().enumerate().filter(|(_, &k)| k > 0) {
+            *status.entry(value.to_string()).or_default() += k;
+            *g.entry(value.to_string()).or_default() += k;
+        }
     }
     let all_timings: BTreeMap<String, f64> = ds
         .timings

@@ -22,10 +22,7 @@
 use geo::coordinate_position::CoordPos;
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{BoundingRect, Coord, CoordinatePosition, Line, Polygon, Rect};
-
-fn edges(p: &Polygon<f64>) -> impl Iterator<Item = Line<f64>> + '_ {
-    std::iter::once(p.exterior()).chain(p.interiors()).flat_map(|r| r.lines())
-}
+use smallvec::SmallVec;
 
 fn orient(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> Orientation {
     RobustKernel::orient2d(p, q, r)
@@ -62,10 +59,11 @@ enum Edges {
     Touch,
 }
 
-fn compare_edges(a: &Polygon<f64>, b: &Polygon<f64>) -> Edges {
-    for ea in edges(a) {
-        for eb in edges(b) {
-            if !boxes_meet(&ea, &eb) {
+/// `near_a`: the edges of `a` that meet `b`'s bounding box; `near_b` likewise. Edges elsewhere cannot meet.
+fn compare_edges(near_a: &[Line<f64>], near_b: &[Line<f64>]) -> Edges {
+    for ea in near_a {
+        for eb in near_b {
+            if !boxes_meet(ea, eb) {
                 continue;
             }
             let o1 = orient(ea.start, ea.end, eb.start);
@@ -81,7 +79,7 @@ fn compare_edges(a: &Polygon<f64>, b: &Polygon<f64>) -> Edges {
             let collinear = Orientation::Collinear;
             if o1 == collinear && o2 == collinear {
                 // Same line: a shared stretch with both interiors on the left of the same direction overlaps.
-                if collinear_overlap(&ea, &eb) && dot(ea.delta(), eb.delta()) > 0.0 {
+                if collinear_overlap(ea, eb) && dot(ea.delta(), eb.delta()) > 0.0 {
                     return Edges::Meet;
                 }
                 continue;
@@ -94,53 +92,103 @@ fn compare_edges(a: &Polygon<f64>, b: &Polygon<f64>) -> Edges {
     Edges::Touch
 }
 
+/// True when `v` lies on the closed segment `l` (exact).
+fn on_segment(l: &Line<f64>, v: Coord<f64>) -> bool {
+    l.start.x.min(l.end.x) <= v.x
+        && v.x <= l.start.x.max(l.end.x)
+        && l.start.y.min(l.end.y) <= v.y
+        && v.y <= l.start.y.max(l.end.y)
+        && orient(l.start, l.end, v) == Orientation::Collinear
+}
+
 /// With no proper crossings, each piece of an edge of `b` between the points where it touches `a` lies
 /// wholly inside or wholly outside `a`. Returns false when a piece is (or may be) inside.
-fn pieces_outside(a: &Polygon<f64>, b: &Polygon<f64>, a_box: &Rect<f64>) -> bool {
+///
+/// Consecutive pieces of a ring that meet at a point off `a`'s boundary lie on the same side of it (the path
+/// through them does not touch the boundary), so only the first piece after each contact with `a` needs a
+/// point-in-polygon test: on a map, the run of a neighbour's edges away from the shared boundary costs one
+/// test, not one per edge.
+///
+/// `near_a`: the edges of `a` that meet `b`'s bounding box (no other edge of `a` can touch `b`).
+fn pieces_outside(a: &Polygon<f64>, near_a: &[Line<f64>], b: &Polygon<f64>, a_box: &Rect<f64>) -> bool {
     let mut cuts: Vec<f64> = Vec::new();
     let mut along: Vec<Line<f64>> = Vec::new();
-    for eb in edges(b) {
-        let eb_box = Rect::new(eb.start, eb.end);
-        if !rects_meet(&eb_box, a_box) {
-            continue; // wholly outside a's bounding box
-        }
-        cuts.clear();
-        cuts.push(0.0);
-        cuts.push(1.0);
-        along.clear();
-        for ea in edges(a) {
-            if !boxes_meet(&ea, &eb) {
+    for ring in std::iter::once(b.exterior()).chain(b.interiors()) {
+        // The piece that ends at the current point is known to lie outside `a`, and the point is not on
+        // `a`'s boundary.
+        let mut outside_before = false;
+        for eb in ring.lines() {
+            let eb_box = Rect::new(eb.start, eb.end);
+            if !rects_meet(&eb_box, a_box) {
+                outside_before = true; // wholly outside a's bounding box, and so are its ends
                 continue;
             }
-            let s = orient(eb.start, eb.end, ea.start);
-            let e = orient(eb.start, eb.end, ea.end);
-            for (o, v) in [(s, ea.start), (e, ea.end)] {
-                if o == Orientation::Collinear {
-                    let t = param(&eb, v);
-                    if t > 0.0 && t < 1.0 {
-                        cuts.push(t);
+            cuts.clear();
+            cuts.push(0.0);
+            cuts.push(1.0);
+            along.clear();
+            let (mut start_contact, mut end_contact) = (false, false);
+            for &ea in near_a {
+                if !boxes_meet(&ea, &eb) {
+                    continue;
+                }
+                let s = orient(eb.start, eb.end, ea.start);
+                let e = orient(eb.start, eb.end, ea.end);
+                for (o, v) in [(s, ea.start), (e, ea.end)] {
+                    if o == Orientation::Collinear {
+                        let t = param(&eb, v);
+                        if t > 0.0 && t < 1.0 {
+                            cuts.push(t);
+                        } else if eb_box.min().x <= v.x
+                            && v.x <= eb_box.max().x
+                            && eb_box.min().y <= v.y
+                            && v.y <= eb_box.max().y
+                        {
+                            // On the closed edge, at (or numerically at) one of its ends.
+                            if t <= 0.5 {
+                                start_contact = true;
+                            } else {
+                                end_contact = true;
+                            }
+                        }
                     }
                 }
+                if s == Orientation::Collinear && e == Orientation::Collinear {
+                    along.push(ea);
+                }
+                if !start_contact && on_segment(&ea, eb.start) {
+                    start_contact = true;
+                }
             }
-            if s == Orientation::Collinear && e == Orientation::Collinear {
-                along.push(ea);
+            if start_contact {
+                outside_before = false;
             }
-        }
-        cuts.sort_by(f64::total_cmp);
-        cuts.dedup();
-        for w in cuts.windows(2) {
-            let tm = (w[0] + w[1]) / 2.0;
-            // Pieces that run along an edge of `a` were judged by direction in `compare_edges`.
-            if along.iter().any(|ea| {
-                let (u0, u1) = (param(&eb, ea.start), param(&eb, ea.end));
-                u0.min(u1) <= w[0] && w[1] <= u0.max(u1)
-            }) {
-                continue;
+            cuts.sort_by(f64::total_cmp);
+            cuts.dedup();
+            for (k, w) in cuts.windows(2).enumerate() {
+                if k > 0 {
+                    outside_before = false; // a cut is a point of a's boundary
+                }
+                // Pieces that run along an edge of `a` were judged by direction in `compare_edges`.
+                if along.iter().any(|ea| {
+                    let (u0, u1) = (param(&eb, ea.start), param(&eb, ea.end));
+                    u0.min(u1) <= w[0] && w[1] <= u0.max(u1)
+                }) {
+                    outside_before = false;
+                    continue;
+                }
+                if outside_before {
+                    continue;
+                }
+                let tm = (w[0] + w[1]) / 2.0;
+                let m = eb.start + eb.delta() * tm;
+                match a.coordinate_position(&m) {
+                    CoordPos::Outside => outside_before = true,
+                    CoordPos::Inside | CoordPos::OnBoundary => return false,
+                }
             }
-            let m = eb.start + eb.delta() * tm;
-            match a.coordinate_position(&m) {
-                CoordPos::Outside => {}
-                CoordPos::Inside | CoordPos::OnBoundary => return false,
+            if end_contact {
+                outside_before = false;
             }
         }
     }
@@ -155,9 +203,12 @@ fn rects_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
 /// its right (or on it): the closed half-planes then hold the two polygons, so their interiors cannot meet.
 /// Neighbours on a map are mostly convex plots sharing an edge, and this settles them in a few orientation
 /// tests.
-fn separated_by_an_edge_line(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
+///
+/// `shell_near_b`: the shell edges of `a` to try (those that meet `b`'s bounding box: the lines of far edges
+/// rarely separate, and a pair this test leaves goes to the full test).
+fn separated_by_an_edge_line(shell_near_b: &[Line<f64>], a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
     let (ra, rb) = (&a.exterior().0, &b.exterior().0);
-    'edges: for e in a.exterior().lines() {
+    'edges: for e in shell_near_b {
         if e.start == e.end {
             continue; // a repeated vertex: no line
         }
@@ -179,15 +230,30 @@ fn separated_by_an_edge_line(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
 /// True when the interiors of `a` and `b` are proved disjoint (they may still share boundary).
 pub fn interiors_disjoint(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
     let (Some(a_box), Some(b_box)) = (a.bounding_rect(), b.bounding_rect()) else { return true };
+    interiors_disjoint_in_boxes(a, &a_box, b, &b_box)
+}
+
+/// [`interiors_disjoint`] with the polygons' bounding boxes already known (they must be exact).
+pub fn interiors_disjoint_in_boxes(a: &Polygon<f64>, a_box: &Rect<f64>, b: &Polygon<f64>, b_box: &Rect<f64>) -> bool {
+    let (a_box, b_box) = (*a_box, *b_box);
     if !rects_meet(&a_box, &b_box) {
         return true;
     }
-    if separated_by_an_edge_line(a, b) || separated_by_an_edge_line(b, a) {
+    // Edges that meet the other polygon's box, shell edges first, and how many of them are shell edges.
+    let near = |p: &Polygon<f64>, r: &Rect<f64>| -> (SmallVec<[Line<f64>; 16]>, usize) {
+        let meets = |e: &Line<f64>| rects_meet(&Rect::new(e.start, e.end), r);
+        let mut v: SmallVec<[Line<f64>; 16]> = p.exterior().lines().filter(meets).collect();
+        let shell = v.len();
+        v.extend(p.interiors().iter().flat_map(|r| r.lines()).filter(meets));
+        (v, shell)
+    };
+    let ((near_a, shell_a), (near_b, shell_b)) = (near(a, &b_box), near(b, &a_box));
+    if separated_by_an_edge_line(&near_a[..shell_a], a, b) || separated_by_an_edge_line(&near_b[..shell_b], b, a) {
         return true;
     }
-    match compare_edges(a, b) {
+    match compare_edges(&near_a, &near_b) {
         Edges::Meet => false,
-        Edges::Touch => pieces_outside(a, b, &a_box) && pieces_outside(b, a, &b_box),
+        Edges::Touch => pieces_outside(a, &near_a, b, &a_box) && pieces_outside(b, &near_b, a, &b_box),
     }
 }
 
@@ -286,6 +352,17 @@ mod tests {
             claimed * 100 >= zero * 95,
             "the test proves too few pairs disjoint: {claimed} of {zero} ({checked} pairs)"
         );
+    }
+
+    #[test]
+    fn runs_of_edges_away_from_a_are_judged_again_after_each_contact() {
+        // b runs around a outside it, touches a's right edge at (10, 5) and a's corner (0, 0), and between
+        // these contacts runs through a's interior without crossing any edge properly.
+        let b = o(polygon![(x: 0., y: 0.), (x: 20., y: -5.), (x: 20., y: 15.), (x: 10., y: 5.), (x: 5., y: 5.)]);
+        check(&rect(0., 0., 10., 10.), &b, false);
+        // The same run staying outside: touches only.
+        let b = o(polygon![(x: 10., y: 0.), (x: 20., y: -5.), (x: 20., y: 15.), (x: 10., y: 5.), (x: 12., y: 3.)]);
+        check(&rect(0., 0., 10., 10.), &b, true);
     }
 
     #[test]

@@ -203,3 +203,25 @@ fn invalid_geometries_are_data_not_errors() {
         ]
     );
 }
+
+#[test]
+fn bad_group_boundaries_name_the_first_bad_feature() {
+    let group = |name: &str, ring: &str| {
+        format!(
+            "{{\"type\":\"Feature\",\"properties\":{{\"group\":{name}}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[{ring}]}}}}"
+        )
+    };
+    let (x, y) = (585_000.0, 2_326_000.0); // where write_small_commune draws
+    let square = format!("[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]", x + 100.0, x + 100.0, y + 100.0, y + 100.0);
+    let bow_tie = format!("[[{x},{y}],[{},{}],[{},{y}],[{x},{}],[{x},{y}]]", x + 5.0, y + 20.0, x + 5.0, y + 20.0);
+    let write = |d: &Path, features: &[String]| {
+        let text = format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n", features.join(",\n"));
+        std::fs::write(d.join("groups.geojson"), text).unwrap();
+    };
+    let e = fails(|d| {
+        write(d, &[group("\"To 1\"", &square), group("\"To 2\"", &bow_tie), group("\"\"", &square)]);
+    });
+    assert!(e.contains("groups.geojson, feature 1, field `geometry`: invalid group boundary:"), "{e}");
+    let e = fails(|d| write(d, &[group("\"To 1\"", &square), group("null", &bow_tie)]));
+    assert!(e.contains("groups.geojson, feature 1, field `group`: empty group name"), "{e}");
+}

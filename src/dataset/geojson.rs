@@ -205,6 +205,21 @@ struct Scanner {
     scalar: bool,
 }
 
+/// Bytes the scanner must look at inside a feature (outside strings).
+static IN_FEATURE: [bool; 256] = byte_set(b"\"{}[]\n");
+/// Bytes the scanner must look at inside a string (after a byte that is not a backslash).
+static IN_STRING: [bool; 256] = byte_set(b"\"\\\n");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
 /// Features found: (start, end, line of start).
 type Found = Vec<(usize, usize, usize)>;
 /// Top-level members found: (name, start, end, line of start).
@@ -240,6 +255,21 @@ impl Scanner {
         let err = |line: usize, m: &str| Err((line, format!("not valid GeoJSON: {m}")));
         let mut i = self.pos - base;
         while i < buf.len() {
+            // Inside a feature only brackets, quotes and newlines matter, inside a string only quotes,
+            // backslashes and newlines: skip the rest (mostly coordinates) in a tight loop.
+            let skip = if self.in_string {
+                (!self.escape).then_some(&IN_STRING)
+            } else {
+                (self.depth >= 3).then_some(&IN_FEATURE)
+            };
+            if let Some(table) = skip {
+                while i < buf.len() && !table[usize::from(buf[i])] {
+                    i += 1;
+                }
+                if i == buf.len() {
+                    break;
+                }
+            }
             let c = buf[i];
             let at = base + i;
             if c == b'\n' {
@@ -559,10 +589,40 @@ impl<'de> Deserialize<'de> for Position {
     }
 }
 
-type PolygonCoords = Vec<Vec<Position>>;
+/// A ring's positions, in a vector of exactly their number: the parcels keep these vectors, and the doubling
+/// growth of a vector filled element by element would leave a third of each unused.
+struct Ring(Vec<geo::Coord<f64>>);
+
+impl<'de> Deserialize<'de> for Ring {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        thread_local! {
+            static SCRATCH: std::cell::Cell<Vec<geo::Coord<f64>>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ring;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a ring of positions")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Ring, A::Error> {
+                let mut scratch = SCRATCH.take();
+                scratch.clear();
+                while let Some(p) = seq.next_element::<Position>()? {
+                    scratch.push(p.0);
+                }
+                let ring = scratch.as_slice().to_vec();
+                SCRATCH.set(scratch);
+                Ok(Ring(ring))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+type PolygonCoords = Vec<Ring>;
 
 fn polygon(rings: PolygonCoords) -> RawPolygon {
-    rings.into_iter().map(|r| r.into_iter().map(|p| p.0).collect()).collect()
+    rings.into_iter().map(|r| r.0).collect()
 }
 
 /// A geometry object (or null).

@@ -148,17 +148,20 @@ impl Dataset {
             ),
             None => None,
         };
-        // Certificates do not depend on the map: read them on their own thread meanwhile.
+        // Certificates do not depend on the map: read them on their own thread meanwhile; the group boundaries
+        // too, up to their projection.
         let cert_path = dir.join("certificates.csv");
-        let (parcels_read, certificates_read) = std::thread::scope(|scope| {
+        let (parcels_read, certificates_read, groups_read) = std::thread::scope(|scope| {
             let certificates = scope.spawn(|| {
                 let t = Instant::now();
                 Certificates::read(&cert_path, &config.columns).map(|c| (c, t.elapsed().as_secs_f64()))
             });
+            let groups = scope.spawn(|| read_raw_groups(dir, &config));
             let parcels = read_parcels(&parcels_path, &config, config_crs, reader);
             let certificates =
                 certificates.join().unwrap_or_else(|_| Err(Error::Other("reading certificates panicked".into())));
-            (parcels, certificates)
+            let groups = groups.join().unwrap_or_else(|_| Err(Error::Other("reading groups panicked".into())));
+            (parcels, certificates, groups)
         });
         // The map's errors first, as a sequential reading would report them.
         let (parcels, frame, input, skipped) = parcels_read?;
@@ -169,11 +172,10 @@ impl Dataset {
         timings.push(("read_certificates".into(), certificates_seconds));
         timings.push(("peak_rss_mb_after_parcels".into(), crate::check::peak_rss_mb()));
 
-        let groups_path = parcels::find_vector_file(dir, "groups")?;
         let mut groups = Vec::new();
         let mut parcels = parcels;
-        if let Some(gp) = groups_path {
-            let (g, input) = read_groups(&gp, &config, &frame)?;
+        if let Some(raw) = groups_read? {
+            let (g, input) = build_groups(raw, &frame)?;
             assign_groups(&mut parcels, &g);
             groups = g;
             inputs.push(input);
@@ -249,8 +251,11 @@ impl Feeder<'_> {
 }
 
 /// Converts chunks (on every core) into parcels, interning shared text, until the reader hangs up.
-fn convert(path: &Path, rx: std::sync::mpsc::Receiver<Chunk>) -> Result<(Vec<Parcel>, usize)> {
-    let mut parcels = Vec::new();
+/// `expected`: a generous guess at the number of parcels, reserved up front: growing a vector of a million
+/// parcels by doubling copies it several times (and touches fresh pages each time); capacity never used is
+/// never touched, so it costs address space, not memory.
+fn convert(path: &Path, rx: std::sync::mpsc::Receiver<Chunk>, expected: usize) -> Result<(Vec<Parcel>, usize)> {
+    let mut parcels = Vec::with_capacity(expected);
     let mut skipped = 0;
     let mut strings: FxHashMap<Shared, ()> = FxHashMap::default();
     for (frame, first, chunk) in rx {
@@ -317,7 +322,13 @@ fn read_parcels(
     let mut feeder =
         Feeder { config_crs: config_crs.clone(), frame: None, pending: Vec::new(), first_pending: 0, tx, _path: path };
     let (read, converted) = std::thread::scope(|scope| {
-        let converter = scope.spawn(|| convert(path, rx));
+        // Plain GeoJSON parcels take 300 bytes or more each (a ring of five points and a few attributes).
+        let expected = if native && !path.to_string_lossy().to_ascii_lowercase().ends_with(".gz") {
+            std::fs::metadata(path).map_or(0, |m| usize::try_from(m.len() / 300).unwrap_or(0))
+        } else {
+            0
+        };
+        let converter = scope.spawn(move || convert(path, rx, expected));
         let read = read_into(path, &requests, native, &mut feeder).and_then(|r| feeder.send().map(|()| r));
         let frame = feeder.frame.take();
         drop(feeder);
@@ -503,7 +514,9 @@ fn build_geometry(
     let mut invalid: Option<String> = None;
     let mut out = Vec::with_capacity(polys.len());
     for (pi, rings) in polys.into_iter().enumerate() {
-        let mut geo_rings = Vec::with_capacity(rings.len());
+        // Without holes, no vector for them (most parcels).
+        let mut geo_rings = Vec::with_capacity(rings.len().saturating_sub(1));
+        let mut exterior: Option<LineString<f64>> = None;
         for (ri, mut ring) in rings.into_iter().enumerate() {
             if geographic {
                 if let Some(c) = ring.iter().find(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0) {
@@ -536,12 +549,13 @@ fn build_geometry(
             if ccw != (ri == 0) {
                 ring.0.reverse();
             }
-            geo_rings.push(ring);
+            if exterior.is_none() {
+                exterior = Some(ring);
+            } else {
+                geo_rings.push(ring);
+            }
         }
-        if geo_rings.is_empty() {
-            continue;
-        }
-        let exterior = geo_rings.remove(0);
+        let Some(exterior) = exterior else { continue };
         out.push(Polygon::new(exterior, geo_rings));
     }
     if out.is_empty() {
@@ -575,24 +589,44 @@ fn signed_area(ring: &[Coord<f64>]) -> f64 {
 
 /// Default ids `{commune}-{sheet}-{parcel_no}`; repeats get `_2`, `_3` in file order.
 fn assign_ids(parcels: &mut [Parcel]) {
-    let mut seen: FxHashMap<String, usize> = FxHashMap::default();
-    for p in parcels.iter_mut() {
-        let base: String = if !p.id.is_empty() {
-            p.id.to_string()
-        } else {
-            match (&p.commune, p.sheet, p.parcel_no) {
-                (Some(c), Some(s), Some(n)) => format!("{c}-{s}-{n}"),
-                (None, Some(s), Some(n)) => format!("{s}-{n}"),
-                _ => format!("feature-{}", p.feature),
-            }
+    // Ids on every core (short ones fit inline, without an allocation)...
+    parcels.par_iter_mut().filter(|p| p.id.is_empty()).for_each(|p| {
+        p.id = match (&p.commune, p.sheet, p.parcel_no) {
+            (Some(c), Some(s), Some(n)) => compact_str::format_compact!("{c}-{s}-{n}"),
+            (None, Some(s), Some(n)) => compact_str::format_compact!("{s}-{n}"),
+            _ => compact_str::format_compact!("feature-{}", p.feature),
         };
-        let count = seen.entry(base.clone()).or_insert(0);
+    });
+    // ...then the repeats, counted in file order.
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+    seen.reserve(parcels.len());
+    for (i, p) in parcels.iter().enumerate() {
+        let count = seen.entry(p.id.as_str()).or_insert(0);
         *count += 1;
-        p.id = if *count == 1 { base.into() } else { compact_str::format_compact!("{base}_{count}") };
+        if *count > 1 {
+            repeats.push((i, *count));
+        }
+    }
+    drop(seen);
+    for (i, count) in repeats {
+        let p = &mut parcels[i];
+        p.id = compact_str::format_compact!("{}_{count}", p.id);
     }
 }
 
-fn read_groups(path: &Path, config: &DatasetConfig, frame: &Frame) -> Result<(Vec<Group>, InputFile)> {
+/// The group boundaries as read, before projection.
+struct RawGroups {
+    path: PathBuf,
+    /// Each feature's name (or why it has none) and geometry, in file order.
+    features: Vec<(Option<String>, RawGeometry)>,
+    /// The reading's end: the layer, or the error that stopped it after `features`.
+    info: Result<parcels::LayerInfo>,
+}
+
+/// Reads `groups.<ext>` if there is one (through GDAL, in every format: boundaries are few).
+fn read_raw_groups(dir: &Path, config: &DatasetConfig) -> Result<Option<RawGroups>> {
+    let Some(path) = parcels::find_vector_file(dir, "groups")? else { return Ok(None) };
     let request = ColumnRequest {
         canonical: "group".into(),
         source: config.columns.group("group"),
@@ -603,25 +637,37 @@ fn read_groups(path: &Path, config: &DatasetConfig, frame: &Frame) -> Result<(Ve
             "canonical name".into()
         },
     };
-    // Group boundaries are few: GDAL reads them in every format.
-    let mut groups = Vec::new();
-    let mut i = 0;
-    let info = parcels::read_features(path, &[Some(request)], &mut |f, _| {
-        let n = i;
-        i += 1;
-        let at = |field: &str| Location::feature(path, n).field(field);
-        let name = value_text(&f.values[0]).ok_or_else(|| Error::bad_input(at("group"), "empty group name"))?;
-        let RawGeometry::Polygons(polys) = f.geometry else {
-            return Err(Error::bad_input(at("geometry"), "a residential group needs a polygon"));
-        };
-        let (geometry, invalid) = build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?;
-        let geometry = geometry.ok_or_else(|| Error::bad_input(at("geometry"), "empty geometry"))?;
-        if let Some(why) = invalid {
-            return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
-        }
-        groups.push(Group { name: Shared::from(name), geometry });
+    let mut features = Vec::new();
+    let info = parcels::read_features(&path, &[Some(request)], &mut |f, _| {
+        features.push((value_text(&f.values[0]), f.geometry));
         Ok(())
-    })?;
+    });
+    Ok(Some(RawGroups { path, features, info }))
+}
+
+/// Projects and checks the group boundaries (on every core); errors come in file order.
+fn build_groups(raw: RawGroups, frame: &Frame) -> Result<(Vec<Group>, InputFile)> {
+    let path = raw.path.as_path();
+    let built: Vec<Result<Group>> = raw
+        .features
+        .into_par_iter()
+        .enumerate()
+        .map(|(n, (name, geometry))| {
+            let at = |field: &str| Location::feature(path, n).field(field);
+            let name = name.ok_or_else(|| Error::bad_input(at("group"), "empty group name"))?;
+            let RawGeometry::Polygons(polys) = geometry else {
+                return Err(Error::bad_input(at("geometry"), "a residential group needs a polygon"));
+            };
+            let (geometry, invalid) = build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?;
+            let geometry = geometry.ok_or_else(|| Error::bad_input(at("geometry"), "empty geometry"))?;
+            if let Some(why) = invalid {
+                return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
+            }
+            Ok(Group { name: Shared::from(name), geometry })
+        })
+        .collect();
+    let groups = built.into_iter().collect::<Result<Vec<Group>>>()?;
+    let info = raw.info?;
     let input =
         InputFile { role: "groups".into(), path: path.to_path_buf(), format: info.driver, records: info.features };
     Ok((groups, input))

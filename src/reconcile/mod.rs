@@ -185,45 +185,80 @@ pub struct Reconciliation {
 
 /// Runs every rule on a loaded dataset.
 pub fn reconcile(ds: &Dataset, index: &ParcelIndex, progress: &indicatif::ProgressBar) -> Reconciliation {
+    run(ds, || {
+        let t = Instant::now();
+        let (overlaps, stats) = overlap::find(&ds.parcels, index, ds.config.tolerances.overlap_min_area_m2, progress);
+        ((), overlaps, stats, vec![("overlap".to_string(), t.elapsed().as_secs_f64())])
+    })
+    .1
+}
+
+/// Builds the spatial index and runs every rule. The geometric side (index, then the overlap search) and the
+/// certificate side run at the same time, so that each fills the other's serial stretches. Timings include
+/// `index`.
+pub fn index_and_reconcile(ds: &Dataset, progress: &indicatif::ProgressBar) -> (ParcelIndex, Reconciliation) {
+    run(ds, || {
+        let t = Instant::now();
+        let index = ParcelIndex::build(&ds.parcels);
+        let index_seconds = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let (overlaps, stats) = overlap::find(&ds.parcels, &index, ds.config.tolerances.overlap_min_area_m2, progress);
+        let timings = vec![("index".to_string(), index_seconds), ("overlap".to_string(), t.elapsed().as_secs_f64())];
+        (index, overlaps, stats, timings)
+    })
+}
+
+type Timings = Vec<(String, f64)>;
+
+/// Runs `geometric` (the overlap search, returning something of its own too) alongside every other rule.
+fn run<T: Send>(
+    ds: &Dataset,
+    geometric: impl FnOnce() -> (T, Vec<Conflict>, OverlapStats, Timings) + Send,
+) -> (T, Reconciliation) {
     let tol = ds.config.tolerances;
-    let mut timings = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
-        timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
-        clock = Instant::now();
-    };
-    let mut conflicts = Vec::new();
-    let (overlaps, overlap_stats) = overlap::find(&ds.parcels, index, tol.overlap_min_area_m2, progress);
-    conflicts.extend(overlaps);
-    lap("overlap", &mut timings);
-    conflicts.extend(validity::find(&ds.parcels));
-    conflicts.extend(numbering::find(&ds.parcels));
-    lap("validity_numbering", &mut timings);
+    let ((extra, overlaps, overlap_stats, mut timings), (others, links, skipped_rules, other_timings)) =
+        rayon::join(geometric, || {
+            let mut timings = Vec::new();
+            let mut clock = Instant::now();
+            let mut lap = |name: &str, timings: &mut Timings| {
+                timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
+                clock = Instant::now();
+            };
+            let mut conflicts = Vec::new();
+            conflicts.extend(validity::find(&ds.parcels));
+            conflicts.extend(numbering::find(&ds.parcels));
+            lap("validity_numbering", &mut timings);
 
-    let certs = &ds.certificates;
-    let links = linking::link(&ds.parcels, certs);
-    let splits = split::find(&ds.parcels, certs, &links, tol.split_area_ratio);
-    let duplicates = duplicate_certificate::find(&ds.parcels, certs, &links, &splits, tol.area_mismatch_ratio);
-    let explained: std::collections::HashSet<usize> =
-        splits.iter().chain(duplicates.iter()).flat_map(|c| c.certificates.iter().copied()).collect();
-    conflicts.extend(area_mismatch::find(&ds.parcels, certs, &links, &explained, tol.area_mismatch_ratio));
-    conflicts.extend(splits);
-    conflicts.extend(duplicates);
-    conflicts.extend(unmatched::find(&ds.parcels, certs, &links));
-    // An empty certificates file means the certificates are not in yet: flagging every parcel would bury
-    // the map's own defects, so the rule waits for them.
-    let mut skipped_rules = Vec::new();
-    if certs.is_empty() {
-        skipped_rules.push("parcel_without_certificate: certificates.csv has no rows".to_string());
-    } else {
-        conflicts.extend(without_certificate::find(&ds.parcels, &links));
-    }
-    lap("certificates", &mut timings);
+            let certs = &ds.certificates;
+            let links = linking::link(&ds.parcels, certs);
+            let splits = split::find(&ds.parcels, certs, &links, tol.split_area_ratio);
+            let duplicates = duplicate_certificate::find(&ds.parcels, certs, &links, &splits, tol.area_mismatch_ratio);
+            let explained: std::collections::HashSet<usize> =
+                splits.iter().chain(duplicates.iter()).flat_map(|c| c.certificates.iter().copied()).collect();
+            conflicts.extend(area_mismatch::find(&ds.parcels, certs, &links, &explained, tol.area_mismatch_ratio));
+            conflicts.extend(splits);
+            conflicts.extend(duplicates);
+            conflicts.extend(unmatched::find(&ds.parcels, certs, &links));
+            // An empty certificates file means the certificates are not in yet: flagging every parcel would
+            // bury the map's own defects, so the rule waits for them.
+            let mut skipped_rules = Vec::new();
+            if certs.is_empty() {
+                skipped_rules.push("parcel_without_certificate: certificates.csv has no rows".to_string());
+            } else {
+                conflicts.extend(without_certificate::find(&ds.parcels, &links));
+            }
+            lap("certificates", &mut timings);
+            (conflicts, links, skipped_rules, timings)
+        });
+    timings.extend(other_timings);
+    let mut conflicts = overlaps;
+    conflicts.extend(others);
 
+    let t = Instant::now();
     sort_conflicts(&mut conflicts, ds);
     let statuses = status::classify(ds.parcels.len(), &conflicts, &[]);
-    lap("status", &mut timings);
-    Reconciliation { conflicts, links, statuses, overlap_stats, skipped_rules, timings }
+    timings.push(("status".to_string(), t.elapsed().as_secs_f64()));
+    (extra, Reconciliation { conflicts, links, statuses, overlap_stats, skipped_rules, timings })
 }
 
 /// Orders parcel and certificate lists by id, and conflicts by (kind, parcel ids, certificate ids).

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::{Conflict, ConflictGeometry, Kind, OverlapStats};
 use crate::dataset::Parcel;
 use crate::index::ParcelIndex;
-use crate::topology::interiors_disjoint;
+use crate::topology::{interiors_disjoint, interiors_disjoint_in_boxes};
 
 /// Share of the smaller parcel above which an overlap is a near-duplicate (the same plot digitised twice).
 pub const NEAR_DUPLICATE_SHARE: f64 = 0.9;
@@ -55,7 +55,12 @@ pub fn find(
                     env += 1;
                     continue;
                 }
-                if ga.0.iter().all(|pa| gb.0.iter().all(|pb| interiors_disjoint(pa, pb))) {
+                let disjoint = match (&ga.0[..], &gb.0[..]) {
+                    // A single polygon's box is the parcel's.
+                    ([pa], [pb]) => interiors_disjoint_in_boxes(pa, &ra, pb, &rb),
+                    _ => ga.0.iter().all(|pa| gb.0.iter().all(|pb| interiors_disjoint(pa, pb))),
+                };
+                if disjoint {
                     touch += 1;
                     continue;
                 }
