@@ -6,6 +6,7 @@
 
 pub mod certificates;
 pub mod csv_table;
+pub mod date;
 pub mod geojson;
 pub mod parcel_no;
 pub mod parcels;

@@ -8,4 +8,6 @@
 
 pub mod citizen_id;
 pub mod compare;
+pub mod holders;
 pub mod matcher;
+pub mod register;
