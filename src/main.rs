@@ -123,6 +123,27 @@ fn print_summary(c: &thuadat::check::Checked, out: &Path) {
             println!("  {:<28} {n:>8}", kind.as_str());
         }
     }
+    match &rec.holders {
+        Some(l) => {
+            let n = |s: thuadat::linkage::holders::Status| l.holders.iter().filter(|h| h.status == s).count();
+            use thuadat::linkage::holders::Status::*;
+            println!(
+                "  holders: {} by id, {} by attributes, {} mismatch, {} not found, {} id invalid",
+                n(MatchedById),
+                n(MatchedByAttributes),
+                n(Mismatch),
+                n(NotFound),
+                n(IdInvalid)
+            );
+        }
+        None => println!("  holders: not linked (no citizens.csv)"),
+    }
+    if let Some(reg) = ds.register.as_ref().filter(|r| !r.duplicates.is_empty()) {
+        println!(
+            "  warning: citizens.csv: {} citizen ids occur more than once (see summary.json)",
+            reg.duplicates.len()
+        );
+    }
     let count = |s: u8| rec.statuses.iter().filter(|p| p.status == s).count();
     println!("  status 1 / 2 / 3: {} / {} / {}", count(1), count(2), count(3));
     let seconds = |name: &str| c.timings.iter().find(|(k, _)| k == name).map_or(0.0, |(_, v)| *v);

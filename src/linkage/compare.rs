@@ -57,7 +57,8 @@ pub enum Comparator {
     /// Addresses as comma-separated parts from the smallest unit up. Administrative prefixes (`xã`,
     /// `phường`, `thôn`, `huyện`, `tổ dân phố`, `số` ...) are dropped from each part, so that an old
     /// three-level address (village, commune, district) agrees with the new two-level one (village,
-    /// commune) when one's parts are all among the other's; levels: subset, (unused), one part shared, none.
+    /// commune) when one's parts are all among the other's; levels: subset, (unused), one part shared, none;
+    /// an old address against a new one that share a part but not all is [`Outcome::Coarse`]`(2)`.
     Address,
 }
 
@@ -140,6 +141,12 @@ pub fn address_parts(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// True when the address names a district (`huyện`, `quận`, `thị xã`): the three-level form that local
+/// government had until 2025.
+fn three_level(s: &str) -> bool {
+    s.split(',').map(str::trim).any(|p| p.starts_with("huyen ") || p.starts_with("quan ") || p.starts_with("thi xa "))
+}
+
 fn address(a: &str, b: &str) -> Outcome {
     let pa: Vec<&str> = address_parts(a).collect();
     let pb: Vec<&str> = address_parts(b).collect();
@@ -148,13 +155,18 @@ fn address(a: &str, b: &str) -> Outcome {
     }
     let (small, large) = if pa.len() <= pb.len() { (&pa, &pb) } else { (&pb, &pa) };
     let shared = small.iter().filter(|p| large.contains(p)).count();
-    Outcome::Level(if shared == small.len() {
-        0
+    if shared == small.len() {
+        Outcome::Level(0)
+    } else if shared > 0 && three_level(a) != three_level(b) {
+        // An old address against a new one that shares a unit with it: villages became residential
+        // groups, houses got numbers; the lower units cannot be compared, so this is no evidence either way
+        // beyond "not a clear disagreement".
+        Outcome::Coarse(2)
     } else if shared > 0 {
-        2
+        Outcome::Level(2)
     } else {
-        3
-    })
+        Outcome::Level(3)
+    }
 }
 
 #[cfg(test)]
@@ -198,7 +210,8 @@ mod tests {
         let a = Comparator::Address;
         let old = "thon dong, xa yen nghia, huyen gia lam";
         assert_eq!(a.compare(old, "thon dong, phuong yen nghia"), Level(0));
-        assert_eq!(a.compare(old, "thon doai, phuong yen nghia"), Level(2));
+        assert_eq!(a.compare(old, "thon doai, phuong yen nghia"), Coarse(2));
+        assert_eq!(a.compare("thon dong, phuong yen nghia", "thon doai, phuong yen nghia"), Level(2));
         assert_eq!(a.compare(old, "thon doai, phuong phu lam"), Level(3));
         assert_eq!(a.compare("so 12, to dan pho 3, phuong yen nghia", "to dan pho 3, xa yen nghia"), Level(0));
         assert_eq!(address_parts("so 12, to dan pho 3").collect::<Vec<_>>(), ["12", "3"]);

@@ -7,7 +7,10 @@
 //!    century digit encodes: confirmed, `matched_by_id`; not, `mismatch` (the id belongs to someone else).
 //! 3. Without a usable id (old CMND, empty, or a CCCD the register does not have), the holder is matched by
 //!    attributes with the Fellegi-Sunter [`Matcher`]: family, middle and given name (diacritics folded),
-//!    birth date or year, address (old three-level or new two-level). The best candidate must have a match
+//!    birth date or year, address (old three-level or new two-level). u (how often each level of agreement
+//!    occurs by chance) is counted on random pairs; m (how often it occurs for the same person) on the
+//!    holders whose CCCD the register confirms, which are labelled matches for free (the default "mostly
+//!    agree" when fewer than 30). The best candidate must have a match
 //!    probability of at least [`MIN_PROBABILITY`], confirm name and birth, and be clearly better than the
 //!    second ([`MARGIN_BITS`]): two namesakes that fit equally leave the holder `not_found` (ambiguous)
 //!    rather than guessed.
@@ -143,7 +146,20 @@ pub fn link(certs: &Certificates, register: &Register) -> Linkage {
         record(&mut right, register.text(p.name), p.birth, register.text(p.address));
     }
     let schema = schema();
-    let matcher = Matcher::new(&schema, &left, &right);
+    let mut matcher = Matcher::blocked(&schema, &left, &right);
+    // The register gives labelled matches for free: holders whose CCCD is in it with the same name and
+    // birth. m is counted on them (u comes from random pairs).
+    let known: Vec<(usize, usize)> = certs
+        .holders
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let HolderId::Cccd(c) = citizen_id::parse(certs.text(h.holder_id)) else { return None };
+            let j = register.with_id(&c.text()).next()?;
+            confirms(schema.pattern(&left, i, &right, j)).then_some((i, j))
+        })
+        .collect();
+    matcher.fit_m(&known, 30);
     let best = matcher.best();
     let holders = certs
         .holders

@@ -230,15 +230,47 @@ fn splitmix(x: &mut u64) -> u64 {
 }
 
 impl<'a> Matcher<'a> {
-    /// Blocks the right records and estimates the model (u from random pairs, m and the prior by EM).
+    /// Blocks the right records and estimates the model without labels: u from random pairs, then m, u and
+    /// the prior by EM over the candidates.
     pub fn new(schema: &'a Schema, left: &'a Records, right: &'a Records) -> Matcher<'a> {
+        let mut m = Matcher::blocked(schema, left, right);
+        m.estimate_m(20);
+        m
+    }
+
+    /// Blocks the right records and estimates u from random pairs; m stays at a default ("mostly agree")
+    /// until [`Matcher::fit_m`] is given known matches.
+    pub fn blocked(schema: &'a Schema, left: &'a Records, right: &'a Records) -> Matcher<'a> {
         let blocks = Blocks::build(schema, right);
         let n = schema.fields.len();
         let model = Model { m: vec![[0.9, 0.05, 0.03, 0.02]; n], u: vec![[0.25; LEVELS]; n], prior: 0.1 };
         let mut m = Matcher { schema, left, right, blocks, model };
         m.model.u = m.estimate_u(200_000);
-        m.estimate_m(20);
         m
+    }
+
+    /// Sets m from pairs known to be matches (`(left, right)`), smoothed by 20 pseudo-pairs of the default
+    /// m; the prior from the candidates (one match per left record among its candidates). Fewer than
+    /// `min_pairs` pairs keep the default m.
+    pub fn fit_m(&mut self, known: &[(usize, usize)], min_pairs: usize) {
+        if known.len() >= min_pairs {
+            let mut m: Vec<[f64; LEVELS]> = self.model.m.iter().map(|d| d.map(|x| x * 20.0)).collect();
+            for &(i, j) in known {
+                let p = self.schema.pattern(self.left, i, self.right, j);
+                for (f, mf) in m.iter_mut().enumerate() {
+                    if let Outcome::Level(l) = Outcome::from_code(((p >> (4 * f)) & 0xf) as u8) {
+                        mf[l as usize] += 1.0;
+                    }
+                }
+            }
+            for mf in &mut m {
+                let t: f64 = mf.iter().sum();
+                *mf = mf.map(|x| x / t);
+            }
+            self.model.m = m;
+        }
+        let candidates: usize = (0..self.left.len()).into_par_iter().map(|i| self.candidates(i).len()).sum();
+        self.model.prior = (self.left.len() as f64 / candidates.max(1) as f64).clamp(1e-6, 0.5);
     }
 
     /// The candidates of left record `i` (sorted, distinct).
@@ -299,7 +331,10 @@ impl<'a> Matcher<'a> {
             })
     }
 
-    /// EM for m and the prior over the candidates' patterns, u fixed.
+    /// EM (Winkler's, over the candidate pairs' distinct patterns) for m, u and the share of matches. u starts
+    /// from random pairs, m from "mostly agree"; both are then fitted to the candidates, so that the weights
+    /// describe the population the matcher actually scores (blocking has already made every candidate agree
+    /// on some key). Coarse outcomes count for the fields' totals only.
     fn estimate_m(&mut self, iterations: usize) {
         let patterns: Vec<(u64, f64)> = self.patterns().into_iter().collect();
         let total: f64 = patterns.iter().map(|p| p.1).sum();
@@ -307,26 +342,33 @@ impl<'a> Matcher<'a> {
             return;
         }
         // Start: as many matches as the smaller side has records.
-        self.model.prior = (self.left.len().min(self.right.len()) as f64 / total).clamp(1e-6, 0.5);
+        self.model.prior = (self.left.len().min(self.right.len()) as f64 / total).clamp(1e-6, 0.9);
         let n = self.schema.fields.len();
         for _ in 0..iterations {
             let mut m = vec![[0.01f64; LEVELS]; n];
+            let mut u = vec![[0.01f64; LEVELS]; n];
             let mut matched = 0.0;
             for &(p, count) in &patterns {
-                let g = self.model.probability(self.model.weight(p)) * count;
-                matched += g;
-                for (f, mf) in m.iter_mut().enumerate() {
+                let g = self.model.probability(self.model.weight(p));
+                matched += g * count;
+                for f in 0..n {
                     if let Outcome::Level(l) = Outcome::from_code(((p >> (4 * f)) & 0xf) as u8) {
-                        mf[l as usize] += g;
+                        m[f][l as usize] += g * count;
+                        u[f][l as usize] += (1.0 - g) * count;
                     }
                 }
             }
-            for mf in &mut m {
-                let t: f64 = mf.iter().sum();
-                *mf = mf.map(|x| x / t);
-            }
+            let norm = |v: &mut Vec<[f64; LEVELS]>| {
+                for x in v.iter_mut() {
+                    let t: f64 = x.iter().sum();
+                    *x = x.map(|y| y / t);
+                }
+            };
+            norm(&mut m);
+            norm(&mut u);
             self.model.m = m;
-            self.model.prior = (matched / total).clamp(1e-6, 0.5);
+            self.model.u = u;
+            self.model.prior = (matched / total).clamp(1e-6, 0.999);
         }
     }
 
@@ -458,7 +500,7 @@ mod tests {
         assert!(m.model.m[0][0] > 0.8, "{:?}", m.model.m);
         assert!(m.model.u[0][0] < 0.3, "{:?}", m.model.u);
         assert!(m.model.probability(best[0].best.unwrap().weight) > 0.99);
-        let pairs = one_to_one(m.pairs(0.0));
+        let pairs = one_to_one(m.pairs(f64::MIN));
         assert_eq!(pairs.len(), left.len());
         assert!(pairs.iter().all(|p| p.0 == p.1));
     }

@@ -3,8 +3,9 @@
 //! [`reconcile`] runs them in order. Geometric rules ([`overlap`], [`validity`]) and numbering
 //! ([`numbering`]) look at the map alone; [`linking`] points each certificate at its parcel, and the
 //! certificate rules ([`split`], [`duplicate_certificate`], [`unmatched`], [`without_certificate`],
-//! [`area_mismatch`]) work from those links. Holder linkage (the three `holder_*` kinds, against the
-//! population register) will add its conflicts to the same list before [`status`] classifies the parcels.
+//! [`area_mismatch`]) work from those links. Holder linkage ([`crate::linkage::holders`]: the three
+//! `holder_*` kinds, against the population register) adds its conflicts to the same list before [`status`]
+//! classifies the parcels.
 
 pub mod area_mismatch;
 pub mod duplicate_certificate;
@@ -180,6 +181,8 @@ pub struct Reconciliation {
     pub overlap_stats: OverlapStats,
     /// Rules that did not run, and why.
     pub skipped_rules: Vec<String>,
+    /// Holder linkage against the register; None when the dataset has no citizens.csv.
+    pub holders: Option<crate::linkage::holders::Linkage>,
     pub timings: Vec<(String, f64)>,
 }
 
@@ -220,10 +223,27 @@ pub fn reconcile(ds: &Dataset, index: &ParcelIndex, progress: &indicatif::Progre
     }
     lap("certificates", &mut timings);
 
+    let mut extra = Vec::new();
+    let holders = match &ds.register {
+        Some(register) => {
+            let linkage = crate::linkage::holders::link(certs, register);
+            conflicts.extend(crate::linkage::holders::conflicts(certs, &links, &linkage));
+            for p in crate::linkage::holders::matched_by_attributes(certs, &links, &linkage) {
+                extra.push((p, 2, status::MATCHED_BY_ATTRIBUTES));
+            }
+            Some(linkage)
+        }
+        None => {
+            skipped_rules.push("holder linkage: the dataset has no citizens.csv".to_string());
+            None
+        }
+    };
+    lap("holders", &mut timings);
+
     sort_conflicts(&mut conflicts, ds);
-    let statuses = status::classify(ds.parcels.len(), &conflicts, &[]);
+    let statuses = status::classify(ds.parcels.len(), &conflicts, &extra);
     lap("status", &mut timings);
-    Reconciliation { conflicts, links, statuses, overlap_stats, skipped_rules, timings }
+    Reconciliation { conflicts, links, statuses, overlap_stats, skipped_rules, holders, timings }
 }
 
 /// Orders parcel and certificate lists by id, and conflicts by (kind, parcel ids, certificate ids).
