@@ -175,7 +175,12 @@ pub fn link(certs: &Certificates, register: &Register) -> Linkage {
                     return (None, "no one in the register fits");
                 }
                 if let Some(second) = b.second {
-                    if second.weight >= top.weight - MARGIN_BITS && confirms(pattern(second.right)) {
+                    // The same person entered twice (a repeated citizen id) is no namesake.
+                    let id = |j: u32| register.text(register.people[j as usize].id);
+                    if second.weight >= top.weight - MARGIN_BITS
+                        && confirms(pattern(second.right))
+                        && id(second.right) != id(top.right)
+                    {
                         return (None, "ambiguous: two or more people in the register fit equally");
                     }
                 }
