@@ -36,6 +36,18 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = ["auto", "gdal"])]
         reader: String,
     },
+    /// Link two CSV files (or one against itself) with the record matcher under a column mapping (TOML; see
+    /// src/linkage/table.rs); writes `left_id,right_id,probability`.
+    Link {
+        /// The column mapping.
+        #[arg(long)]
+        config: PathBuf,
+        left: PathBuf,
+        right: Option<PathBuf>,
+        /// Output CSV (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Generate a synthetic commune (dataset directory with its truth.json).
     Gen {
         /// Dataset directory to create.
@@ -88,6 +100,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if !quiet {
                 print_summary(&checked, &out);
             }
+            Ok(())
+        }
+        Command::Link { config, left, right, out } => {
+            let t = std::time::Instant::now();
+            let c = thuadat::linkage::table::LinkConfig::load(&config)?;
+            let pairs = thuadat::linkage::table::link_files(&c, &config, &left, right.as_deref())?;
+            let mut text = String::from("left_id,right_id,probability\n");
+            for (a, b, p) in &pairs {
+                text.push_str(&format!("{a},{b},{p:.6}\n"));
+            }
+            match out {
+                Some(o) => std::fs::write(&o, text).map_err(|e| thuadat::Error::io(&o, e))?,
+                None => print!("{text}"),
+            }
+            eprintln!("total {:.3} s", t.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Gen { out, parcels, seed, commune, lon_0, defect_rate } => {

@@ -50,7 +50,8 @@ impl Outcome {
 pub enum Comparator {
     /// Names and other words: equal, Jaro-Winkler at least 0.94, at least 0.85, less.
     Name,
-    /// Codes and numbers: equal, one edit (Damerau-Levenshtein) apart, two, more.
+    /// Codes and numbers: equal, one edit (insertion, deletion, substitution, adjacent transposition)
+    /// apart, two, more.
     Exact,
     /// Dates `YYYY-MM-DD` or years `YYYY`: equal; one digit or day/month swapped; same year; otherwise.
     Date,
@@ -72,7 +73,7 @@ impl Comparator {
         }
         match self {
             Comparator::Name => {
-                let s = strsim::jaro_winkler(a, b);
+                let s = jaro_winkler(a, b);
                 Outcome::Level(if s >= 0.94 {
                     1
                 } else if s >= 0.85 {
@@ -81,7 +82,7 @@ impl Comparator {
                     3
                 })
             }
-            Comparator::Exact => Outcome::Level(match strsim::damerau_levenshtein(a, b) {
+            Comparator::Exact => Outcome::Level(match edits(a, b) {
                 1 => 1,
                 2 => 2,
                 _ => 3,
@@ -92,13 +93,100 @@ impl Comparator {
     }
 }
 
+/// Edits between two values (optimal string alignment: insertions, deletions, substitutions and adjacent
+/// transpositions), 3 meaning "three or more" (values whose lengths differ by three or more are not compared).
+pub fn edits(a: &str, b: &str) -> usize {
+    if a.len().abs_diff(b.len()) >= 3 {
+        return 3;
+    }
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !(a.is_ascii() && b.is_ascii() && x.len() < 64 && y.len() < 64) {
+        return strsim::osa_distance(a, b).min(3);
+    }
+    // Three rows of the OSA table on the stack.
+    let mut rows = [[0usize; 65]; 3];
+    for (j, v) in rows[0].iter_mut().enumerate().take(y.len() + 1) {
+        *v = j;
+    }
+    for i in 1..=x.len() {
+        let (cur, prev, prev2) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        rows[cur][0] = i;
+        let mut best = i;
+        for j in 1..=y.len() {
+            let cost = usize::from(x[i - 1] != y[j - 1]);
+            let mut d = (rows[prev][j] + 1).min(rows[cur][j - 1] + 1).min(rows[prev][j - 1] + cost);
+            if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+                d = d.min(rows[prev2][j - 2] + 1);
+            }
+            rows[cur][j] = d;
+            best = best.min(d);
+        }
+        if best >= 3 {
+            return 3;
+        }
+    }
+    rows[x.len() % 3][y.len()].min(3)
+}
+
+/// Jaro-Winkler similarity; a stack-only path for ASCII values up to 64 bytes (names and codes once
+/// folded), `strsim` for the rest. The two agree (tested).
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !(a.is_ascii() && b.is_ascii() && x.len() <= 64 && y.len() <= 64) {
+        return strsim::jaro_winkler(a, b);
+    }
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let window = (x.len().max(y.len()) / 2).saturating_sub(1);
+    let mut used = [false; 64];
+    let mut x_matched = [0u8; 64];
+    let mut m = 0;
+    for (i, &c) in x.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(y.len());
+        for j in lo..hi {
+            if !used[j] && y[j] == c {
+                used[j] = true;
+                x_matched[m] = c;
+                m += 1;
+                break;
+            }
+        }
+    }
+    if m == 0 {
+        return 0.0;
+    }
+    let mut k = 0;
+    let mut half_transpositions = 0;
+    for (j, &c) in y.iter().enumerate() {
+        if used[j] {
+            if x_matched[k] != c {
+                half_transpositions += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = m as f64;
+    let t = (half_transpositions / 2) as f64;
+    let jaro = (m / x.len() as f64 + m / y.len() as f64 + (m - t) / m) / 3.0;
+    if jaro <= 0.7 {
+        return jaro;
+    }
+    let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
+    jaro + 0.1 * prefix * (1.0 - jaro)
+}
+
 fn date(a: &str, b: &str) -> Outcome {
     let (ya, yb) = (a.get(..4).unwrap_or(a), b.get(..4).unwrap_or(b));
     if a.len() < 10 || b.len() < 10 {
         return if ya == yb { Outcome::Coarse(2) } else { Outcome::Level(3) };
     }
     let swapped = a.get(5..7) == b.get(8..10) && a.get(8..10) == b.get(5..7) && ya == yb;
-    if swapped || strsim::damerau_levenshtein(a, b) <= 1 {
+    if swapped || edits(a, b) <= 1 {
         Outcome::Level(1)
     } else if ya == yb {
         Outcome::Level(2)
@@ -181,6 +269,42 @@ mod tests {
         assert_eq!(Comparator::Name.compare("an", "anh"), Level(2));
         assert_eq!(Comparator::Name.compare("an", "binh"), Level(3));
         assert_eq!(Comparator::Name.compare("", "binh"), Missing);
+    }
+
+    #[test]
+    fn fast_paths_agree_with_strsim() {
+        let words = [
+            "",
+            "a",
+            "an",
+            "anh",
+            "nguyen",
+            "nguyenn",
+            "ngyuen",
+            "martha",
+            "marhta",
+            "dixon",
+            "dicksonx",
+            "jellyfish",
+            "smellyfish",
+            "4223",
+            "4232",
+            "19151111",
+            "19151211",
+            "crate",
+            "trace",
+            "abcdefghij",
+            "jihgfedcba",
+            "nguyễn",
+            "đặng",
+        ];
+        for a in words {
+            for b in words {
+                let (x, y) = (jaro_winkler(a, b), strsim::jaro_winkler(a, b));
+                assert!((x - y).abs() < 1e-12, "{a} {b}: {x} {y}");
+                assert_eq!(edits(a, b), strsim::osa_distance(a, b).min(3), "{a} {b}");
+            }
+        }
     }
 
     #[test]

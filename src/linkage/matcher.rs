@@ -218,7 +218,12 @@ pub struct Matcher<'a> {
     pub right: &'a Records,
     blocks: Blocks,
     pub model: Model,
+    /// Every candidate pair with its pattern, kept by [`Matcher::new`] (EM reads them 20 times).
+    cache: Option<Vec<(u32, u32, u64)>>,
 }
+
+/// Random pairs drawn to estimate u: enough for a level seen once in 200 pairs to be counted about 150 times.
+pub const U_SAMPLES: usize = 30_000;
 
 /// A deterministic pseudo-random sequence (splitmix64).
 fn splitmix(x: &mut u64) -> u64 {
@@ -233,8 +238,26 @@ impl<'a> Matcher<'a> {
     /// Blocks the right records and estimates the model without labels: u from random pairs, then m, u and
     /// the prior by EM over the candidates.
     pub fn new(schema: &'a Schema, left: &'a Records, right: &'a Records) -> Matcher<'a> {
+        let t = std::time::Instant::now();
         let mut m = Matcher::blocked(schema, left, right);
+        if std::env::var_os("THUADAT_LINK_TIMES").is_some() {
+            eprintln!("blocked+u {:.3}", t.elapsed().as_secs_f64());
+        }
+        let cache: Vec<(u32, u32, u64)> = (0..left.len())
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let m = &m;
+                m.candidates(i).into_iter().map(move |j| (i as u32, j, schema.pattern(left, i, right, j as usize)))
+            })
+            .collect();
+        m.cache = Some(cache);
+        if std::env::var_os("THUADAT_LINK_TIMES").is_some() {
+            eprintln!("patterns {:.3}", t.elapsed().as_secs_f64());
+        }
         m.estimate_m(20);
+        if std::env::var_os("THUADAT_LINK_TIMES").is_some() {
+            eprintln!("em {:.3}", t.elapsed().as_secs_f64());
+        }
         m
     }
 
@@ -244,8 +267,8 @@ impl<'a> Matcher<'a> {
         let blocks = Blocks::build(schema, right);
         let n = schema.fields.len();
         let model = Model { m: vec![[0.9, 0.05, 0.03, 0.02]; n], u: vec![[0.25; LEVELS]; n], prior: 0.1 };
-        let mut m = Matcher { schema, left, right, blocks, model };
-        m.model.u = m.estimate_u(200_000);
+        let mut m = Matcher { schema, left, right, blocks, model, cache: None };
+        m.model.u = m.estimate_u(U_SAMPLES);
         m
     }
 
@@ -287,23 +310,41 @@ impl<'a> Matcher<'a> {
         out
     }
 
-    /// u: level frequencies among random pairs (nearly all non-matches), smoothed.
+    /// u: level frequencies among random pairs (nearly all non-matches), smoothed. The pairs are drawn in
+    /// 64 fixed streams, in parallel: the same on any machine.
     fn estimate_u(&self, samples: usize) -> Vec<[f64; LEVELS]> {
         let n = self.schema.fields.len();
-        let mut counts = vec![[1.0f64; LEVELS]; n];
         if self.left.is_empty() || self.right.is_empty() {
-            return counts.iter().map(|c| c.map(|x| x / LEVELS as f64)).collect();
+            return vec![[1.0 / LEVELS as f64; LEVELS]; n];
         }
-        let mut seed = 0x5EED_u64;
-        for _ in 0..samples {
-            let i = (splitmix(&mut seed) % self.left.len() as u64) as usize;
-            let j = (splitmix(&mut seed) % self.right.len() as u64) as usize;
-            for (f, (_, c)) in self.schema.fields.iter().enumerate() {
-                if let Outcome::Level(l) = c.compare(self.left.get(i, f), self.right.get(j, f)) {
-                    counts[f][l as usize] += 1.0;
+        let streams = 64u64;
+        let counts = (0..streams)
+            .into_par_iter()
+            .map(|s| {
+                let mut counts = vec![[0.0f64; LEVELS]; n];
+                let mut seed = 0x5EED_u64 ^ (s << 32);
+                for _ in 0..samples as u64 / streams {
+                    let i = (splitmix(&mut seed) % self.left.len() as u64) as usize;
+                    let j = (splitmix(&mut seed) % self.right.len() as u64) as usize;
+                    for (f, (_, c)) in self.schema.fields.iter().enumerate() {
+                        if let Outcome::Level(l) = c.compare(self.left.get(i, f), self.right.get(j, f)) {
+                            counts[f][l as usize] += 1.0;
+                        }
+                    }
                 }
-            }
-        }
+                counts
+            })
+            .reduce(
+                || vec![[1.0f64; LEVELS]; n],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(&b) {
+                        for l in 0..LEVELS {
+                            x[l] += y[l];
+                        }
+                    }
+                    a
+                },
+            );
         counts
             .iter()
             .map(|c| {
@@ -315,6 +356,13 @@ impl<'a> Matcher<'a> {
 
     /// The candidate pairs' patterns with their counts.
     fn patterns(&self) -> FxHashMap<u64, f64> {
+        if let Some(cache) = &self.cache {
+            let mut out: FxHashMap<u64, f64> = FxHashMap::default();
+            for &(_, _, p) in cache {
+                *out.entry(p).or_default() += 1.0;
+            }
+            return out;
+        }
         (0..self.left.len())
             .into_par_iter()
             .fold(FxHashMap::default, |mut acc: FxHashMap<u64, f64>, i| {
@@ -402,8 +450,25 @@ impl<'a> Matcher<'a> {
             .collect()
     }
 
+    /// The number of candidate pairs.
+    pub fn candidate_pairs(&self) -> usize {
+        match &self.cache {
+            Some(c) => c.len(),
+            None => (0..self.left.len()).into_par_iter().map(|i| self.candidates(i).len()).sum(),
+        }
+    }
+
     /// Every candidate pair `(left, right, weight)` with at least weight `min`.
     pub fn pairs(&self, min: f64) -> Vec<(u32, u32, f64)> {
+        if let Some(cache) = &self.cache {
+            return cache
+                .par_iter()
+                .filter_map(|&(i, j, p)| {
+                    let w = self.model.weight(p);
+                    (w >= min).then_some((i, j, w))
+                })
+                .collect();
+        }
         (0..self.left.len())
             .into_par_iter()
             .flat_map_iter(|i| {

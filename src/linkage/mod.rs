@@ -11,3 +11,4 @@ pub mod compare;
 pub mod holders;
 pub mod matcher;
 pub mod register;
+pub mod table;
