@@ -149,6 +149,10 @@ impl Model {
             let (m, u) = (&self.m[f], &self.u[f]);
             match Outcome::from_code(((pattern >> (4 * f)) & 0xf) as u8) {
                 Outcome::Missing => {}
+                // Partial agreement and disagreement are never evidence *for* a match (a level that random
+                // pairs almost never reach, like three edits between one-digit months, would otherwise
+                // weigh in favour).
+                Outcome::Level(l) if l >= 2 => w += (m[l as usize] / u[l as usize]).log2().min(0.0),
                 Outcome::Level(l) => w += (m[l as usize] / u[l as usize]).log2(),
                 Outcome::Coarse(l) => {
                     let l = l as usize + 1;
@@ -220,6 +224,8 @@ pub struct Matcher<'a> {
     pub model: Model,
     /// Every candidate pair with its pattern, kept by [`Matcher::new`] (EM reads them 20 times).
     cache: Option<Vec<(u32, u32, u64)>>,
+    /// Left and right are one file: only pairs `i < j` are candidates.
+    dedup: bool,
 }
 
 /// Random pairs drawn to estimate u: enough for a level seen once in 200 pairs to be counted about 150 times.
@@ -235,14 +241,21 @@ fn splitmix(x: &mut u64) -> u64 {
 }
 
 impl<'a> Matcher<'a> {
-    /// Blocks the right records and estimates the model without labels: u from random pairs, then m, u and
+    /// Blocks the right records and estimates the model without labels: u from random pairs, then m and
     /// the prior by EM over the candidates.
     pub fn new(schema: &'a Schema, left: &'a Records, right: &'a Records) -> Matcher<'a> {
-        let t = std::time::Instant::now();
+        Matcher::fitted(schema, left, right, false)
+    }
+
+    /// [`Matcher::new`] for one file against itself (deduplication): pairs `i < j` only.
+    pub fn new_dedup(schema: &'a Schema, records: &'a Records) -> Matcher<'a> {
+        Matcher::fitted(schema, records, records, true)
+    }
+
+    fn fitted(schema: &'a Schema, left: &'a Records, right: &'a Records, dedup: bool) -> Matcher<'a> {
         let mut m = Matcher::blocked(schema, left, right);
-        if std::env::var_os("THUADAT_LINK_TIMES").is_some() {
-            eprintln!("blocked+u {:.3}", t.elapsed().as_secs_f64());
-        }
+        m.dedup = dedup;
+
         let cache: Vec<(u32, u32, u64)> = (0..left.len())
             .into_par_iter()
             .flat_map_iter(|i| {
@@ -251,13 +264,9 @@ impl<'a> Matcher<'a> {
             })
             .collect();
         m.cache = Some(cache);
-        if std::env::var_os("THUADAT_LINK_TIMES").is_some() {
-            eprintln!("patterns {:.3}", t.elapsed().as_secs_f64());
-        }
+
         m.estimate_m(20);
-        if std::env::var_os("THUADAT_LINK_TIMES").is_some() {
-            eprintln!("em {:.3}", t.elapsed().as_secs_f64());
-        }
+
         m
     }
 
@@ -267,7 +276,7 @@ impl<'a> Matcher<'a> {
         let blocks = Blocks::build(schema, right);
         let n = schema.fields.len();
         let model = Model { m: vec![[0.9, 0.05, 0.03, 0.02]; n], u: vec![[0.25; LEVELS]; n], prior: 0.1 };
-        let mut m = Matcher { schema, left, right, blocks, model, cache: None };
+        let mut m = Matcher { schema, left, right, blocks, model, cache: None, dedup: false };
         m.model.u = m.estimate_u(U_SAMPLES);
         m
     }
@@ -307,6 +316,9 @@ impl<'a> Matcher<'a> {
         }
         out.sort_unstable();
         out.dedup();
+        if self.dedup {
+            out.retain(|&j| j as usize > i);
+        }
         out
     }
 
@@ -379,30 +391,31 @@ impl<'a> Matcher<'a> {
             })
     }
 
-    /// EM (Winkler's, over the candidate pairs' distinct patterns) for m, u and the share of matches. u starts
-    /// from random pairs, m from "mostly agree"; both are then fitted to the candidates, so that the weights
-    /// describe the population the matcher actually scores (blocking has already made every candidate agree
-    /// on some key). Coarse outcomes count for the fields' totals only.
+    /// EM over the candidate pairs' distinct patterns for m and the share of matches, u held at its
+    /// random-pair estimate. The share is capped at one match per record (half a pair per record when
+    /// deduplicating). Coarse outcomes count for the totals only.
     fn estimate_m(&mut self, iterations: usize) {
         let patterns: Vec<(u64, f64)> = self.patterns().into_iter().collect();
         let total: f64 = patterns.iter().map(|p| p.1).sum();
         if total == 0.0 {
             return;
         }
-        // Start: as many matches as the smaller side has records.
-        self.model.prior = (self.left.len().min(self.right.len()) as f64 / total).clamp(1e-6, 0.9);
+        // Each record is in at most one match (half as many pairs as records when deduplicating): the
+        // share of matches cannot exceed that, which keeps EM from the degenerate "every candidate is a
+        // match" solution that blocking invites (every candidate agrees on some key). Start at the cap.
+        let most = self.left.len().min(self.right.len()) as f64 / if self.dedup { 2.0 } else { 1.0 };
+        let cap = (most / total).clamp(1e-6, 0.999);
+        self.model.prior = cap;
         let n = self.schema.fields.len();
         for _ in 0..iterations {
             let mut m = vec![[0.01f64; LEVELS]; n];
-            let mut u = vec![[0.01f64; LEVELS]; n];
             let mut matched = 0.0;
             for &(p, count) in &patterns {
                 let g = self.model.probability(self.model.weight(p));
                 matched += g * count;
-                for f in 0..n {
+                for (f, mf) in m.iter_mut().enumerate() {
                     if let Outcome::Level(l) = Outcome::from_code(((p >> (4 * f)) & 0xf) as u8) {
-                        m[f][l as usize] += g * count;
-                        u[f][l as usize] += (1.0 - g) * count;
+                        mf[l as usize] += g * count;
                     }
                 }
             }
@@ -413,10 +426,8 @@ impl<'a> Matcher<'a> {
                 }
             };
             norm(&mut m);
-            norm(&mut u);
             self.model.m = m;
-            self.model.u = u;
-            self.model.prior = (matched / total).clamp(1e-6, 0.999);
+            self.model.prior = (matched / total).clamp(1e-6, cap);
         }
     }
 

@@ -15,7 +15,8 @@
 //! [[fields]]
 //! name = "given_name"           # the column (and the field's name)
 //! compare = "name"              # name | exact | date | address
-//! transform = "fold"            # optional: fold (lower case, no diacritics) | yyyymmdd (to YYYY-MM-DD)
+//! transform = "fold"            # optional: fold (lower case, no diacritics) | yyyymmdd (to YYYY-MM-DD) |
+//!                               # ymd (with columns = [year, month, day]: joined as YYYY-MM-DD)
 //! ```
 //!
 //! Block keys are field names, optionally `:prefixN`, `:year` or `:lastword`.
@@ -35,6 +36,10 @@ pub struct FieldSpec {
     pub compare: String,
     #[serde(default)]
     pub transform: Option<String>,
+    /// Columns whose values make the field (default: the column `name`); with `transform = "ymd"`, year,
+    /// month and day columns joined as `YYYY-MM-DD`.
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
 }
 
 /// A column mapping for [`link_files`].
@@ -148,7 +153,14 @@ pub fn read(path: &Path, config: &LinkConfig) -> Result<(Vec<String>, Records)> 
         })
     };
     let id_col = if config.id.is_empty() { None } else { Some(col(&config.id)?) };
-    let cols: Vec<usize> = config.fields.iter().map(|f| col(&f.name)).collect::<Result<_>>()?;
+    let cols: Vec<Vec<usize>> = config
+        .fields
+        .iter()
+        .map(|f| match &f.columns {
+            Some(cs) => cs.iter().map(|c| col(c)).collect::<Result<Vec<_>>>(),
+            None => col(&f.name).map(|c| vec![c]),
+        })
+        .collect::<Result<_>>()?;
     let mut ids = Vec::new();
     let mut records = Records::new(cols.len());
     for (k, row) in r.records().enumerate() {
@@ -157,12 +169,16 @@ pub fn read(path: &Path, config: &LinkConfig) -> Result<(Vec<String>, Records)> 
         let values: Vec<String> = cols
             .iter()
             .zip(&config.fields)
-            .map(|(&c, f)| {
-                let v = row.get(c).unwrap_or("");
-                if config.missing.iter().any(|m| m == v) {
+            .map(|(c, f)| {
+                let parts: Vec<&str> = c.iter().map(|&k| row.get(k).unwrap_or("")).collect();
+                if parts.iter().any(|v| v.is_empty() || config.missing.iter().any(|m| m == v)) {
                     return String::new();
                 }
+                let v = parts[0];
                 match f.transform.as_deref() {
+                    Some("ymd") if parts.len() == 3 => {
+                        format!("{}-{:0>2}-{:0>2}", parts[0], parts[1], parts[2])
+                    }
                     Some("fold") => crate::vntext::fold(v),
                     Some("yyyymmdd") if v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()) => {
                         format!("{}-{}-{}", &v[..4], &v[4..6], &v[6..])
@@ -196,17 +212,25 @@ pub fn link_files(
         (true, _) => (lid.clone(), l.clone()),
     };
     let read_s = t.elapsed().as_secs_f64();
+    let debug = std::env::var_os("THUADAT_LINK_MODEL").is_some();
     let t = std::time::Instant::now();
-    let m = Matcher::new(&schema, &l, &r);
+    let m = if config.dedup { Matcher::new_dedup(&schema, &l) } else { Matcher::new(&schema, &l, &r) };
+    if debug {
+        eprintln!("prior {:.5}", m.model.prior);
+        for (f, (name, _)) in schema.fields.iter().enumerate() {
+            eprintln!(
+                "{name}: m {:?} u {:?}",
+                m.model.m[f].map(|x| (x * 1e4).round() / 1e4),
+                m.model.u[f].map(|x| (x * 1e4).round() / 1e4)
+            );
+        }
+    }
     let min_w = {
         // The weight at which the probability reaches min_probability.
         let p = config.min_probability.clamp(1e-9, 1.0 - 1e-9);
         (p / (1.0 - p)).log2() - (m.model.prior / (1.0 - m.model.prior)).log2()
     };
     let mut pairs = m.pairs(min_w);
-    if config.dedup {
-        pairs.retain(|p| p.0 < p.1);
-    }
     if config.one_to_one {
         pairs = if config.dedup {
             // Each record in at most one pair, on either side.
