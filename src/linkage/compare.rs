@@ -235,13 +235,25 @@ fn three_level(s: &str) -> bool {
     s.split(',').map(str::trim).any(|p| p.starts_with("huyen ") || p.starts_with("quan ") || p.starts_with("thi xa "))
 }
 
+/// Up to eight parts of an address, on the stack.
+fn parts8(s: &str) -> ([&str; 8], usize) {
+    let mut out = [""; 8];
+    let mut n = 0;
+    for p in address_parts(s).take(8) {
+        out[n] = p;
+        n += 1;
+    }
+    (out, n)
+}
+
 fn address(a: &str, b: &str) -> Outcome {
-    let pa: Vec<&str> = address_parts(a).collect();
-    let pb: Vec<&str> = address_parts(b).collect();
-    if pa.is_empty() || pb.is_empty() {
+    let (pa, na) = parts8(a);
+    let (pb, nb) = parts8(b);
+    if na == 0 || nb == 0 {
         return Outcome::Missing;
     }
-    let (small, large) = if pa.len() <= pb.len() { (&pa, &pb) } else { (&pb, &pa) };
+    let (pa, pb) = (&pa[..na], &pb[..nb]);
+    let (small, large) = if pa.len() <= pb.len() { (pa, pb) } else { (pb, pa) };
     let shared = small.iter().filter(|p| large.contains(p)).count();
     if shared == small.len() {
         Outcome::Level(0)

@@ -87,11 +87,12 @@ pub fn schema() -> Schema {
             ("birth".into(), Comparator::Date),
             ("address".into(), Comparator::Address),
         ],
-        // A holder is only taken with the same birth year (see [`confirms`]), so every key carries it: the
-        // given name and the year, or the family name and the full date (given names mistyped).
+        // A holder is only taken with the same birth year (see [`confirms`]), so every key carries it:
+        // family and given name with the year, or one of them with the full date (the other mistyped).
         blocks: vec![
-            vec![KeyPart::Whole(GIVEN), KeyPart::Year(BIRTH)],
+            vec![KeyPart::Whole(FAMILY), KeyPart::Whole(GIVEN), KeyPart::Year(BIRTH)],
             vec![KeyPart::Whole(FAMILY), KeyPart::Whole(BIRTH)],
+            vec![KeyPart::Whole(GIVEN), KeyPart::Whole(BIRTH)],
         ],
         max_block: 1_000,
     }
