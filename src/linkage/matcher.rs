@@ -228,8 +228,8 @@ pub struct Matcher<'a> {
     dedup: bool,
 }
 
-/// Random pairs drawn to estimate u: enough for a level seen once in 200 pairs to be counted about 150 times.
-pub const U_SAMPLES: usize = 30_000;
+/// Random pairs drawn to estimate u: a level seen once in 100 random pairs is counted about 100 times.
+pub const U_SAMPLES: usize = 10_000;
 
 /// A deterministic pseudo-random sequence (splitmix64).
 fn splitmix(x: &mut u64) -> u64 {
