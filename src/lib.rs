@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod error;
 pub mod gen;
 pub mod index;
+pub mod linkage;
 pub mod reconcile;
 pub mod report;
 pub mod server;

@@ -47,6 +47,18 @@ enum Command {
         #[arg(long, default_value_t = 256)]
         tile_cache_mb: usize,
     },
+    /// Link two CSV files (or one against itself) with the record matcher under a column mapping (TOML; see
+    /// src/linkage/table.rs); writes `left_id,right_id,probability`.
+    Link {
+        /// The column mapping.
+        #[arg(long)]
+        config: PathBuf,
+        left: PathBuf,
+        right: Option<PathBuf>,
+        /// Output CSV (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Generate a synthetic commune (dataset directory with its truth.json).
     Gen {
         /// Dataset directory to create.
@@ -117,6 +129,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             Ok(())
         }
+        Command::Link { config, left, right, out } => {
+            let t = std::time::Instant::now();
+            let c = thuadat::linkage::table::LinkConfig::load(&config)?;
+            let pairs = thuadat::linkage::table::link_files(&c, &config, &left, right.as_deref())?;
+            let mut text = String::from("left_id,right_id,probability\n");
+            for (a, b, p) in &pairs {
+                text.push_str(&format!("{a},{b},{p:.6}\n"));
+            }
+            match out {
+                Some(o) => std::fs::write(&o, text).map_err(|e| thuadat::Error::io(&o, e))?,
+                None => print!("{text}"),
+            }
+            eprintln!("total {:.3} s", t.elapsed().as_secs_f64());
+            Ok(())
+        }
         Command::Gen { out, parcels, seed, commune, lon_0, defect_rate } => {
             let opts = thuadat::gen::GenOptions { out: out.clone(), parcels, seed, commune, lon_0, defect_rate };
             let s = thuadat::gen::generate(&opts)?;
@@ -149,6 +176,27 @@ fn print_summary(c: &thuadat::check::Checked, out: &Path) {
         if n > 0 {
             println!("  {:<28} {n:>8}", kind.as_str());
         }
+    }
+    match &rec.holders {
+        Some(l) => {
+            let n = |s: thuadat::linkage::holders::Status| l.holders.iter().filter(|h| h.status == s).count();
+            use thuadat::linkage::holders::Status::*;
+            println!(
+                "  holders: {} by id, {} by attributes, {} mismatch, {} not found, {} id invalid",
+                n(MatchedById),
+                n(MatchedByAttributes),
+                n(Mismatch),
+                n(NotFound),
+                n(IdInvalid)
+            );
+        }
+        None => println!("  holders: not linked (no citizens.csv)"),
+    }
+    if let Some(reg) = ds.register.as_ref().filter(|r| !r.duplicates.is_empty()) {
+        println!(
+            "  warning: citizens.csv: {} citizen ids occur more than once (see summary.json)",
+            reg.duplicates.len()
+        );
     }
     let count = |s: u8| rec.statuses.iter().filter(|p| p.status == s).count();
     println!("  status 1 / 2 / 3: {} / {} / {}", count(1), count(2), count(3));

@@ -74,7 +74,7 @@ fn write_files(ds: &Dataset, rec: &Reconciliation, dir: &Path, timings: &[(Strin
         || {
             rayon::join(
                 || write_parcels(ds, rec, &dir.join("parcels.csv")),
-                || write_holders(ds, &dir.join("holders.csv")),
+                || write_holders(ds, rec, &dir.join("holders.csv")),
             )
         },
     );
@@ -250,10 +250,11 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
     )
 }
 
-/// One row per certificate holder. Status, citizen_id and score are filled by holder linkage against the
-/// population register; until it runs they are empty.
-fn write_holders(ds: &Dataset, path: &Path) -> Result<()> {
+/// One row per certificate holder. Status, citizen_id and score come from holder linkage against the
+/// population register; without citizens.csv they are empty.
+fn write_holders(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
     let certs = &ds.certificates;
+    let linked = rec.holders.as_ref().zip(ds.register.as_ref());
     write_chunked(
         path,
         b"cert_id,holder_name,holder_id,status,citizen_id,score\n",
@@ -261,15 +262,68 @@ fn write_holders(ds: &Dataset, path: &Path) -> Result<()> {
         CSV_CHUNK,
         |range, out| {
             csv_rows(out, |w| {
-                for h in &certs.holders[range.clone()] {
+                for (k, h) in certs.holders[range.clone()].iter().enumerate() {
                     let t = |x| certs.text(x);
-                    w.write_record([certs.id(h.cert as usize), t(h.holder_name), t(h.holder_id), "", "", ""])?;
+                    let (status, citizen, score) = match linked {
+                        Some((l, reg)) => {
+                            let link = &l.holders[range.start + k];
+                            (
+                                link.status.as_str(),
+                                link.citizen.map_or("", |j| reg.text(reg.people[j as usize].id)),
+                                link.score.map(|s| format!("{s:.4}")).unwrap_or_default(),
+                            )
+                        }
+                        None => ("", "", String::new()),
+                    };
+                    w.write_record([
+                        certs.id(h.cert as usize),
+                        t(h.holder_name),
+                        t(h.holder_id),
+                        status,
+                        citizen,
+                        &score,
+                    ])?;
                 }
                 Ok(())
             })
         },
         b"",
     )
+}
+
+/// Holder linkage in the summary: statuses counted, register duplicates (rows only: no personal data), the
+/// fitted model; or why it was skipped.
+fn holder_linkage(ds: &Dataset, rec: &Reconciliation) -> Value {
+    use crate::linkage::holders::Status;
+    let (Some(l), Some(reg)) = (&rec.holders, &ds.register) else {
+        return json!({"skipped": "the dataset has no citizens.csv"});
+    };
+    let status: BTreeMap<&str, usize> =
+        Status::ALL.iter().map(|s| (s.as_str(), l.holders.iter().filter(|h| h.status == *s).count())).collect();
+    let mut warnings = Vec::new();
+    if !reg.duplicates.is_empty() {
+        warnings.push(format!(
+            "citizens.csv: {} citizen ids occur more than once (rows in register_duplicate_ids); every entry is kept",
+            reg.duplicates.len()
+        ));
+    }
+    let schema = crate::linkage::holders::schema();
+    let model: BTreeMap<&str, Value> = schema
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(f, (name, _))| {
+            let r = |v: &[f64; 4]| v.map(|x| (x * 1e4).round() / 1e4);
+            (name.as_str(), json!({"m": r(&l.model.m[f]), "u": r(&l.model.u[f])}))
+        })
+        .collect();
+    json!({
+        "register": reg.len(),
+        "status": status,
+        "register_duplicate_ids": {"count": reg.duplicates.len(), "rows": reg.duplicates.iter().take(100).collect::<Vec<_>>()},
+        "warnings": warnings,
+        "model": {"prior": l.model.prior, "fields": model},
+    })
 }
 
 /// `summary.json`: counts by kind, by group and by status, inputs read, timings.
@@ -323,6 +377,7 @@ pub fn summary(ds: &Dataset, rec: &Reconciliation, timings: &[(String, f64)]) ->
         "status_by_group": status_by_group,
         "overlap_search": rec.overlap_stats,
         "skipped_rules": rec.skipped_rules,
+        "holder_linkage": holder_linkage(ds, rec),
         "timings_s": all_timings,
     })
 }

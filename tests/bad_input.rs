@@ -225,3 +225,47 @@ fn bad_group_boundaries_name_the_first_bad_feature() {
     let e = fails(|d| write(d, &[group("\"To 1\"", &square), group("null", &bow_tie)]));
     assert!(e.contains("groups.geojson, feature 1, field `group`: empty group name"), "{e}");
 }
+
+const CITIZENS: &str =
+    "citizen_id,full_name,birth_date,gender,address\n001085001234,Nguyễn Văn An,1985-02-03,Nam,Tổ 1\n";
+
+#[test]
+fn citizens_missing_column() {
+    let e = fails(|d| std::fs::write(d.join("citizens.csv"), CITIZENS.replace("full_name,", "name,")).unwrap());
+    assert!(e.contains("citizens.csv, field `full_name`: column `full_name` (required) not found"), "{e}");
+}
+
+#[test]
+fn citizens_mapped_column_missing() {
+    let e = fails(|d| {
+        std::fs::write(d.join("citizens.csv"), CITIZENS).unwrap();
+        let toml = std::fs::read_to_string(d.join("dataset.toml")).unwrap()
+            + "[columns.citizens]\ncitizen_id = \"SoDinhDanh\"\n";
+        std::fs::write(d.join("dataset.toml"), toml).unwrap();
+    });
+    assert!(e.contains("citizens.csv, field `SoDinhDanh`: column `SoDinhDanh` (mapped from `citizen_id` in dataset.toml [columns.citizens]) not found"), "{e}");
+}
+
+#[test]
+fn citizens_unparseable_date_and_gender() {
+    let e = fails(|d| std::fs::write(d.join("citizens.csv"), CITIZENS.replace("1985-02-03", "03/02/1985")).unwrap());
+    assert!(
+        e.contains("citizens.csv, row 2, field `birth_date`: `03/02/1985` is not a date (YYYY or YYYY-MM-DD)"),
+        "{e}"
+    );
+    let e = fails(|d| std::fs::write(d.join("citizens.csv"), CITIZENS.replace("1985-02-03", "1985-02-30")).unwrap());
+    assert!(
+        e.contains("citizens.csv, row 2, field `birth_date`: `1985-02-30`: day 30 does not exist in that month"),
+        "{e}"
+    );
+    let e = fails(|d| std::fs::write(d.join("citizens.csv"), CITIZENS.replace(",Nam,", ",X,")).unwrap());
+    assert!(e.contains("citizens.csv, row 2, field `gender`: `X` is not a gender (Nam or Nữ)"), "{e}");
+    let e = fails(|d| std::fs::write(d.join("citizens.csv"), CITIZENS.replace("001085001234", "")).unwrap());
+    assert!(e.contains("citizens.csv, row 2, field `citizen_id`: empty; every row needs one"), "{e}");
+}
+
+#[test]
+fn certificate_holder_birth_unparseable() {
+    let e = fails(|d| edit(&d.join("certificates.csv"), "Lê Văn Cường,,1970", "Lê Văn Cường,,1970-13-01"));
+    assert!(e.contains("certificates.csv, row 4, field `holder_birth`: `1970-13-01`: month 13 does not exist"), "{e}");
+}

@@ -43,8 +43,36 @@ fn compare(ds: &Path, report: &Path, args: &[&str]) {
     assert!(missing.is_empty() && extra.is_empty(), "{args:?}: missing {missing:?}\nextra {extra:?}");
     assert_eq!(got, expected);
     // Every kind is planted.
-    for kind in KINDS {
-        assert!(got.iter().any(|c| c.0 == kind), "{args:?}: no {kind} planted");
+    for kind in KINDS.iter().chain(&["holder_id_invalid", "holder_not_found", "holder_mismatch"]) {
+        assert!(got.iter().any(|c| c.0 == *kind), "{args:?}: no {kind} planted");
+    }
+
+    // Holders, row by row: status and the citizen id found.
+    let expected: Vec<(String, String, String)> = truth["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["cert_id"].as_str().unwrap().to_string(),
+                h["status"].as_str().unwrap().to_string(),
+                h["citizen_id"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let mut rows = csv::Reader::from_path(report.join("holders.csv")).unwrap();
+    let got: Vec<(String, String, String)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[3].to_string(), r[4].to_string())
+        })
+        .collect();
+    assert_eq!(got.len(), expected.len(), "{args:?}");
+    let wrong: Vec<_> = got.iter().zip(&expected).enumerate().filter(|(_, (g, e))| g != e).collect();
+    assert!(wrong.is_empty(), "{args:?}: {} holders differ, e.g. {:?}", wrong.len(), &wrong[..wrong.len().min(5)]);
+    for status in ["matched_by_id", "matched_by_attributes", "mismatch", "not_found", "id_invalid"] {
+        assert!(expected.iter().any(|h| h.1 == status), "{args:?}: no holder {status} planted");
     }
 
     // Statuses and reasons, parcel by parcel.

@@ -273,7 +273,11 @@ impl Certificates {
                 issued: text(&c_issued)?,
                 holder_name: text(&c_name)?,
                 holder_id: text(&c_hid)?,
-                holder_birth: text(&c_birth)?,
+                holder_birth: {
+                    // Checked here (a bad date is bad input); kept as written.
+                    row.date(&c_birth)?;
+                    text(&c_birth)?
+                },
                 address: text(&c_address)?,
             };
             let line = u32::try_from(row.line).map_err(|_| Error::bad_input(Location::file(path), "too many lines"))?;

@@ -167,6 +167,13 @@ impl Row<'_> {
         parse_integer(t).map_err(|m| Error::bad_input(self.at(field), m))
     }
 
+    /// A date `YYYY` or `YYYY-MM-DD`, or None when empty.
+    pub fn date(&self, f: &Option<Field>) -> Result<Option<super::date::PartialDate>> {
+        let t = self.str(f)?;
+        let Some(field) = f else { return Ok(None) };
+        super::date::parse_date(t).map_err(|m| Error::bad_input(self.at(field), m))
+    }
+
     /// An area in m2 (`.` or a lone `,` as the decimal mark), or None when empty.
     pub fn area(&self, f: &Option<Field>) -> Result<Option<f64>> {
         let t = self.str(f)?;

@@ -6,6 +6,7 @@
 
 pub mod certificates;
 pub mod csv_table;
+pub mod date;
 pub mod geojson;
 pub mod parcel_no;
 pub mod parcels;
@@ -88,6 +89,8 @@ pub struct Dataset {
     pub frame: Frame,
     pub parcels: Vec<Parcel>,
     pub certificates: Certificates,
+    /// The population register (`citizens.csv`), when the dataset has one.
+    pub register: Option<crate::linkage::register::Register>,
     pub groups: Vec<Group>,
     pub inputs: Vec<InputFile>,
     /// Features that are not areas (points, open lines, text): not parcels, counted here.
@@ -151,10 +154,17 @@ impl Dataset {
         // Certificates do not depend on the map: read them on their own thread meanwhile; the group boundaries
         // too, up to their projection.
         let cert_path = dir.join("certificates.csv");
+        let citizens_path = dir.join("citizens.csv");
         let (parcels_read, certificates_read, groups_read) = std::thread::scope(|scope| {
             let certificates = scope.spawn(|| {
                 let t = Instant::now();
-                Certificates::read(&cert_path, &config.columns).map(|c| (c, t.elapsed().as_secs_f64()))
+                let certificates = Certificates::read(&cert_path, &config.columns)?;
+                let register = if citizens_path.exists() {
+                    Some(crate::linkage::register::Register::read(&citizens_path, &config.columns)?)
+                } else {
+                    None
+                };
+                Ok((certificates, register, t.elapsed().as_secs_f64()))
             });
             let groups = scope.spawn(|| read_raw_groups(dir, &config));
             let parcels = read_parcels(&parcels_path, &config, config_crs, reader);
@@ -165,7 +175,7 @@ impl Dataset {
         });
         // The map's errors first, as a sequential reading would report them.
         let (parcels, frame, input, skipped) = parcels_read?;
-        let (certificates, certificates_seconds) = certificates_read?;
+        let (certificates, register, certificates_seconds) = certificates_read?;
         let mut inputs = vec![input];
         // "read_parcels" is the wall time of both readers; "read_certificates" the certificate thread alone.
         lap("read_parcels", &mut timings);
@@ -188,6 +198,14 @@ impl Dataset {
             format: "CSV".into(),
             records: certificates.holders.len(),
         });
+        if let Some(r) = &register {
+            inputs.push(InputFile {
+                role: "citizens".into(),
+                path: citizens_path,
+                format: "CSV".into(),
+                records: r.len(),
+            });
+        }
 
         let name = config
             .name
@@ -200,6 +218,7 @@ impl Dataset {
             frame,
             parcels,
             certificates,
+            register,
             groups,
             inputs,
             skipped_features: skipped,

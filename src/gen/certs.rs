@@ -1,6 +1,6 @@
 //! People, certificates and the population register.
 
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::layout::{Geom, Layout, Shape, HNK, LAND_USES, LUC};
@@ -45,6 +45,10 @@ pub(crate) struct Person {
     pub cmnd: u32,
     pub group: u32,
     pub house: u16,
+    /// Planted: not in the population register.
+    pub missing: bool,
+    /// Planted: the register has a second person with the same name, birth date and address.
+    pub namesake: bool,
 }
 
 impl Person {
@@ -68,10 +72,23 @@ pub(crate) enum IdKind {
     Empty,
 }
 
+/// A planted fault in the id a holder row carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdPlant {
+    None,
+    /// Another person's CCCD (born the same year, another name).
+    Wrong(u32),
+    /// The person's CCCD with one serial digit mistyped: in no one's register entry.
+    Typo(u64),
+    /// Malformed: 0 eleven digits, 1 a letter O for a zero, 2 an unknown province, 3 the year digits one off.
+    Invalid(u8),
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Holder {
     pub person: u32,
     pub id: IdKind,
+    pub plant: IdPlant,
     /// `YYYY-MM-DD` rather than `YYYY`.
     pub birth_full: bool,
     pub damage: Damage,
@@ -141,6 +158,8 @@ pub(crate) struct Registry {
     serial_next: [u32; SERIAL_PAIRS.len()],
     /// The last single holder of a rural group, who may own more plots there.
     last_in_group: Vec<Option<u32>>,
+    /// (folded full name, birth year) of everyone: unique, so that the only namesakes are the planted ones.
+    taken: std::collections::HashSet<(String, u16)>,
 }
 
 fn splitmix(mut x: u64) -> u64 {
@@ -184,41 +203,147 @@ impl Registry {
             cmnd_count: 0,
             serial_next,
             last_in_group: vec![None; groups],
+            taken: std::collections::HashSet::new(),
         }
     }
 
     fn new_person(&mut self, rng: &mut ChaCha8Rng, female: bool, birth_year: u16, group: u32, urban: bool) -> u32 {
-        let family = names::weighted(rng, names::FAMILY).0 as u8;
-        let (middle, given) = if female {
-            let m = if birth_year < 1970 && rng.random_bool(0.85) {
-                0
+        // Draw until the name is new for that birth year (folded: "Hương" and "Hường" are one name to a
+        // record typed without diacritics).
+        let (mut family, mut middle, mut given);
+        let mut tries = 0;
+        loop {
+            family = names::weighted(rng, names::FAMILY).0 as u8;
+            (middle, given) = if female {
+                let m = if birth_year < 1970 && rng.random_bool(0.85) {
+                    0
+                } else {
+                    names::weighted(rng, names::MIDDLE_FEMALE).0
+                };
+                (m as u8, rng.random_range(0..names::GIVEN_FEMALE.len()) as u8)
             } else {
-                names::weighted(rng, names::MIDDLE_FEMALE).0
+                (names::weighted(rng, names::MIDDLE_MALE).0 as u8, rng.random_range(0..names::GIVEN_MALE.len()) as u8)
             };
-            (m as u8, rng.random_range(0..names::GIVEN_FEMALE.len()) as u8)
-        } else {
-            (names::weighted(rng, names::MIDDLE_MALE).0 as u8, rng.random_range(0..names::GIVEN_MALE.len()) as u8)
-        };
+            let probe = Person {
+                family,
+                middle,
+                given,
+                female,
+                birth: Date { y: birth_year, m: 1, d: 1 },
+                cccd: 0,
+                cmnd: 0,
+                group,
+                house: 0,
+                missing: false,
+                namesake: false,
+            };
+            let key = (folded_name(&probe), birth_year);
+            tries += 1;
+            if self.taken.insert(key) || tries > 200 {
+                break;
+            }
+        }
         let birth = date_in(rng, birth_year);
         let (code, cmnd_prefix) = if rng.random_bool(0.85) {
             (self.province.code, self.province.cmnd)
         } else {
             BORN_ELSEWHERE[rng.random_range(0..BORN_ELSEWHERE.len())]
         };
-        // CCCD: province, century and sex, two-digit year, then a serial unique for that century, sex and year.
+        let cccd = self.next_cccd(code, female, birth_year);
+        let m = u64::from(self.cmnd_count);
+        self.cmnd_count += 1;
+        let cmnd = u32::from(cmnd_prefix) * 10_000_000 + ((splitmix(self.seed ^ 0xC3) + m * 7919) % 10_000_000) as u32;
+        let house = if urban { rng.random_range(1..=250) } else { 0 };
+        self.persons.push(Person {
+            family,
+            middle,
+            given,
+            female,
+            birth,
+            cccd,
+            cmnd,
+            group,
+            house,
+            missing: false,
+            namesake: false,
+        });
+        (self.persons.len() - 1) as u32
+    }
+
+    /// CCCD: province, century and sex, two-digit year, then a serial unique for that century, sex and year.
+    fn next_cccd(&mut self, code: u16, female: bool, birth_year: u16) -> u64 {
         let cs = u64::from(female) + if birth_year >= 2000 { 2 } else { 0 };
         let yy = u64::from(birth_year % 100);
         let key = (cs * 100 + yy) as usize;
         let n = self.cccd_count[key] as u64;
         self.cccd_count[key] += 1;
         let serial = (splitmix(self.seed ^ key as u64) + n * 7919) % 1_000_000;
-        let cccd = ((u64::from(code) * 10 + cs) * 100 + yy) * 1_000_000 + serial;
-        let m = u64::from(self.cmnd_count);
-        self.cmnd_count += 1;
-        let cmnd = u32::from(cmnd_prefix) * 10_000_000 + ((splitmix(self.seed ^ 0xC3) + m * 7919) % 10_000_000) as u32;
-        let house = if urban { rng.random_range(1..=250) } else { 0 };
-        self.persons.push(Person { family, middle, given, female, birth, cccd, cmnd, group, house });
-        (self.persons.len() - 1) as u32
+        ((u64::from(code) * 10 + cs) * 100 + yy) * 1_000_000 + serial
+    }
+
+    /// Plants the holder faults (its own random stream, so the rest of the commune stays as it was):
+    /// people missing from the register, namesakes added to it, and ids that are another's, mistyped or
+    /// malformed.
+    pub(crate) fn plant_holders(&mut self) {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x401D_E125);
+        let mut seen = vec![false; self.persons.len()];
+        let mut holders: Vec<u32> = Vec::new();
+        for c in &self.certs {
+            for h in &c.holders {
+                if !std::mem::replace(&mut seen[h.person as usize], true) {
+                    holders.push(h.person);
+                }
+            }
+        }
+        for p in holders {
+            let r: f64 = rng.random();
+            if r < 0.006 {
+                self.persons[p as usize].missing = true;
+            } else if r < 0.012 {
+                let (female, year, code) = {
+                    let t = &self.persons[p as usize];
+                    (t.female, t.birth.y, (t.cccd / 1_000_000_000) as u16)
+                };
+                let cccd = self.next_cccd(code, female, year);
+                let twin = &self.persons[p as usize];
+                let cmnd = twin.cmnd.wrapping_add(1);
+                let clone = Person { cccd, cmnd, missing: false, namesake: true, ..*twin };
+                self.persons[p as usize].namesake = true;
+                self.persons.push(clone);
+            }
+        }
+        let mut by_year: std::collections::HashMap<u16, Vec<u32>> = std::collections::HashMap::new();
+        for (k, p) in self.persons.iter().enumerate() {
+            if !p.missing && !p.namesake {
+                by_year.entry(p.birth.y).or_default().push(k as u32);
+            }
+        }
+        let ids: std::collections::HashSet<u64> = self.persons.iter().map(|p| p.cccd).collect();
+        for ci in 0..self.certs.len() {
+            for hi in 0..self.certs[ci].holders.len() {
+                let h = self.certs[ci].holders[hi];
+                let me = &self.persons[h.person as usize];
+                let r: f64 = rng.random();
+                let plant = if r < 0.006 {
+                    let others = by_year.get(&me.birth.y).map(Vec::as_slice).unwrap_or(&[]);
+                    let name = folded_name(me);
+                    let pick = (!others.is_empty()).then(|| others[rng.random_range(0..others.len())]);
+                    match pick {
+                        Some(o) if folded_name(&self.persons[o as usize]) != name => IdPlant::Wrong(o),
+                        _ => IdPlant::None,
+                    }
+                } else if r < 0.012 {
+                    let base = me.cccd - me.cccd % 10;
+                    let typo = (1..10u64).map(|d| base + (me.cccd % 10 + d) % 10).find(|v| !ids.contains(v));
+                    typo.map_or(IdPlant::None, IdPlant::Typo)
+                } else if r < 0.02 {
+                    IdPlant::Invalid(rng.random_range(0..4))
+                } else {
+                    IdPlant::None
+                };
+                self.certs[ci].holders[hi].plant = plant;
+            }
+        }
     }
 
     /// The holders of a certificate issued in `year` for a parcel of `group`.
@@ -267,7 +392,7 @@ impl Registry {
                     _ if d < 0.14 => Damage::OldTone,
                     _ => Damage::None,
                 };
-                Holder { person, id, birth_full, damage }
+                Holder { person, id, plant: IdPlant::None, birth_full, damage }
             })
             .collect()
     }
@@ -392,6 +517,45 @@ impl Registry {
         idx.sort_by_key(|&i| (self.certs[i].issued, i));
         let mut old: Vec<Option<Cert>> = std::mem::take(&mut self.certs).into_iter().map(Some).collect();
         self.certs = idx.into_iter().map(|i| old[i].take().expect("each once")).collect();
+    }
+}
+
+/// The full name folded (lower case, no diacritics, `đ` as `d`).
+pub(crate) fn folded_name(p: &Person) -> String {
+    let (f, m, g) = p.name_parts();
+    crate::vntext::fold(&format!("{f} {m} {g}"))
+}
+
+/// The holder id as written on the certificate.
+pub(crate) fn holder_id_text(h: &Holder, persons: &[Person]) -> String {
+    let p = &persons[h.person as usize];
+    let cccd = format!("{:012}", p.cccd);
+    match h.plant {
+        IdPlant::Wrong(o) => format!("{:012}", persons[o as usize].cccd),
+        IdPlant::Typo(v) => format!("{v:012}"),
+        IdPlant::Invalid(0) => cccd[..11].to_string(),
+        IdPlant::Invalid(1) => format!("{}O{}", &cccd[..6], &cccd[7..]),
+        IdPlant::Invalid(2) => format!("003{}", &cccd[3..]),
+        IdPlant::Invalid(_) => format!("{}{:02}{}", &cccd[..4], (p.birth.y + 1) % 100, &cccd[6..]),
+        IdPlant::None => match h.id {
+            IdKind::Cccd => cccd,
+            IdKind::Cmnd => format!("{:09}", p.cmnd),
+            IdKind::Empty => String::new(),
+        },
+    }
+}
+
+/// What a correct linkage makes of a holder row: its status and the person whose id it reports.
+pub(crate) fn holder_outcome(h: &Holder, persons: &[Person]) -> (&'static str, Option<u32>) {
+    let p = &persons[h.person as usize];
+    let by_attributes = (!p.missing && !p.namesake).then_some(h.person);
+    let attr = || by_attributes.map_or(("not_found", None), |x| ("matched_by_attributes", Some(x)));
+    match h.plant {
+        IdPlant::Invalid(_) => ("id_invalid", by_attributes),
+        IdPlant::Wrong(_) => ("mismatch", by_attributes),
+        IdPlant::Typo(_) => attr(),
+        IdPlant::None if h.id == IdKind::Cccd && !p.missing => ("matched_by_id", Some(h.person)),
+        IdPlant::None => attr(),
     }
 }
 

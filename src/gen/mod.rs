@@ -32,7 +32,7 @@
 //! holders (husband and wife). Holder ids are CCCD (consistent with birth year and sex), old CMND or empty,
 //! by period of issue; addresses are three-level ("thôn Đông, xã X, huyện Y") before 2005. Some holder names
 //! are damaged (upper case, no diacritics, NFD, double space, old tone placement). `citizens.csv` has every
-//! holder (clean) and some other people.
+//! holder (clean, unless planted missing) and some other people.
 //!
 //! # Planted defects
 //!
@@ -58,7 +58,13 @@
 //! * `parcel_without_certificate`: plots with no certificate (besides the roads).
 //! * `area_mismatch`: a certificate 16-40% off the mapped area.
 //!
-//! No `holder_*` conflicts are planted yet, and the truth's statuses ignore holder linkage.
+//! Holders (own random stream, after the rest, so the map and certificates do not depend on it): names are
+//! unique per folded name and birth year, except for the planted namesakes. About 0.6% of the people
+//! holding certificates are missing from `citizens.csv` (`not_found`), 0.6% get a namesake in it (same name,
+//! birth date and address, another id: without an id they are `not_found`, ambiguous); 0.6% of the holder
+//! rows carry another person's CCCD born the same year (`mismatch`), 0.6% their own with a serial digit
+//! mistyped (matched by attributes), 0.8% a malformed id (eleven digits, a letter O, province 003, the year
+//! digits one off: `id_invalid`). `truth.json` lists every holder row's status and citizen id.
 
 mod certs;
 mod defects;
@@ -195,6 +201,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     reg.issue(&mut rng, &lay, &planted.plans);
     reg.others(&mut rng, &lay);
     reg.order_by_issue();
+    reg.plant_holders();
 
     // File order: sheet by sheet, by number; a split-off part right after the parcel it was cut from.
     let mut order: Vec<u32> = (0..lay.parcels.len() as u32).collect();
@@ -205,7 +212,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     let ids = truth::parcel_ids(&lay, &order, &opts.commune);
     let cert_ids: Vec<String> = (0..reg.certs.len()).map(|k| certs::cert_id(k, reg.certs.len())).collect();
     let tol = truth::Tolerances { area_mismatch_ratio: 0.05, split_area_ratio: 0.05 };
-    let truth = truth::compute(&lay, &ids, &reg.certs, &cert_ids, &planted.overlaps, &tol);
+    let truth = truth::compute(&lay, &ids, &reg.certs, &cert_ids, &planted.overlaps, &tol, &reg.persons);
     if let Some(first) = truth.near_threshold.first() {
         return Err(Error::Other(format!(
             "internal error: {} planted decisions too close to a threshold, e.g. {first}",

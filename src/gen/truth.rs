@@ -9,14 +9,19 @@ use std::collections::HashMap;
 
 use rayon::slice::ParallelSliceMut;
 
-use super::certs::Cert;
+use super::certs::{holder_outcome, Cert, Person};
 use super::layout::{Geom, Layout};
 
-/// Conflict kinds, in sorted order (bit k of a parcel's kind mask).
-pub(crate) const KINDS: [&str; 8] = [
+/// Conflict kinds and the status reason `holder_matched_by_attributes`, in sorted order (bit k of a
+/// parcel's mask).
+pub(crate) const KINDS: [&str; 12] = [
     "area_mismatch",
     "duplicate_certificate",
     "duplicate_parcel_number",
+    "holder_id_invalid",
+    "holder_matched_by_attributes",
+    "holder_mismatch",
+    "holder_not_found",
     "invalid_geometry",
     "overlap",
     "parcel_without_certificate",
@@ -26,11 +31,15 @@ pub(crate) const KINDS: [&str; 8] = [
 const AREA_MISMATCH: usize = 0;
 const DUPLICATE_CERTIFICATE: usize = 1;
 const DUPLICATE_PARCEL_NUMBER: usize = 2;
-const INVALID_GEOMETRY: usize = 3;
-const OVERLAP: usize = 4;
-const PARCEL_WITHOUT_CERTIFICATE: usize = 5;
-const UNMAPPED_SPLIT: usize = 6;
-const UNMATCHED_CERTIFICATE: usize = 7;
+const HOLDER_ID_INVALID: usize = 3;
+const HOLDER_MATCHED_BY_ATTRIBUTES: usize = 4;
+const HOLDER_MISMATCH: usize = 5;
+const HOLDER_NOT_FOUND: usize = 6;
+const INVALID_GEOMETRY: usize = 7;
+const OVERLAP: usize = 8;
+const PARCEL_WITHOUT_CERTIFICATE: usize = 9;
+const UNMAPPED_SPLIT: usize = 10;
+const UNMATCHED_CERTIFICATE: usize = 11;
 /// Kinds that make a parcel status 3; the other parcel kinds make it 2.
 const LEVEL_3: u16 = (1 << INVALID_GEOMETRY) | (1 << OVERLAP) | (1 << UNMAPPED_SPLIT);
 
@@ -52,8 +61,16 @@ pub(crate) struct ParcelTruth {
     pub reasons: String,
 }
 
+/// A holder row's expected linkage, in certificates.csv order.
+pub(crate) struct HolderTruth {
+    pub cert_id: String,
+    pub status: &'static str,
+    pub citizen_id: Option<String>,
+}
+
 pub(crate) struct Truth {
     pub conflicts: Vec<Conflict>,
+    pub holders: Vec<HolderTruth>,
     pub parcels: Vec<ParcelTruth>,
     pub near_threshold: Vec<String>,
 }
@@ -114,6 +131,7 @@ pub(crate) fn compute(
     cert_ids: &[String],
     overlaps: &[(u32, u32)],
     tol: &Tolerances,
+    persons: &[Person],
 ) -> Truth {
     let n = lay.parcels.len();
     let mut rules = Rules { tol, near: Vec::new() };
@@ -160,6 +178,7 @@ pub(crate) fn compute(
 
     // Certificate -> parcel: same sheet and base number; among repeats, the closest mapped area.
     let mut links: Vec<(u32, u32)> = Vec::with_capacity(certs.len());
+    let mut parcel_of: Vec<Option<u32>> = vec![None; certs.len()];
     for (ci, c) in certs.iter().enumerate() {
         let area = c.area10 as f64 / 10.0;
         let target = parse_parcel_no(&c.parcel_no).and_then(|(base, _)| {
@@ -195,7 +214,8 @@ pub(crate) fn compute(
                         cert_ids[ci], ids[p as usize]
                     ));
                 }
-                links.push((p, ci as u32))
+                links.push((p, ci as u32));
+                parcel_of[ci] = Some(p);
             }
             None => {
                 add(&mut mask, UNMATCHED_CERTIFICATE, &[], &[ci as u32], c.expected);
@@ -203,6 +223,39 @@ pub(crate) fn compute(
         }
     }
     links.sort_unstable();
+
+    // Holders: one conflict per kind and certificate, on its parcel; attribute-only matches mark the parcel.
+    let mut holders = Vec::new();
+    for (ci, c) in certs.iter().enumerate() {
+        let mut kinds = Vec::new();
+        for h in &c.holders {
+            let (status, person) = holder_outcome(h, persons);
+            holders.push(HolderTruth {
+                cert_id: cert_ids[ci].clone(),
+                status,
+                citizen_id: person.map(|p| format!("{:012}", persons[p as usize].cccd)),
+            });
+            let kind = match status {
+                "id_invalid" => HOLDER_ID_INVALID,
+                "not_found" => HOLDER_NOT_FOUND,
+                "mismatch" => HOLDER_MISMATCH,
+                "matched_by_attributes" => {
+                    if let Some(p) = parcel_of[ci] {
+                        mask[p as usize] |= 1 << HOLDER_MATCHED_BY_ATTRIBUTES;
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        for kind in kinds {
+            let parcels: Vec<u32> = parcel_of[ci].into_iter().collect();
+            add(&mut mask, kind, &parcels, &[ci as u32], None);
+        }
+    }
 
     let mut k = 0;
     for (i, label) in ids.iter().enumerate() {
@@ -287,7 +340,7 @@ pub(crate) fn compute(
         })
         .collect();
     parcels.par_sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    Truth { conflicts, parcels, near_threshold: rules.near }
+    Truth { conflicts, holders, parcels, near_threshold: rules.near }
 }
 
 #[cfg(test)]

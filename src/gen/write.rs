@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::certs::{address, cert_id, Cert, Date, IdKind, Person, SERIAL_PAIRS};
+use super::certs::{address, cert_id, holder_id_text, Cert, Date, Person, SERIAL_PAIRS};
 use super::layout::{ring_area, Geom, Layout, Pt, LAND_USES};
 use super::names::Damage;
 use super::truth::Truth;
@@ -258,11 +258,7 @@ pub(crate) fn certificates(path: &Path, lay: &Layout, certs: &[Cert], persons: &
                 push_csv(buf, &h.damage.apply(std::str::from_utf8(&name).expect("UTF-8")));
             }
             buf.push(b',');
-            match h.id {
-                IdKind::Cccd => push_padded(buf, person.cccd, 12),
-                IdKind::Cmnd => push_padded(buf, u64::from(person.cmnd), 9),
-                IdKind::Empty => {}
-            }
+            buf.extend_from_slice(holder_id_text(h, persons).as_bytes());
             buf.push(b',');
             push_date(buf, person.birth, h.birth_full);
             buf.push(b',');
@@ -275,6 +271,9 @@ pub(crate) fn certificates(path: &Path, lay: &Layout, certs: &[Cert], persons: &
 pub(crate) fn citizens(path: &Path, lay: &Layout, persons: &[Person], place: &Place) -> Result<()> {
     write_items(path, b"citizen_id,full_name,birth_date,gender,address\n", persons.len(), b"", b"", |buf, k| {
         let p = &persons[k];
+        if p.missing {
+            return;
+        }
         push_padded(buf, p.cccd, 12);
         buf.push(b',');
         push_name(buf, p);
@@ -350,6 +349,24 @@ pub(crate) fn truth(path: &Path, truth: &Truth) -> Result<()> {
         buf.extend_from_slice(b", \"expected_candidate\": ");
         match &c.expected {
             Some(e) => push_json_str(&mut buf, e),
+            None => buf.extend_from_slice(b"null"),
+        }
+        buf.push(b'}');
+        if buf.len() > 1 << 15 {
+            w.write_all(&buf).map_err(io)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(b"\n],\n\"holders\": [");
+    for (k, h) in truth.holders.iter().enumerate() {
+        buf.extend_from_slice(if k > 0 { b",\n  " } else { b"\n  " });
+        buf.extend_from_slice(b"{\"cert_id\": ");
+        push_json_str(&mut buf, &h.cert_id);
+        buf.extend_from_slice(b", \"status\": ");
+        push_json_str(&mut buf, h.status);
+        buf.extend_from_slice(b", \"citizen_id\": ");
+        match &h.citizen_id {
+            Some(c) => push_json_str(&mut buf, c),
             None => buf.extend_from_slice(b"null"),
         }
         buf.push(b'}');

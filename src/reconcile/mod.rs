@@ -3,8 +3,9 @@
 //! [`reconcile`] runs them in order. Geometric rules ([`overlap`], [`validity`]) and numbering
 //! ([`numbering`]) look at the map alone; [`linking`] points each certificate at its parcel, and the
 //! certificate rules ([`split`], [`duplicate_certificate`], [`unmatched`], [`without_certificate`],
-//! [`area_mismatch`]) work from those links. Holder linkage (the three `holder_*` kinds, against the
-//! population register) will add its conflicts to the same list before [`status`] classifies the parcels.
+//! [`area_mismatch`]) work from those links. Holder linkage ([`crate::linkage::holders`]: the three
+//! `holder_*` kinds, against the population register) adds its conflicts to the same list before [`status`]
+//! classifies the parcels.
 
 pub mod area_mismatch;
 pub mod duplicate_certificate;
@@ -180,6 +181,8 @@ pub struct Reconciliation {
     pub overlap_stats: OverlapStats,
     /// Rules that did not run, and why.
     pub skipped_rules: Vec<String>,
+    /// Holder linkage against the register; None when the dataset has no citizens.csv.
+    pub holders: Option<crate::linkage::holders::Linkage>,
     pub timings: Vec<(String, f64)>,
 }
 
@@ -216,49 +219,69 @@ fn run<T: Send>(
     geometric: impl FnOnce() -> (T, Vec<Conflict>, OverlapStats, Timings) + Send,
 ) -> (T, Reconciliation) {
     let tol = ds.config.tolerances;
-    let ((extra, overlaps, overlap_stats, mut timings), (others, links, skipped_rules, other_timings)) =
-        rayon::join(geometric, || {
-            let mut timings = Vec::new();
-            let mut clock = Instant::now();
-            let mut lap = |name: &str, timings: &mut Timings| {
-                timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
-                clock = Instant::now();
-            };
-            let mut conflicts = Vec::new();
-            conflicts.extend(validity::find(&ds.parcels));
-            conflicts.extend(numbering::find(&ds.parcels));
-            lap("validity_numbering", &mut timings);
+    let (
+        (extra, overlaps, overlap_stats, mut timings),
+        (others, links, skipped_rules, other_timings, holders, attribute_matches),
+    ) = rayon::join(geometric, || {
+        let mut timings = Vec::new();
+        let mut clock = Instant::now();
+        let mut lap = |name: &str, timings: &mut Timings| {
+            timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
+            clock = Instant::now();
+        };
+        let mut conflicts = Vec::new();
+        conflicts.extend(validity::find(&ds.parcels));
+        conflicts.extend(numbering::find(&ds.parcels));
+        lap("validity_numbering", &mut timings);
 
-            let certs = &ds.certificates;
-            let links = linking::link(&ds.parcels, certs);
-            let splits = split::find(&ds.parcels, certs, &links, tol.split_area_ratio);
-            let duplicates = duplicate_certificate::find(&ds.parcels, certs, &links, &splits, tol.area_mismatch_ratio);
-            let explained: std::collections::HashSet<usize> =
-                splits.iter().chain(duplicates.iter()).flat_map(|c| c.certificates.iter().copied()).collect();
-            conflicts.extend(area_mismatch::find(&ds.parcels, certs, &links, &explained, tol.area_mismatch_ratio));
-            conflicts.extend(splits);
-            conflicts.extend(duplicates);
-            conflicts.extend(unmatched::find(&ds.parcels, certs, &links));
-            // An empty certificates file means the certificates are not in yet: flagging every parcel would
-            // bury the map's own defects, so the rule waits for them.
-            let mut skipped_rules = Vec::new();
-            if certs.is_empty() {
-                skipped_rules.push("parcel_without_certificate: certificates.csv has no rows".to_string());
-            } else {
-                conflicts.extend(without_certificate::find(&ds.parcels, &links));
+        let certs = &ds.certificates;
+        let links = linking::link(&ds.parcels, certs);
+        let splits = split::find(&ds.parcels, certs, &links, tol.split_area_ratio);
+        let duplicates = duplicate_certificate::find(&ds.parcels, certs, &links, &splits, tol.area_mismatch_ratio);
+        let explained: std::collections::HashSet<usize> =
+            splits.iter().chain(duplicates.iter()).flat_map(|c| c.certificates.iter().copied()).collect();
+        conflicts.extend(area_mismatch::find(&ds.parcels, certs, &links, &explained, tol.area_mismatch_ratio));
+        conflicts.extend(splits);
+        conflicts.extend(duplicates);
+        conflicts.extend(unmatched::find(&ds.parcels, certs, &links));
+        // An empty certificates file means the certificates are not in yet: flagging every parcel would
+        // bury the map's own defects, so the rule waits for them.
+        let mut skipped_rules = Vec::new();
+        if certs.is_empty() {
+            skipped_rules.push("parcel_without_certificate: certificates.csv has no rows".to_string());
+        } else {
+            conflicts.extend(without_certificate::find(&ds.parcels, &links));
+        }
+        lap("certificates", &mut timings);
+
+        // Holder linkage needs the certificate links, not the map: it runs beside the overlap search too.
+        let mut attribute_matches = Vec::new();
+        let holders = match &ds.register {
+            Some(register) => {
+                let linkage = crate::linkage::holders::link(certs, register);
+                conflicts.extend(crate::linkage::holders::conflicts(certs, &links, &linkage));
+                for p in crate::linkage::holders::matched_by_attributes(certs, &links, &linkage) {
+                    attribute_matches.push((p, 2, status::MATCHED_BY_ATTRIBUTES));
+                }
+                Some(linkage)
             }
-            lap("certificates", &mut timings);
-            (conflicts, links, skipped_rules, timings)
-        });
+            None => {
+                skipped_rules.push("holder linkage: the dataset has no citizens.csv".to_string());
+                None
+            }
+        };
+        lap("holders", &mut timings);
+        (conflicts, links, skipped_rules, timings, holders, attribute_matches)
+    });
     timings.extend(other_timings);
     let mut conflicts = overlaps;
     conflicts.extend(others);
 
     let t = Instant::now();
     sort_conflicts(&mut conflicts, ds);
-    let statuses = status::classify(ds.parcels.len(), &conflicts, &[]);
+    let statuses = status::classify(ds.parcels.len(), &conflicts, &attribute_matches);
     timings.push(("status".to_string(), t.elapsed().as_secs_f64()));
-    (extra, Reconciliation { conflicts, links, statuses, overlap_stats, skipped_rules, timings })
+    (extra, Reconciliation { conflicts, links, statuses, overlap_stats, skipped_rules, holders, timings })
 }
 
 /// Orders parcel and certificate lists by id, and conflicts by (kind, parcel ids, certificate ids).

@@ -1,0 +1,360 @@
+//! Field comparators: how alike two values of one field are, as a level of agreement.
+//!
+//! Levels are `0` agree, `1` nearly, `2` partly, `3` disagree ([`LEVELS`] of them). A comparison can also
+//! be [`Outcome::Missing`] (a side is empty: no evidence either way) or [`Outcome::Coarse`]: the values
+//! agree as far as the coarser one goes (a birth year against a full date), which is evidence for "one of
+//! the levels up to `l`" and is weighed as such.
+//!
+//! ```
+//! use thuadat::linkage::compare::{Comparator, Outcome};
+//! assert_eq!(Comparator::Name.compare("nguyen van an", "nguyen van an"), Outcome::Level(0));
+//! assert_eq!(Comparator::Date.compare("1960", "1960-03-12"), Outcome::Coarse(2));
+//! assert_eq!(Comparator::Address.compare("dong, yen nghia, gia lam", "thon dong, phuong yen nghia"), Outcome::Level(0));
+//! ```
+
+/// Number of agreement levels.
+pub const LEVELS: usize = 4;
+
+/// The result of comparing two values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// A side is empty.
+    Missing,
+    /// Agreement level `0..LEVELS`.
+    Level(u8),
+    /// One of the levels `0..=l`: the coarser side cannot tell which.
+    Coarse(u8),
+}
+
+impl Outcome {
+    /// A small code (0-15) for pattern counting.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Missing => 15,
+            Outcome::Level(l) => l,
+            Outcome::Coarse(l) => 8 + l,
+        }
+    }
+    pub fn from_code(c: u8) -> Outcome {
+        match c {
+            15 => Outcome::Missing,
+            8.. => Outcome::Coarse(c - 8),
+            _ => Outcome::Level(c),
+        }
+    }
+}
+
+/// How a field is compared. Values are compared as given: callers normalise them first (lower case,
+/// diacritics folded for names, dates as `YYYY` or `YYYY-MM-DD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparator {
+    /// Names and other words: equal, Jaro-Winkler at least 0.94, at least 0.85, less.
+    Name,
+    /// Codes and numbers: equal, one edit (insertion, deletion, substitution, adjacent transposition)
+    /// apart, two, more.
+    Exact,
+    /// Dates `YYYY-MM-DD` or years `YYYY`: equal; one digit or day/month swapped; same year; otherwise.
+    Date,
+    /// Addresses as comma-separated parts from the smallest unit up. Administrative prefixes (`xã`,
+    /// `phường`, `thôn`, `huyện`, `tổ dân phố`, `số` ...) are dropped from each part, so that an old
+    /// three-level address (village, commune, district) agrees with the new two-level one (village,
+    /// commune) when one's parts are all among the other's; levels: subset, (unused), one part shared, none;
+    /// an old address against a new one that share a part but not all is [`Outcome::Coarse`]`(2)`.
+    Address,
+}
+
+impl Comparator {
+    pub fn compare(self, a: &str, b: &str) -> Outcome {
+        if a.is_empty() || b.is_empty() {
+            return Outcome::Missing;
+        }
+        if a == b {
+            return Outcome::Level(0);
+        }
+        match self {
+            Comparator::Name => {
+                let s = jaro_winkler(a, b);
+                Outcome::Level(if s >= 0.94 {
+                    1
+                } else if s >= 0.85 {
+                    2
+                } else {
+                    3
+                })
+            }
+            Comparator::Exact => Outcome::Level(match edits(a, b) {
+                1 => 1,
+                2 => 2,
+                _ => 3,
+            }),
+            Comparator::Date => date(a, b),
+            Comparator::Address => address(a, b),
+        }
+    }
+}
+
+/// Edits between two values (optimal string alignment: insertions, deletions, substitutions and adjacent
+/// transpositions), 3 meaning "three or more" (values whose lengths differ by three or more are not compared).
+pub fn edits(a: &str, b: &str) -> usize {
+    if a.len().abs_diff(b.len()) >= 3 {
+        return 3;
+    }
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !(a.is_ascii() && b.is_ascii() && x.len() < 64 && y.len() < 64) {
+        return strsim::osa_distance(a, b).min(3);
+    }
+    // Three rows of the OSA table on the stack.
+    let mut rows = [[0usize; 65]; 3];
+    for (j, v) in rows[0].iter_mut().enumerate().take(y.len() + 1) {
+        *v = j;
+    }
+    for i in 1..=x.len() {
+        let (cur, prev, prev2) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        rows[cur][0] = i;
+        let mut best = i;
+        for j in 1..=y.len() {
+            let cost = usize::from(x[i - 1] != y[j - 1]);
+            let mut d = (rows[prev][j] + 1).min(rows[cur][j - 1] + 1).min(rows[prev][j - 1] + cost);
+            if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+                d = d.min(rows[prev2][j - 2] + 1);
+            }
+            rows[cur][j] = d;
+            best = best.min(d);
+        }
+        if best >= 3 {
+            return 3;
+        }
+    }
+    rows[x.len() % 3][y.len()].min(3)
+}
+
+/// Jaro-Winkler similarity; a stack-only path for ASCII values up to 64 bytes (names and codes once
+/// folded), `strsim` for the rest. The two agree (tested).
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !(a.is_ascii() && b.is_ascii() && x.len() <= 64 && y.len() <= 64) {
+        return strsim::jaro_winkler(a, b);
+    }
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let window = (x.len().max(y.len()) / 2).saturating_sub(1);
+    let mut used = [false; 64];
+    let mut x_matched = [0u8; 64];
+    let mut m = 0;
+    for (i, &c) in x.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(y.len());
+        for j in lo..hi {
+            if !used[j] && y[j] == c {
+                used[j] = true;
+                x_matched[m] = c;
+                m += 1;
+                break;
+            }
+        }
+    }
+    if m == 0 {
+        return 0.0;
+    }
+    let mut k = 0;
+    let mut half_transpositions = 0;
+    for (j, &c) in y.iter().enumerate() {
+        if used[j] {
+            if x_matched[k] != c {
+                half_transpositions += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = m as f64;
+    let t = (half_transpositions / 2) as f64;
+    let jaro = (m / x.len() as f64 + m / y.len() as f64 + (m - t) / m) / 3.0;
+    if jaro <= 0.7 {
+        return jaro;
+    }
+    let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
+    jaro + 0.1 * prefix * (1.0 - jaro)
+}
+
+fn date(a: &str, b: &str) -> Outcome {
+    let (ya, yb) = (a.get(..4).unwrap_or(a), b.get(..4).unwrap_or(b));
+    if a.len() < 10 || b.len() < 10 {
+        return if ya == yb { Outcome::Coarse(2) } else { Outcome::Level(3) };
+    }
+    let swapped = a.get(5..7) == b.get(8..10) && a.get(8..10) == b.get(5..7) && ya == yb;
+    if swapped || edits(a, b) <= 1 {
+        Outcome::Level(1)
+    } else if ya == yb {
+        Outcome::Level(2)
+    } else {
+        Outcome::Level(3)
+    }
+}
+
+/// Administrative words that prefix an address part (folded, longest first).
+const PREFIXES: [&str; 16] = [
+    "thanh pho ",
+    "to dan pho ",
+    "thi tran ",
+    "khu pho ",
+    "thi xa ",
+    "phuong ",
+    "huyen ",
+    "quan ",
+    "tinh ",
+    "thon ",
+    "xom ",
+    "ban ",
+    "ap ",
+    "xa ",
+    "so ",
+    "tp ",
+];
+
+/// The parts of an address without their administrative prefixes.
+pub fn address_parts(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| {
+        let mut p = p;
+        for pre in PREFIXES {
+            if let Some(rest) = p.strip_prefix(pre) {
+                p = rest.trim_start();
+                break;
+            }
+        }
+        p
+    })
+}
+
+/// True when the address names a district (`huyện`, `quận`, `thị xã`): the three-level form that local
+/// government had until 2025.
+fn three_level(s: &str) -> bool {
+    s.split(',').map(str::trim).any(|p| p.starts_with("huyen ") || p.starts_with("quan ") || p.starts_with("thi xa "))
+}
+
+/// Up to eight parts of an address, on the stack.
+fn parts8(s: &str) -> ([&str; 8], usize) {
+    let mut out = [""; 8];
+    let mut n = 0;
+    for p in address_parts(s).take(8) {
+        out[n] = p;
+        n += 1;
+    }
+    (out, n)
+}
+
+fn address(a: &str, b: &str) -> Outcome {
+    let (pa, na) = parts8(a);
+    let (pb, nb) = parts8(b);
+    if na == 0 || nb == 0 {
+        return Outcome::Missing;
+    }
+    let (pa, pb) = (&pa[..na], &pb[..nb]);
+    let (small, large) = if pa.len() <= pb.len() { (pa, pb) } else { (pb, pa) };
+    let shared = small.iter().filter(|p| large.contains(p)).count();
+    if shared == small.len() {
+        Outcome::Level(0)
+    } else if shared > 0 && three_level(a) != three_level(b) {
+        // An old address against a new one that shares a unit with it: villages became residential
+        // groups, houses got numbers; the lower units cannot be compared, so this is no evidence either way
+        // beyond "not a clear disagreement".
+        Outcome::Coarse(2)
+    } else if shared > 0 {
+        Outcome::Level(2)
+    } else {
+        Outcome::Level(3)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Outcome::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(Comparator::Name.compare("an", "an"), Level(0));
+        assert_eq!(Comparator::Name.compare("nguyen", "nguyenn"), Level(1));
+        assert_eq!(Comparator::Name.compare("an", "anh"), Level(2));
+        assert_eq!(Comparator::Name.compare("an", "binh"), Level(3));
+        assert_eq!(Comparator::Name.compare("", "binh"), Missing);
+    }
+
+    #[test]
+    fn fast_paths_agree_with_strsim() {
+        let words = [
+            "",
+            "a",
+            "an",
+            "anh",
+            "nguyen",
+            "nguyenn",
+            "ngyuen",
+            "martha",
+            "marhta",
+            "dixon",
+            "dicksonx",
+            "jellyfish",
+            "smellyfish",
+            "4223",
+            "4232",
+            "19151111",
+            "19151211",
+            "crate",
+            "trace",
+            "abcdefghij",
+            "jihgfedcba",
+            "nguyễn",
+            "đặng",
+        ];
+        for a in words {
+            for b in words {
+                let (x, y) = (jaro_winkler(a, b), strsim::jaro_winkler(a, b));
+                assert!((x - y).abs() < 1e-12, "{a} {b}: {x} {y}");
+                assert_eq!(edits(a, b), strsim::osa_distance(a, b).min(3), "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(Comparator::Exact.compare("4223", "4223"), Level(0));
+        assert_eq!(Comparator::Exact.compare("4223", "4232"), Level(1));
+        assert_eq!(Comparator::Exact.compare("4223", "4253"), Level(1));
+        assert_eq!(Comparator::Exact.compare("4223", "5253"), Level(2));
+        assert_eq!(Comparator::Exact.compare("4223", "9999"), Level(3));
+    }
+
+    #[test]
+    fn dates() {
+        let d = Comparator::Date;
+        assert_eq!(d.compare("1960-03-12", "1960-03-12"), Level(0));
+        assert_eq!(d.compare("1960-03-12", "1960-12-03"), Level(1));
+        assert_eq!(d.compare("1960-03-12", "1960-03-13"), Level(1));
+        assert_eq!(d.compare("1960-03-12", "1960-07-25"), Level(2));
+        assert_eq!(d.compare("1960-03-12", "1970-07-25"), Level(3));
+        assert_eq!(d.compare("1960", "1960-07-25"), Coarse(2));
+        assert_eq!(d.compare("1960", "1961"), Level(3));
+        assert_eq!(d.compare("1960", "1960"), Level(0));
+    }
+
+    #[test]
+    fn old_and_new_addresses() {
+        let a = Comparator::Address;
+        let old = "thon dong, xa yen nghia, huyen gia lam";
+        assert_eq!(a.compare(old, "thon dong, phuong yen nghia"), Level(0));
+        assert_eq!(a.compare(old, "thon doai, phuong yen nghia"), Coarse(2));
+        assert_eq!(a.compare("thon dong, phuong yen nghia", "thon doai, phuong yen nghia"), Level(2));
+        assert_eq!(a.compare(old, "thon doai, phuong phu lam"), Level(3));
+        assert_eq!(a.compare("so 12, to dan pho 3, phuong yen nghia", "to dan pho 3, xa yen nghia"), Level(0));
+        assert_eq!(address_parts("so 12, to dan pho 3").collect::<Vec<_>>(), ["12", "3"]);
+        for c in 0..16 {
+            if c < LEVELS as u8 || (8..8 + LEVELS as u8).contains(&c) || c == 15 {
+                assert_eq!(Outcome::from_code(c).code(), c);
+            }
+        }
+    }
+}

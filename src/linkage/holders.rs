@@ -1,0 +1,394 @@
+//! Each certificate holder against the population register: a status, the citizen id found, a score, and
+//! the `holder_*` conflicts (rules in docs/RULES.md, "Holders").
+//!
+//! 1. The id is read ([`citizen_id::parse`]). A malformed id, or a CCCD whose birth-year digits contradict
+//!    the holder's birth year, is `id_invalid`.
+//! 2. A CCCD found in the register is confirmed by name and birth ([`confirms`]) and by the sex its
+//!    century digit encodes: confirmed, `matched_by_id`; not, `mismatch` (the id belongs to someone else).
+//! 3. Without a usable id (old CMND, empty, or a CCCD the register does not have), the holder is matched by
+//!    attributes with the Fellegi-Sunter [`Matcher`]: family, middle and given name (diacritics folded),
+//!    birth date or year, address (old three-level or new two-level). u (how often each level of agreement
+//!    occurs by chance) is counted on random pairs; m (how often it occurs for the same person) on the
+//!    holders whose CCCD the register confirms, which are labelled matches for free (the default "mostly
+//!    agree" when fewer than 30). The best candidate must have a match
+//!    probability of at least [`MIN_PROBABILITY`], confirm name and birth, and be clearly better than the
+//!    second ([`MARGIN_BITS`]): two namesakes that fit equally leave the holder `not_found` (ambiguous)
+//!    rather than guessed.
+//!
+//! For `id_invalid` and `mismatch` holders the attribute match, when there is one, fills `citizen_id`: the
+//! officer gets the id to correct the record with.
+
+use rayon::prelude::*;
+
+use super::citizen_id::{self, HolderId};
+use super::compare::{Comparator, Outcome};
+use super::matcher::{KeyPart, Matcher, Model, Records, Schema};
+use super::register::Register;
+use crate::dataset::date::{parse_date, PartialDate};
+use crate::dataset::Certificates;
+use crate::reconcile::{Conflict, ConflictGeometry, Kind, Links};
+use crate::vntext;
+
+/// A holder's status (contract, holders.csv `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    MatchedById,
+    MatchedByAttributes,
+    Mismatch,
+    NotFound,
+    IdInvalid,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] =
+        [Status::MatchedById, Status::MatchedByAttributes, Status::Mismatch, Status::NotFound, Status::IdInvalid];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::MatchedById => "matched_by_id",
+            Status::MatchedByAttributes => "matched_by_attributes",
+            Status::Mismatch => "mismatch",
+            Status::NotFound => "not_found",
+            Status::IdInvalid => "id_invalid",
+        }
+    }
+}
+
+/// What linkage found for one holder row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HolderLink {
+    pub status: Status,
+    /// The register entry matched (by id, or by attributes).
+    pub citizen: Option<u32>,
+    /// Match probability of the holder and that entry under the fitted model.
+    pub score: Option<f64>,
+    /// Why, in one phrase without personal data (for the conflict's detail).
+    pub why: String,
+}
+
+/// A candidate found by attributes must be at least this likely a match.
+pub const MIN_PROBABILITY: f64 = 0.5;
+/// ... and this many bits (log2 likelihood ratio) above the second-best candidate that also fits: 2 bits is
+/// four times likelier.
+pub const MARGIN_BITS: f64 = 2.0;
+
+const FAMILY: usize = 0;
+const MIDDLE: usize = 1;
+const GIVEN: usize = 2;
+const BIRTH: usize = 3;
+
+/// The schema holders and citizens are compared under.
+pub fn schema() -> Schema {
+    Schema {
+        fields: vec![
+            ("family".into(), Comparator::Name),
+            ("middle".into(), Comparator::Name),
+            ("given".into(), Comparator::Name),
+            ("birth".into(), Comparator::Date),
+            ("address".into(), Comparator::Address),
+        ],
+        // A holder is only taken with the same birth year (see [`confirms`]), so every key carries it:
+        // family and given name with the year, or one of them with the full date (the other mistyped).
+        blocks: vec![
+            vec![KeyPart::Whole(FAMILY), KeyPart::Whole(GIVEN), KeyPart::Year(BIRTH)],
+            vec![KeyPart::Whole(FAMILY), KeyPart::Whole(BIRTH)],
+            vec![KeyPart::Whole(GIVEN), KeyPart::Whole(BIRTH)],
+        ],
+        max_block: 1_000,
+    }
+}
+
+/// A full name folded and split into family, middle and given name.
+pub fn name_parts(name: &str) -> (String, String, String) {
+    let folded = vntext::fold(name);
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    match words.len() {
+        0 => (String::new(), String::new(), String::new()),
+        1 => (String::new(), String::new(), words[0].to_string()),
+        n => (words[0].to_string(), words[1..n - 1].join(" "), words[n - 1].to_string()),
+    }
+}
+
+fn record(out: &mut Records, name: &str, birth: Option<PartialDate>, address: &str) {
+    let (f, m, g) = name_parts(name);
+    let b = birth.map(|d| d.to_string()).unwrap_or_default();
+    out.push(&[&f, &m, &g, &b, &vntext::fold(address)]);
+}
+
+/// True when a pair's pattern confirms name and birth: family and given name equal or nearly (Jaro-Winkler
+/// 0.94 on the folded names), middle name too or absent on one side, the same birth year, and when both
+/// sides have the full date, the same date up to one digit or swapped day and month.
+pub fn confirms(pattern: u64) -> bool {
+    let at = |f: usize| Outcome::from_code(((pattern >> (4 * f)) & 0xf) as u8);
+    let near = |o: Outcome| matches!(o, Outcome::Level(0 | 1));
+    near(at(FAMILY))
+        && near(at(GIVEN))
+        && (near(at(MIDDLE)) || at(MIDDLE) == Outcome::Missing)
+        && matches!(at(BIRTH), Outcome::Level(0 | 1) | Outcome::Coarse(_))
+}
+
+/// The result of holder linkage.
+#[derive(Debug, Clone)]
+pub struct Linkage {
+    /// Per holder row, in [`Certificates::holders`] order.
+    pub holders: Vec<HolderLink>,
+    pub model: Model,
+}
+
+/// Links every holder row against the register.
+pub fn link(certs: &Certificates, register: &Register) -> Linkage {
+    let mut left = Records::with_capacity(5, certs.holders.len());
+    let births: Vec<Option<PartialDate>> =
+        certs.holders.iter().map(|h| parse_date(certs.text(h.holder_birth)).ok().flatten()).collect();
+    for (h, birth) in certs.holders.iter().zip(&births) {
+        record(&mut left, certs.text(h.holder_name), *birth, certs.text(h.address));
+    }
+    let mut right = Records::with_capacity(5, register.len());
+    for p in &register.people {
+        record(&mut right, register.text(p.name), p.birth, register.text(p.address));
+    }
+    let schema = schema();
+    let mut matcher = Matcher::blocked(&schema, &left, &right);
+    // The register gives labelled matches for free: holders whose CCCD is in it with the same name and
+    // birth. m is counted on them (u comes from random pairs).
+    let known: Vec<(usize, usize)> = certs
+        .holders
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let HolderId::Cccd(c) = citizen_id::parse(certs.text(h.holder_id)) else { return None };
+            let j = register.with_id(&c.text()).next()?;
+            confirms(schema.pattern(&left, i, &right, j)).then_some((i, j))
+        })
+        .collect();
+    matcher.fit_m(&known, 30);
+    let best = matcher.best();
+    let holders = certs
+        .holders
+        .par_iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let by_attributes = || -> (Option<(u32, f64)>, &'static str) {
+                let b = best[i];
+                let Some(top) = b.best else { return (None, "no one in the register fits") };
+                let p = matcher.model.probability(top.weight);
+                let pattern = |j: u32| schema.pattern(&left, i, &right, j as usize);
+                if p < MIN_PROBABILITY || !confirms(pattern(top.right)) {
+                    return (None, "no one in the register fits");
+                }
+                if let Some(second) = b.second {
+                    // The same person entered twice (a repeated citizen id) is no namesake.
+                    let id = |j: u32| register.text(register.people[j as usize].id);
+                    if second.weight >= top.weight - MARGIN_BITS
+                        && confirms(pattern(second.right))
+                        && id(second.right) != id(top.right)
+                    {
+                        return (None, "ambiguous: two or more people in the register fit equally");
+                    }
+                }
+                (Some((top.right, p)), "")
+            };
+            let birth_year = births[i].map(|d| d.year);
+            let id = citizen_id::parse(certs.text(h.holder_id));
+            let attr = |status_if_found: Status, status_if_not: Status, why: String| {
+                let (found, reason) = by_attributes();
+                match found {
+                    Some((j, p)) => HolderLink { status: status_if_found, citizen: Some(j), score: Some(p), why },
+                    None => {
+                        let why = if status_if_not == Status::NotFound { format!("{why}; {reason}") } else { why };
+                        HolderLink { status: status_if_not, citizen: None, score: None, why }
+                    }
+                }
+            };
+            match id {
+                HolderId::Invalid(e) => attr(Status::IdInvalid, Status::IdInvalid, format!("the id {e}")),
+                HolderId::Empty => attr(Status::MatchedByAttributes, Status::NotFound, "no id".into()),
+                HolderId::Cmnd(_) => {
+                    attr(Status::MatchedByAttributes, Status::NotFound, "an old 9-digit id (CMND)".into())
+                }
+                HolderId::Cccd(c) => {
+                    if let Err(e) = c.check(birth_year, None) {
+                        return attr(
+                            Status::IdInvalid,
+                            Status::IdInvalid,
+                            format!("the id contradicts the birth year: {e}"),
+                        );
+                    }
+                    let entries: Vec<usize> = register.with_id(&c.text()).collect();
+                    if entries.is_empty() {
+                        return attr(
+                            Status::MatchedByAttributes,
+                            Status::NotFound,
+                            "the id is not in the register".into(),
+                        );
+                    }
+                    let fits = |&j: &usize| {
+                        confirms(schema.pattern(&left, i, &right, j))
+                            && c.check(None, register.people[j].female).is_ok()
+                    };
+                    match entries.iter().find(|j| fits(j)) {
+                        Some(&j) => HolderLink {
+                            status: Status::MatchedById,
+                            citizen: Some(j as u32),
+                            score: Some(matcher.model.probability(matcher.weight(i, j))),
+                            why: String::new(),
+                        },
+                        None => attr(
+                            Status::Mismatch,
+                            Status::Mismatch,
+                            "the id is in the register for someone whose name or birth differs".into(),
+                        ),
+                    }
+                }
+            }
+        })
+        .collect();
+    Linkage { holders, model: matcher.model.clone() }
+}
+
+/// The `holder_*` conflicts: one per kind and certificate (its holders' rows in the detail), on the
+/// certificate's parcel when it has one.
+pub fn conflicts(certs: &Certificates, links: &Links, linkage: &Linkage) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    for ci in 0..certs.len() {
+        for kind in [Kind::HolderIdInvalid, Kind::HolderNotFound, Kind::HolderMismatch] {
+            let status = match kind {
+                Kind::HolderIdInvalid => Status::IdInvalid,
+                Kind::HolderNotFound => Status::NotFound,
+                _ => Status::Mismatch,
+            };
+            let rows: Vec<(u32, &str)> = certs
+                .holders_of(ci)
+                .filter(|&h| linkage.holders[h].status == status)
+                .map(|h| (certs.holders[h].line, linkage.holders[h].why.as_str()))
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let parcel = links.parcel_of(ci);
+            let mut c = Conflict::new(kind, parcel.into_iter().collect(), vec![ci]);
+            c.measure = Some(rows.len() as f64);
+            c.geometry = parcel.map_or(ConflictGeometry::None, ConflictGeometry::Parcel);
+            let what: Vec<String> = rows.iter().map(|(line, why)| format!("row {line}: {why}")).collect();
+            c.detail = format!("certificate {} holder {}", certs.id(ci), what.join("; holder "));
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Parcels with a holder matched only by attributes (status 2, `holder_matched_by_attributes`).
+pub fn matched_by_attributes(certs: &Certificates, links: &Links, linkage: &Linkage) -> Vec<usize> {
+    let mut parcels: Vec<usize> = certs
+        .holders
+        .iter()
+        .zip(&linkage.holders)
+        .filter(|(_, l)| l.status == Status::MatchedByAttributes)
+        .filter_map(|(h, _)| links.parcel_of(h.cert as usize))
+        .collect();
+    parcels.sort_unstable();
+    parcels.dedup();
+    parcels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
+
+    #[test]
+    fn names_are_folded_and_split() {
+        assert_eq!(name_parts("NGUYỄN  Văn An"), ("nguyen".into(), "van".into(), "an".into()));
+        assert_eq!(name_parts("Lê Thị Thu Hà"), ("le".into(), "thi thu".into(), "ha".into()));
+        assert_eq!(name_parts("Hà"), ("".into(), "".into(), "ha".into()));
+    }
+
+    /// (name, id, birth, address) holders against a register.
+    fn run(holders: &[(&str, &str, &str, &str)], reg: &Register) -> Vec<(Status, Option<u32>)> {
+        let mut b = CertificatesBuilder::default();
+        for (k, (name, id, birth, address)) in holders.iter().enumerate() {
+            let cert_id = format!("C{k}");
+            let row = CertificateRow {
+                cert_id: &cert_id,
+                sheet: Some(1),
+                parcel_no: "1",
+                holder_name: name,
+                holder_id: id,
+                holder_birth: birth,
+                address,
+                ..CertificateRow::default()
+            };
+            b.push_row(&row, k as u32 + 2).unwrap();
+        }
+        let certs = b.finish();
+        link(&certs, reg).holders.iter().map(|h| (h.status, h.citizen)).collect()
+    }
+
+    fn register() -> Register {
+        let mut r = Register::default();
+        let given = ["An", "Bình", "Cường", "Dũng", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam", "Sơn", "Tuấn"];
+        let family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đỗ", "Bùi", "Đặng", "Phan"];
+        let mut k = 0u64;
+        for (fi, f) in family.iter().enumerate() {
+            for (gi, g) in given.iter().enumerate() {
+                let year = 1940 + ((fi * 7 + gi * 5) % 60) as u16;
+                let id = format!("001{}{:02}{:06}", 0, year % 100, k);
+                let birth = PartialDate { year, month: 1 + (k % 12) as u8, day: 1 + (k % 28) as u8 };
+                let addr = format!("Thôn {}, phường Yên Nghĩa", ["Đông", "Đoài", "Nam", "Bắc"][k as usize % 4]);
+                r.push(k as u32 + 2, &id, &format!("{f} Văn {g}"), Some(birth), Some(false), &addr).unwrap();
+                k += 1;
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn every_status() {
+        let mut reg = register();
+        let p0 = reg.people[0];
+        let (id0, name0, birth0) = (reg.text(p0.id).to_string(), reg.text(p0.name).to_string(), p0.birth.unwrap());
+        let p1 = reg.people[1];
+        let birth1 = p1.birth.unwrap();
+        // A namesake of entry 2 born the same year, in the same village.
+        let p2 = reg.people[2];
+        let (name2, birth2, addr2) =
+            (reg.text(p2.name).to_string(), p2.birth.unwrap(), reg.text(p2.address).to_string());
+        let twin = PartialDate { month: 12, day: 28, ..birth2 };
+        reg.push(999, "001099999999", &name2, Some(twin), Some(false), &addr2).unwrap();
+        let y = |d: PartialDate| d.year.to_string();
+        let old_addr = "thôn Đông, xã Yên Nghĩa, huyện Hoài Đức";
+        let got = run(
+            &[
+                (&name0, &id0, &birth0.to_string(), ""),
+                // Damaged name, old id, birth year only, old address.
+                ("NGUYEN  VAN BINH", "013508475", &y(birth1), old_addr),
+                // Entry 0's id on someone else.
+                ("Trần Văn Long", &id0, &y(birth0), ""),
+                // A CCCD whose year digits say otherwise.
+                (&name0, &id0, &(birth0.year + 1).to_string(), ""),
+                ("Nguyễn Văn An", "00108501234", &y(birth0), ""),
+                // Not in the register.
+                ("Khuất Văn Xuân", "", "1977", ""),
+                // The namesakes, known by name and year only.
+                (&name2, "", &y(birth2), ""),
+                // A CCCD not in the register, the person found by attributes.
+                (&name0, &format!("0010{:02}123123", birth0.year % 100), &birth0.to_string(), ""),
+            ],
+            &reg,
+        );
+        assert_eq!(
+            got,
+            vec![
+                (Status::MatchedById, Some(0)),
+                (Status::MatchedByAttributes, Some(1)),
+                (Status::Mismatch, None),
+                // The birth year on the certificate disagrees with the register too: no one fits.
+                (Status::IdInvalid, None),
+                (Status::IdInvalid, Some(0)),
+                (Status::NotFound, None),
+                (Status::NotFound, None),
+                (Status::MatchedByAttributes, Some(0)),
+            ]
+        );
+    }
+}
