@@ -153,6 +153,81 @@ fn the_page_files_and_maplibre_are_served_from_the_binary() {
     }
 }
 
+/// What the page reads beyond the server's first API: each group's box, parcels by sheet and number, a
+/// parcel's certificate summaries.
+#[test]
+fn the_api_the_page_reads() {
+    let s = start();
+    let json = |target: &str| -> (u16, serde_json::Value) {
+        let (status, _, body) = get(&s.addr, target, &[]);
+        (status, serde_json::from_slice(&body).unwrap())
+    };
+    let (_, groups) = json("/groups");
+    for g in groups["groups"].as_array().unwrap() {
+        let name = g["name"].as_str().unwrap();
+        let b: Vec<f64> = g["bbox"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert!(b[0] < b[2] && b[1] < b[3], "{name}: {b:?}");
+        // Every parcel of the group lies in its box (the outline's envelope).
+        let q: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        let (_, items) = json(&format!("/collections/parcels/items?group={q}&limit=10000"));
+        let features = items["features"].as_array().unwrap();
+        assert_eq!(features.len() as u64, g["parcels"].as_u64().unwrap());
+        let mut inside = 0;
+        for f in features.iter().filter(|f| !f["geometry"].is_null()) {
+            let coords = f["geometry"]["coordinates"].to_string();
+            let nums: Vec<f64> = coords.split(['[', ']', ',']).filter_map(|t| t.parse().ok()).collect();
+            assert!(nums
+                .chunks(2)
+                .all(|c| c[0] >= b[0] - 1e-7 && c[0] <= b[2] + 1e-7 && c[1] >= b[1] - 1e-7 && c[1] <= b[3] + 1e-7));
+            inside += 1;
+        }
+        assert!(inside > 0);
+    }
+
+    // Find by sheet and number: 3/412 is one parcel; a number used twice on a sheet gives both.
+    let (status, found) = json("/collections/parcels/items?sheet=3&parcel_no=412");
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = found["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["00118-3-412"]);
+    assert_eq!(found["numberMatched"], 1);
+    let (_, dups) = json("/collections/conflicts/items?kind=duplicate_parcel_number&limit=1");
+    let dup = &dups["features"][0]["properties"];
+    let first = dup["parcel_ids"].as_str().unwrap().split(';').next().unwrap().to_string();
+    let (_, p) = json(&format!("/collections/parcels/items/{first}"));
+    let (sheet, no) = (&p["properties"]["sheet"], &p["properties"]["parcel_no"]);
+    let (_, both) = json(&format!("/collections/parcels/items?sheet={sheet}&parcel_no={no}"));
+    let mut got: Vec<&str> = both["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    got.sort_unstable();
+    let mut want: Vec<&str> = dup["parcel_ids"].as_str().unwrap().split(';').collect();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    assert_eq!(json("/collections/parcels/items?sheet=3&parcel_no=99999").1["numberMatched"], 0);
+    for (bad, reason) in [
+        ("/collections/parcels/items?sheet=three", "parameter `sheet`: `three` is not a whole number"),
+        ("/collections/parcels/items?parcel_no=4.5", "parameter `parcel_no`: `4.5` is not a whole number"),
+        ("/collections/conflicts/items?sheet=3", "parameter `sheet` filters parcels, not conflicts"),
+    ] {
+        let (status, v) = json(bad);
+        assert_eq!((status, v["reason"].as_str().unwrap()), (400, reason), "{bad}");
+    }
+
+    // One parcel comes with its certificates' summaries, the same as /lookup gives for it.
+    let (_, one) = json("/collections/parcels/items/00118-3-412");
+    let certs = one["properties"]["certificates"].as_array().unwrap();
+    let ids: Vec<&str> = certs.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.join(";"), one["properties"]["cert_ids"].as_str().unwrap());
+    let ring = &one["geometry"]["coordinates"][0];
+    let n = ring.as_array().unwrap().len() - 1;
+    let (lon, lat) = (0..n).fold((0.0, 0.0), |(x, y), i| {
+        (x + ring[i][0].as_f64().unwrap() / n as f64, y + ring[i][1].as_f64().unwrap() / n as f64)
+    });
+    let (_, look) = json(&format!("/lookup?lon={lon}&lat={lat}&accuracy=0"));
+    assert_eq!(look["parcel"]["id"], "00118-3-412");
+    assert_eq!(&look["parcel"]["certificates"], &one["properties"]["certificates"]);
+    // Items pages do not carry them (they stay light).
+    assert!(found["features"][0]["properties"].get("certificates").is_none());
+}
+
 /// The committed MapLibre build is byte for byte the one web/package-lock.json pins (after `npm ci`).
 #[test]
 fn the_embedded_maplibre_is_the_pinned_npm_package() {
@@ -199,6 +274,6 @@ fn end_to_end_in_headless_chromium() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
     assert!(out.status.success(), "the end-to-end run failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("14 checks passed"), "{stdout}");
+    assert!(stdout.contains("15 checks passed"), "{stdout}");
     assert!(!stdout.contains("not ok"), "{stdout}");
 }

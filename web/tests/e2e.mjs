@@ -313,6 +313,22 @@ await check('looking up a typed coordinate lists the candidate parcels /lookup g
   assert.match(await text(page, '#message'), /More than one parcel is within reach/);
 });
 
+await check('“Where am I?” asks the device for its position and looks it up with the fix’s accuracy', async () => {
+  // A fix 12 m accurate inside the target parcel: /lookup with accuracy=12 says which parcels are in reach.
+  const geo = await launch({ viewport: { width: 1280, height: 800 }, permissions: ['geolocation'], geolocation: { latitude: targetAt.lat, longitude: targetAt.lon, accuracy: 12 } });
+  const p = await geo.newPage();
+  await open(p);
+  await p.click('#locate');
+  await p.waitForSelector('#lookup-candidates li');
+  await idle(p);
+  const expected = await json(base, `/lookup?lon=${targetAt.lon}&lat=${targetAt.lat}&accuracy=12`);
+  assert.equal(expected.parcel.id, target.id);
+  assert.deepEqual(await p.$$eval('#lookup-candidates li', (ls) => ls.map((l) => l.dataset.parcel)), [expected.parcel, ...expected.nearby].map((x) => x.id));
+  assert.match(await text(p, '#lookup-title'), /\(±12 m\)$/);
+  assert.equal(await text(p, '#parcel-table [data-field="id"]'), target.id);
+  await geo.close();
+});
+
 await check('finding sheet/number selects and frames the parcel', async () => {
   const p = target.properties;
   await page.fill('#find-sheet', String(p.sheet));
