@@ -431,6 +431,10 @@ await check('an empty group is said to be empty, not shown as a blank map', asyn
 
 await check('the server going away is said in words', async () => {
   await stop(server);
+  // Tiles never fetched before (an empty place away from the commune) fail to load: said over the map.
+  await page.evaluate(() => window.thuadat.map.jumpTo({ center: [106.2, 21.6], zoom: 14 }));
+  await page.waitForFunction(() => document.querySelector('#message').textContent.startsWith('Map tiles could not be loaded'), null, { timeout: 20000 });
+  assert.match(await text(page, '#message'), /^Map tiles could not be loaded: the server at 127\.0\.0\.1:\d+ does not answer\./);
   await page.selectOption('#group', groups.find((g) => g.name !== G.name).name);
   await page.waitForFunction(() => document.querySelector('#message').textContent.includes('does not answer'));
   assert.match(await text(page, '#message'), /does not answer/);
