@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+scripts/web-deps.sh   # Node.js, Debian's chromium, `npm ci` in web/ (the web map's browser tests)
 cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
 cargo test --release --all-targets

@@ -55,6 +55,7 @@ pub fn landing(src: &Source, base: &str) -> Value {
         "description": "Cadastral parcels and the conflicts found by `thuadat check`, as OGC API - Features and vector tiles",
         "links": [
             {"href": format!("{base}/"), "rel": "self", "type": "application/json", "title": "this document"},
+            {"href": format!("{base}/?f=html"), "rel": "alternate", "type": "text/html", "title": "the web map"},
             {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
             {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "feature collections"},
             {"href": format!("{base}/tiles.json"), "rel": "describedby", "type": "application/json", "title": "TileJSON of the vector tiles"},
@@ -196,15 +197,30 @@ pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging
                 .collect(),
             None => (0..src.parcels().len()).collect(),
         };
+        let whole = |name: &str| -> Result<Option<i64>, ApiError> {
+            params
+                .get(name)
+                .map(|v| {
+                    v.parse::<i64>()
+                        .map_err(|_| ApiError::bad_request(format!("parameter `{name}`: `{v}` is not a whole number")))
+                })
+                .transpose()
+        };
+        let (sheet, parcel_no) = (whole("sheet")?, whole("parcel_no")?);
         let statuses = &src.checked.reconciliation.statuses;
+        let parcels = src.parcels();
         candidates
             .into_iter()
             .filter(|&i| group.is_none() || src.parcel_group[i] == group)
             .filter(|&i| status.is_none_or(|s| statuses[i].status == s))
+            .filter(|&i| sheet.is_none_or(|s| parcels[i].sheet == Some(s)))
+            .filter(|&i| parcel_no.is_none_or(|n| parcels[i].parcel_no == Some(n)))
             .collect()
     } else {
-        if params.get("status").is_some() {
-            return Err(ApiError::bad_request("parameter `status` filters parcels, not conflicts"));
+        for key in ["status", "sheet", "parcel_no"] {
+            if params.get(key).is_some() {
+                return Err(ApiError::bad_request(format!("parameter `{key}` filters parcels, not conflicts")));
+            }
         }
         let kind = match params.get("kind") {
             None => None,
@@ -235,7 +251,7 @@ pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging
         .collect();
     let link = |offset: usize| {
         let mut q = form_urlencoded::Serializer::new(String::new());
-        for key in ["bbox", "group", "status", "kind"] {
+        for key in ["bbox", "group", "status", "kind", "sheet", "parcel_no"] {
             if let Some(v) = params.get(key) {
                 q.append_pair(key, v);
             }
@@ -268,7 +284,12 @@ pub fn item(src: &Source, base: &str, id: &str, fid: &str) -> Result<Value, ApiE
     collection(src, base, id)?;
     let mut f = if id == "parcels" {
         let i = src.parcel_by_id.get(fid).ok_or_else(|| ApiError::not_found(format!("no parcel `{fid}`")))?;
-        parcel_feature(src, *i as usize)
+        let mut f = parcel_feature(src, *i as usize);
+        // One parcel comes with its certificates' summaries (ids, areas, status: no holders).
+        if let Some(props) = f.get_mut("properties").and_then(Value::as_object_mut) {
+            props.insert("certificates".into(), Value::Array(super::lookup::certificates(src, *i as usize)));
+        }
+        f
     } else {
         let i = src.conflict_by_id.get(fid).ok_or_else(|| ApiError::not_found(format!("no conflict `{fid}`")))?;
         conflict_feature(src, *i as usize)
@@ -298,8 +319,15 @@ pub fn groups(src: &Source, base: &str) -> Value {
             let by_kind: serde_json::Map<String, Value> =
                 Kind::ALL.iter().map(|k| (k.as_str().to_string(), json!(g.conflicts_by_kind.get(k.as_str()).copied().unwrap_or(0)))).collect();
             let q = format!("group={}", urlencode(&g.name));
+            // The outline's box in longitude/latitude (west, south, east, north): what a map fits to.
+            let bbox = g.bbox.map(|r| {
+                let [w, s] = lonlat(&r.min());
+                let [e, n] = lonlat(&r.max());
+                json!([w, s, e, n])
+            });
             json!({
                 "name": g.name,
+                "bbox": bbox,
                 "parcels": g.parcels,
                 "status": {"1": g.by_status[0], "2": g.by_status[1], "3": g.by_status[2]},
                 "conflicts": g.conflicts_by_kind.values().sum::<usize>(),

@@ -21,6 +21,7 @@ use super::features::{self, Paging};
 use super::params::Params;
 use super::source::Source;
 use super::vector::{self, LAYERS};
+use super::webmap;
 use super::AppState;
 use crate::tiles::{grid, TileId};
 
@@ -42,6 +43,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/groups", get(groups))
         .route("/conflicts.csv", get(conflicts_csv))
         .route("/health", get(health))
+        .route("/app/{file}", get(asset))
+        .route("/vendor/maplibre-gl/{file}", get(asset))
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint (see /)") })
         .method_not_allowed_fallback(|| async {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET (and HEAD) are served")
@@ -112,9 +115,24 @@ fn paging(state: &AppState) -> Paging {
     Paging { default_limit: state.config.default_limit, max_limit: state.config.max_limit }
 }
 
-async fn landing(State(state): Shared, headers: HeaderMap) -> Response {
-    let v = features::landing(&state.source(), &base(&headers, &state));
-    respond_json(&headers, "application/json", state.config.max_age_s, &v)
+/// `/`: the web map for browsers, the OGC landing page for everyone else (`?f=html` / `?f=json` choose).
+async fn landing(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let params = Params::parse(q.as_deref());
+    let mut r = if webmap::wants_html(&headers, params.get("f")) {
+        respond(&headers, "text/html; charset=utf-8", state.config.max_age_s, webmap::INDEX)
+    } else {
+        let v = features::landing(&state.source(), &base(&headers, &state));
+        respond_json(&headers, "application/json", state.config.max_age_s, &v)
+    };
+    r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+    r
+}
+
+/// The web map's embedded files (`/app/…`, `/vendor/maplibre-gl/…`).
+async fn asset(State(state): Shared, headers: HeaderMap, uri: axum::http::Uri) -> Answer {
+    let path = uri.path().trim_start_matches('/');
+    let a = webmap::asset(path).ok_or_else(|| ApiError::not_found(format!("no file `/{path}`")))?;
+    Ok(respond(&headers, a.content_type, state.config.max_age_s, a.body))
 }
 
 async fn conformance(State(state): Shared, headers: HeaderMap) -> Response {

@@ -13,13 +13,11 @@ fn distance(src: &Source, i: usize, at: Point<f64>) -> Option<f64> {
     g.0.iter().map(|p| Euclidean.distance(&at, p)).reduce(f64::min)
 }
 
-/// A parcel's summary: ids, status, certificates (ids, areas, status only) and open conflicts.
-fn summary(src: &Source, i: usize, distance_m: f64) -> Value {
+/// Parcel `i`'s certificates: ids, areas and status only (no holders), with the conflicts each is in.
+pub fn certificates(src: &Source, i: usize) -> Vec<Value> {
     let ds = &src.checked.dataset;
-    let rec = &src.checked.reconciliation;
-    let p = &ds.parcels[i];
-    let s = &rec.statuses[i];
-    let certificates: Vec<Value> = rec
+    src.checked
+        .reconciliation
         .links
         .certs_of(i)
         .iter()
@@ -34,7 +32,16 @@ fn summary(src: &Source, i: usize, distance_m: f64) -> Value {
                 "conflict_ids": conflicts,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// A parcel's summary: ids, status, certificates (ids, areas, status only) and open conflicts.
+fn summary(src: &Source, i: usize, distance_m: f64) -> Value {
+    let ds = &src.checked.dataset;
+    let rec = &src.checked.reconciliation;
+    let p = &ds.parcels[i];
+    let s = &rec.statuses[i];
+    let certificates = certificates(src, i);
     let conflicts: Vec<Value> = src.parcel_conflicts[i]
         .iter()
         .map(|&k| {

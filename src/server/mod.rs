@@ -4,7 +4,7 @@
 //!
 //! Endpoints (docs/API.md): vector tiles `/tiles/{z}/{x}/{y}.mvt` and `/tiles.json`, `/lookup`, OGC API -
 //! Features (`/`, `/conformance`, `/collections`, `/collections/{id}/items`, `/collections/{id}/items/{fid}`),
-//! `/groups`, `/conflicts.csv`, `/health`.
+//! `/groups`, `/conflicts.csv`, `/health`; the web map at `/` for browsers ([`webmap`]).
 
 pub mod error;
 pub mod features;
@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod params;
 pub mod source;
 pub mod vector;
+pub mod webmap;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
