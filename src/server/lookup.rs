@@ -98,3 +98,8 @@ pub fn lookup(src: &Source, lon: f64, lat: f64, accuracy: f64) -> Result<Value, 
         "reason": reason,
     }))
 }
+
+/// The look-up's answer as the JSON bytes served.
+pub fn lookup_bytes(src: &Source, lon: f64, lat: f64, accuracy: f64) -> Result<Vec<u8>, ApiError> {
+    Ok(lookup(src, lon, lat, accuracy)?.to_string().into_bytes())
+}
