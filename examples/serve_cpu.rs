@@ -21,6 +21,10 @@ use geozero::mvt::{Message, Tile};
 use thuadat::server::Source;
 use thuadat::tiles::TileId;
 
+/// The server's allocator (src/main.rs), so that allocation costs what it costs there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// User + system CPU seconds of this process so far (Linux).
 fn cpu_seconds() -> anyhow::Result<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat")?;
@@ -86,7 +90,10 @@ fn main() -> anyhow::Result<()> {
     let mut per_zoom = [(0usize, 0.0f64, 0usize); 5];
     let mut dump_cpu = 0.0;
     let start = cpu_seconds()?;
-    for &t in &tiles {
+    // SERVE_CPU_TILE_ROUNDS (default 1): the tile list again and again, for profiling.
+    let tile_rounds: usize = std::env::var("SERVE_CPU_TILE_ROUNDS").map_or(Ok(1), |s| s.parse())?;
+    let all: Vec<TileId> = (0..tile_rounds).flat_map(|_| tiles.iter().copied()).collect();
+    for &t in &all {
         let before = cpu_seconds()?;
         let bytes = thuadat::server::vector::render(&src, t, None);
         let z = &mut per_zoom[usize::from(t.z.clamp(14, 18) - 14)];
@@ -103,7 +110,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let tiles_cpu = cpu_seconds()? - start - dump_cpu;
-    println!("{} tiles: {tiles_cpu:.2} s CPU, {:.2} ms a tile", tiles.len(), tiles_cpu * 1e3 / tiles.len() as f64);
+    println!("{} tiles: {tiles_cpu:.2} s CPU, {:.2} ms a tile", all.len(), tiles_cpu * 1e3 / all.len() as f64);
     for (i, (n, s, b)) in per_zoom.iter().enumerate() {
         if *n > 0 {
             println!("  z{}: {n} tiles, {:.2} ms a tile, {} kB a tile", 14 + i, s * 1e3 / *n as f64, b / n / 1024);
