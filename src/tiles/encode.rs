@@ -150,7 +150,8 @@ fn zigzag(v: i32) -> u32 {
 ///
 /// ```
 /// use geo::Point;
-/// /// use thuadat::tiles::encode::commands;
+/// use geozero::ToMvt;
+/// use thuadat::tiles::encode::commands;
 /// use thuadat::tiles::TileGeometry;
 /// let p = commands(&TileGeometry::Point(Point::new(10.0, 20.0))).unwrap();
 /// assert_eq!(p, geo::Geometry::Point(Point::new(10.0, 20.0)).to_mvt_unscaled().unwrap());
