@@ -260,9 +260,9 @@ async fn lookup(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery)
             )))
         }
     };
-    let v = super::lookup::lookup(&state.source(), lon, lat, accuracy)?;
+    let body = super::lookup::lookup_bytes(&state.source(), lon, lat, accuracy)?;
     // A field team's answer must be current: revalidate every time.
-    Ok(respond_json(&headers, "application/json", 0, &v))
+    Ok(respond(&headers, "application/json", 0, body))
 }
 
 async fn groups(State(state): Shared, headers: HeaderMap) -> Response {

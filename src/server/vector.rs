@@ -87,7 +87,7 @@ pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
                 i as u64 + 1,
                 g,
                 &[
-                    ("id", Some(Property::Str(&p.id))),
+                    ("id", Some(Property::Unique(&p.id))),
                     ("sheet", p.sheet.map(Property::Int)),
                     ("parcel_no", p.parcel_no.map(Property::Int)),
                     ("land_use", p.land_use.as_deref().map(Property::Str)),
@@ -126,7 +126,7 @@ pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
                 ci as u64 + 1,
                 g,
                 &[
-                    ("id", Some(Property::Str(&src.conflict_ids[ci]))),
+                    ("id", Some(Property::Unique(&src.conflict_ids[ci]))),
                     ("kind", Some(Property::Str(c.kind.as_str()))),
                     ("severity", Some(Property::Str(severity))),
                     ("measure", c.measure.filter(|m| m.is_finite()).map(Property::Double)),

@@ -9,6 +9,7 @@ pub mod clip;
 pub mod encode;
 pub mod grid;
 pub mod quantize;
+pub mod simplify;
 
 pub use cache::TileCache;
 pub use encode::{LayerBuilder, Property};

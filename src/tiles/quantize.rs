@@ -2,10 +2,11 @@
 //! the grid, drop what collapses, and wind rings as MVT 2.1 wants them (exterior rings of positive area in
 //! tile coordinates, y down; holes negative).
 
-use geo::{Coord, LineString, MultiPolygon, Point, Polygon, Simplify};
+use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 
 use super::clip::clip_ring;
 use super::grid::{TileId, EXTENT};
+use super::simplify::rdp_keep;
 
 /// Below this zoom, rings are simplified (Ramer–Douglas–Peucker) by [`SIMPLIFY_TOLERANCE`] tile units before
 /// snapping, so a tile's size stays bounded however detailed the outlines are.
@@ -73,13 +74,10 @@ pub fn point(p: Point<f64>, tile: TileId, buffer: f64) -> Option<TileGeometry> {
 }
 
 fn ring(r: &LineString<f64>, tile: TileId, lo: Coord<f64>, hi: Coord<f64>, simplify: bool, exterior: bool) -> Ring {
-    let local: Vec<Coord<f64>> =
-        r.0.iter()
-            .map(|c| {
-                let (x, y) = tile.to_tile(c.x, c.y);
-                Coord { x, y }
-            })
-            .collect();
+    // `TileId::to_tile` with the tile's box and scale worked out once.
+    let b = tile.bounds();
+    let (left, top, k) = (b.min().x, b.max().y, f64::from(EXTENT) / tile.size());
+    let local: Vec<Coord<f64>> = r.0.iter().map(|c| Coord { x: (c.x - left) * k, y: (top - c.y) * k }).collect();
     let clipped = clip_ring(&local, lo, hi);
     if clipped.len() < 4 {
         return Ring::Outside;
@@ -93,12 +91,14 @@ fn ring(r: &LineString<f64>, tile: TileId, lo: Coord<f64>, hi: Coord<f64>, simpl
         (min.x, min.y, max.x, max.y) = (min.x.min(c.x), min.y.min(c.y), max.x.max(c.x), max.y.max(c.y));
     }
     let middle = Coord { x: (min.x + max.x) / 2.0, y: (min.y + max.y) / 2.0 };
-    let mut line = LineString(clipped);
+    let mut keep = Vec::new();
     if simplify {
-        line = line.simplify(SIMPLIFY_TOLERANCE);
+        rdp_keep(&clipped, SIMPLIFY_TOLERANCE, &mut keep);
+    } else {
+        keep.resize(clipped.len(), true);
     }
-    let mut snapped: Vec<Coord<f64>> = Vec::with_capacity(line.0.len());
-    for c in &line.0 {
+    let mut snapped: Vec<Coord<f64>> = Vec::with_capacity(clipped.len());
+    for c in clipped.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c) {
         let s = Coord { x: c.x.round(), y: c.y.round() };
         if snapped.last() != Some(&s) {
             snapped.push(s);
