@@ -269,3 +269,35 @@ fn certificate_holder_birth_unparseable() {
     let e = fails(|d| edit(&d.join("certificates.csv"), "Lê Văn Cường,,1970", "Lê Văn Cường,,1970-13-01"));
     assert!(e.contains("certificates.csv, row 4, field `holder_birth`: `1970-13-01`: month 13 does not exist"), "{e}");
 }
+
+/// `thuadat link`: a missing, unreadable or non-UTF-8 mapping, or a missing table, is bad input (exit 2) named
+/// by its file.
+#[test]
+fn link_config_missing_or_unreadable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let left = tmp.path().join("a.csv");
+    std::fs::write(&left, "id,name\n1,An\n").unwrap();
+    let left = left.to_str().unwrap();
+    let link = |config: &Path| {
+        let out = run(&["link", "--config", config.to_str().unwrap(), left, left]);
+        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let missing = tmp.path().join("missing.toml");
+    assert_eq!(link(&missing), format!("error: {}: file not found\n", missing.display()));
+    // A directory where the file should be.
+    let dir = tmp.path().join("dir.toml");
+    std::fs::create_dir(&dir).unwrap();
+    let e = link(&dir);
+    assert!(e.starts_with(&format!("error: {}: cannot read: ", dir.display())), "{e}");
+    let latin1 = tmp.path().join("latin1.toml");
+    std::fs::write(&latin1, b"id = \"caf\xe9\"\n").unwrap();
+    assert_eq!(link(&latin1), format!("error: {}: not UTF-8 text\n", latin1.display()));
+
+    // A good mapping with a missing table names the table.
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/linkage/febrl4.toml");
+    let out = run(&["link", "--config", config.to_str().unwrap(), "/nonexistent/a.csv", left]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.starts_with("error: /nonexistent/a.csv: "), "{e}");
+}

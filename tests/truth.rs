@@ -7,6 +7,10 @@ use std::path::Path;
 
 use common::*;
 use serde_json::Value;
+use thuadat::vntext::{
+    self,
+    legacy::{self, Legacy},
+};
 
 type Key = (String, Vec<String>, Vec<String>);
 
@@ -74,6 +78,7 @@ fn compare(ds: &Path, report: &Path, args: &[&str]) {
     for status in ["matched_by_id", "matched_by_attributes", "mismatch", "not_found", "id_invalid"] {
         assert!(expected.iter().any(|h| h.1 == status), "{args:?}: no holder {status} planted");
     }
+    legacy_names_matched(ds, &got, args);
 
     // Statuses and reasons, parcel by parcel.
     let mut expected: Vec<(String, String, String)> = truth["parcels"]
@@ -116,6 +121,38 @@ fn compare(ds: &Path, report: &Path, args: &[&str]) {
         assert_eq!(f["properties"]["candidates"][0]["parcel_id"], meant, "{args:?}: {cert:?}");
     }
     assert!(recoverable > 0, "{args:?}: no recoverable typo planted");
+}
+
+/// Holder names planted in a legacy encoding (TCVN3, VNI, CP1258 mojibake): every encoding is planted, and each
+/// such holder that is matched is matched to the register entry whose name the mojibake repairs to.
+fn legacy_names_matched(ds: &Path, holders: &[(String, String, String)], args: &[&str]) {
+    let register: std::collections::HashMap<String, String> = csv::Reader::from_path(ds.join("citizens.csv"))
+        .unwrap()
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string())
+        })
+        .collect();
+    let mut certs = csv::Reader::from_path(ds.join("certificates.csv")).unwrap();
+    let mut per_encoding = std::collections::HashMap::new();
+    let mut matched = 0;
+    for (row, h) in certs.records().zip(holders) {
+        let row = row.unwrap();
+        assert_eq!(row[0], h.0);
+        let name = &row[8];
+        let Some(encoding) = legacy::detect(name) else { continue };
+        *per_encoding.entry(encoding).or_insert(0) += 1;
+        if h.1.starts_with("matched") {
+            matched += 1;
+            assert_eq!(vntext::repair(name), register[&h.2], "{args:?}: {} {name}", h.0);
+        }
+    }
+    for encoding in Legacy::ALL {
+        assert!(per_encoding.get(&encoding).copied().unwrap_or(0) > 0, "{args:?}: no {encoding} name planted");
+    }
+    let total: usize = per_encoding.values().sum();
+    assert!(matched * 10 >= total * 9, "{args:?}: {matched} of {total} legacy-encoded holders matched");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::layout::{Geom, Layout, Shape, HNK, LAND_USES, LUC};
 use super::names::{self, Damage};
+use crate::vntext::legacy::Legacy;
 
 /// Where the commune is: the province that goes with the central meridian.
 #[derive(Clone, Copy, Debug)]
@@ -342,6 +343,30 @@ impl Registry {
                     IdPlant::None
                 };
                 self.certs[ci].holders[hi].plant = plant;
+            }
+        }
+    }
+
+    /// Writes about 3% of the undamaged holder names in a legacy encoding (TCVN3, VNI, CP1258 as seen through
+    /// Windows-1252), on its own random stream so that nothing else moves. Only names that
+    /// [`vntext::repair`](crate::vntext::repair) recovers exactly are planted, so the truth stays exact.
+    pub(crate) fn plant_legacy_names(&mut self) {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x1E6A_C1E5);
+        for ci in 0..self.certs.len() {
+            for hi in 0..self.certs[ci].holders.len() {
+                let h = self.certs[ci].holders[hi];
+                let r: f64 = rng.random();
+                let encoding = Legacy::ALL[rng.random_range(0..Legacy::ALL.len())];
+                if r >= 0.03 || h.damage != Damage::None {
+                    continue;
+                }
+                let (f, m, g) = self.persons[h.person as usize].name_parts();
+                let name = format!("{f} {m} {g}");
+                let damage = Damage::Legacy(encoding);
+                let written = damage.apply(&name);
+                if written != name && crate::vntext::repair(&written) == name {
+                    self.certs[ci].holders[hi].damage = damage;
+                }
             }
         }
     }

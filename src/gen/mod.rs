@@ -31,7 +31,9 @@
 //! Certificates: one per parcel, issued 1993-2024, area within ±1% of the mapped area; a quarter have two
 //! holders (husband and wife). Holder ids are CCCD (consistent with birth year and sex), old CMND or empty,
 //! by period of issue; addresses are three-level ("thôn Đông, xã X, huyện Y") before 2005. Some holder names
-//! are damaged (upper case, no diacritics, NFD, double space, old tone placement). `citizens.csv` has every
+//! are damaged (upper case, no diacritics, NFD, double space, old tone placement); about 3% of the others are
+//! written in TCVN3, VNI or CP1258 as read back through Windows-1252 (`NguyÔn V¨n An`; only names that
+//! `vntext::repair` recovers exactly, on their own random stream). `citizens.csv` has every
 //! holder (clean, unless planted missing) and some other people.
 //!
 //! # Planted defects
@@ -202,6 +204,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     reg.others(&mut rng, &lay);
     reg.order_by_issue();
     reg.plant_holders();
+    reg.plant_legacy_names();
 
     // File order: sheet by sheet, by number; a split-off part right after the parcel it was cut from.
     let mut order: Vec<u32> = (0..lay.parcels.len() as u32).collect();

@@ -7,6 +7,8 @@
 
 use rand::Rng;
 
+use crate::vntext::legacy::{self, Legacy};
+
 /// Family names with weights (per mille), northern spellings first (Hoàng, Vũ rather than Huỳnh, Võ).
 pub(crate) const FAMILY: &[(&str, u32)] = &[
     ("Nguyễn", 380),
@@ -348,6 +350,8 @@ pub(crate) enum Damage {
     Nfd,
     DoubleSpace,
     OldTone,
+    /// Written in a legacy 8-bit encoding and read back as Windows-1252 (`NguyÔn V¨n An`).
+    Legacy(Legacy),
 }
 
 impl Damage {
@@ -362,6 +366,7 @@ impl Damage {
                 None => format!("{s} "),
             },
             Damage::OldTone => old_tone(s),
+            Damage::Legacy(e) => legacy::encode(s, e).unwrap_or_else(|| s.to_string()),
         }
     }
 }
@@ -521,6 +526,8 @@ mod tests {
         assert_eq!(Damage::DoubleSpace.apply("Lê Văn An"), "Lê Văn  An");
         assert_eq!(Damage::OldTone.apply("Lê Thị Hòa Thủy"), "Lê Thị Hoà Thuỷ");
         assert_eq!(Damage::OldTone.apply("Hoàng Văn Hòa"), "Hoàng Văn Hoà");
+        assert_eq!(Damage::Legacy(Legacy::Tcvn3).apply("Nguyễn Văn An"), "NguyÔn V¨n An");
+        assert_eq!(crate::vntext::repair(&Damage::Legacy(Legacy::Vni).apply("Trần Văn Hòa")), "Trần Văn Hòa");
         assert_eq!(group_name(true, 2), "Tổ dân phố 3");
         assert_eq!(group_name(false, 0), "Thôn Đông");
         assert_eq!(group_name(false, 31), "Thôn Đoài 2");

@@ -228,6 +228,9 @@ pub struct Matcher<'a> {
     dedup: bool,
 }
 
+/// m before any estimate: matches mostly agree.
+const DEFAULT_M: [f64; LEVELS] = [0.9, 0.05, 0.03, 0.02];
+
 /// Random pairs drawn to estimate u: a level seen once in 100 random pairs is counted about 100 times.
 pub const U_SAMPLES: usize = 10_000;
 
@@ -275,7 +278,7 @@ impl<'a> Matcher<'a> {
     pub fn blocked(schema: &'a Schema, left: &'a Records, right: &'a Records) -> Matcher<'a> {
         let blocks = Blocks::build(schema, right);
         let n = schema.fields.len();
-        let model = Model { m: vec![[0.9, 0.05, 0.03, 0.02]; n], u: vec![[0.25; LEVELS]; n], prior: 0.1 };
+        let model = Model { m: vec![DEFAULT_M; n], u: vec![[0.25; LEVELS]; n], prior: 0.1 };
         let mut m = Matcher { schema, left, right, blocks, model, cache: None, dedup: false };
         m.model.u = m.estimate_u(U_SAMPLES);
         m
@@ -391,44 +394,127 @@ impl<'a> Matcher<'a> {
             })
     }
 
-    /// EM over the candidate pairs' distinct patterns for m and the share of matches, u held at its
-    /// random-pair estimate. The share is capped at one match per record (half a pair per record when
+    /// m and the share of matches without labels, u held at its random-pair estimate.
+    ///
+    /// Blocking makes the fields of a pass's key agree on every pair it yields, so EM over all candidates
+    /// takes agreement on them as the mark of a match (and a namesake for a duplicate). As splink does, m
+    /// of each field is estimated by EM over the pairs of each blocking pass with the pass's own key fields
+    /// left out, and taken (pairs-weighted mean) from the passes that do not key on the field; a field every
+    /// pass keys on keeps the estimate of EM over all candidates. The share of matches is then estimated
+    /// with m fixed. The share is capped at one match per record (half a pair per record when
     /// deduplicating). Coarse outcomes count for the totals only.
     fn estimate_m(&mut self, iterations: usize) {
         let patterns: Vec<(u64, f64)> = self.patterns().into_iter().collect();
+        let n = self.schema.fields.len();
+        let Some((m_all, _)) = self.em(&patterns, 0, iterations, true) else { return };
+        let mut sums = vec![[0.0f64; LEVELS]; n];
+        let mut weights = vec![0.0f64; n];
+        let cache = self.cache.take();
+        if let Some(cache) = &cache {
+            for b in 0..self.schema.blocks.len() {
+                let mut mask = 0u64;
+                for part in &self.schema.blocks[b] {
+                    let f = match *part {
+                        KeyPart::Whole(f) | KeyPart::Prefix(f, _) | KeyPart::Year(f) | KeyPart::LastWord(f) => f,
+                    };
+                    mask |= 0xf << (4 * f);
+                }
+                let mut counts: FxHashMap<u64, f64> = FxHashMap::default();
+                for &(i, j, p) in cache {
+                    let ki = self.schema.key(b, self.left, i as usize);
+                    if ki.is_some() && ki == self.schema.key(b, self.right, j as usize) {
+                        *counts.entry(p | mask).or_default() += 1.0;
+                    }
+                }
+                let pass: Vec<(u64, f64)> = counts.into_iter().collect();
+                let Some((m, matched)) = self.em(&pass, mask, iterations, false) else { continue };
+                for f in 0..n {
+                    if mask & (0xf << (4 * f)) == 0 {
+                        for l in 0..LEVELS {
+                            sums[f][l] += matched * m[f][l];
+                        }
+                        weights[f] += matched;
+                    }
+                }
+            }
+        }
+        self.cache = cache;
+        self.model.m =
+            (0..n).map(|f| if weights[f] > 0.0 { sums[f].map(|x| x / weights[f]) } else { m_all[f] }).collect();
+        // The share of matches among all candidates, m fixed.
+        let total: f64 = patterns.iter().map(|p| p.1).sum();
+        let cap = self.cap(total);
+        // From below: with m fixed, the share rises to the fixed point nearest the pairs that fit well,
+        // rather than staying at the cap.
+        self.model.prior = 1e-6;
+        for _ in 0..10 * iterations {
+            let matched: f64 = patterns.iter().map(|&(p, c)| self.model.probability(self.model.weight(p)) * c).sum();
+            let prior = (matched / total).clamp(1e-6, cap);
+            let done = (prior - self.model.prior).abs() < 1e-9;
+            self.model.prior = prior;
+            if done {
+                break;
+            }
+        }
+    }
+
+    /// The most matches a set of `total` candidate pairs can hold, as a share.
+    fn cap(&self, total: f64) -> f64 {
+        let most = self.left.len().min(self.right.len()) as f64 / if self.dedup { 2.0 } else { 1.0 };
+        (most / total).clamp(1e-6, 0.999)
+    }
+
+    /// EM over distinct patterns (fields in `mask` are Missing) for m and the share of matches, starting
+    /// from the current model at the cap; `keep` stores the result in the model. The m found and the
+    /// expected number of matches; None without pairs.
+    fn em(
+        &mut self,
+        patterns: &[(u64, f64)],
+        mask: u64,
+        iterations: usize,
+        keep: bool,
+    ) -> Option<(Vec<[f64; LEVELS]>, f64)> {
         let total: f64 = patterns.iter().map(|p| p.1).sum();
         if total == 0.0 {
-            return;
+            return None;
         }
         // Each record is in at most one match (half as many pairs as records when deduplicating): the
         // share of matches cannot exceed that, which keeps EM from the degenerate "every candidate is a
         // match" solution that blocking invites (every candidate agrees on some key). Start at the cap.
-        let most = self.left.len().min(self.right.len()) as f64 / if self.dedup { 2.0 } else { 1.0 };
-        let cap = (most / total).clamp(1e-6, 0.999);
-        self.model.prior = cap;
+        let cap = self.cap(total);
         let n = self.schema.fields.len();
+        // All candidates start from the current model; a blocking pass from the default m ("mostly agree"):
+        // with few fields left, EM only refines the belief it starts from.
+        let m = if keep { self.model.m.clone() } else { vec![DEFAULT_M; n] };
+        let mut model = Model { prior: cap, m, u: self.model.u.clone() };
+        let mut matched = 0.0;
         for _ in 0..iterations {
             let mut m = vec![[0.01f64; LEVELS]; n];
-            let mut matched = 0.0;
-            for &(p, count) in &patterns {
-                let g = self.model.probability(self.model.weight(p));
+            matched = 0.0;
+            for &(p, count) in patterns {
+                let g = model.probability(model.weight(p));
                 matched += g * count;
                 for (f, mf) in m.iter_mut().enumerate() {
+                    if mask & (0xf << (4 * f)) != 0 {
+                        continue;
+                    }
                     if let Outcome::Level(l) = Outcome::from_code(((p >> (4 * f)) & 0xf) as u8) {
                         mf[l as usize] += g * count;
                     }
                 }
             }
-            let norm = |v: &mut Vec<[f64; LEVELS]>| {
-                for x in v.iter_mut() {
-                    let t: f64 = x.iter().sum();
-                    *x = x.map(|y| y / t);
-                }
-            };
-            norm(&mut m);
-            self.model.m = m;
-            self.model.prior = (matched / total).clamp(1e-6, cap);
+            for x in m.iter_mut() {
+                let t: f64 = x.iter().sum();
+                *x = x.map(|y| y / t);
+            }
+            model.m = m;
+            model.prior = (matched / total).clamp(1e-6, cap);
         }
+        let m = model.m.clone();
+        if keep {
+            self.model = model;
+        }
+        Some((m, matched))
     }
 
     /// The weight of a pair.

@@ -72,7 +72,15 @@ fn max_block() -> usize {
 
 impl LinkConfig {
     pub fn load(path: &Path) -> Result<LinkConfig> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        // The mapping is input: a missing or unreadable file is the input's fault (exit code 2).
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let message = match e.kind() {
+                std::io::ErrorKind::NotFound => "file not found".to_string(),
+                std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+                _ => format!("cannot read: {e}"),
+            };
+            Error::bad_input(Location::file(path), message)
+        })?;
         let c: LinkConfig =
             toml::from_str(&text).map_err(|e| Error::bad_input(Location::file(path), e.message().to_string()))?;
         Ok(c)
