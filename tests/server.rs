@@ -5,11 +5,13 @@
 
 mod common;
 
+use common::Server;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use geo::{Coord, Intersects, LineString, MultiPolygon, Polygon, Rect};
@@ -17,11 +19,6 @@ use serde_json::Value;
 
 fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
-}
-
-/// The server on a free port, stopped when dropped.
-struct Server {
-    child: Child,
 }
 
 impl Server {
@@ -32,26 +29,11 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the test's own server; requests of this thread go to it until the guard is dropped.
 fn start() -> Server {
-    let mut child = Command::new(common::bin())
-        .args(["serve", sample().to_str().unwrap(), "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
-    ADDR.with(|a| *a.borrow_mut() = addr);
-    Server { child }
+    let server = common::serve(&sample());
+    ADDR.with(|a| *a.borrow_mut() = server.addr.clone());
+    server
 }
 
 thread_local! {

@@ -7,38 +7,19 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use common::Server;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start() -> Server {
-    let mut child = Command::new(common::bin())
-        .args(["serve", root().join("data/sample").to_str().unwrap(), "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
-    Server { child, addr }
+    common::serve(&root().join("data/sample"))
 }
 
 /// A GET over a plain socket: status, headers (lower-cased names), body.

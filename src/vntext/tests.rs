@@ -10,8 +10,11 @@ use super::letter::all_non_ascii;
 use super::syllable::is_vietnamese_word;
 use super::{fold, normalize, repair};
 
+/// The workplace's shared data (`../shared` beside the checkout, or `$THUADAT_SHARED`).
 fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+    std::env::var_os("THUADAT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
 }
 
 /// The full names of `names-vn/uit_member.json` (8,757 people).

@@ -1,8 +1,9 @@
 //! A small hand-made commune with one of every defect, and helpers to run the binary.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_thuadat"))
@@ -12,8 +13,39 @@ pub fn run(args: &[&str]) -> Output {
     Command::new(bin()).args(args).output().expect("the thuadat binary runs")
 }
 
+/// `thuadat serve` on a free port, stopped when dropped.
+pub struct Server {
+    pub child: Child,
+    /// `host:port` the server printed on start.
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `thuadat serve <dataset>` on a free port and waits until it says where it listens.
+pub fn serve(dataset: &Path) -> Server {
+    let mut child = Command::new(bin())
+        .args(["serve", dataset.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
+    Server { child, addr }
+}
+
+/// The workplace's shared data (`../shared` beside the checkout, or `$THUADAT_SHARED`).
 pub fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+    std::env::var_os("THUADAT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
 }
 
 /// Easting/northing of the commune's origin (VN-2000 TM-3 105, Hanoi).
