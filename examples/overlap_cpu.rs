@@ -9,15 +9,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-/// User + system CPU seconds of this process so far (Linux).
-fn cpu_seconds() -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat")?;
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
-    let ticks =
-        |i: usize| -> anyhow::Result<f64> { Ok(fields.get(i).context("short /proc/self/stat")?.parse::<f64>()?) };
-    Ok((ticks(11)? + ticks(12)?) / 100.0)
-}
-
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().context("usage: overlap_cpu <dataset> [runs]")?);
@@ -26,12 +17,12 @@ fn main() -> anyhow::Result<()> {
     let index = thuadat::index::ParcelIndex::build(&ds.parcels);
     let min_area = ds.config.tolerances.overlap_min_area_m2;
     for _ in 0..runs {
-        let (cpu, wall) = (cpu_seconds()?, std::time::Instant::now());
+        let (cpu, wall) = (thuadat::check::cpu_seconds(), std::time::Instant::now());
         let (found, stats) =
             thuadat::reconcile::overlap::find(&ds.parcels, &index, min_area, &indicatif::ProgressBar::hidden());
         println!(
             "overlap: {:.2} s CPU, {:.2} s wall, {} overlaps, {} touching pairs, {} overlays",
-            cpu_seconds()? - cpu,
+            thuadat::check::cpu_seconds() - cpu,
             wall.elapsed().as_secs_f64(),
             found.len(),
             stats.rejected_as_touching,
