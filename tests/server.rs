@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use geo::{Coord, Intersects, LineString, MultiPolygon, Polygon, Rect};
+use geo::{BoundingRect, Coord, Intersects, LineString, MultiPolygon, Polygon, Rect};
 use serde_json::Value;
 
 fn sample() -> PathBuf {
@@ -237,26 +237,47 @@ fn names(v: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn ogrinfo_reads_a_tile_holding_the_whole_sample_with_the_mvt_driver() {
+fn ogrinfo_reads_the_tiles_covering_the_sample_with_the_mvt_driver() {
     let _server = start();
     let tj = get("/tiles.json").json();
     let b: Vec<f64> = tj["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    // Zoom 13 is the first with parcels; the sample (1.4 x 1 km) fits one tile there.
-    let (x, y) = tile_of(13, b[0], b[3]);
-    assert_eq!(tile_of(13, b[2], b[1]), (x, y), "the sample spans more than one z13 tile");
-    let url = format!("/vsicurl_streaming/http://{}/tiles/13/{x}/{y}.mvt", server());
-    let got = layers(&ogrinfo(&["-ro", "-so", "-al", &url]));
-    let with_geometry = conflict_features().iter().filter(|f| !f["geometry"].is_null()).count();
-    let groups = report().summary["groups"].as_u64().unwrap() as usize;
-    assert_eq!(got["parcels"].0, parcels_with_geometry());
-    assert_eq!(got["conflicts"].0, with_geometry);
-    assert_eq!(got["groups"].0, 2 * groups, "an outline and a label per group");
-    assert_eq!(got["parcels"].1, names(&["mvt_id", "id", "sheet", "parcel_no", "land_use", "status", "group", "area"]));
-    let conflict_fields: BTreeSet<String> = got["conflicts"].1.iter().cloned().collect();
-    for f in ["id", "kind", "severity", "measure", "parcel_ids", "cert_ids", "group"] {
-        assert!(conflict_fields.contains(f), "conflicts lack {f}: {conflict_fields:?}");
+    // Zoom 14 is the first with parcels; the sample (1.4 x 1 km) lies across the corner of four tiles there,
+    // each well under the budget, so between them they hold every parcel and conflict with a geometry.
+    let ((x0, y0), (x1, y1)) = (tile_of(14, b[0], b[3]), tile_of(14, b[2], b[1]));
+    assert!(x1 - x0 <= 1 && y1 - y0 <= 1, "the sample spans more than 2 x 2 z14 tiles");
+    let mut ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut labels = 0;
+    for (x, y) in (y0..=y1).flat_map(|y| (x0..=x1).map(move |x| (x, y))) {
+        let url = format!("/vsicurl_streaming/http://{}/tiles/14/{x}/{y}.mvt", server());
+        let got = layers(&ogrinfo(&["-ro", "-so", "-al", &url]));
+        assert_eq!(
+            got["parcels"].1,
+            names(&["mvt_id", "id", "sheet", "parcel_no", "land_use", "status", "group", "area"])
+        );
+        let conflict_fields: BTreeSet<String> = got["conflicts"].1.iter().cloned().collect();
+        for f in ["id", "kind", "severity", "measure", "parcel_ids", "cert_ids", "group"] {
+            assert!(conflict_fields.contains(f), "conflicts lack {f}: {conflict_fields:?}");
+        }
+        assert_eq!(
+            got["groups"].1,
+            names(&["mvt_id", "name", "parcels", "status_1", "status_2", "status_3", "conflicts", "role"])
+        );
+        // Every feature: `OGRFeature(layer):fid`, then its fields, `  id (String) = …`, `  role (String) = …`.
+        let mut layer = String::new();
+        for line in ogrinfo(&["-ro", "-al", "-q", &url]).lines() {
+            if let Some(rest) = line.strip_prefix("OGRFeature(") {
+                layer = rest.split(')').next().unwrap().to_string();
+            } else if let Some(id) = line.trim().strip_prefix("id (String) = ") {
+                ids.entry(layer.clone()).or_default().insert(id.to_string());
+            } else if line.trim() == "role (String) = label" {
+                labels += 1;
+            }
+        }
     }
-    assert_eq!(got["groups"].1, names(&["mvt_id", "name", "parcels", "role"]));
+    let with_geometry = conflict_features().iter().filter(|f| !f["geometry"].is_null()).count();
+    assert_eq!(ids["parcels"].len(), parcels_with_geometry());
+    assert_eq!(ids["conflicts"].len(), with_geometry);
+    assert_eq!(labels, report().summary["groups"].as_u64().unwrap() as usize, "a label per group, in one tile");
 }
 
 #[test]
@@ -366,6 +387,20 @@ fn the_group_filter_cuts_every_layer_and_the_scorecard_matches_the_report() {
             for f in reader.get_features(li).unwrap() {
                 let v = f.properties.as_ref().unwrap().get(key);
                 assert_eq!(v, Some(&mvt_reader::feature::Value::String(name.to_string())), "{layer} in {name}");
+                if layer == "groups" {
+                    // The group's scorecard, as /groups has it.
+                    let p = f.properties.as_ref().unwrap();
+                    let int = |k: &str| match p.get(k) {
+                        Some(mvt_reader::feature::Value::Int(n)) => *n as u64,
+                        Some(mvt_reader::feature::Value::UInt(n)) => *n,
+                        Some(mvt_reader::feature::Value::SInt(n)) => *n as u64,
+                        other => panic!("{k} is {other:?}"),
+                    };
+                    assert_eq!(int("conflicts"), total, "{name}");
+                    for s in ["1", "2", "3"] {
+                        assert_eq!(int(&format!("status_{s}")), g["status"][s].as_u64().unwrap_or(0), "{name} {s}");
+                    }
+                }
             }
         }
     }
@@ -608,4 +643,218 @@ fn items_page_with_next_links_and_filters_match_the_report() {
     let around = get(&format!("/collections/parcels/items?bbox={w},{s},{e},{n}&limit=100")).json();
     assert!(around["features"].as_array().unwrap().iter().any(|f| f["id"] == pid.as_str()));
     assert!(around["numberMatched"].as_u64().unwrap() < total);
+}
+
+#[test]
+fn the_landing_page_links_an_api_definition_that_documents_every_route() {
+    let _server = start();
+    let landing = get("/").json();
+    let link =
+        landing["links"].as_array().unwrap().iter().find(|l| l["rel"] == "service-desc").expect("rel=service-desc");
+    assert_eq!(link["type"], "application/vnd.oai.openapi+json;version=3.0");
+    assert_eq!(link["href"], format!("http://{}/api", server()));
+    let reply = get("/api");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("application/vnd.oai.openapi+json;version=3.0"));
+    let doc = reply.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.0."), "{}", doc["openapi"]);
+    // Paths with their parameters' names blanked: `/collections/{}/items`.
+    let blank = |p: &str| {
+        let mut out = String::new();
+        let mut inside = false;
+        for c in p.chars() {
+            match c {
+                '{' => {
+                    inside = true;
+                    out.push_str("{}");
+                }
+                '}' => inside = false,
+                _ if !inside => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let paths = doc["paths"].as_object().unwrap();
+    let documented: BTreeSet<String> = paths.keys().map(|p| blank(p)).collect();
+    // Every route of the router (its `.route("…"` lines) is documented, and nothing else.
+    let router = include_str!("../src/server/http.rs");
+    let routes: BTreeSet<String> =
+        router.split(".route(\"").skip(1).map(|r| blank(&r[..r.find('"').unwrap()])).collect();
+    assert_eq!(routes, documented);
+    // Every documented operation answers 200 with its path parameters filled in and its required query
+    // parameters given.
+    let (lon, lat) = center();
+    let parcel = &report().parcels_csv[0]["parcel_id"];
+    let (x, y) = tile_of(16, lon, lat);
+    for (path, item) in paths {
+        let op = &item["get"];
+        assert!(op["operationId"].is_string() && op["responses"]["200"].is_object(), "{path}");
+        let target = path
+            .replace("{collectionId}", "parcels")
+            .replace("{featureId}", parcel)
+            .replace("{z}", "16")
+            .replace("{x}", &x.to_string())
+            .replace("{y}", &format!("{y}.mvt"))
+            .replace("/app/{file}", "/app/app.js")
+            .replace("{file}", "maplibre-gl.mjs");
+        let query = if path == "/lookup" { format!("?lon={lon}&lat={lat}") } else { String::new() };
+        let reply = get(&format!("{target}{query}"));
+        assert_eq!(reply.status, 200, "{path} as {target}{query}");
+    }
+    // Every parameter given by reference is defined.
+    let defined = doc["components"]["parameters"].as_object().unwrap();
+    for item in paths.values() {
+        for p in item["get"]["parameters"].as_array().into_iter().flatten() {
+            if let Some(r) = p["$ref"].as_str() {
+                assert!(defined.contains_key(r.trim_start_matches("#/components/parameters/")), "{r}");
+            }
+        }
+    }
+}
+
+/// A generated commune of 20,000 parcels, its report, its parcels in Web Mercator and its server.
+struct Generated {
+    _dir: tempfile::TempDir,
+    server: Server,
+    /// Parcel id, Web Mercator geometry, thinning class (0 status 3, 1 in a conflict, 2 status 2, 3 the rest),
+    /// mapped area.
+    parcels: Vec<(String, Option<MultiPolygon<f64>>, u8, f64)>,
+    /// Ids of the conflicts with a geometry.
+    drawn_conflicts: BTreeSet<String>,
+}
+
+fn generated() -> Generated {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("c20000");
+    let out = dir.path().join("report");
+    let o = common::run(&["gen", ds.to_str().unwrap(), "--parcels", "20000", "--seed", "7"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = common::run(&["check", ds.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let conflicts: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("conflicts.geojson")).unwrap()).unwrap();
+    let features = conflicts["features"].as_array().unwrap();
+    let in_conflict: BTreeSet<&str> = features
+        .iter()
+        .flat_map(|f| f["properties"]["parcel_ids"].as_array().unwrap())
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let drawn_conflicts = features
+        .iter()
+        .filter(|f| !f["geometry"].is_null())
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut status: BTreeMap<String, String> = BTreeMap::new();
+    let mut r = csv::Reader::from_path(out.join("parcels.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let (id_col, status_col) =
+        (headers.iter().position(|h| h == "parcel_id").unwrap(), headers.iter().position(|h| h == "status").unwrap());
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        status.insert(rec[id_col].to_string(), rec[status_col].to_string());
+    }
+    let d = thuadat::dataset::Dataset::load(&ds).unwrap();
+    let ring = |r: &LineString<f64>| {
+        LineString(
+            r.0.iter().map(|c| d.frame.to_wgs84(c.x, c.y).map(|(lon, lat)| mercator(lon, lat)).unwrap()).collect(),
+        )
+    };
+    let parcels = d
+        .parcels
+        .iter()
+        .map(|p| {
+            let g = p.geometry.as_ref().map(|g| {
+                MultiPolygon(
+                    g.0.iter()
+                        .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
+                        .collect(),
+                )
+            });
+            let class = match (status[p.id.as_str()].as_str(), in_conflict.contains(p.id.as_str())) {
+                ("3", _) => 0,
+                (_, true) => 1,
+                ("2", _) => 2,
+                _ => 3,
+            };
+            (p.id.to_string(), g, class, p.area_m2.unwrap_or(0.0))
+        })
+        .collect();
+    let server = common::serve(&ds);
+    ADDR.with(|a| *a.borrow_mut() = server.addr.clone());
+    Generated { _dir: dir, server, parcels, drawn_conflicts }
+}
+
+/// Property `key` of every feature of a decoded tile's layer, as strings.
+fn ids_in(reader: &mvt_reader::Reader, layer: &str) -> Vec<String> {
+    let names = reader.get_layer_names().unwrap();
+    let Some(i) = names.iter().position(|n| n == layer) else { return Vec::new() };
+    reader
+        .get_features(i)
+        .unwrap()
+        .iter()
+        .map(|f| match f.properties.as_ref().unwrap().get("id") {
+            Some(mvt_reader::feature::Value::String(s)) => s.clone(),
+            other => panic!("id is {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn every_tile_of_a_dense_commune_stays_within_500_kb_thinned_in_the_documented_order() {
+    let g = generated();
+    let _server = &g.server;
+    let tj = get("/tiles.json").json();
+    let layer = |id: &str| tj["vector_layers"].as_array().unwrap().iter().find(|l| l["id"] == id).unwrap().clone();
+    assert_eq!((layer("parcels")["minzoom"].as_u64(), layer("conflicts")["minzoom"].as_u64()), (Some(14), Some(10)));
+    assert_eq!(layer("groups")["maxzoom"].as_u64(), Some(15));
+    let b: Vec<f64> = tj["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let mut thinned = [0usize; 19];
+    for z in 0..=18u32 {
+        let ((x0, y0), (x1, y1)) = (tile_of(z, b[0], b[3]), tile_of(z, b[2], b[1]));
+        let all: Vec<(u32, u32)> = (y0..=y1).flat_map(|y| (x0..=x1).map(move |x| (x, y))).collect();
+        // Every tile up to zoom 16; a spread of 150 above.
+        let step = if z <= 16 { 1 } else { all.len().div_ceil(150) };
+        let mut conflicts_seen: BTreeSet<String> = BTreeSet::new();
+        for &(x, y) in all.iter().step_by(step) {
+            let reply = get(&format!("/tiles/{z}/{x}/{y}.mvt"));
+            assert_eq!(reply.status, 200);
+            assert!(reply.body.len() <= 500_000, "tile {z}/{x}/{y}: {} bytes", reply.body.len());
+            if reply.body.is_empty() {
+                continue;
+            }
+            let reader = mvt_reader::Reader::new(reply.body).unwrap();
+            conflicts_seen.extend(ids_in(&reader, "conflicts"));
+            let got = ids_in(&reader, "parcels");
+            if z < 14 {
+                assert!(got.is_empty(), "parcels at zoom {z}");
+                continue;
+            }
+            // The parcels meeting the tile, in the documented order; the tile holds the first of them.
+            let boxed = tile_box(z, x, y, 64.0);
+            let window = boxed.to_polygon();
+            let mut meeting: Vec<(u8, f64, usize, &str)> = g
+                .parcels
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.1.as_ref().is_some_and(|m| boxed.intersects(&m.bounding_rect().unwrap()) && m.intersects(&window))
+                })
+                .map(|(i, p)| (p.2, -p.3, i, p.0.as_str()))
+                .collect();
+            meeting.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+            let expected: BTreeSet<&str> = meeting[..got.len().min(meeting.len())].iter().map(|m| m.3).collect();
+            let got_set: BTreeSet<&str> = got.iter().map(String::as_str).collect();
+            assert_eq!(got_set, expected, "tile {z}/{x}/{y}: not the first {} parcels of the order", got.len());
+            if got.len() < meeting.len() {
+                thinned[z as usize] += 1;
+                assert!(z < 16, "tile {z}/{x}/{y} thinned: {} of {} parcels", got.len(), meeting.len());
+            }
+        }
+        if (15..=16).contains(&z) {
+            assert_eq!(conflicts_seen, g.drawn_conflicts, "every conflict is drawn at zoom {z}");
+        }
+    }
+    // The commune is dense enough for the budget to matter at zoom 14.
+    assert!(thinned[14] > 0, "no zoom 14 tile was thinned: {thinned:?}");
 }

@@ -49,6 +49,13 @@ pub fn geometry_json(g: Option<&Geometry<f64>>) -> Value {
 }
 
 /// The landing page.
+/// The API definition (OpenAPI 3.0), checked in beside this module; `tests/server.rs` holds it to the routes
+/// (every documented path answers, every route is documented).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// Its media type, as OGC API - Features Part 1 names it for `rel=service-desc`.
+pub const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
+
 pub fn landing(src: &Source, base: &str) -> Value {
     json!({
         "title": format!("thuadat: {}", src.checked.dataset.name),
@@ -56,6 +63,7 @@ pub fn landing(src: &Source, base: &str) -> Value {
         "links": [
             {"href": format!("{base}/"), "rel": "self", "type": "application/json", "title": "this document"},
             {"href": format!("{base}/?f=html"), "rel": "alternate", "type": "text/html", "title": "the web map"},
+            {"href": format!("{base}/api"), "rel": "service-desc", "type": OPENAPI_TYPE, "title": "the API definition (OpenAPI 3.0)"},
             {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
             {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "feature collections"},
             {"href": format!("{base}/tiles.json"), "rel": "describedby", "type": "application/json", "title": "TileJSON of the vector tiles"},

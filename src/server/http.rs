@@ -32,6 +32,7 @@ type Answer = Result<Response, ApiError>;
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(landing))
+        .route("/api", get(api))
         .route("/conformance", get(conformance))
         .route("/collections", get(collections))
         .route("/collections/{id}", get(collection))
@@ -133,6 +134,11 @@ async fn asset(State(state): Shared, headers: HeaderMap, uri: axum::http::Uri) -
     let path = uri.path().trim_start_matches('/');
     let a = webmap::asset(path).ok_or_else(|| ApiError::not_found(format!("no file `/{path}`")))?;
     Ok(respond(&headers, a.content_type, state.config.max_age_s, a.body))
+}
+
+/// The API definition (`rel=service-desc` of the landing page).
+async fn api(State(state): Shared, headers: HeaderMap) -> Response {
+    respond(&headers, features::OPENAPI_TYPE, state.config.max_age_s, features::OPENAPI)
 }
 
 async fn conformance(State(state): Shared, headers: HeaderMap) -> Response {

@@ -3,7 +3,7 @@
 //! in [`http`]).
 //!
 //! Endpoints (docs/API.md): vector tiles `/tiles/{z}/{x}/{y}.mvt` and `/tiles.json`, `/lookup`, OGC API -
-//! Features (`/`, `/conformance`, `/collections`, `/collections/{id}/items`, `/collections/{id}/items/{fid}`),
+//! Features (`/`, `/api` (OpenAPI 3.0), `/conformance`, `/collections`, `/collections/{id}/items`, `/collections/{id}/items/{fid}`),
 //! `/groups`, `/conflicts.csv`, `/health`; the web map at `/` for browsers ([`webmap`]).
 
 pub mod error;

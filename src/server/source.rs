@@ -55,6 +55,9 @@ pub struct Source {
     /// Each parcel's group as a position in `groups`.
     pub parcel_group: Vec<Option<u32>>,
     pub parcel_by_id: FxHashMap<String, u32>,
+    /// Each parcel's place in the order tiles keep parcels in when a tile's byte budget is reached (see
+    /// [`parcel_rank`]): lower is kept first.
+    pub parcel_rank: Vec<u32>,
     /// Conflicts each parcel takes part in (positions in the reconciliation's list).
     pub parcel_conflicts: Vec<Vec<u32>>,
     /// Conflicts each certificate takes part in.
@@ -99,6 +102,40 @@ fn point_to_mercator(frame: &Frame, p: Point<f64>) -> Option<Point<f64>> {
     let (lon, lat) = frame.to_wgs84(p.x(), p.y()).ok()?;
     let (x, y) = lonlat_to_mercator(lon, lat);
     (x.is_finite() && y.is_finite()).then(|| Point::new(x, y))
+}
+
+/// The thinning order of parcels, as each parcel's rank (0 first), from each parcel's (status, in a conflict,
+/// mapped area): status 3 (to be rebuilt) first, then parcels in a conflict, then status 2, then the rest
+/// (status 1); within each class the larger parcel first (as tippecanoe drops the smallest features first),
+/// then dataset order.
+///
+/// ```
+/// use thuadat::server::source::parcel_rank;
+/// let ranks = parcel_rank([(1, false, Some(50.0)), (1, false, Some(80.0)), (2, true, None), (3, false, Some(1.0)), (2, false, None)].into_iter());
+/// assert_eq!(ranks, vec![4, 3, 1, 0, 2]);
+/// ```
+pub fn parcel_rank(parcels: impl Iterator<Item = (u8, bool, Option<f64>)>) -> Vec<u32> {
+    let keys: Vec<(u8, f64)> = parcels
+        .map(|(status, in_conflict, area)| {
+            let class = match (status, in_conflict) {
+                (3, _) => 0,
+                (_, true) => 1,
+                (2, _) => 2,
+                _ => 3,
+            };
+            (class, area.filter(|a| a.is_finite()).unwrap_or(0.0))
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        let (ka, kb) = (keys[a as usize], keys[b as usize]);
+        ka.0.cmp(&kb.0).then(kb.1.total_cmp(&ka.1)).then(a.cmp(&b))
+    });
+    let mut rank = vec![0u32; keys.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    rank
 }
 
 impl Source {
@@ -224,6 +261,13 @@ impl Source {
                 cert_conflicts[k].push(ci as u32);
             }
         }
+        let parcel_rank = parcel_rank(
+            ds.parcels
+                .iter()
+                .zip(&rec.statuses)
+                .zip(&parcel_conflicts)
+                .map(|((p, s), c)| (s.status, !c.is_empty(), p.area_m2)),
+        );
         let parcel_by_id = ds.parcels.iter().enumerate().map(|(i, p)| (p.id.to_string(), i as u32)).collect();
         let conflict_by_id = conflict_ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
 
@@ -242,6 +286,7 @@ impl Source {
             parcel_tree,
             parcel_group,
             parcel_by_id,
+            parcel_rank,
             parcel_conflicts,
             cert_conflicts,
             conflict_ids,

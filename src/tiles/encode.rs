@@ -82,33 +82,121 @@ impl Tags {
         }
         (k, v)
     }
+
+    /// How many keys and values the tables hold: a mark to [`Tags::truncate`] back to.
+    fn mark(&self) -> (usize, usize) {
+        (self.keys.len(), self.values.len())
+    }
+
+    /// Encoded bytes of the keys and values added since `mark`, as they stand in a layer (field tag, length).
+    fn bytes_since(&self, mark: (usize, usize)) -> usize {
+        let keys: usize = self.keys[mark.0..].iter().map(|k| framed(k.len())).sum();
+        let values: usize = self.values[mark.1..].iter().map(|v| framed(v.encoded_len())).sum();
+        keys + values
+    }
+
+    /// Forgets the keys and values added since `mark`.
+    fn truncate(&mut self, mark: (usize, usize)) {
+        self.keys.truncate(mark.0);
+        for v in self.values.drain(mark.1..) {
+            if let Some(s) = v.string_value {
+                // A unique value (an id) is not in the map; removing what is not there is harmless, and a
+                // string both unique and shared cannot have been added after the mark under another position.
+                if self.strs.get(s.as_str()).is_some_and(|&i| i as usize >= mark.1) {
+                    self.strs.remove(s.as_str());
+                }
+            } else if let Some(i) = v.int_value {
+                self.ints.remove(&i);
+            } else if let Some(d) = v.double_value {
+                self.doubles.remove(&d.to_bits());
+            }
+        }
+    }
 }
 
-/// One layer being filled.
+/// Bytes of a varint.
+fn varint_len(v: usize) -> usize {
+    // Seven bits a byte (prost's `encoded_len_varint`).
+    ((64 - (v as u64 | 1).leading_zeros() as usize) + 6) / 7
+}
+
+/// Bytes of a length-delimited field of `len` bytes with a one-byte tag (every field of a tile or layer).
+pub fn framed(len: usize) -> usize {
+    1 + varint_len(len) + len
+}
+
+/// One layer being filled, with its encoded size kept up to date (so a tile can be held to a byte budget).
 pub struct LayerBuilder {
     name: &'static str,
     features: Vec<tile::Feature>,
     tags: Tags,
+    /// Encoded bytes of the features, keys and values so far (each with its field tag and length).
+    content: usize,
+}
+
+/// What adding a feature did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Yes,
+    /// The layer would have grown beyond the limit: the feature was not added, the layer is as before.
+    OverLimit,
+    /// The geometry could not be written (see [`commands`]): left out.
+    Empty,
 }
 
 impl LayerBuilder {
     pub fn new(name: &'static str) -> LayerBuilder {
-        LayerBuilder { name, features: Vec::new(), tags: Tags::default() }
+        LayerBuilder { name, features: Vec::new(), tags: Tags::default(), content: 0 }
     }
 
     /// Adds a feature; absent properties are left out (MVT has no null).
     pub fn add(&mut self, id: u64, geometry: TileGeometry, properties: &[(&str, Option<Property<'_>>)]) {
+        self.add_within(id, geometry, properties, usize::MAX);
+    }
+
+    /// Adds a feature unless the layer's [`LayerBuilder::tile_bytes`] would then exceed `limit`.
+    pub fn add_within(
+        &mut self,
+        id: u64,
+        geometry: TileGeometry,
+        properties: &[(&str, Option<Property<'_>>)],
+        limit: usize,
+    ) -> Added {
         // Geometry is whole, closed rings of three or more points (see quantize): it cannot be refused; should
         // it be, the feature is left out rather than the tile failing.
-        let Some(mut feature) = commands(&geometry) else { return };
+        let Some(mut feature) = commands(&geometry) else { return Added::Empty };
         feature.id = Some(id);
         feature.tags.reserve(2 * properties.len());
+        let mark = self.tags.mark();
         for (key, value) in properties {
             let Some(value) = value else { continue };
             let (k, v) = self.tags.insert(key, value);
             feature.tags.extend([k, v]);
         }
+        let added = framed(feature.encoded_len()) + self.tags.bytes_since(mark);
+        if limit != usize::MAX && self.framed_len(self.content + added) > limit {
+            self.tags.truncate(mark);
+            return Added::OverLimit;
+        }
+        self.content += added;
         self.features.push(feature);
+        Added::Yes
+    }
+
+    /// The layer's bytes in the tile for `content` bytes of features, keys and values: the layer's own fields
+    /// (version, name, extent) and its field tag and length in the tile.
+    fn framed_len(&self, content: usize) -> usize {
+        let own = 2 + framed(self.name.len()) + 1 + varint_len(EXTENT as usize);
+        framed(own + content)
+    }
+
+    /// The bytes this layer adds to the encoded tile as it stands (0 when empty: empty layers are left out).
+    pub fn tile_bytes(&self) -> usize {
+        if self.features.is_empty() {
+            0
+        } else {
+            self.framed_len(self.content)
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -229,5 +317,60 @@ mod tests {
         assert_eq!(tile.layers[0].keys, vec!["name".to_string()]);
         // MoveTo(1), zigzag(10), zigzag(20)
         assert_eq!(tile.layers[0].features[0].geometry, vec![9, 20, 40]);
+    }
+
+    #[test]
+    fn the_running_size_is_the_encoded_size_and_a_refused_feature_leaves_no_trace() {
+        use geo::polygon;
+        let square = |x: f64| {
+            TileGeometry::Polygons(MultiPolygon(vec![polygon![
+                (x: x, y: 0.0), (x: x + 30.0, y: 0.0), (x: x + 30.0, y: 40.0), (x: x, y: 40.0), (x: x, y: 0.0)
+            ]]))
+        };
+        let mut a = LayerBuilder::new("parcels");
+        let mut b = LayerBuilder::new("groups");
+        assert_eq!(a.tile_bytes(), 0);
+        let ids: Vec<String> = (0..300).map(|i| format!("00118-{i}-{}", i * 7)).collect();
+        for (i, id) in ids.iter().enumerate() {
+            let props = [
+                ("id", Some(Property::Unique(id))),
+                ("status", Some(Property::Int(i as i64 % 3 + 1))),
+                ("area", Some(Property::Double(i as f64 * 1.5))),
+                ("group", Some(Property::Str(if i % 2 == 0 { "Tổ 1" } else { "Tổ 2" }))),
+                ("land_use", (i % 5 == 0).then_some(Property::Str("ODT"))),
+            ];
+            a.add(i as u64 + 1, square(i as f64 * 10.0), &props);
+            b.add(i as u64 + 1, TileGeometry::Point(Point::new(i as f64, 5.0)), &props[1..2]);
+        }
+        let (ab, bb) = (a.tile_bytes(), b.tile_bytes());
+        let before = encode(vec![a]);
+        assert_eq!(before.len(), ab);
+        let mut a = LayerBuilder::new("parcels");
+        let mut kept = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let props = [
+                ("id", Some(Property::Unique(id))),
+                ("status", Some(Property::Int(i as i64 % 3 + 1))),
+                ("area", Some(Property::Double(i as f64 * 1.5))),
+                ("group", Some(Property::Str(if i % 2 == 0 { "Tổ 1" } else { "Tổ 2" }))),
+                ("land_use", (i % 5 == 0).then_some(Property::Str("ODT"))),
+            ];
+            match a.add_within(i as u64 + 1, square(i as f64 * 10.0), &props, 4000) {
+                Added::Yes => kept += 1,
+                Added::OverLimit => break,
+                Added::Empty => unreachable!(),
+            }
+        }
+        assert!(kept > 10 && kept < 300, "{kept}");
+        let within = a.tile_bytes();
+        assert!(within <= 4000, "{within}");
+        // Refused: the tables are as they were (the next feature's new values are gone).
+        let bytes = encode(vec![a]);
+        assert_eq!(bytes.len(), within);
+        let tile = Tile::decode(bytes.as_slice()).unwrap();
+        assert_eq!(tile.layers[0].features.len(), kept);
+        // Each kept feature's id and area, three statuses, two groups, one land use.
+        assert_eq!(tile.layers[0].values.len(), 2 * kept + 6);
+        assert_eq!(encode(vec![LayerBuilder::new("empty"), b]).len(), bb);
     }
 }

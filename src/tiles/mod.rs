@@ -19,3 +19,6 @@ pub use quantize::TileGeometry;
 /// Tile units of buffer around each tile, so that strokes and labels across tile edges join up (PostGIS and
 /// martin use 64 of 4096 too).
 pub const BUFFER: f64 = 64.0;
+
+/// The most bytes a tile may have (Mapbox's guideline for a vector tile is 500 KB).
+pub const TILE_BUDGET: usize = 500_000;

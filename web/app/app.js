@@ -23,7 +23,7 @@ const KIND_COLORS = {
   holder_not_found: '#546e7a',
   holder_mismatch: '#c0ca33',
 };
-const PARCELS_MINZOOM = 13; // the `parcels` tile layer starts here (docs/API.md)
+const PARCELS_MINZOOM = 14; // the `parcels` tile layer starts here (docs/API.md)
 const LABELS_MINZOOM = 17;
 
 const $ = (id) => document.getElementById(id);
@@ -540,7 +540,7 @@ async function start() {
   }
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
-  $('map').append(el('div', { id: 'zoom-hint', class: 'map-hint', hidden: true }, 'Zoom in to see the parcels (they are drawn from zoom 13).'));
+  $('map').append(el('div', { id: 'zoom-hint', class: 'map-hint', hidden: true }, 'Zoom in to see the parcels (drawn from zoom 14; in dense places every parcel from zoom 16, status 3 and parcels in conflict first below it).'));
   window.thuadat = { map, state, idle, setGroup, selectParcel, lookUp, findParcel };
 
   let tileErrorShown = false;

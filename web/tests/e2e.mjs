@@ -193,7 +193,7 @@ await check(`picking “${G.name}” fits the map to it and draws exactly its pa
   await idle(page);
   const b = await page.evaluate(() => window.thuadat.map.getBounds().toArray());
   assert.ok(b[0][0] <= G.bbox[0] && b[0][1] <= G.bbox[1] && b[1][0] >= G.bbox[2] && b[1][1] >= G.bbox[3], `view ${b} does not hold ${G.bbox}`);
-  assert.ok(await page.evaluate(() => window.thuadat.map.getZoom()) >= 13);
+  assert.ok(await page.evaluate(() => window.thuadat.map.getZoom()) >= 14, 'parcels are drawn from zoom 14');
   // Parcels: the drawn ones are the group's, every one of them, each in its status's layer colour.
   // Every parcel with a geometry is drawn; those without one (invalid or missing: the feature API says
   // `geometry: null`) are listed in words, by their conflict, as not on the map.
