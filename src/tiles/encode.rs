@@ -117,7 +117,7 @@ impl Tags {
 /// Bytes of a varint.
 fn varint_len(v: usize) -> usize {
     // Seven bits a byte (prost's `encoded_len_varint`).
-    ((64 - (v as u64 | 1).leading_zeros() as usize) + 6) / 7
+    (64 - (v as u64 | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 /// Bytes of a length-delimited field of `len` bytes with a one-byte tag (every field of a tile or layer).
