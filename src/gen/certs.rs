@@ -210,40 +210,37 @@ impl Registry {
 
     fn new_person(&mut self, rng: &mut ChaCha8Rng, female: bool, birth_year: u16, group: u32, urban: bool) -> u32 {
         // Draw until the name is new for that birth year (folded: "Hương" and "Hường" are one name to a
-        // record typed without diacritics).
-        let (mut family, mut middle, mut given);
-        let mut tries = 0;
-        loop {
-            family = names::weighted(rng, names::FAMILY).0 as u8;
-            (middle, given) = if female {
-                let m = if birth_year < 1970 && rng.random_bool(0.85) {
-                    0
+        // record typed without diacritics), so that the only namesakes are the planted ones.
+        let mut birth_year = birth_year;
+        let (family, middle, given) = loop {
+            let mut found = None;
+            for _ in 0..201 {
+                let family = names::weighted(rng, names::FAMILY).0 as u8;
+                let (middle, given) = if female {
+                    let m = if birth_year < 1970 && rng.random_bool(0.85) {
+                        0
+                    } else {
+                        names::weighted(rng, names::MIDDLE_FEMALE).0
+                    };
+                    (m as u8, rng.random_range(0..names::GIVEN_FEMALE.len()) as u8)
                 } else {
-                    names::weighted(rng, names::MIDDLE_FEMALE).0
+                    (
+                        names::weighted(rng, names::MIDDLE_MALE).0 as u8,
+                        rng.random_range(0..names::GIVEN_MALE.len()) as u8,
+                    )
                 };
-                (m as u8, rng.random_range(0..names::GIVEN_FEMALE.len()) as u8)
-            } else {
-                (names::weighted(rng, names::MIDDLE_MALE).0 as u8, rng.random_range(0..names::GIVEN_MALE.len()) as u8)
-            };
-            let probe = Person {
-                family,
-                middle,
-                given,
-                female,
-                birth: Date { y: birth_year, m: 1, d: 1 },
-                cccd: 0,
-                cmnd: 0,
-                group,
-                house: 0,
-                missing: false,
-                namesake: false,
-            };
-            let key = (folded_name(&probe), birth_year);
-            tries += 1;
-            if self.taken.insert(key) || tries > 200 {
-                break;
+                if self.taken.insert((name_key(family, middle, given, female), birth_year)) {
+                    found = Some((family, middle, given));
+                    break;
+                }
             }
-        }
+            // The likely names of that year are taken (a large commune): the first free one from a random
+            // point of every family x middle x given name, then, if that year has none left, the next year.
+            if let Some(name) = found.or_else(|| self.free_name(rng, female, birth_year)) {
+                break name;
+            }
+            birth_year += 1;
+        };
         let birth = date_in(rng, birth_year);
         let (code, cmnd_prefix) = if rng.random_bool(0.85) {
             (self.province.code, self.province.cmnd)
@@ -269,6 +266,20 @@ impl Registry {
             namesake: false,
         });
         (self.persons.len() - 1) as u32
+    }
+
+    /// A name no one born in `year` has yet (taken at once), scanning every combination from a random
+    /// point; None when there is none.
+    fn free_name(&mut self, rng: &mut ChaCha8Rng, female: bool, year: u16) -> Option<(u8, u8, u8)> {
+        let middles = if female { names::MIDDLE_FEMALE.len() } else { names::MIDDLE_MALE.len() };
+        let givens = if female { names::GIVEN_FEMALE.len() } else { names::GIVEN_MALE.len() };
+        let space = names::FAMILY.len() * middles * givens;
+        let start = rng.random_range(0..space);
+        (0..space).map(|k| (start + k) % space).find_map(|k| {
+            let (family, middle, given) =
+                ((k / (middles * givens)) as u8, (k / givens % middles) as u8, (k % givens) as u8);
+            self.taken.insert((name_key(family, middle, given, female), year)).then_some((family, middle, given))
+        })
     }
 
     /// CCCD: province, century and sex, two-digit year, then a serial unique for that century, sex and year.
@@ -545,6 +556,24 @@ impl Registry {
     }
 }
 
+/// The folded full name of a family, middle and given name (indices into the name lists).
+fn name_key(family: u8, middle: u8, given: u8, female: bool) -> String {
+    let probe = Person {
+        family,
+        middle,
+        given,
+        female,
+        birth: Date { y: 0, m: 1, d: 1 },
+        cccd: 0,
+        cmnd: 0,
+        group: 0,
+        house: 0,
+        missing: false,
+        namesake: false,
+    };
+    folded_name(&probe)
+}
+
 /// The full name folded (lower case, no diacritics, `đ` as `d`).
 pub(crate) fn folded_name(p: &Person) -> String {
     let (f, m, g) = p.name_parts();
@@ -600,5 +629,29 @@ pub(crate) fn address(lay: &Layout, p: &Person, commune: &str, district: &str, o
         format!("Số {}, {}, phường {commune}", p.house, g.name)
     } else {
         format!("{}, phường {commune}", g.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// Far more people a birth year than the likely names can hold (the 1M-holder commune ran out at
+    /// about 40k): still no two people of one year share a folded name, so the truth's namesakes are the
+    /// only ones; years that run out of names spill into the next.
+    #[test]
+    fn names_stay_unique_when_the_likely_ones_run_out() {
+        let mut reg = Registry::new(PROVINCES[0], 7, 1);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for k in 0..120_000u32 {
+            reg.new_person(&mut rng, k % 2 == 0, 1960 + (k % 3) as u16, 0, false);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &reg.persons {
+            assert!(seen.insert((folded_name(p), p.birth.y)), "{} {}", folded_name(p), p.birth.y);
+        }
+        assert_eq!(seen.len(), 120_000);
+        assert_eq!(reg.persons.iter().filter(|p| !(1960..=1962).contains(&p.birth.y)).count(), 0);
     }
 }

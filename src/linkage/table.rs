@@ -224,7 +224,7 @@ pub fn link_files(
     let t = std::time::Instant::now();
     let m = if config.dedup { Matcher::new_dedup(&schema, &l) } else { Matcher::new(&schema, &l, &r) };
     if debug {
-        eprintln!("prior {:.5}", m.model.prior);
+        eprintln!("prior {:.4e}", m.model.prior);
         for (f, (name, _)) in schema.fields.iter().enumerate() {
             eprintln!(
                 "{name}: m {:?} u {:?}",
@@ -232,6 +232,14 @@ pub fn link_files(
                 m.model.u[f].map(|x| (x * 1e4).round() / 1e4)
             );
         }
+    }
+    if let (Some(path), Some(cache)) = (std::env::var_os("THUADAT_LINK_DUMP"), m.candidate_patterns()) {
+        // Every candidate pair's ids and pattern (hex, 4 bits a field), for studying the model offline.
+        let mut out = String::new();
+        for &(i, j, p) in cache {
+            out.push_str(&format!("{},{},{p:x}\n", lid[i as usize], rid[j as usize]));
+        }
+        std::fs::write(&path, out).map_err(|e| Error::io(std::path::PathBuf::from(&path), e))?;
     }
     let min_w = {
         // The weight at which the probability reaches min_probability.
