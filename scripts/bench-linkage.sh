@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the record matcher (issue #3): FEBRL 4 through `thuadat link` and, in the same run, the
 # Python recordlinkage toolkit (installed from PyPI into a venv under target/, once) on the same machine with
-# the same blocking keys; RLdata10000 deduplicated; precision, recall, F1 and time of each.
+# the same blocking keys; RLdata10000 deduplicated by both; precision, recall, F1 and time of each.
 #
 #   scripts/bench-linkage.sh                 # BENCH_RUNS (default 5) runs of each, alternating
 #   BENCH_HOLDERS=1 scripts/bench-linkage.sh # also 1M holders against a 1.5M register (generated; minutes)
@@ -46,6 +46,8 @@ echo "RLdata10000 (10000 records, 1000 duplicate pairs), deduplicated"
 "$bin" link --config scripts/linkage/rldata10000.toml "$data/rldata/RLdata10000.tsv" --out "$tmp/rldata.csv" 2> "$tmp/rldata.log"
 echo "thuadat:       $(sed -n 1p "$tmp/rldata.log")"
 echo "               $(python3 scripts/linkage/evaluate.py rldata "$tmp/rldata.csv" "$data/rldata/identity.RLdata10000.tsv")"
+echo "recordlinkage: $("$venv/bin/python" scripts/linkage/recordlinkage_rldata.py "$data/rldata/RLdata10000.tsv" "$tmp/rldata-recordlinkage.csv")"
+echo "               $(python3 scripts/linkage/evaluate.py rldata "$tmp/rldata-recordlinkage.csv" "$data/rldata/identity.RLdata10000.tsv")"
 
 if [ "${BENCH_HOLDERS:-0}" = 1 ]; then
   echo

@@ -131,7 +131,7 @@ pub fn edits(a: &str, b: &str) -> usize {
     for &c in y {
         counts[usize::from(c & 63)] -= 1;
     }
-    let apart: usize = counts.iter().map(|&c| usize::from(c.unsigned_abs())).sum();
+    let apart: u32 = counts.iter().map(|&c| u32::from(c.unsigned_abs())).sum();
     if apart >= 5 {
         return 3;
     }

@@ -394,7 +394,7 @@ impl<'a> Matcher<'a> {
                 counts
             })
             .reduce(
-                || vec![[1.0f64; LEVELS]; n],
+                || vec![[0.0f64; LEVELS]; n],
                 |mut a, b| {
                     for (x, y) in a.iter_mut().zip(&b) {
                         for l in 0..LEVELS {
@@ -404,9 +404,12 @@ impl<'a> Matcher<'a> {
                     a
                 },
             );
+        // Smoothed by one pseudo-count a level, added once (not once per piece rayon happened to split
+        // the streams into, which made u depend on the scheduling).
         counts
             .iter()
             .map(|c| {
+                let c = c.map(|x| x + 1.0);
                 let t: f64 = c.iter().sum();
                 c.map(|x| x / t)
             })
