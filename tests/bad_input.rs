@@ -270,6 +270,20 @@ fn certificate_holder_birth_unparseable() {
     assert!(e.contains("certificates.csv, row 4, field `holder_birth`: `1970-13-01`: month 13 does not exist"), "{e}");
 }
 
+#[test]
+fn certificate_issued_unparseable() {
+    let e = fails(|d| edit(&d.join("certificates.csv"), "ODT,2013,Lê Văn Cường", "ODT,13/05/2013,Lê Văn Cường"));
+    assert!(
+        e.contains("certificates.csv, row 4, field `issued`: `13/05/2013` is not a date (YYYY or YYYY-MM-DD)"),
+        "{e}"
+    );
+    let e = fails(|d| edit(&d.join("certificates.csv"), "ODT,2012-05-04,Nguyễn", "ODT,2012-02-30,Nguyễn"));
+    assert!(
+        e.contains("certificates.csv, row 2, field `issued`: `2012-02-30`: day 30 does not exist in that month"),
+        "{e}"
+    );
+}
+
 /// `thuadat link`: a missing, unreadable or non-UTF-8 mapping, or a missing table, is bad input (exit 2) named
 /// by its file.
 #[test]

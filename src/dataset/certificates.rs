@@ -270,7 +270,11 @@ impl Certificates {
                 parcel_no: text(&c_no)?,
                 area: row.area(&c_area)?,
                 land_use: text(&c_land_use)?,
-                issued: text(&c_issued)?,
+                issued: {
+                    // `YYYY` or `YYYY-MM-DD` (DATASET.md): a bad date is bad input; kept as written.
+                    row.date(&c_issued)?;
+                    text(&c_issued)?
+                },
                 holder_name: text(&c_name)?,
                 holder_id: text(&c_hid)?,
                 holder_birth: {

@@ -210,40 +210,37 @@ impl Registry {
 
     fn new_person(&mut self, rng: &mut ChaCha8Rng, female: bool, birth_year: u16, group: u32, urban: bool) -> u32 {
         // Draw until the name is new for that birth year (folded: "Hương" and "Hường" are one name to a
-        // record typed without diacritics).
-        let (mut family, mut middle, mut given);
-        let mut tries = 0;
-        loop {
-            family = names::weighted(rng, names::FAMILY).0 as u8;
-            (middle, given) = if female {
-                let m = if birth_year < 1970 && rng.random_bool(0.85) {
-                    0
+        // record typed without diacritics), so that the only namesakes are the planted ones.
+        let mut birth_year = birth_year;
+        let (family, middle, given) = loop {
+            let mut found = None;
+            for _ in 0..201 {
+                let family = names::weighted(rng, names::FAMILY).0 as u8;
+                let (middle, given) = if female {
+                    let m = if birth_year < 1970 && rng.random_bool(0.85) {
+                        0
+                    } else {
+                        names::weighted(rng, names::MIDDLE_FEMALE).0
+                    };
+                    (m as u8, rng.random_range(0..names::GIVEN_FEMALE.len()) as u8)
                 } else {
-                    names::weighted(rng, names::MIDDLE_FEMALE).0
+                    (
+                        names::weighted(rng, names::MIDDLE_MALE).0 as u8,
+                        rng.random_range(0..names::GIVEN_MALE.len()) as u8,
+                    )
                 };
-                (m as u8, rng.random_range(0..names::GIVEN_FEMALE.len()) as u8)
-            } else {
-                (names::weighted(rng, names::MIDDLE_MALE).0 as u8, rng.random_range(0..names::GIVEN_MALE.len()) as u8)
-            };
-            let probe = Person {
-                family,
-                middle,
-                given,
-                female,
-                birth: Date { y: birth_year, m: 1, d: 1 },
-                cccd: 0,
-                cmnd: 0,
-                group,
-                house: 0,
-                missing: false,
-                namesake: false,
-            };
-            let key = (folded_name(&probe), birth_year);
-            tries += 1;
-            if self.taken.insert(key) || tries > 200 {
-                break;
+                if self.taken.insert((name_key(family, middle, given, female), birth_year)) {
+                    found = Some((family, middle, given));
+                    break;
+                }
             }
-        }
+            // The likely names of that year are taken (a large commune): the first free one from a random
+            // point of every family x middle x given name, then, if that year has none left, the next year.
+            if let Some(name) = found.or_else(|| self.free_name(rng, female, birth_year)) {
+                break name;
+            }
+            birth_year += 1;
+        };
         let birth = date_in(rng, birth_year);
         let (code, cmnd_prefix) = if rng.random_bool(0.85) {
             (self.province.code, self.province.cmnd)
@@ -271,6 +268,20 @@ impl Registry {
         (self.persons.len() - 1) as u32
     }
 
+    /// A name no one born in `year` has yet (taken at once), scanning every combination from a random
+    /// point; None when there is none.
+    fn free_name(&mut self, rng: &mut ChaCha8Rng, female: bool, year: u16) -> Option<(u8, u8, u8)> {
+        let middles = if female { names::MIDDLE_FEMALE.len() } else { names::MIDDLE_MALE.len() };
+        let givens = if female { names::GIVEN_FEMALE.len() } else { names::GIVEN_MALE.len() };
+        let space = names::FAMILY.len() * middles * givens;
+        let start = rng.random_range(0..space);
+        (0..space).map(|k| (start + k) % space).find_map(|k| {
+            let (family, middle, given) =
+                ((k / (middles * givens)) as u8, (k / givens % middles) as u8, (k % givens) as u8);
+            self.taken.insert((name_key(family, middle, given, female), year)).then_some((family, middle, given))
+        })
+    }
+
     /// CCCD: province, century and sex, two-digit year, then a serial unique for that century, sex and year.
     fn next_cccd(&mut self, code: u16, female: bool, birth_year: u16) -> u64 {
         let cs = u64::from(female) + if birth_year >= 2000 { 2 } else { 0 };
@@ -296,10 +307,15 @@ impl Registry {
                 }
             }
         }
+        let look_alikes = LookAlikes::new(&self.persons);
         for p in holders {
             let r: f64 = rng.random();
             if r < 0.006 {
-                self.persons[p as usize].missing = true;
+                // Only someone the register has no look-alike of can be missing from it: holder linkage
+                // would take the look-alike (rightly, on the evidence), and the truth would not know.
+                if !look_alikes.has_other(&self.persons[p as usize]) {
+                    self.persons[p as usize].missing = true;
+                }
             } else if r < 0.012 {
                 let (female, year, code) = {
                     let t = &self.persons[p as usize];
@@ -545,6 +561,80 @@ impl Registry {
     }
 }
 
+/// Who looks like whom to holder linkage: family, middle and given name each equal or nearly (Jaro-Winkler
+/// at least 0.94 once folded, as `linkage::holders::confirms` takes them) and the same birth year.
+struct LookAlikes {
+    /// People per (birth year, folded family, middle, given name).
+    count: std::collections::HashMap<(u16, String, String, String), u32>,
+    /// Per folded name word, the words of the lists near it (itself included).
+    near: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl LookAlikes {
+    fn new(persons: &[Person]) -> LookAlikes {
+        let fold = crate::vntext::fold;
+        let mut count = std::collections::HashMap::new();
+        for p in persons {
+            let (f, m, g) = p.name_parts();
+            *count.entry((p.birth.y, fold(f), fold(m), fold(g))).or_insert(0) += 1;
+        }
+        let lists: [Vec<String>; 3] = [
+            names::FAMILY.iter().map(|w| fold(w.0)).collect(),
+            names::MIDDLE_MALE.iter().chain(names::MIDDLE_FEMALE).map(|w| fold(w.0)).collect(),
+            names::GIVEN_MALE.iter().chain(names::GIVEN_FEMALE).map(|w| fold(w)).collect(),
+        ];
+        let mut near = std::collections::HashMap::new();
+        for list in &lists {
+            for w in list {
+                let close = list.iter().filter(|v| crate::linkage::compare::jaro_winkler(w, v) >= 0.94).cloned();
+                let entry: &mut Vec<String> = near.entry(w.clone()).or_default();
+                entry.extend(close);
+                entry.sort();
+                entry.dedup();
+            }
+        }
+        LookAlikes { count, near }
+    }
+
+    /// True when someone else born the same year has a name near this person's.
+    fn has_other(&self, p: &Person) -> bool {
+        let fold = crate::vntext::fold;
+        let (f, m, g) = p.name_parts();
+        let (f, m, g) = (fold(f), fold(m), fold(g));
+        let none = Vec::new();
+        let near = |w: &String| self.near.get(w).unwrap_or(&none);
+        let mut others = 0;
+        for f2 in near(&f) {
+            for m2 in near(&m) {
+                for g2 in near(&g) {
+                    let key = (p.birth.y, f2.clone(), m2.clone(), g2.clone());
+                    others += self.count.get(&key).copied().unwrap_or(0);
+                }
+            }
+        }
+        // The person is counted under its own name.
+        others > 1
+    }
+}
+
+/// The folded full name of a family, middle and given name (indices into the name lists).
+fn name_key(family: u8, middle: u8, given: u8, female: bool) -> String {
+    let probe = Person {
+        family,
+        middle,
+        given,
+        female,
+        birth: Date { y: 0, m: 1, d: 1 },
+        cccd: 0,
+        cmnd: 0,
+        group: 0,
+        house: 0,
+        missing: false,
+        namesake: false,
+    };
+    folded_name(&probe)
+}
+
 /// The full name folded (lower case, no diacritics, `đ` as `d`).
 pub(crate) fn folded_name(p: &Person) -> String {
     let (f, m, g) = p.name_parts();
@@ -600,5 +690,55 @@ pub(crate) fn address(lay: &Layout, p: &Person, commune: &str, district: &str, o
         format!("Số {}, {}, phường {commune}", p.house, g.name)
     } else {
         format!("{}, phường {commune}", g.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// Far more people a birth year than the likely names can hold (the 1M-holder commune ran out at
+    /// about 40k): still no two people of one year share a folded name, so the truth's namesakes are the
+    /// only ones; years that run out of names spill into the next.
+    #[test]
+    fn names_stay_unique_when_the_likely_ones_run_out() {
+        let mut reg = Registry::new(PROVINCES[0], 7, 1);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for k in 0..120_000u32 {
+            reg.new_person(&mut rng, k % 2 == 0, 1960 + (k % 3) as u16, 0, false);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &reg.persons {
+            assert!(seen.insert((folded_name(p), p.birth.y)), "{} {}", folded_name(p), p.birth.y);
+        }
+        assert_eq!(seen.len(), 120_000);
+        assert_eq!(reg.persons.iter().filter(|p| !(1960..=1962).contains(&p.birth.y)).count(), 0);
+    }
+
+    /// "Phạm Thuỳ Tuyến" and "Phạm Thu Tuyến" of one birth year look alike to holder linkage (the 1M commune
+    /// planted the first as missing from the register, and linkage rightly took the second).
+    #[test]
+    fn look_alikes_are_near_names_of_one_year() {
+        let middle = |m: &str| names::MIDDLE_FEMALE.iter().position(|w| w.0 == m).unwrap() as u8;
+        let person = |middle: u8, y: u16| Person {
+            family: 0,
+            middle,
+            given: 0,
+            female: true,
+            birth: Date { y, m: 1, d: 1 },
+            cccd: 0,
+            cmnd: 0,
+            group: 0,
+            house: 0,
+            missing: false,
+            namesake: false,
+        };
+        let people = [person(middle("Thuỳ"), 1970), person(middle("Thu"), 1970), person(middle("Thị"), 1970)];
+        let looks = LookAlikes::new(&people);
+        assert!(looks.has_other(&people[0]) && looks.has_other(&people[1]));
+        assert!(!looks.has_other(&people[2]));
+        let years = [person(middle("Thuỳ"), 1970), person(middle("Thu"), 1971)];
+        assert!(!LookAlikes::new(&years).has_other(&years[0]));
     }
 }

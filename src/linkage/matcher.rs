@@ -7,8 +7,9 @@
 //!
 //! * `u` (how often a level occurs between records that are not the same entity) is estimated from random
 //!   pairs, which are nearly all non-matches;
-//! * `m` (how often it occurs between records of the same entity) and the share of matches among the
-//!   candidate pairs are estimated by expectation-maximisation over the candidates' patterns, `u` held fixed.
+//! * `m` (how often it occurs between records of the same entity) and the share of matches among all
+//!   pairs (the population `u` describes) are estimated by expectation-maximisation over the candidates'
+//!   patterns, `u` held fixed ([`Matcher::new`]); or `m` from known matches ([`Matcher::fit_m`]).
 //!
 //! Weights are turned into match probabilities with that share as the prior. [`Matcher::best`] gives every
 //! left record its best and second-best candidate, so that callers can refuse to choose between two that
@@ -133,7 +134,8 @@ impl Schema {
     }
 }
 
-/// Per-field m and u probabilities of each level, and the prior share of matches among candidates.
+/// Per-field m and u probabilities of each level, and the prior share of matches (among all pairs after
+/// [`Matcher::new`], among the candidates after [`Matcher::fit_m`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     pub m: Vec<[f64; LEVELS]>,
@@ -141,26 +143,68 @@ pub struct Model {
     pub prior: f64,
 }
 
+/// The weight of one field's outcome (`code`, see [`Outcome::code`]) under that field's m and u.
+fn outcome_weight(m: &[f64; LEVELS], u: &[f64; LEVELS], code: u8) -> f64 {
+    match Outcome::from_code(code) {
+        Outcome::Missing => 0.0,
+        // Disagreement is never evidence *for* a match (a level that random pairs almost never reach,
+        // like three edits between one-digit months, would otherwise weigh in favour). Partial agreement
+        // can be: Jaro-Winkler 0.85-0.94 between names is rare among random pairs and common among
+        // typed copies of one name.
+        Outcome::Level(l) if l as usize == LEVELS - 1 => (m[l as usize] / u[l as usize]).log2().min(0.0),
+        Outcome::Level(l) => (m[l as usize] / u[l as usize]).log2(),
+        Outcome::Coarse(l) => {
+            let l = (l as usize + 1).min(LEVELS);
+            (m[..l].iter().sum::<f64>() / u[..l].iter().sum::<f64>()).log2()
+        }
+    }
+}
+
+/// A model's weights as a table: per field, the weight of each of the 16 outcome codes, so that a
+/// pattern's weight is one look-up per field (EM and the pair loops weigh the same patterns many times).
+#[derive(Debug, Clone)]
+pub struct Weights(Vec<[f64; 16]>);
+
+impl Weights {
+    /// The weight of a pattern; the same as [`Model::weight`].
+    #[inline]
+    pub fn weight(&self, pattern: u64) -> f64 {
+        let mut w = 0.0;
+        for (f, t) in self.0.iter().enumerate() {
+            w += t[((pattern >> (4 * f)) & 0xf) as usize];
+        }
+        w
+    }
+}
+
 impl Model {
     /// The weight (log2 likelihood ratio) of a pattern.
     pub fn weight(&self, pattern: u64) -> f64 {
         let mut w = 0.0;
         for f in 0..self.m.len() {
-            let (m, u) = (&self.m[f], &self.u[f]);
-            match Outcome::from_code(((pattern >> (4 * f)) & 0xf) as u8) {
-                Outcome::Missing => {}
-                // Partial agreement and disagreement are never evidence *for* a match (a level that random
-                // pairs almost never reach, like three edits between one-digit months, would otherwise
-                // weigh in favour).
-                Outcome::Level(l) if l >= 2 => w += (m[l as usize] / u[l as usize]).log2().min(0.0),
-                Outcome::Level(l) => w += (m[l as usize] / u[l as usize]).log2(),
-                Outcome::Coarse(l) => {
-                    let l = l as usize + 1;
-                    w += (m[..l].iter().sum::<f64>() / u[..l].iter().sum::<f64>()).log2();
-                }
-            }
+            w += outcome_weight(&self.m[f], &self.u[f], ((pattern >> (4 * f)) & 0xf) as u8);
         }
         w
+    }
+
+    /// The weights of every outcome, for [`Weights::weight`].
+    pub fn weights(&self) -> Weights {
+        Weights(
+            self.m
+                .iter()
+                .zip(&self.u)
+                .map(|(m, u)| {
+                    let mut t = [0.0; 16];
+                    for (c, x) in t.iter_mut().enumerate() {
+                        let valid = c < LEVELS || (8..8 + LEVELS).contains(&c) || c == 15;
+                        if valid {
+                            *x = outcome_weight(m, u, c as u8);
+                        }
+                    }
+                    t
+                })
+                .collect(),
+        )
     }
 
     /// The probability that a pair of this weight is a match.
@@ -350,7 +394,7 @@ impl<'a> Matcher<'a> {
                 counts
             })
             .reduce(
-                || vec![[1.0f64; LEVELS]; n],
+                || vec![[0.0f64; LEVELS]; n],
                 |mut a, b| {
                     for (x, y) in a.iter_mut().zip(&b) {
                         for l in 0..LEVELS {
@@ -360,9 +404,12 @@ impl<'a> Matcher<'a> {
                     a
                 },
             );
+        // Smoothed by one pseudo-count a level, added once (not once per piece rayon happened to split
+        // the streams into, which made u depend on the scheduling).
         counts
             .iter()
             .map(|c| {
+                let c = c.map(|x| x + 1.0);
                 let t: f64 = c.iter().sum();
                 c.map(|x| x / t)
             })
@@ -396,110 +443,51 @@ impl<'a> Matcher<'a> {
 
     /// m and the share of matches without labels, u held at its random-pair estimate.
     ///
-    /// Blocking makes the fields of a pass's key agree on every pair it yields, so EM over all candidates
-    /// takes agreement on them as the mark of a match (and a namesake for a duplicate). As splink does, m
-    /// of each field is estimated by EM over the pairs of each blocking pass with the pass's own key fields
-    /// left out, and taken (pairs-weighted mean) from the passes that do not key on the field; a field every
-    /// pass keys on keeps the estimate of EM over all candidates. The share of matches is then estimated
-    /// with m fixed. The share is capped at one match per record (half a pair per record when
-    /// deduplicating). Coarse outcomes count for the totals only.
+    /// u comes from random pairs, so the prior it goes with is the share of matches among *all* pairs
+    /// (left x right, or `n(n-1)/2` when deduplicating), not among the candidates: a pair of namesakes
+    /// whose birth dates differ wholly is then weighed against the odds of two random records being the
+    /// same entity, which the agreeing names alone do not overcome. Candidates outside the blocks are
+    /// taken to be non-matches (their posterior is nearly zero at that prior). EM over the candidates'
+    /// distinct patterns estimates m and that share together, the share capped at one match per record
+    /// (half a pair per record when deduplicating). Coarse outcomes count for the totals only.
     fn estimate_m(&mut self, iterations: usize) {
-        let patterns: Vec<(u64, f64)> = self.patterns().into_iter().collect();
-        let n = self.schema.fields.len();
-        let Some((m_all, _)) = self.em(&patterns, 0, iterations, true) else { return };
-        let mut sums = vec![[0.0f64; LEVELS]; n];
-        let mut weights = vec![0.0f64; n];
-        let cache = self.cache.take();
-        if let Some(cache) = &cache {
-            for b in 0..self.schema.blocks.len() {
-                let mut mask = 0u64;
-                for part in &self.schema.blocks[b] {
-                    let f = match *part {
-                        KeyPart::Whole(f) | KeyPart::Prefix(f, _) | KeyPart::Year(f) | KeyPart::LastWord(f) => f,
-                    };
-                    mask |= 0xf << (4 * f);
-                }
-                let mut counts: FxHashMap<u64, f64> = FxHashMap::default();
-                for &(i, j, p) in cache {
-                    let ki = self.schema.key(b, self.left, i as usize);
-                    if ki.is_some() && ki == self.schema.key(b, self.right, j as usize) {
-                        *counts.entry(p | mask).or_default() += 1.0;
-                    }
-                }
-                let pass: Vec<(u64, f64)> = counts.into_iter().collect();
-                let Some((m, matched)) = self.em(&pass, mask, iterations, false) else { continue };
-                for f in 0..n {
-                    if mask & (0xf << (4 * f)) == 0 {
-                        for l in 0..LEVELS {
-                            sums[f][l] += matched * m[f][l];
-                        }
-                        weights[f] += matched;
-                    }
-                }
-            }
-        }
-        self.cache = cache;
-        self.model.m =
-            (0..n).map(|f| if weights[f] > 0.0 { sums[f].map(|x| x / weights[f]) } else { m_all[f] }).collect();
-        // The share of matches among all candidates, m fixed.
-        let total: f64 = patterns.iter().map(|p| p.1).sum();
-        let cap = self.cap(total);
-        // From below: with m fixed, the share rises to the fixed point nearest the pairs that fit well,
-        // rather than staying at the cap.
-        self.model.prior = 1e-6;
-        for _ in 0..10 * iterations {
-            let matched: f64 = patterns.iter().map(|&(p, c)| self.model.probability(self.model.weight(p)) * c).sum();
-            let prior = (matched / total).clamp(1e-6, cap);
-            let done = (prior - self.model.prior).abs() < 1e-9;
-            self.model.prior = prior;
-            if done {
-                break;
-            }
-        }
+        let mut patterns: Vec<(u64, f64)> = self.patterns().into_iter().collect();
+        // A fixed order: the sums (and so the model) do not depend on how the threads met.
+        patterns.sort_unstable_by_key(|p| p.0);
+        self.em(&patterns, iterations);
     }
 
-    /// The most matches a set of `total` candidate pairs can hold, as a share.
-    fn cap(&self, total: f64) -> f64 {
+    /// Every pair the blocking could have offered: the population the prior is a share of.
+    fn all_pairs(&self) -> f64 {
+        let (l, r) = (self.left.len() as f64, self.right.len() as f64);
+        if self.dedup { l * (l - 1.0) / 2.0 } else { l * r }.max(1.0)
+    }
+
+    /// The most matches there can be, as a share of all pairs.
+    fn cap(&self) -> f64 {
         let most = self.left.len().min(self.right.len()) as f64 / if self.dedup { 2.0 } else { 1.0 };
-        (most / total).clamp(1e-6, 0.999)
+        (most / self.all_pairs()).clamp(1e-15, 0.999)
     }
 
-    /// EM over distinct patterns (fields in `mask` are Missing) for m and the share of matches, starting
-    /// from the current model at the cap; `keep` stores the result in the model. The m found and the
-    /// expected number of matches; None without pairs.
-    fn em(
-        &mut self,
-        patterns: &[(u64, f64)],
-        mask: u64,
-        iterations: usize,
-        keep: bool,
-    ) -> Option<(Vec<[f64; LEVELS]>, f64)> {
-        let total: f64 = patterns.iter().map(|p| p.1).sum();
-        if total == 0.0 {
-            return None;
+    /// EM over distinct candidate patterns for m and the share of matches among all pairs, from the
+    /// default m ("mostly agree") and the cap; the result is stored in the model.
+    fn em(&mut self, patterns: &[(u64, f64)], iterations: usize) {
+        if patterns.is_empty() {
+            return;
         }
-        // Each record is in at most one match (half as many pairs as records when deduplicating): the
-        // share of matches cannot exceed that, which keeps EM from the degenerate "every candidate is a
-        // match" solution that blocking invites (every candidate agrees on some key). Start at the cap.
-        let cap = self.cap(total);
-        let n = self.schema.fields.len();
-        // All candidates start from the current model; a blocking pass from the default m ("mostly agree"):
-        // with few fields left, EM only refines the belief it starts from.
-        let m = if keep { self.model.m.clone() } else { vec![DEFAULT_M; n] };
-        let mut model = Model { prior: cap, m, u: self.model.u.clone() };
-        let mut matched = 0.0;
+        let (n, cap, all) = (self.schema.fields.len(), self.cap(), self.all_pairs());
+        let mut model = Model { prior: cap, m: vec![DEFAULT_M; n], u: self.model.u.clone() };
         for _ in 0..iterations {
             let mut m = vec![[0.01f64; LEVELS]; n];
-            matched = 0.0;
+            let mut matched = 0.0;
+            let weights = model.weights();
             for &(p, count) in patterns {
-                let g = model.probability(model.weight(p));
-                matched += g * count;
+                let g = model.probability(weights.weight(p)) * count;
+                matched += g;
                 for (f, mf) in m.iter_mut().enumerate() {
-                    if mask & (0xf << (4 * f)) != 0 {
-                        continue;
-                    }
-                    if let Outcome::Level(l) = Outcome::from_code(((p >> (4 * f)) & 0xf) as u8) {
-                        mf[l as usize] += g * count;
+                    let code = ((p >> (4 * f)) & 0xf) as usize;
+                    if code < LEVELS {
+                        mf[code] += g;
                     }
                 }
             }
@@ -508,13 +496,9 @@ impl<'a> Matcher<'a> {
                 *x = x.map(|y| y / t);
             }
             model.m = m;
-            model.prior = (matched / total).clamp(1e-6, cap);
+            model.prior = (matched / all).clamp(1e-15, cap);
         }
-        let m = model.m.clone();
-        if keep {
-            self.model = model;
-        }
-        Some((m, matched))
+        self.model = model;
     }
 
     /// The weight of a pair.
@@ -524,12 +508,14 @@ impl<'a> Matcher<'a> {
 
     /// Every left record's two best candidates by weight (ties: the lower right index first).
     pub fn best(&self) -> Vec<Best> {
+        let weights = self.model.weights();
         (0..self.left.len())
             .into_par_iter()
             .map(|i| {
                 let mut b = Best::default();
                 for j in self.candidates(i) {
-                    let c = Candidate { right: j, weight: self.weight(i, j as usize) };
+                    let p = self.schema.pattern(self.left, i, self.right, j as usize);
+                    let c = Candidate { right: j, weight: weights.weight(p) };
                     match b.best {
                         Some(x) if c.weight <= x.weight => {
                             if b.second.is_none_or(|s| c.weight > s.weight) {
@@ -547,6 +533,11 @@ impl<'a> Matcher<'a> {
             .collect()
     }
 
+    /// Every candidate pair with its pattern, when [`Matcher::new`] kept them.
+    pub fn candidate_patterns(&self) -> Option<&[(u32, u32, u64)]> {
+        self.cache.as_deref()
+    }
+
     /// The number of candidate pairs.
     pub fn candidate_pairs(&self) -> usize {
         match &self.cache {
@@ -557,11 +548,12 @@ impl<'a> Matcher<'a> {
 
     /// Every candidate pair `(left, right, weight)` with at least weight `min`.
     pub fn pairs(&self, min: f64) -> Vec<(u32, u32, f64)> {
+        let weights = self.model.weights();
         if let Some(cache) = &self.cache {
             return cache
                 .par_iter()
                 .filter_map(|&(i, j, p)| {
-                    let w = self.model.weight(p);
+                    let w = weights.weight(p);
                     (w >= min).then_some((i, j, w))
                 })
                 .collect();
@@ -569,8 +561,9 @@ impl<'a> Matcher<'a> {
         (0..self.left.len())
             .into_par_iter()
             .flat_map_iter(|i| {
+                let weights = &weights;
                 self.candidates(i).into_iter().filter_map(move |j| {
-                    let w = self.weight(i, j as usize);
+                    let w = weights.weight(self.schema.pattern(self.left, i, self.right, j as usize));
                     (w >= min).then_some((i as u32, j, w))
                 })
             })
@@ -661,7 +654,9 @@ mod tests {
         }
         assert!(m.model.m[0][0] > 0.8, "{:?}", m.model.m);
         assert!(m.model.u[0][0] < 0.3, "{:?}", m.model.u);
-        assert!(m.model.probability(best[0].best.unwrap().weight) > 0.99);
+        // The prior is a share of all 96 x 96 pairs (at most one in 96), against which agreeing on one of 8
+        // families, one of 12 given names and the date still makes a match nearly certain.
+        assert!(m.model.probability(best[0].best.unwrap().weight) > 0.95);
         let pairs = one_to_one(m.pairs(f64::MIN));
         assert_eq!(pairs.len(), left.len());
         assert!(pairs.iter().all(|p| p.0 == p.1));
