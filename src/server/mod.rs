@@ -41,6 +41,8 @@ pub struct ServerConfig {
     pub default_accuracy_m: f64,
     /// `Cache-Control: max-age` of data responses, seconds (clients revalidate with the ETag after it).
     pub max_age_s: u32,
+    /// Serve a commune of the PostGIS store (`src/store`) instead of the dataset directory.
+    pub store: Option<crate::store::StoreSource>,
 }
 
 impl ServerConfig {
@@ -54,6 +56,7 @@ impl ServerConfig {
             max_accuracy_m: 1_000.0,
             default_accuracy_m: 5.0,
             max_age_s: 60,
+            store: None,
         }
     }
 }
@@ -82,7 +85,10 @@ impl AppState {
 
 /// Loads and checks the configured dataset.
 pub fn load(config: &ServerConfig) -> Result<Source> {
-    let checked = check::run(&config.dataset, Progress::Hidden)?;
+    let checked = match &config.store {
+        Some(store) => crate::store::load_checked(store)?,
+        None => check::run(&config.dataset, Progress::Hidden)?,
+    };
     Ok(Source::new(checked, config.tile_cache_bytes))
 }
 
