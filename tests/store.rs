@@ -425,15 +425,28 @@ fn serve(args: &[&str]) -> (common::Server, String) {
     (common::Server { child, addr }, line)
 }
 
-fn http_get(addr: &str, target: &str) -> String {
+/// One HTTP/1.1 request: the status code and the body.
+fn http(addr: &str, method: &str, target: &str, body: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
     let mut text = String::new();
     s.read_to_string(&mut text).unwrap();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{target}: {head}");
-    body.to_string()
+    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "{head}");
+    (head[9..12].parse().unwrap(), body.to_string())
+}
+
+fn http_get(addr: &str, target: &str) -> String {
+    let (code, body) = http(addr, "GET", target, "");
+    assert_eq!(code, 200, "{target}: {body}");
+    body
 }
 
 #[test]
@@ -463,4 +476,88 @@ fn serve_from_the_store_serves_what_the_directory_serves() {
     let (small, line) = serve(&["--db", &db.url, "--commune", "00999"]);
     assert!(line.contains("serving Small commune (14 parcels"), "{line}");
     drop(small);
+}
+
+#[test]
+fn review_over_http_sets_the_status_with_history_and_audit() {
+    let db = TestDb::new("http");
+    import(&db, &sample(), &[]);
+    let id = sql_value(&db.url, "SELECT min(id) FROM thuadat.conflict WHERE kind = 'overlap'");
+    let (server, _) = serve(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let v: Value = serde_json::from_str(&http_get(a, &format!("/conflicts/{id}"))).unwrap();
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["properties"]["status"], "open");
+    assert_eq!(v["properties"]["kind"], "overlap");
+    assert!(v["geometry"]["type"] == "Polygon" || v["geometry"]["type"] == "MultiPolygon", "{v}");
+
+    let body = r#"{"status": "acknowledged", "comment": "surveyor goes on Monday", "by": "an"}"#;
+    let (code, text) = http(a, "PATCH", &format!("/conflicts/{id}"), body);
+    assert_eq!(code, 200, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["properties"]["status"], "acknowledged");
+    assert_eq!(v["properties"]["status_by"], "an");
+    assert_eq!(v["properties"]["status_comment"], "surveyor goes on Monday");
+    let v: Value = serde_json::from_str(&http_get(a, &format!("/conflicts/{id}"))).unwrap();
+    assert_eq!(v["properties"]["status"], "acknowledged");
+
+    let h: Value = serde_json::from_str(&http_get(a, &format!("/conflicts/{id}/history"))).unwrap();
+    let events: Vec<(&str, &str, Option<&str>)> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["event"].as_str().unwrap(), e["by"].as_str().unwrap(), e["to"].as_str()))
+        .collect();
+    assert_eq!(events, vec![("opened", "tester", Some("open")), ("status", "an", Some("acknowledged"))]);
+    assert_eq!(h["history"][1]["from"], "open");
+    assert_eq!(
+        sql(
+            &db.url,
+            &["SELECT action, by_whom, detail->>'conflict', detail->>'to' FROM thuadat.audit_log ORDER BY id"]
+        ),
+        vec![
+            vec![Some("import".into()), Some("tester".into()), None, None],
+            vec![Some("review".into()), Some("an".into()), Some(id.clone()), Some("acknowledged".into())]
+        ]
+    );
+
+    // Bad reviews: JSON errors, nothing written.
+    for (target, body, want, reason) in [
+        (
+            "/conflicts/overlap-0000000000000000",
+            r#"{"status":"waived","by":"an"}"#,
+            404,
+            "no conflict `overlap-0000000000000000` in commune 00118",
+        ),
+        (
+            &format!("/conflicts/{id}") as &str,
+            r#"{"status":"done","by":"an"}"#,
+            400,
+            "`status` must be one of open, acknowledged, resolved, waived, not `done`",
+        ),
+        (&format!("/conflicts/{id}"), r#"{"status":"waived","by":" "}"#, 400, "`by` must name who reviews"),
+        (&format!("/conflicts/{id}"), r#"{"status":"waived"}"#, 400, "missing field `by`"),
+        (&format!("/conflicts/{id}"), "status=waived", 400, "the body must be JSON"),
+    ] {
+        let (code, text) = http(a, "PATCH", target, body);
+        assert_eq!(code, want, "{body}: {text}");
+        let e: Value = serde_json::from_str(&text).unwrap();
+        assert!(e["reason"].as_str().unwrap().contains(reason), "{body}: {text}");
+    }
+    let (code, _) = http(a, "GET", "/conflicts/overlap-0000000000000000/history", "");
+    assert_eq!(code, 404);
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict_history WHERE event = 'status'"), "1");
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "2");
+
+    // A re-import keeps the review.
+    import(&db, &sample(), &[]);
+    let v: Value = serde_json::from_str(&http_get(a, &format!("/conflicts/{id}"))).unwrap();
+    assert_eq!(v["properties"]["status"], "acknowledged");
+    assert_eq!(v["properties"]["last_seen"], 2);
+
+    // Served from a directory there is no store to review in.
+    let (files, _) = serve(&[sample().to_str().unwrap()]);
+    let (code, text) = http(&files.addr, "PATCH", &format!("/conflicts/{id}"), body);
+    assert_eq!(code, 404);
+    assert!(text.contains("reviews need the PostGIS store"), "{text}");
 }

@@ -11,6 +11,7 @@ pub mod features;
 pub mod http;
 pub mod lookup;
 pub mod params;
+pub mod review;
 pub mod source;
 pub mod vector;
 pub mod webmap;
@@ -65,11 +66,18 @@ impl ServerConfig {
 pub struct AppState {
     pub config: ServerConfig,
     source: RwLock<Arc<Source>>,
+    /// With `serve --db`: connections to the store and the commune served (the review endpoints).
+    pub store: Option<(sqlx::PgPool, String)>,
 }
 
 impl AppState {
     pub fn new(config: ServerConfig, source: Source) -> AppState {
-        AppState { config, source: RwLock::new(Arc::new(source)) }
+        // Connections open on first use (a runtime must be running).
+        let store = config.store.as_ref().and_then(|s| {
+            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&s.url).ok()?;
+            Some((pool, s.commune.clone()?))
+        });
+        AppState { config, source: RwLock::new(Arc::new(source)), store }
     }
 
     /// The source requests read now.
@@ -94,7 +102,10 @@ pub fn load(config: &ServerConfig) -> Result<Source> {
 
 /// Loads the dataset, binds, and serves until interrupted (Ctrl-C / SIGTERM). SIGHUP reloads the dataset.
 /// `ready` is called with the bound address once the server accepts connections.
-pub fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) -> Result<()> {
+pub fn serve(mut config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) -> Result<()> {
+    if let Some(store) = config.store.as_mut() {
+        store.commune = Some(crate::store::resolve_commune(store)?);
+    }
     let source = load(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

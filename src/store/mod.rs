@@ -11,6 +11,7 @@
 //! versioned migrations in `migrations/`, embedded in the binary.
 
 pub mod copy;
+pub mod review;
 pub mod wkb;
 
 use std::path::{Path, PathBuf};
@@ -828,6 +829,15 @@ async fn pick_commune(conn: &mut PgConnection, chosen: Option<&str>) -> Result<S
             format!("choose the commune to serve with --commune (the store holds: {})", list_or_none(&known)),
         )),
     }
+}
+
+/// The commune a server of the store serves: the chosen one, else the store's only one.
+pub fn resolve_commune(store: &StoreSource) -> Result<String> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut conn = connect(&store.url).await?;
+        pick_commune(&mut conn, store.commune.as_deref()).await
+    })
 }
 
 /// Reads and checks a commune of the store, as `check::run` does a directory.
