@@ -37,8 +37,11 @@ row() { # name, time file, rows
 psql -XAq -c 'CREATE EXTENSION IF NOT EXISTS postgis'
 psql -XAq -c 'CHECKPOINT'
 /usr/bin/time -f "%e %U %S %M" -o "$bench/t-ogr" \
-  ogr2ogr -f PostgreSQL "PG:$DATABASE_URL" "$ds/parcels.geojson" -nln ogr_parcels -overwrite \
-  --config PG_USE_COPY YES -lco SPATIAL_INDEX=GIST -lco GEOMETRY_NAME=geom -a_srs "+proj=tmerc +lat_0=0 +lon_0=105 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs" -gt 65536
+  ogr2ogr -f PostgreSQL "PG:host=${PGHOST:?} port=${PGPORT:?} user=${PGUSER:?} dbname=${PGDATABASE:?}" "$ds/parcels.geojson" -nln ogr_parcels -overwrite \
+  --config PG_USE_COPY YES -lco SPATIAL_INDEX=GIST -lco GEOMETRY_NAME=geom -a_srs "+proj=tmerc +lat_0=0 +lon_0=105 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs" -gt 65536 \
+  2>"$bench/ogr.err"
+# ogr2ogr closes the generated commune's unclosed rings itself (one warning each); thuadat keeps them as read.
+echo "(ogr2ogr: $(grep -c 'Non closed ring' "$bench/ogr.err" || true) 'Non closed ring' warnings)" >&2
 row "ogr2ogr parcels.geojson (parcels only)" "$bench/t-ogr" "$(psql -XAtc 'select count(*) from ogr_parcels')"
 
 psql -XAq -c 'CHECKPOINT'

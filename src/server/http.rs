@@ -48,7 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(super::review::routes())
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint (see /)") })
         .method_not_allowed_fallback(|| async {
-            json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET (and HEAD) are served")
+            json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served (and PATCH on /conflicts/{id})")
         })
         .layer(CompressionLayer::new())
         .layer(
