@@ -8,5 +8,6 @@ scripts/install-deps.sh
 scripts/web-deps.sh   # Node.js, Debian's chromium, `npm ci` in web/ (the web map's browser tests)
 cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
-cargo test --release --all-targets
+# The PostGIS tests (tests/store.rs) run against a throwaway PostgreSQL 15 + PostGIS 3 server.
+scripts/with-postgis.sh cargo test --release --all-targets
 cargo test --release --doc

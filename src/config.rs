@@ -30,7 +30,7 @@ pub const CITIZEN_FIELDS: &[&str] = &["citizen_id", "full_name", "birth_date", "
 pub const GROUP_FIELDS: &[&str] = &["group"];
 
 /// Thresholds of the rules (contract, `[tolerances]`).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Tolerances {
     /// Overlaps up to this ground area (m2) are digitising noise.
@@ -48,7 +48,7 @@ impl Default for Tolerances {
 }
 
 /// Source column name for each canonical property, per input file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Columns {
     pub parcels: BTreeMap<String, String>,
@@ -74,7 +74,7 @@ impl Columns {
 }
 
 /// The whole of `dataset.toml`. Every key is optional.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct DatasetConfig {
     pub name: Option<String>,

@@ -48,6 +48,9 @@ pub enum Error {
     /// Reading or writing failed for a reason outside the data (permissions, disk full).
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    /// The PostGIS store (`src/store`) failed: `what` was being done.
+    #[error("database: {what}: {source}")]
+    Database { what: String, source: sqlx::Error },
     /// Anything else that is our fault or the environment's.
     #[error("{0}")]
     Other(String),
@@ -59,6 +62,10 @@ impl Error {
     }
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
+    }
+    /// A failed database operation, saying what was being done.
+    pub fn db(what: impl Into<String>, source: sqlx::Error) -> Self {
+        Error::Database { what: what.into(), source }
     }
     /// True when the error is the input's fault (exit code 2 at the CLI).
     pub fn is_bad_input(&self) -> bool {

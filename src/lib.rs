@@ -13,6 +13,7 @@ pub mod linkage;
 pub mod reconcile;
 pub mod report;
 pub mod server;
+pub mod store;
 pub mod tiles;
 pub mod topology;
 pub mod vntext;

@@ -35,6 +35,27 @@ enum Command {
         /// Parcels reader: `auto` (native for GeoJSON, GDAL for the rest) or `gdal` (GDAL for everything).
         #[arg(long, default_value = "auto", value_parser = ["auto", "gdal"])]
         reader: String,
+        /// Check a commune of the PostGIS store instead of a directory (postgres://...; docs/STORE.md); the
+        /// stored conflicts are synced (review statuses kept).
+        #[arg(long, requires = "commune", conflicts_with = "dataset")]
+        db: Option<String>,
+        /// The commune of the store to check.
+        #[arg(long, requires = "db")]
+        commune: Option<String>,
+    },
+    /// Check a dataset and store it in PostGIS (one transaction; replaces the commune; docs/STORE.md).
+    Import {
+        /// Dataset directory.
+        dataset: PathBuf,
+        /// The database (postgres://user@host:port/database).
+        #[arg(long)]
+        db: String,
+        /// The commune code to store it under (default: the single `commune` value of its parcels).
+        #[arg(long)]
+        commune: Option<String>,
+        /// Who imports, for the audit log (default: $THUADAT_USER, else $USER).
+        #[arg(long)]
+        by: Option<String>,
     },
     /// Check a dataset and serve it over HTTP: vector tiles, OGC API - Features, point look-up (docs/API.md).
     Serve {
@@ -46,6 +67,12 @@ enum Command {
         /// Memory for encoded tiles, MB (0: no tile cache).
         #[arg(long, default_value_t = 256)]
         tile_cache_mb: usize,
+        /// Serve a commune of the PostGIS store instead of a directory (postgres://...).
+        #[arg(long, conflicts_with = "dataset")]
+        db: Option<String>,
+        /// The commune of the store to serve (default: its only one).
+        #[arg(long, requires = "db")]
+        commune: Option<String>,
     },
     /// Link two CSV files (or one against itself) with the record matcher under a column mapping (TOML; see
     /// src/linkage/table.rs); writes `left_id,right_id,probability`.
@@ -103,7 +130,43 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Check { dataset, out, quiet, reader } => {
+        Command::Check { db: Some(db), commune, out, quiet, .. } => {
+            let commune = commune.unwrap_or_default();
+            let (checked, sync) = thuadat::store::check(&db, &commune, &out, &thuadat::store::default_user())?;
+            if !quiet {
+                print_summary(&checked, &out);
+                println!(
+                    "  store: {} conflicts, {} opened, {} vanished, {} reappeared",
+                    sync.present, sync.opened, sync.vanished, sync.reappeared
+                );
+            }
+            std::mem::forget(checked);
+            Ok(())
+        }
+        Command::Import { dataset, db, commune, by } => {
+            let by = by.unwrap_or_else(thuadat::store::default_user);
+            let s = thuadat::store::import(&dataset, &db, commune.as_deref(), &by)?;
+            println!(
+                "imported {} into commune {} (import {}): {} parcel features, {} certificates ({} rows), {} citizens, {} groups; \
+                 conflicts: {} ({} opened, {} vanished, {} reappeared); check {:.2} s, store {:.2} s",
+                dataset.display(),
+                s.commune,
+                s.import_id,
+                s.parcels,
+                s.certificates,
+                s.holders,
+                s.citizens,
+                s.groups,
+                s.conflicts.present,
+                s.conflicts.opened,
+                s.conflicts.vanished,
+                s.conflicts.reappeared,
+                s.check_seconds,
+                s.store_seconds
+            );
+            Ok(())
+        }
+        Command::Check { dataset, out, quiet, reader, .. } => {
             let dataset = dataset.unwrap_or_else(default_dataset);
             let progress = if quiet { Progress::Hidden } else { Progress::Auto };
             let reader = if reader == "gdal" { Reader::Gdal } else { Reader::Auto };
@@ -115,10 +178,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             std::mem::forget(checked);
             Ok(())
         }
-        Command::Serve { dataset, addr, tile_cache_mb } => {
+        Command::Serve { dataset, addr, tile_cache_mb, db, commune } => {
             let dataset = dataset.unwrap_or_else(default_dataset);
             let mut config = thuadat::server::ServerConfig::new(dataset, addr);
             config.tile_cache_bytes = tile_cache_mb << 20;
+            config.store = db.map(|url| thuadat::store::StoreSource { url, commune });
             thuadat::server::serve(config, |addr, source| {
                 println!(
                     "serving {} ({} parcels, {} conflicts) on http://{addr}/ (tiles: http://{addr}/tiles.json)",

@@ -227,6 +227,175 @@ impl Dataset {
     }
 }
 
+/// A dataset already read elsewhere (the PostGIS store, `src/store`): what [`Dataset::from_raw`] builds on.
+pub struct RawDataset {
+    /// Stands for the source in errors and in the report (e.g. `postgresql:thuadat/00118`).
+    pub dir: PathBuf,
+    pub name: String,
+    pub config: DatasetConfig,
+    /// The CRS of the raw coordinates (the file's, or dataset.toml's).
+    pub crs: Crs,
+    pub certificates: Certificates,
+    pub register: Option<crate::linkage::register::Register>,
+    /// Group boundaries in order: name (None when empty) and geometry as read.
+    pub groups: Vec<(Option<String>, RawGeometry)>,
+    pub inputs: Vec<InputFile>,
+}
+
+/// Calls its argument with every parcel feature, in the order of the parcels file, values in the order of
+/// the contract's parcel properties (`parcel_id, commune, sheet, parcel_no, group, land_use, area`).
+pub type RawParcelSource<'a> = &'a mut dyn FnMut(&mut dyn FnMut(RawFeature) -> Result<()>) -> Result<()>;
+
+impl Dataset {
+    /// Builds a dataset from raw features and tables read elsewhere, through the same projection,
+    /// orientation, validation, measuring, ids and groups as [`Dataset::load`]: the same features give the
+    /// same dataset.
+    pub fn from_raw(raw: RawDataset, parcels: RawParcelSource<'_>) -> Result<Dataset> {
+        let mut timings = Vec::new();
+        let clock = Instant::now();
+        let path = raw.dir.join("parcels");
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+        let mut feeder = Feeder {
+            config_crs: Some(raw.crs.clone()),
+            frame: None,
+            pending: Vec::new(),
+            first_pending: 0,
+            tx,
+            _path: &path,
+        };
+        let (read, frame, converted) = std::thread::scope(|scope| {
+            let converter = scope.spawn(|| convert(&path, rx, 0));
+            let read = parcels(&mut |f| feeder.push(f, None)).and_then(|()| feeder.send());
+            let frame = feeder.frame.take();
+            drop(feeder);
+            let converted = converter.join().unwrap_or_else(|_| Err(Error::Other("conversion panicked".into())));
+            (read, frame, converted)
+        });
+        let (mut parcels, skipped) = match (read, converted) {
+            (_, Err(e)) | (Err(e), _) => return Err(e),
+            (Ok(()), Ok(c)) => c,
+        };
+        let frame = match frame {
+            Some(f) => Arc::try_unwrap(f).unwrap_or_else(|f| Frame::new(f.source().clone(), f.center_lon())),
+            None => Frame::new(raw.crs, 0.0),
+        };
+        measure(&mut parcels, &frame, &path)?;
+        assign_ids(&mut parcels);
+        timings.push(("read_parcels".to_string(), clock.elapsed().as_secs_f64()));
+        let mut groups = Vec::new();
+        if !raw.groups.is_empty() {
+            let features = raw.groups.len();
+            let raw_groups = RawGroups {
+                path: raw.dir.join("groups"),
+                features: raw.groups,
+                info: Ok(parcels::LayerInfo { driver: "PostgreSQL".into(), crs: None, features }),
+            };
+            let (g, _) = build_groups(raw_groups, &frame)?;
+            assign_groups(&mut parcels, &g);
+            groups = g;
+        }
+        Ok(Dataset {
+            dir: raw.dir,
+            name: raw.name,
+            config: raw.config,
+            frame,
+            parcels,
+            certificates: raw.certificates,
+            register: raw.register,
+            groups,
+            inputs: raw.inputs,
+            skipped_features: skipped,
+            timings,
+        })
+    }
+
+    /// Reads `groups.<ext>` of `dir` again as raw features (name, geometry as read), in file order; empty
+    /// when the dataset has no group boundaries.
+    pub fn read_raw_groups(dir: &Path, config: &DatasetConfig) -> Result<Vec<(Option<String>, RawGeometry)>> {
+        match read_raw_groups(dir, config)? {
+            Some(raw) => {
+                raw.info?;
+                Ok(raw.features)
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Reads the parcels file of `dir` again as raw features, in file order and in chunks (first feature's
+    /// position, features), exactly as [`Dataset::load_with`] reads them: for a store that keeps the data as
+    /// read. Returns the CRS the features are in.
+    pub fn read_raw_parcels(
+        dir: &Path,
+        config: &DatasetConfig,
+        reader: Reader,
+        on_chunk: &mut (dyn FnMut(usize, Vec<RawFeature>) -> Result<()> + Send),
+    ) -> Result<Crs> {
+        let path = parcels::find_vector_file(dir, "parcels")?
+            .ok_or_else(|| Error::bad_input(Location::file(dir.join("parcels.*")), "no parcels file"))?;
+        let config_crs = match &config.crs {
+            Some(def) => Some(
+                Crs::parse(def)
+                    .map_err(|e| Error::bad_input(Location::file(dir.join("dataset.toml")).field("crs"), e))?,
+            ),
+            None => None,
+        };
+        let requests: Vec<Option<ColumnRequest>> = PARCEL_COLUMNS
+            .iter()
+            .map(|c| {
+                let mapped = config.columns.parcels.contains_key(*c);
+                Some(ColumnRequest {
+                    canonical: c.to_string(),
+                    source: config.columns.parcel(c),
+                    required: mapped,
+                    origin: String::new(),
+                })
+            })
+            .collect();
+        let native = reader == Reader::Auto && geojson::handles(&path);
+        let read = {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+            let mut feeder = Feeder {
+                config_crs: config_crs.clone(),
+                frame: None,
+                pending: Vec::new(),
+                first_pending: 0,
+                tx,
+                _path: &path,
+            };
+            let (read, frame, consumed) = std::thread::scope(|scope| {
+                let consumer = scope.spawn(|| -> Result<()> {
+                    for (_, first, chunk) in rx {
+                        on_chunk(first, chunk)?;
+                    }
+                    Ok(())
+                });
+                let read = read_into(&path, &requests, native, &mut feeder).and_then(|r| feeder.send().map(|()| r));
+                let frame = feeder.frame.take();
+                drop(feeder);
+                let consumed = consumer.join().unwrap_or_else(|_| Err(Error::Other("raw reading panicked".into())));
+                (read, frame, consumed)
+            });
+            let ((_, declared, _), outcome) = match (read, consumed) {
+                (_, Err(e)) | (Err(e), _) => return Err(e),
+                (Ok(r), Ok(())) => r,
+            };
+            (frame, declared, outcome)
+        };
+        let (frame, declared, outcome) = read;
+        if let ReadOutcome::RetryWithGdal = outcome {
+            // Features already went out in the wrong CRS: the caller passes the CRS (`config.crs`) to avoid it.
+            return Err(Error::bad_input(
+                Location::file(&path).field("crs"),
+                "the GeoJSON names its CRS after its features: set `crs` in dataset.toml",
+            ));
+        }
+        Ok(match frame {
+            Some(f) => f.source().clone(),
+            None => config_crs.or_else(|| declared.and_then(|d| Crs::parse(&d).ok())).unwrap_or_else(Crs::wgs84),
+        })
+    }
+}
+
 /// Features are converted in parallel, this many at a time, so raw features never pile up.
 const CHUNK: usize = 1 << 14;
 
@@ -451,7 +620,7 @@ fn measure(parcels: &mut [Parcel], frame: &Frame, path: &Path) -> Result<()> {
 }
 
 /// Text of a loosely typed value.
-fn value_text(v: &RawValue) -> Option<String> {
+pub(crate) fn value_text(v: &RawValue) -> Option<String> {
     match v {
         RawValue::Null => None,
         RawValue::Int(i) => Some(i.to_string()),
@@ -464,7 +633,7 @@ fn value_text(v: &RawValue) -> Option<String> {
     }
 }
 
-fn value_integer(v: &RawValue) -> std::result::Result<Option<i64>, String> {
+pub(crate) fn value_integer(v: &RawValue) -> std::result::Result<Option<i64>, String> {
     match v {
         RawValue::Null => Ok(None),
         RawValue::Int(i) => Ok(Some(*i)),
@@ -474,7 +643,7 @@ fn value_integer(v: &RawValue) -> std::result::Result<Option<i64>, String> {
     }
 }
 
-fn value_area(v: &RawValue) -> std::result::Result<Option<f64>, String> {
+pub(crate) fn value_area(v: &RawValue) -> std::result::Result<Option<f64>, String> {
     match v {
         RawValue::Null => Ok(None),
         RawValue::Int(i) => Ok(Some(*i as f64)),

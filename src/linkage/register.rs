@@ -108,8 +108,8 @@ impl Register {
         Ok(())
     }
 
-    /// Collects [`Register::duplicates`] once every row is in.
-    fn finish(&mut self) {
+    /// Collects [`Register::duplicates`] once every row is in (the reader calls it; so does `src/store`).
+    pub fn finish(&mut self) {
         let mut dups: Vec<Vec<u32>> = self
             .by_id
             .values()

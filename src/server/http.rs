@@ -46,15 +46,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/app/{file}", get(asset))
         .route("/vendor/maplibre-gl/{file}", get(asset))
+        .merge(super::review::routes())
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint (see /)") })
         .method_not_allowed_fallback(|| async {
-            json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET (and HEAD) are served")
+            json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served (and PATCH on /conflicts/{id})")
         })
         .layer(CompressionLayer::new())
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
+                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD, axum::http::Method::PATCH])
                 .expose_headers([header::ETAG]),
         )
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {

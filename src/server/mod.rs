@@ -11,6 +11,7 @@ pub mod features;
 pub mod http;
 pub mod lookup;
 pub mod params;
+pub mod review;
 pub mod source;
 pub mod vector;
 pub mod webmap;
@@ -41,6 +42,8 @@ pub struct ServerConfig {
     pub default_accuracy_m: f64,
     /// `Cache-Control: max-age` of data responses, seconds (clients revalidate with the ETag after it).
     pub max_age_s: u32,
+    /// Serve a commune of the PostGIS store (`src/store`) instead of the dataset directory.
+    pub store: Option<crate::store::StoreSource>,
 }
 
 impl ServerConfig {
@@ -54,6 +57,7 @@ impl ServerConfig {
             max_accuracy_m: 1_000.0,
             default_accuracy_m: 5.0,
             max_age_s: 60,
+            store: None,
         }
     }
 }
@@ -62,11 +66,18 @@ impl ServerConfig {
 pub struct AppState {
     pub config: ServerConfig,
     source: RwLock<Arc<Source>>,
+    /// With `serve --db`: connections to the store and the commune served (the review endpoints).
+    pub store: Option<(sqlx::PgPool, String)>,
 }
 
 impl AppState {
     pub fn new(config: ServerConfig, source: Source) -> AppState {
-        AppState { config, source: RwLock::new(Arc::new(source)) }
+        // Connections open on first use (a runtime must be running).
+        let store = config.store.as_ref().and_then(|s| {
+            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&s.url).ok()?;
+            Some((pool, s.commune.clone()?))
+        });
+        AppState { config, source: RwLock::new(Arc::new(source)), store }
     }
 
     /// The source requests read now.
@@ -82,13 +93,19 @@ impl AppState {
 
 /// Loads and checks the configured dataset.
 pub fn load(config: &ServerConfig) -> Result<Source> {
-    let checked = check::run(&config.dataset, Progress::Hidden)?;
+    let checked = match &config.store {
+        Some(store) => crate::store::load_checked(store)?,
+        None => check::run(&config.dataset, Progress::Hidden)?,
+    };
     Ok(Source::new(checked, config.tile_cache_bytes))
 }
 
 /// Loads the dataset, binds, and serves until interrupted (Ctrl-C / SIGTERM). SIGHUP reloads the dataset.
 /// `ready` is called with the bound address once the server accepts connections.
-pub fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) -> Result<()> {
+pub fn serve(mut config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) -> Result<()> {
+    if let Some(store) = config.store.as_mut() {
+        store.commune = Some(crate::store::resolve_commune(store)?);
+    }
     let source = load(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

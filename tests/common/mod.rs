@@ -201,3 +201,113 @@ pub fn report_parcels(report: &Path) -> Vec<(String, String, String, String)> {
         })
         .collect()
 }
+
+/// A throwaway database with PostGIS for one test, copied from the database of `$DATABASE_URL` (which
+/// `scripts/with-postgis.sh` creates with PostGIS) and dropped when the value is dropped. Without
+/// `DATABASE_URL` the test fails: a PostGIS test that passes without a database would be a lie.
+pub struct TestDb {
+    /// The URL of the fresh database.
+    pub url: String,
+    /// The URL of the maintenance database `postgres` on the same server.
+    pub admin: String,
+    pub name: String,
+}
+
+/// `$DATABASE_URL`, or a failed test saying how to get one.
+pub fn database_url() -> String {
+    match std::env::var("DATABASE_URL") {
+        Ok(u) if !u.trim().is_empty() => u,
+        _ => panic!(
+            "DATABASE_URL is not set: the PostGIS tests need a real PostgreSQL + PostGIS server; run them with \
+             `scripts/with-postgis.sh cargo test --release --test store` (or scripts/test.sh)"
+        ),
+    }
+}
+
+/// The same server's URL with another database.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let head = base.rsplit_once('/').map_or(base, |(h, _)| h);
+    format!("{head}/{db}{query}")
+}
+
+/// Runs SQL statements on `url` (one connection), returning the rows of the last as text columns.
+pub fn sql(url: &str, statements: &[&str]) -> Vec<Vec<Option<String>>> {
+    use sqlx::{Connection, Row};
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| panic!("connect {url}: {e}"));
+        let mut last = Vec::new();
+        for s in statements {
+            let rows = sqlx::query(s).fetch_all(&mut conn).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+            last = rows
+                .iter()
+                .map(|r| (0..r.len()).map(|i| r.try_get::<Option<String>, _>(i).unwrap()).collect())
+                .collect();
+        }
+        last
+    })
+}
+
+/// One text value of a query.
+pub fn sql_value(url: &str, query: &str) -> String {
+    let rows = sql(url, &[query]);
+    rows.first().and_then(|r| r.first().cloned().flatten()).unwrap_or_default()
+}
+
+static DB_COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl TestDb {
+    /// A fresh database with PostGIS (from the template); `tag` names it in `pg_database`.
+    pub fn new(tag: &str) -> TestDb {
+        Self::create(tag, true)
+    }
+
+    /// A fresh database from `template0`, without PostGIS.
+    pub fn without_postgis(tag: &str) -> TestDb {
+        Self::create(tag, false)
+    }
+
+    fn create(tag: &str, postgis: bool) -> TestDb {
+        let url = database_url();
+        let template = url.split('?').next().unwrap().rsplit('/').next().unwrap().to_string();
+        let admin = with_database(&url, "postgres");
+        let n = DB_COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("t_{tag}_{}_{n}", std::process::id());
+        let from = if postgis { template } else { "template0".to_string() };
+        // Several tests copy the template at once: PostgreSQL refuses while another copy runs; retry.
+        let mut tries = 0;
+        loop {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let r = rt.block_on(async {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&admin).await?;
+                sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {from}")).execute(&mut c).await.map(|_| ())
+            });
+            match r {
+                Ok(()) => break,
+                Err(e) if tries < 50 && e.to_string().contains("being accessed by other users") => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => panic!("CREATE DATABASE {name}: {e}"),
+            }
+        }
+        TestDb { url: with_database(&url, &name), admin, name }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let stmt = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let _ = rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&self.admin).await?;
+            sqlx::query(&stmt).execute(&mut c).await.map(|_| ())
+        });
+    }
+}

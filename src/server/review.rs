@@ -1,0 +1,97 @@
+//! The review endpoints (served with `serve --db`, docs/API.md): `GET /conflicts/{id}` (the conflict with its
+//! review status), `PATCH /conflicts/{id}` with `{"status", "comment", "by"}`, `GET /conflicts/{id}/history`.
+//! The work is in [`crate::store::review`]; every error is JSON.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::error::json_error;
+use super::AppState;
+use crate::store::review::{self, Review, STATUSES};
+
+type Shared = State<Arc<AppState>>;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/conflicts/{id}", get(get_conflict).patch(patch_conflict))
+        .route("/conflicts/{id}/history", get(get_history))
+}
+
+fn json(status: StatusCode, v: &serde_json::Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], v.to_string())
+        .into_response()
+}
+
+fn no_store() -> Response {
+    json_error(StatusCode::NOT_FOUND, "reviews need the PostGIS store: start the server with `serve --db`")
+}
+
+fn unknown(id: &str, code: &str) -> Response {
+    json_error(StatusCode::NOT_FOUND, &format!("no conflict `{id}` in commune {code}"))
+}
+
+fn unavailable(e: crate::Error) -> Response {
+    json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
+}
+
+async fn get_conflict(State(state): Shared, Path(id): Path<String>) -> Response {
+    let Some((pool, code)) = state.store.as_ref() else { return no_store() };
+    match review::conflict(pool, code, &id).await {
+        Ok(Some(v)) => json(StatusCode::OK, &v),
+        Ok(None) => unknown(&id, code),
+        Err(e) => unavailable(e),
+    }
+}
+
+async fn get_history(State(state): Shared, Path(id): Path<String>) -> Response {
+    let Some((pool, code)) = state.store.as_ref() else { return no_store() };
+    match review::history(pool, code, &id).await {
+        Ok(Some(v)) => json(StatusCode::OK, &v),
+        Ok(None) => unknown(&id, code),
+        Err(e) => unavailable(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Patch {
+    status: String,
+    #[serde(default)]
+    comment: Option<String>,
+    by: String,
+}
+
+async fn patch_conflict(State(state): Shared, Path(id): Path<String>, body: Bytes) -> Response {
+    let Some((pool, code)) = state.store.as_ref() else { return no_store() };
+    let patch: Patch = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                &format!("the body must be JSON {{\"status\", \"comment\", \"by\"}}: {e}"),
+            )
+        }
+    };
+    if !STATUSES.contains(&patch.status.as_str()) {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            &format!("`status` must be one of {}, not `{}`", STATUSES.join(", "), patch.status),
+        );
+    }
+    let by = patch.by.trim();
+    if by.is_empty() {
+        return json_error(StatusCode::BAD_REQUEST, "`by` must name who reviews");
+    }
+    match review::set_status(pool, code, &id, &patch.status, patch.comment.as_deref(), by).await {
+        Ok(Review::Done(v)) => json(StatusCode::OK, &v),
+        Ok(Review::NotFound) => unknown(&id, code),
+        Err(e) => unavailable(e),
+    }
+}

@@ -1,0 +1,902 @@
+//! The PostGIS store (docs/STORE.md): a commune's dataset, its conflicts with their review status and history,
+//! and the audit log, in PostgreSQL 15 + PostGIS 3 under the schema `thuadat`.
+//!
+//! - [`import`] checks a dataset directory exactly as `thuadat check` does, then in one transaction (under a
+//!   per-commune advisory lock) replaces the commune's rows with COPY and syncs its conflicts.
+//! - [`load_dataset`] reads a commune back through the same pipeline as files ([`Dataset::from_raw`]): the
+//!   parcels are kept as read (source CRS, rings as written), so the check of the store equals the check of
+//!   the directory; [`check`] writes its report and syncs the conflicts again.
+//!
+//! sqlx without its compile-time checked macros (CI builds without a database); the schema comes from the
+//! versioned migrations in `migrations/`, embedded in the binary.
+
+pub mod copy;
+pub mod review;
+pub mod wkb;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use futures_util::TryStreamExt;
+use serde_json::json;
+use sqlx::{Connection, PgConnection, Row};
+
+use crate::check::Checked;
+use crate::config::DatasetConfig;
+use crate::crs::Crs;
+use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
+use crate::dataset::parcels::{RawFeature, RawGeometry, RawPolygon, RawValue};
+use crate::dataset::{value_area, value_integer, value_text, Dataset, InputFile, RawDataset, Reader};
+use crate::error::{Error, Location, Result};
+use crate::linkage::register::Register;
+use copy::CopyRows;
+
+/// The schema's migrations, embedded: every connection brings the database up to date.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A commune of the store to serve (`thuadat serve --db`).
+#[derive(Debug, Clone)]
+pub struct StoreSource {
+    pub url: String,
+    /// None: the store's only commune.
+    pub commune: Option<String>,
+}
+
+/// What an import or a check did to the stored conflicts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConflictSync {
+    pub opened: u64,
+    pub vanished: u64,
+    pub reappeared: u64,
+    /// Conflicts of this run (by distinct stable id).
+    pub present: u64,
+}
+
+/// What [`import`] wrote.
+#[derive(Debug, Clone)]
+pub struct ImportSummary {
+    pub commune: String,
+    pub import_id: i64,
+    /// Rows: every feature of the parcels file.
+    pub parcels: u64,
+    pub certificates: u64,
+    /// Rows of certificates.csv.
+    pub holders: u64,
+    pub citizens: u64,
+    pub groups: u64,
+    pub conflicts: ConflictSync,
+    pub check_seconds: f64,
+    pub store_seconds: f64,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))
+}
+
+/// The URL without its password, for messages.
+fn shown(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Connects, makes sure PostGIS is there (creating it when allowed) and migrates the schema.
+pub async fn connect(url: &str) -> Result<PgConnection> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(Error::bad_input(
+            Location::file("--db"),
+            format!("`{}` is not a PostgreSQL URL (postgres://user@host:port/database)", shown(url)),
+        ));
+    }
+    let mut conn = PgConnection::connect(url).await.map_err(|e| match e {
+        sqlx::Error::Configuration(m) => Error::bad_input(Location::file("--db"), format!("`{}`: {m}", shown(url))),
+        e => Error::db(format!("cannot connect to {}", shown(url)), e),
+    })?;
+    let has: Option<String> = sqlx::query_scalar("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
+        .fetch_optional(&mut conn)
+        .await
+        .map_err(|e| Error::db("looking for PostGIS", e))?;
+    if has.is_none() {
+        sqlx::query("CREATE EXTENSION IF NOT EXISTS postgis").execute(&mut conn).await.map_err(|e| {
+            Error::db(
+                "PostGIS is not installed in this database and cannot be created here (install \
+                 postgresql-15-postgis-3 and run `CREATE EXTENSION postgis` as a superuser)",
+                e,
+            )
+        })?;
+    }
+    MIGRATOR
+        .run(&mut conn)
+        .await
+        .map_err(|e| Error::Other(format!("database: migrating the schema `thuadat`: {e}")))?;
+    Ok(conn)
+}
+
+/// The code the dataset is stored under: `--commune`, else the single `commune` value of its parcels.
+pub fn choose_commune(ds: &Dataset, chosen: Option<&str>) -> Result<String> {
+    if let Some(c) = chosen {
+        let c = c.trim();
+        if c.is_empty() {
+            return Err(Error::bad_input(Location::file("--commune"), "empty commune code"));
+        }
+        return Ok(c.to_string());
+    }
+    let codes: std::collections::BTreeSet<&str> = ds.parcels.iter().filter_map(|p| p.commune.as_deref()).collect();
+    let at = Location::file(ds.dir.join("parcels")).field("commune");
+    match codes.len() {
+        1 => Ok(codes.into_iter().next().unwrap_or_default().to_string()),
+        0 => Err(Error::bad_input(at, "no parcel names its commune: choose the code with --commune")),
+        n => Err(Error::bad_input(
+            at,
+            format!(
+                "the parcels carry {n} commune codes ({}): choose one with --commune",
+                codes.into_iter().take(5).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
+}
+
+/// Takes the commune's advisory lock for the transaction; says so on stderr when it has to wait.
+async fn lock_commune(conn: &mut PgConnection, code: &str) -> Result<()> {
+    let key = format!("thuadat.commune:{code}");
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(&key)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| Error::db("locking the commune", e))?;
+    if !got {
+        eprintln!("commune {code}: another import or check of this commune is running; waiting for it to finish");
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(&key)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| Error::db("waiting for the commune's lock", e))?;
+    }
+    Ok(())
+}
+
+/// The SRID for geometries in `crs`: its EPSG code when PostGIS knows it, else a custom SRID (900000 and up)
+/// registered in `spatial_ref_sys` with the CRS's PROJ string (so QGIS and `ST_Transform` work).
+async fn srid_for(conn: &mut PgConnection, crs: &Crs) -> Result<i32> {
+    let def = crs.definition.trim();
+    let upper = def.to_ascii_uppercase();
+    let epsg = if matches!(upper.as_str(), "OGC:CRS84" | "CRS:84" | "WGS84" | "URN:OGC:DEF:CRS:OGC:1.3:CRS84") {
+        Some(4326)
+    } else {
+        upper
+            .strip_prefix("EPSG:")
+            .or_else(|| upper.strip_prefix("URN:OGC:DEF:CRS:EPSG::"))
+            .and_then(|c| c.trim().parse::<i32>().ok())
+    };
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    if let Some(code) = epsg {
+        let known: Option<i32> = sqlx::query_scalar("SELECT srid FROM spatial_ref_sys WHERE srid = $1")
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db("looking up the SRID"))?;
+        if known.is_some() {
+            return Ok(code);
+        }
+    }
+    // Two imports may register the same CRS at once: one at a time.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('thuadat.spatial_ref_sys', 0))")
+        .execute(&mut *conn)
+        .await
+        .map_err(db("locking spatial_ref_sys"))?;
+    let found: Option<i32> =
+        sqlx::query_scalar("SELECT srid FROM spatial_ref_sys WHERE auth_name = 'thuadat' AND proj4text = $1")
+            .bind(&crs.proj_string)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db("looking up the custom SRID"))?;
+    if let Some(srid) = found {
+        return Ok(srid);
+    }
+    crate::dataset::quiet_gdal();
+    let wkt = gdal::spatial_ref::SpatialRef::from_proj4(&crs.proj_string).and_then(|s| s.to_wkt()).unwrap_or_default();
+    sqlx::query_scalar(
+        "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) \
+         SELECT s, 'thuadat', s, $1, $2 FROM (SELECT GREATEST(900000, COALESCE(MAX(srid), 0) + 1) AS s \
+         FROM spatial_ref_sys WHERE srid >= 900000) n RETURNING srid",
+    )
+    .bind(wkt)
+    .bind(&crs.proj_string)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db("registering the CRS in spatial_ref_sys"))
+}
+
+/// Checks the dataset directory `dir` (bad input fails here, before the database is touched), then stores it
+/// as commune `commune` (or the parcels' own code) in one transaction.
+pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<ImportSummary> {
+    let t = Instant::now();
+    let checked = crate::check::run(dir, crate::check::Progress::Hidden)?;
+    let check_seconds = t.elapsed().as_secs_f64();
+    let ds = &checked.dataset;
+    let code = choose_commune(ds, commune)?;
+    let t = Instant::now();
+    let rt = runtime()?;
+    let mut conn = rt.block_on(connect(url))?;
+    let mut tx = rt.block_on(conn.begin()).map_err(|e| Error::db("starting the transaction", e))?;
+    rt.block_on(lock_commune(&mut tx, &code))?;
+    let crs = ds.frame.source().clone();
+    let srid = rt.block_on(srid_for(&mut tx, &crs))?;
+    let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).display().to_string();
+    let import_id = rt.block_on(new_import(&mut tx, &code, "import", &source, by))?;
+    // The CRS the features are in, whatever its origin, so the store reads them back the same way.
+    let mut config = ds.config.clone();
+    config.crs = Some(crs.definition.clone());
+    let config_json = serde_json::to_value(&config).map_err(|e| Error::Other(e.to_string()))?;
+    rt.block_on(async {
+        sqlx::query(
+            "INSERT INTO thuadat.commune (code, name, crs, srid, config, source, import_id, imported_at, has_register) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8) ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+             crs = excluded.crs, srid = excluded.srid, config = excluded.config, source = excluded.source, \
+             has_register = excluded.has_register, \
+             import_id = excluded.import_id, imported_at = excluded.imported_at",
+        )
+        .bind(&code)
+        .bind(&ds.name)
+        .bind(&crs.definition)
+        .bind(srid)
+        .bind(&config_json)
+        .bind(&source)
+        .bind(import_id)
+        .bind(ds.register.is_some())
+        .execute(&mut *tx)
+        .await?;
+        for table in ["parcel", "certificate", "citizen", "grp"] {
+            sqlx::query(&format!("DELETE FROM thuadat.{table} WHERE commune_code = $1"))
+                .bind(&code)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok::<(), sqlx::Error>(())
+    })
+    .map_err(|e| Error::db("replacing the commune", e))?;
+
+    let parcels = copy_parcels(&rt, &mut tx, dir, &config, ds, &code, srid)?;
+    let holders = rt.block_on(copy_certificates(&mut tx, ds, &code))?;
+    let certificates = ds.certificates.certificates.len() as u64;
+    let citizens = rt.block_on(copy_citizens(&mut tx, ds, &code))?;
+    let groups = Dataset::read_raw_groups(dir, &ds.config)?;
+    let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
+    let conflicts = rt.block_on(sync_conflicts(&mut tx, &checked, &code, import_id, by))?;
+    let detail = json!({
+        "source": source, "parcels": parcels, "certificates": certificates, "holders": holders, "citizens": citizens,
+        "groups": group_count, "conflicts": conflicts.present, "opened": conflicts.opened,
+        "vanished": conflicts.vanished, "reappeared": conflicts.reappeared, "srid": srid,
+    });
+    rt.block_on(finish_import(&mut tx, import_id, &code, "import", by, &detail))?;
+    rt.block_on(tx.commit()).map_err(|e| Error::db("committing the import", e))?;
+    Ok(ImportSummary {
+        commune: code,
+        import_id,
+        parcels,
+        certificates,
+        holders,
+        citizens,
+        groups: group_count,
+        conflicts,
+        check_seconds,
+        store_seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+async fn new_import(conn: &mut PgConnection, code: &str, action: &str, source: &str, by: &str) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO thuadat.import (commune_code, action, source, by_whom) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(code)
+    .bind(action)
+    .bind(source)
+    .bind(by)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| Error::db("recording the import", e))
+}
+
+/// Fills in the import's counts and writes its audit row.
+async fn finish_import(
+    conn: &mut PgConnection,
+    import_id: i64,
+    code: &str,
+    action: &str,
+    by: &str,
+    detail: &serde_json::Value,
+) -> Result<()> {
+    let n = |k: &str| detail.get(k).and_then(|v| v.as_i64()).map(|v| v as i32);
+    sqlx::query(
+        "UPDATE thuadat.import SET parcels = $2, certificates = $3, citizens = $4, groups = $5, conflicts = $6, \
+         holders = $7 WHERE id = $1",
+    )
+    .bind(import_id)
+    .bind(n("parcels"))
+    .bind(n("certificates"))
+    .bind(n("citizens"))
+    .bind(n("groups"))
+    .bind(n("conflicts"))
+    .bind(n("holders"))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| Error::db("recording the import's counts", e))?;
+    let mut detail = detail.clone();
+    if let Some(o) = detail.as_object_mut() {
+        o.insert("import_id".into(), json!(import_id));
+    }
+    sqlx::query("INSERT INTO thuadat.audit_log (by_whom, action, commune_code, detail) VALUES ($1, $2, $3, $4)")
+        .bind(by)
+        .bind(action)
+        .bind(code)
+        .bind(detail)
+        .execute(conn)
+        .await
+        .map_err(|e| Error::db("writing the audit log", e))?;
+    Ok(())
+}
+
+/// Sends COPY text in pieces from a reading thread.
+async fn copy_from(
+    conn: &mut PgConnection,
+    statement: &str,
+    mut rx: tokio::sync::mpsc::Receiver<Vec<u8>>,
+) -> std::result::Result<(), sqlx::Error> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    while let Some(buf) = rx.recv().await {
+        if let Err(e) = copy.send(buf).await {
+            let _ = copy.abort("send failed").await;
+            return Err(e);
+        }
+    }
+    copy.finish().await.map(|_| ())
+}
+
+/// COPYs every feature of the parcels file, read again as read (source CRS, rings as written).
+fn copy_parcels(
+    rt: &tokio::runtime::Runtime,
+    conn: &mut PgConnection,
+    dir: &Path,
+    config: &DatasetConfig,
+    ds: &Dataset,
+    code: &str,
+    srid: i32,
+) -> Result<u64> {
+    // The checker's id of each feature (features that are not areas have none).
+    let features = ds.parcels.last().map_or(0, |p| p.feature as usize + 1);
+    let mut ids: Vec<Option<&str>> = vec![None; features];
+    for p in &ds.parcels {
+        ids[p.feature as usize] = Some(p.id.as_str());
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let (read, copied) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut on_chunk = |first: usize, chunk: Vec<RawFeature>| -> Result<()> {
+                let mut out = CopyRows::with_capacity(chunk.len() * 256);
+                for (k, f) in chunk.into_iter().enumerate() {
+                    let i = first + k;
+                    parcel_row(&mut out, code, i, ids.get(i).copied().flatten(), f, srid);
+                }
+                tx.blocking_send(out.buf).map_err(|_| Error::Other("the COPY of parcels stopped".into()))
+            };
+            let crs = Dataset::read_raw_parcels(dir, config, Reader::Auto, &mut on_chunk);
+            drop(tx);
+            crs
+        });
+        let copied = rt.block_on(copy_from(
+            conn,
+            "COPY thuadat.parcel (commune_code, feature, parcel_id, source_id, commune, sheet, parcel_no, grp, \
+             land_use, area, geom_kind, geom, geom_raw) FROM STDIN",
+            rx,
+        ));
+        let read = reader.join().unwrap_or_else(|_| Err(Error::Other("reading parcels panicked".into())));
+        (read, copied)
+    });
+    match (copied, read) {
+        (Err(e), _) => Err(Error::db("COPY of the parcels", e)),
+        (Ok(()), Err(e)) => Err(e),
+        (Ok(()), Ok(_)) => {
+            let n: i64 = rt
+                .block_on(
+                    sqlx::query_scalar("SELECT count(*) FROM thuadat.parcel WHERE commune_code = $1")
+                        .bind(code)
+                        .fetch_one(&mut *conn),
+                )
+                .map_err(|e| Error::db("counting the parcels", e))?;
+            Ok(n as u64)
+        }
+    }
+}
+
+/// One parcels row: the contract's properties as the checker reads them, the geometry as read.
+fn parcel_row(out: &mut CopyRows, code: &str, feature: usize, id: Option<&str>, f: RawFeature, srid: i32) {
+    let v = &f.values;
+    let text = |i: usize| v.get(i).and_then(value_text);
+    let int = |i: usize| v.get(i).and_then(|x| value_integer(x).ok().flatten());
+    out.text(Some(code)).value(Some(feature)).text(id);
+    out.text(text(0).as_deref()).text(text(1).as_deref()).value(int(2)).value(int(3));
+    out.text(text(4).as_deref()).text(text(5).as_deref());
+    out.value(v.get(6).and_then(|x| value_area(x).ok().flatten()));
+    geometry_fields(out, &f.geometry, srid);
+    out.end();
+}
+
+/// `geom_kind, geom, geom_raw` (parcels) or `geom, geom_raw` (groups, `with_kind` false).
+fn geometry_fields(out: &mut CopyRows, g: &RawGeometry, srid: i32) {
+    match g {
+        RawGeometry::Missing => {
+            out.text(Some("missing")).text(None).text(None);
+        }
+        RawGeometry::NotAreal(what) => {
+            out.text(Some("not_areal")).text(None).text(Some(what));
+        }
+        RawGeometry::Polygons(polys) => {
+            out.text(Some("polygons"));
+            polygons_fields(out, polys, srid);
+        }
+    }
+}
+
+fn polygons_fields(out: &mut CopyRows, polys: &[RawPolygon], srid: i32) {
+    if wkb::holdable(polys) {
+        out.raw(|b| wkb::push_hex_ewkb(b, polys, srid)).text(None);
+    } else {
+        let coords: Vec<Vec<Vec<[f64; 2]>>> =
+            polys.iter().map(|rings| rings.iter().map(|r| r.iter().map(|c| [c.x, c.y]).collect()).collect()).collect();
+        let json = serde_json::to_string(&coords).unwrap_or_default();
+        out.text(None).text(Some(&json));
+    }
+}
+
+fn raw_polygons(json: &str) -> std::result::Result<Vec<RawPolygon>, String> {
+    let coords: Vec<Vec<Vec<[f64; 2]>>> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    Ok(coords
+        .into_iter()
+        .map(|rings| rings.into_iter().map(|r| r.into_iter().map(|[x, y]| geo::Coord { x, y }).collect()).collect())
+        .collect())
+}
+
+async fn send_all(conn: &mut PgConnection, statement: &str, buf: Vec<u8>) -> std::result::Result<(), sqlx::Error> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    copy.send(buf).await?;
+    copy.finish().await.map(|_| ())
+}
+
+async fn copy_certificates(conn: &mut PgConnection, ds: &Dataset, code: &str) -> Result<u64> {
+    let c = &ds.certificates;
+    let mut out = CopyRows::with_capacity(c.holders.len() * 160);
+    for h in &c.holders {
+        let cert = &c.certificates[h.cert as usize];
+        out.text(Some(code)).value(Some(h.line));
+        out.text(Some(c.text(cert.id))).text_or_null(c.text(cert.serial)).text_or_null(c.text(cert.commune));
+        out.value(cert.sheet).text_or_null(c.text(cert.parcel_no)).value(cert.area);
+        out.text_or_null(c.text(cert.land_use)).text_or_null(c.text(cert.issued));
+        out.text_or_null(c.text(h.holder_name)).text_or_null(c.text(h.holder_id));
+        out.text_or_null(c.text(h.holder_birth)).text_or_null(c.text(h.address));
+        out.end();
+    }
+    send_all(
+        conn,
+        "COPY thuadat.certificate (commune_code, line, cert_id, serial, commune, sheet, parcel_no, area, land_use, \
+         issued, holder_name, holder_id, holder_birth, address) FROM STDIN",
+        out.buf,
+    )
+    .await
+    .map_err(|e| Error::db("COPY of the certificates", e))?;
+    Ok(c.holders.len() as u64)
+}
+
+async fn copy_citizens(conn: &mut PgConnection, ds: &Dataset, code: &str) -> Result<u64> {
+    let Some(reg) = &ds.register else { return Ok(0) };
+    let mut out = CopyRows::with_capacity(reg.people.len() * 100);
+    for p in &reg.people {
+        out.text(Some(code)).value(Some(p.line)).text(Some(reg.text(p.id))).text(Some(reg.text(p.name)));
+        out.value(p.birth).value(p.female).text_or_null(reg.text(p.address));
+        out.end();
+    }
+    send_all(
+        conn,
+        "COPY thuadat.citizen (commune_code, line, citizen_id, full_name, birth_date, female, address) FROM STDIN",
+        out.buf,
+    )
+    .await
+    .map_err(|e| Error::db("COPY of the citizens", e))?;
+    Ok(reg.people.len() as u64)
+}
+
+async fn copy_groups(
+    conn: &mut PgConnection,
+    groups: &[(Option<String>, RawGeometry)],
+    code: &str,
+    srid: i32,
+) -> Result<u64> {
+    let mut out = CopyRows::with_capacity(groups.len() * 512);
+    for (i, (name, g)) in groups.iter().enumerate() {
+        out.text(Some(code)).value(Some(i)).text(name.as_deref());
+        match g {
+            RawGeometry::Polygons(p) => polygons_fields(&mut out, p, srid),
+            RawGeometry::Missing => {
+                out.text(None).text(None);
+            }
+            RawGeometry::NotAreal(what) => {
+                out.text(None).text(Some(&format!("not_areal:{what}")));
+            }
+        }
+        out.end();
+    }
+    send_all(conn, "COPY thuadat.grp (commune_code, position, name, geom, geom_raw) FROM STDIN", out.buf)
+        .await
+        .map_err(|e| Error::db("COPY of the groups", e))?;
+    Ok(groups.len() as u64)
+}
+
+/// Brings the stored conflicts of `code` in line with this run's: statuses of conflicts that still occur are
+/// kept (by stable id); conflicts that no longer occur are marked vanished, new ones opened, returning ones
+/// reappear; each change gets a history row.
+async fn sync_conflicts(
+    conn: &mut PgConnection,
+    checked: &Checked,
+    code: &str,
+    import_id: i64,
+    by: &str,
+) -> Result<ConflictSync> {
+    let ds = &checked.dataset;
+    let mut out = CopyRows::with_capacity(checked.reconciliation.conflicts.len() * 400);
+    for c in &checked.reconciliation.conflicts {
+        let f = crate::report::conflict_feature(ds, c);
+        out.text(Some(&f.to_string()));
+        out.end();
+    }
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    sqlx::query("CREATE TEMP TABLE incoming (f jsonb) ON COMMIT DROP")
+        .execute(&mut *conn)
+        .await
+        .map_err(db("preparing the conflicts"))?;
+    send_all(conn, "COPY incoming (f) FROM STDIN", out.buf).await.map_err(db("COPY of the conflicts"))?;
+    sqlx::query(
+        "CREATE TEMP TABLE inc ON COMMIT DROP AS SELECT DISTINCT ON (f->'properties'->>'id') \
+         f->'properties'->>'id' AS id, f->'properties' AS p, f->'geometry' AS g FROM incoming ORDER BY 1",
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(db("preparing the conflicts"))?;
+    let vanished = sqlx::query(
+        "WITH v AS (UPDATE thuadat.conflict c SET present = false, vanished_at = now() \
+         WHERE c.commune_code = $1 AND c.present AND NOT EXISTS (SELECT 1 FROM inc WHERE inc.id = c.id) \
+         RETURNING c.id, c.status) \
+         INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, from_status, to_status, \
+         import_id) SELECT $1, id, 'vanished', $2, status, status, $3 FROM v",
+    )
+    .bind(code)
+    .bind(by)
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("closing vanished conflicts"))?
+    .rows_affected();
+    let reappeared = sqlx::query(
+        "INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, from_status, to_status, \
+         import_id) SELECT $1, c.id, 'reappeared', $2, c.status, c.status, $3 FROM thuadat.conflict c \
+         JOIN inc ON inc.id = c.id WHERE c.commune_code = $1 AND NOT c.present",
+    )
+    .bind(code)
+    .bind(by)
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("recording reappeared conflicts"))?
+    .rows_affected();
+    let opened = sqlx::query(
+        "WITH up AS (INSERT INTO thuadat.conflict AS c (commune_code, id, kind, severity, measure, parcel_ids, \
+         cert_ids, grp, detail, candidates, near_duplicate, geom, first_seen, last_seen) \
+         SELECT $1, id, p->>'kind', p->>'severity', (p->>'measure')::double precision, \
+         ARRAY(SELECT jsonb_array_elements_text(p->'parcel_ids')), \
+         ARRAY(SELECT jsonb_array_elements_text(p->'cert_ids')), p->>'group', p->>'detail', \
+         COALESCE(p->'candidates', '[]'::jsonb), (p->>'near_duplicate')::boolean, \
+         CASE WHEN jsonb_typeof(g) = 'object' THEN ST_SetSRID(ST_GeomFromGeoJSON(g::text), 4326) END, $3, $3 \
+         FROM inc \
+         ON CONFLICT (commune_code, id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity, \
+         measure = excluded.measure, parcel_ids = excluded.parcel_ids, cert_ids = excluded.cert_ids, \
+         grp = excluded.grp, detail = excluded.detail, candidates = excluded.candidates, \
+         near_duplicate = excluded.near_duplicate, geom = excluded.geom, present = true, vanished_at = NULL, \
+         last_seen = excluded.last_seen \
+         RETURNING c.id, (xmax = 0) AS inserted) \
+         INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, to_status, import_id) \
+         SELECT $1, id, 'opened', $2, 'open', $3 FROM up WHERE inserted",
+    )
+    .bind(code)
+    .bind(by)
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("storing the conflicts"))?
+    .rows_affected();
+    let present: i64 = sqlx::query_scalar("SELECT count(*) FROM inc")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db("counting the conflicts"))?;
+    Ok(ConflictSync { opened, vanished, reappeared, present: present as u64 })
+}
+
+/// The commune's row and its tables (all but the parcels, which [`load_dataset`] streams).
+async fn load_tables(conn: &mut PgConnection, code: &str) -> Result<RawDataset> {
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    let row = sqlx::query("SELECT name, crs, config, has_register FROM thuadat.commune WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db("reading the commune"))?;
+    let Some(row) = row else {
+        let known: Vec<String> = sqlx::query_scalar("SELECT code FROM thuadat.commune ORDER BY code")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db("listing the communes"))?;
+        return Err(Error::bad_input(
+            Location::file("--commune"),
+            format!("commune `{code}` is not in the store (it holds: {})", list_or_none(&known)),
+        ));
+    };
+    let name: String = row.get(0);
+    let crs_def: String = row.get(1);
+    let config: serde_json::Value = row.get(2);
+    let has_register: bool = row.get(3);
+    let dir = PathBuf::from(format!("postgresql:thuadat/{code}"));
+    let config: DatasetConfig = serde_json::from_value(config)
+        .map_err(|e| Error::Other(format!("{}: stored dataset config: {e}", dir.display())))?;
+    let crs = Crs::parse(&crs_def).map_err(|e| Error::bad_input(Location::file(&dir).field("crs"), e))?;
+
+    let bad = |table: &str, line: i32, m: String| Error::bad_input(Location::row(dir.join(table), line as usize), m);
+    let mut b = CertificatesBuilder::default();
+    let mut holders = 0usize;
+    {
+        let mut rows = sqlx::query(
+            "SELECT line, cert_id, serial, commune, sheet, parcel_no, area, land_use, issued, holder_name, \
+             holder_id, holder_birth, address FROM thuadat.certificate WHERE commune_code = $1 ORDER BY line",
+        )
+        .bind(code)
+        .fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await.map_err(db("reading the certificates"))? {
+            let s = |i: usize| r.get::<Option<String>, _>(i).unwrap_or_default();
+            let (cert_id, serial, commune, parcel_no, land_use, issued) = (s(1), s(2), s(3), s(5), s(7), s(8));
+            let (holder_name, holder_id, holder_birth, address) = (s(9), s(10), s(11), s(12));
+            let line: i32 = r.get(0);
+            let row = CertificateRow {
+                cert_id: &cert_id,
+                serial: &serial,
+                commune: &commune,
+                sheet: r.get(4),
+                parcel_no: &parcel_no,
+                area: r.get(6),
+                land_use: &land_use,
+                issued: &issued,
+                holder_name: &holder_name,
+                holder_id: &holder_id,
+                holder_birth: &holder_birth,
+                address: &address,
+            };
+            b.push_row(&row, line as u32)?;
+            holders += 1;
+        }
+    }
+    let certificates = b.finish();
+    let mut inputs = vec![InputFile {
+        role: "certificates".into(),
+        path: dir.join("certificate"),
+        format: "PostgreSQL".into(),
+        records: holders,
+    }];
+    let mut register = Register::default();
+    {
+        let mut rows = sqlx::query(
+            "SELECT line, citizen_id, full_name, birth_date, female, address FROM thuadat.citizen \
+             WHERE commune_code = $1 ORDER BY line",
+        )
+        .bind(code)
+        .fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await.map_err(db("reading the citizens"))? {
+            let line: i32 = r.get(0);
+            let birth: Option<String> = r.get(3);
+            let birth = match birth {
+                Some(b) => crate::dataset::date::parse_date(&b).map_err(|m| bad("citizen", line, m))?,
+                None => None,
+            };
+            let address: Option<String> = r.get(5);
+            register.push(
+                line as u32,
+                r.get::<&str, _>(1),
+                r.get::<&str, _>(2),
+                birth,
+                r.get(4),
+                address.as_deref().unwrap_or(""),
+            )?;
+        }
+    }
+    let register = if has_register {
+        register.finish();
+        inputs.push(InputFile {
+            role: "citizens".into(),
+            path: dir.join("citizen"),
+            format: "PostgreSQL".into(),
+            records: register.len(),
+        });
+        Some(register)
+    } else {
+        None
+    };
+    let mut groups = Vec::new();
+    {
+        let mut rows = sqlx::query(
+            "SELECT position, name, ST_AsBinary(geom), geom_raw FROM thuadat.grp WHERE commune_code = $1 \
+             ORDER BY position",
+        )
+        .bind(code)
+        .fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await.map_err(db("reading the groups"))? {
+            let position: i32 = r.get(0);
+            let geom: Option<Vec<u8>> = r.get(2);
+            let raw: Option<String> = r.get(3);
+            let g = stored_geometry(geom, raw, true).map_err(|m| bad("grp", position, m))?;
+            groups.push((r.get::<Option<String>, _>(1), g));
+        }
+    }
+    Ok(RawDataset { dir, name, config, crs, certificates, register, groups, inputs })
+}
+
+/// Reads commune `code` back into a [`Dataset`] through the same pipeline as a dataset directory: the
+/// parcels stream from the database into the pipeline's converter as they arrive.
+pub fn load_dataset(rt: &tokio::runtime::Runtime, conn: &mut PgConnection, code: &str) -> Result<Dataset> {
+    let raw = rt.block_on(load_tables(conn, code))?;
+    let dir = raw.dir.clone();
+    Dataset::from_raw(raw, &mut |feed| {
+        rt.block_on(async {
+            let bad = |line: i32, m: String| Error::bad_input(Location::feature(dir.join("parcel"), line as usize), m);
+            let mut stream = sqlx::query(
+                "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, \
+                 ST_AsBinary(geom), geom_raw FROM thuadat.parcel WHERE commune_code = $1 ORDER BY feature",
+            )
+            .bind(code)
+            .fetch(&mut *conn);
+            let mut next = 0i32;
+            while let Some(r) = stream.try_next().await.map_err(|e| Error::db("reading the parcels", e))? {
+                let feature: i32 = r.get(0);
+                if feature != next {
+                    return Err(bad(next, "missing from the store".into()));
+                }
+                next += 1;
+                let t = |i: usize| r.get::<Option<String>, _>(i).map_or(RawValue::Null, RawValue::Text);
+                let n = |i: usize| r.get::<Option<i64>, _>(i).map_or(RawValue::Null, RawValue::Int);
+                let area = r.get::<Option<f64>, _>(7).map_or(RawValue::Null, RawValue::Real);
+                let kind: &str = r.get(8);
+                let geometry = match kind {
+                    "missing" => RawGeometry::Missing,
+                    "not_areal" => RawGeometry::NotAreal(r.get::<Option<String>, _>(10).unwrap_or_default()),
+                    _ => stored_geometry(r.get(9), r.get(10), false).map_err(|m| bad(feature, m))?,
+                };
+                feed(RawFeature { geometry, values: vec![t(1), t(2), n(3), n(4), t(5), t(6), area] })?;
+            }
+            Ok(())
+        })
+    })
+}
+
+fn list_or_none(codes: &[String]) -> String {
+    if codes.is_empty() {
+        "no commune".into()
+    } else {
+        codes.join(", ")
+    }
+}
+
+/// A stored geometry: WKB from `geom`, else the raw JSON coordinates.
+fn stored_geometry(
+    geom: Option<Vec<u8>>,
+    raw: Option<String>,
+    group: bool,
+) -> std::result::Result<RawGeometry, String> {
+    match (geom, raw) {
+        (Some(wkb), _) => wkb::read_wkb(&wkb).map(RawGeometry::Polygons),
+        (None, Some(raw)) => match raw.strip_prefix("not_areal:") {
+            Some(what) if group => Ok(RawGeometry::NotAreal(what.to_string())),
+            _ => raw_polygons(&raw).map(RawGeometry::Polygons),
+        },
+        (None, None) => Ok(RawGeometry::Missing),
+    }
+}
+
+/// The commune to read: `chosen`, else the store's only one.
+async fn pick_commune(conn: &mut PgConnection, chosen: Option<&str>) -> Result<String> {
+    if let Some(c) = chosen {
+        return Ok(c.to_string());
+    }
+    let known: Vec<String> = sqlx::query_scalar("SELECT code FROM thuadat.commune ORDER BY code")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| Error::db("listing the communes", e))?;
+    match known.len() {
+        1 => Ok(known[0].clone()),
+        _ => Err(Error::bad_input(
+            Location::file("--commune"),
+            format!("choose the commune to serve with --commune (the store holds: {})", list_or_none(&known)),
+        )),
+    }
+}
+
+/// The commune a server of the store serves: the chosen one, else the store's only one.
+pub fn resolve_commune(store: &StoreSource) -> Result<String> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut conn = connect(&store.url).await?;
+        pick_commune(&mut conn, store.commune.as_deref()).await
+    })
+}
+
+/// Reads and checks a commune of the store, as `check::run` does a directory.
+fn run_checked(rt: &tokio::runtime::Runtime, conn: &mut PgConnection, code: &str) -> Result<Checked> {
+    let t = Instant::now();
+    let dataset = load_dataset(rt, conn, code)?;
+    let mut timings = vec![("load".to_string(), t.elapsed().as_secs_f64())];
+    let t = Instant::now();
+    let (index, reconciliation) = crate::reconcile::index_and_reconcile(&dataset, &indicatif::ProgressBar::hidden());
+    timings.push(("reconcile".to_string(), t.elapsed().as_secs_f64()));
+    Ok(Checked { dataset, index, reconciliation, timings })
+}
+
+/// The server's data from the store (`thuadat serve --db`). Runs on its own thread: it may be called from
+/// inside the server's runtime (reload on SIGHUP).
+pub fn load_checked(store: &StoreSource) -> Result<Checked> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = runtime()?;
+                let mut conn = rt.block_on(connect(&store.url))?;
+                let code = rt.block_on(pick_commune(&mut conn, store.commune.as_deref()))?;
+                run_checked(&rt, &mut conn, &code)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(Error::Other("loading from the store panicked".into())))
+    })
+}
+
+/// `thuadat check --db`: checks commune `code` of the store, writes the report directory `out`, and syncs the
+/// stored conflicts (statuses kept, vanished ones closed, new ones opened), in one transaction.
+pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, ConflictSync)> {
+    let start = Instant::now();
+    let rt = runtime()?;
+    let mut conn = rt.block_on(connect(url))?;
+    let mut checked = run_checked(&rt, &mut conn, code)?;
+    let mut timings = checked.timings.clone();
+    timings.push(("total_before_report".into(), start.elapsed().as_secs_f64()));
+    crate::report::write(&checked.dataset, &checked.reconciliation, out, &timings)?;
+    checked.timings.push(("report".to_string(), start.elapsed().as_secs_f64()));
+    let mut tx = rt.block_on(conn.begin()).map_err(|e| Error::db("starting the transaction", e))?;
+    rt.block_on(lock_commune(&mut tx, code))?;
+    let source = format!("postgresql:thuadat/{code}");
+    let import_id = rt.block_on(new_import(&mut tx, code, "check", &source, by))?;
+    let sync = rt.block_on(sync_conflicts(&mut tx, &checked, code, import_id, by))?;
+    let detail = json!({
+        "conflicts": sync.present, "opened": sync.opened, "vanished": sync.vanished,
+        "reappeared": sync.reappeared, "report": out.display().to_string(),
+    });
+    rt.block_on(finish_import(&mut tx, import_id, code, "check", by, &detail))?;
+    rt.block_on(tx.commit()).map_err(|e| Error::db("committing the check", e))?;
+    Ok((checked, sync))
+}
+
+/// Who writes: `$THUADAT_USER`, else `$USER`, else `thuadat`.
+pub fn default_user() -> String {
+    std::env::var("THUADAT_USER")
+        .or_else(|_| std::env::var("USER"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "thuadat".into())
+}

@@ -1,0 +1,563 @@
+//! The PostGIS store on the real binary against a real PostgreSQL 15 + PostGIS 3 server
+//! (`scripts/with-postgis.sh cargo test --release --test store`). Each test gets its own throwaway database;
+//! without `DATABASE_URL` every test here fails.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{bin, run, sql, sql_value, TestDb};
+use serde_json::Value;
+
+fn sample() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sample")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "thuadat {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn import(db: &TestDb, dataset: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["import", dataset.to_str().unwrap(), "--db", &db.url, "--by", "tester"];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+fn count(db: &TestDb, table: &str, code: &str) -> i64 {
+    sql_value(&db.url, &format!("SELECT count(*)::text FROM thuadat.{table} WHERE commune_code = '{code}'"))
+        .parse()
+        .unwrap()
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The four report files are equal, but for where the data came from and the timings in summary.json.
+fn assert_same_report(a: &Path, b: &Path) {
+    for f in ["conflicts.geojson", "parcels.csv", "holders.csv"] {
+        let (x, y) = (std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap());
+        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
+    }
+    let strip = |mut v: Value| {
+        let o = v.as_object_mut().unwrap();
+        for k in ["dataset", "inputs", "timings_s"] {
+            assert!(o.remove(k).is_some(), "summary.json has `{k}`");
+        }
+        // The linkage model's u probabilities come from a parallel random sample whose outcome varies from run
+        // to run even on the same directory (src/linkage/matcher.rs, estimate_u): not the store's to compare.
+        if let Some(l) = o.get_mut("holder_linkage").and_then(|l| l.as_object_mut()) {
+            l.remove("model");
+        }
+        v
+    };
+    assert_eq!(strip(json(&a.join("summary.json"))), strip(json(&b.join("summary.json"))));
+}
+
+fn gen(dir: &Path, parcels: usize, seed: u64) {
+    ok(&["gen", dir.to_str().unwrap(), "--parcels", &parcels.to_string(), "--seed", &seed.to_string()]);
+}
+
+#[test]
+fn import_counts_and_the_report_from_the_store_equals_the_report_of_the_directory() {
+    let db = TestDb::new("sample");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = import(&db, &sample(), &[]);
+    assert!(out.contains("into commune 00118"), "{out}");
+    let ds = thuadat::dataset::Dataset::load(&sample()).unwrap();
+    // Every feature of the parcels file is a row (features that are not areas too).
+    assert_eq!(count(&db, "parcel", "00118") as usize, ds.parcels.len() + ds.skipped_features);
+    assert_eq!(sql_value(&db.url, "SELECT count(parcel_id)::text FROM thuadat.parcel"), ds.parcels.len().to_string());
+    assert_eq!(count(&db, "certificate", "00118") as usize, ds.certificates.holders.len());
+    assert_eq!(count(&db, "citizen", "00118") as usize, ds.register.as_ref().unwrap().len());
+    assert_eq!(count(&db, "grp", "00118") as usize, ds.groups.len());
+    // The geometry is in the source CRS (VN2000:105.0, a custom SRID) and ST_Transform works with it.
+    let srid: i32 = sql_value(&db.url, "SELECT srid::text FROM thuadat.commune").parse().unwrap();
+    assert!(srid >= 900000, "custom SRID {srid}");
+    let lon: f64 = sql_value(
+        &db.url,
+        "SELECT ST_X(ST_Transform(ST_Centroid(geom), 4326))::text FROM thuadat.parcel WHERE geom IS NOT NULL \
+         ORDER BY feature LIMIT 1",
+    )
+    .parse()
+    .unwrap();
+    assert!((104.0..106.5).contains(&lon), "longitude {lon}");
+
+    let files = tmp.path().join("files");
+    let stored = tmp.path().join("stored");
+    ok(&["check", sample().to_str().unwrap(), "--out", files.to_str().unwrap(), "-q"]);
+    ok(&["check", "--db", &db.url, "--commune", "00118", "--out", stored.to_str().unwrap(), "-q"]);
+    assert_same_report(&files, &stored);
+    // The conflicts of the report are the stored ones, open.
+    let conflicts = json(&files.join("conflicts.geojson"));
+    let n = conflicts["features"].as_array().unwrap().len();
+    assert!(n > 0);
+    let ids: std::collections::BTreeSet<&str> =
+        conflicts["features"].as_array().unwrap().iter().map(|f| f["properties"]["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict WHERE present AND status = 'open'"),
+        ids.len().to_string()
+    );
+    assert_eq!(
+        sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict_history WHERE event = 'opened'"),
+        ids.len().to_string()
+    );
+    // Two writes, two audit rows.
+    assert_eq!(
+        sql(&db.url, &["SELECT action, by_whom FROM thuadat.audit_log ORDER BY id"]),
+        vec![
+            vec![Some("import".into()), Some("tester".into())],
+            vec![Some("check".into()), Some(std::env::var("USER").unwrap_or_else(|_| "thuadat".into()))]
+        ]
+    );
+}
+
+#[test]
+fn a_generated_commune_with_every_defect_reads_back_identically() {
+    let db = TestDb::new("gen");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("commune");
+    gen(&dir, 1500, 11);
+    // Defects PostGIS cannot hold as geometry: an unclosed ring and a ring of three points.
+    let path = dir.join("parcels.geojson");
+    let mut fc = json(&path);
+    let features = fc["features"].as_array_mut().unwrap();
+    let ring = features[3]["geometry"]["coordinates"][0].as_array_mut().unwrap();
+    ring.pop();
+    let ring = features[4]["geometry"]["coordinates"][0].as_array_mut().unwrap();
+    ring.drain(1..ring.len() - 2);
+    features[5]["geometry"] = Value::Null;
+    std::fs::write(&path, serde_json::to_string(&fc).unwrap()).unwrap();
+
+    import(&db, &dir, &[]);
+    assert_eq!(
+        sql(
+            &db.url,
+            &["SELECT feature::text FROM thuadat.parcel WHERE feature IN (3, 4, 5) AND geom IS NULL ORDER BY 1"]
+        ),
+        vec![vec![Some("3".into())], vec![Some("4".into())], vec![Some("5".into())]]
+    );
+    assert_eq!(
+        sql_value(&db.url, "SELECT string_agg(feature::text, ',') FROM thuadat.parcel WHERE feature IN (3, 4) AND geom_raw LIKE '[[[%'"),
+        "3,4"
+    );
+    assert_eq!(sql_value(&db.url, "SELECT geom_kind FROM thuadat.parcel WHERE feature = 5"), "missing");
+    let files = tmp.path().join("files");
+    let stored = tmp.path().join("stored");
+    ok(&["check", dir.to_str().unwrap(), "--out", files.to_str().unwrap(), "-q"]);
+    ok(&["check", "--db", &db.url, "--commune", "00118", "--out", stored.to_str().unwrap(), "-q"]);
+    let kinds = json(&files.join("summary.json"))["conflicts"]["by_kind"].clone();
+    // Every kind of conflict occurs.
+    assert_eq!(kinds.as_object().unwrap().len(), thuadat::reconcile::Kind::ALL.len());
+    for (k, n) in kinds.as_object().unwrap() {
+        assert!(n.as_u64().unwrap() > 0, "the generated commune has no {k}: {kinds}");
+    }
+    assert_same_report(&files, &stored);
+}
+
+/// The ids of the stored conflicts that are present, by kind.
+fn present(db: &TestDb) -> Vec<(String, String)> {
+    sql(&db.url, &["SELECT id, kind FROM thuadat.conflict WHERE present ORDER BY id"])
+        .into_iter()
+        .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap()))
+        .collect()
+}
+
+#[test]
+fn statuses_survive_reimport_and_recheck_and_vanished_conflicts_get_history() {
+    let db = TestDb::new("review");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("commune");
+    common::write_small_commune(&dir);
+    import(&db, &dir, &["--commune", "00118"]);
+    let before = present(&db);
+    assert!(before.len() >= 3, "{before:?}");
+    // A reviewer acknowledges one conflict and waives another (the HTTP PATCH does the same in SQL).
+    let (ack, waived) = (before[0].0.clone(), before[1].0.clone());
+    sql(
+        &db.url,
+        &[
+            &format!(
+                "UPDATE thuadat.conflict SET status = 'acknowledged', status_by = 'an', status_at = now(), \
+                 status_comment = 'seen' WHERE id = '{ack}'"
+            ),
+            &format!("UPDATE thuadat.conflict SET status = 'waived' WHERE id = '{waived}'"),
+        ],
+    );
+    // The overlap goes away: the second parcel of the overlapping pair loses its geometry's overlap.
+    let overlap = before.iter().find(|(_, k)| k == "overlap").map(|(id, _)| id.clone()).expect("an overlap");
+    let path = dir.join("parcels.geojson");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let mut fc = json(&path);
+    // Parcel 9 reaches into parcel 8 (tests/common): without it, no overlap.
+    let features = fc["features"].as_array_mut().unwrap();
+    let victim = features.iter().position(|f| f["properties"]["SoThua"] == 9).expect("parcel 9");
+    features.remove(victim);
+    std::fs::write(&path, serde_json::to_string(&fc).unwrap()).unwrap();
+    import(&db, &dir, &["--commune", "00118"]);
+    let after = present(&db);
+    assert!(!after.iter().any(|(id, _)| *id == overlap), "the overlap vanished");
+    assert_eq!(
+        sql(
+            &db.url,
+            &[&format!(
+                "SELECT present::text, (vanished_at IS NOT NULL)::text FROM thuadat.conflict WHERE id = '{overlap}'"
+            )]
+        ),
+        vec![vec![Some("false".into()), Some("true".into())]]
+    );
+    assert_eq!(
+        sql_value(&db.url, &format!("SELECT count(*)::text FROM thuadat.conflict_history WHERE conflict_id = '{overlap}' AND event = 'vanished'")),
+        "1"
+    );
+    for (id, status) in [(&ack, "acknowledged"), (&waived, "waived")] {
+        if after.iter().any(|(x, _)| x == id) {
+            assert_eq!(sql_value(&db.url, &format!("SELECT status FROM thuadat.conflict WHERE id = '{id}'")), status);
+        }
+    }
+    assert!(after.iter().any(|(x, _)| *x == ack) || after.iter().any(|(x, _)| *x == waived));
+    // The import replaced the parcels whole.
+    assert_eq!(count(&db, "parcel", "00118") as usize, fc["features"].as_array().unwrap().len());
+
+    // A re-check changes nothing and keeps the statuses.
+    let report = tmp.path().join("report");
+    ok(&["check", "--db", &db.url, "--commune", "00118", "--out", report.to_str().unwrap(), "-q"]);
+    assert_eq!(present(&db), after);
+    if after.iter().any(|(x, _)| *x == ack) {
+        assert_eq!(
+            sql(
+                &db.url,
+                &[&format!("SELECT status, status_by, status_comment FROM thuadat.conflict WHERE id = '{ack}'")]
+            ),
+            vec![vec![Some("acknowledged".into()), Some("an".into()), Some("seen".into())]]
+        );
+    }
+    // The overlap comes back: same id, its history says so.
+    std::fs::write(&path, original).unwrap();
+    import(&db, &dir, &["--commune", "00118"]);
+    assert_eq!(present(&db), before);
+    assert_eq!(
+        sql(
+            &db.url,
+            &[&format!("SELECT event FROM thuadat.conflict_history WHERE conflict_id = '{overlap}' ORDER BY id")]
+        ),
+        vec![vec![Some("opened".into())], vec![Some("vanished".into())], vec![Some("reappeared".into())]]
+    );
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.import"), "4");
+}
+
+#[test]
+fn bad_input_and_bad_databases_give_clear_errors() {
+    // Bad input: exit 2 before the database is touched (here: none is reachable at all).
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope");
+    let out = run(&["import", missing.to_str().unwrap(), "--db", "postgres://127.0.0.1:1/x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dataset directory not found"));
+
+    // A URL that is not PostgreSQL's.
+    let out = run(&["import", sample().to_str().unwrap(), "--db", "mysql://u@h/db"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--db") && err.contains("is not a PostgreSQL URL"), "{err}");
+
+    // No server listening: exit 1, names what failed, hides the password.
+    let out = run(&["import", sample().to_str().unwrap(), "--db", "postgres://u:secret@127.0.0.1:1/x"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot connect to postgres://u:***@127.0.0.1:1/x"), "{err}");
+    assert!(!err.contains("secret"));
+
+    // A database where PostGIS cannot be created (its owner is not a superuser).
+    let plain = TestDb::without_postgis("plain");
+    let role = format!("r_{}", plain.name);
+    sql(
+        &plain.admin,
+        &[&format!("CREATE ROLE {role} LOGIN"), &format!("ALTER DATABASE {} OWNER TO {role}", plain.name)],
+    );
+    let url = plain.url.replacen("://postgres@", &format!("://{role}@"), 1);
+    assert_ne!(url, plain.url, "the test URL names the postgres user");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &url]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PostGIS is not installed in this database and cannot be created"), "{err}");
+    assert_eq!(sql_value(&plain.url, "SELECT count(*)::text FROM pg_namespace WHERE nspname = 'thuadat'"), "0");
+
+    // An unknown commune.
+    let db = TestDb::new("unknown");
+    import(&db, &sample(), &[]);
+    let out = run(&["check", "--db", &db.url, "--commune", "99999", "--out", tmp.path().join("r").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("commune `99999` is not in the store (it holds: 00118)"), "{err}");
+    drop(sql(&plain.admin, &[&format!("DROP DATABASE {} WITH (FORCE)", plain.name), &format!("DROP ROLE {role}")]));
+    std::mem::forget(plain);
+}
+
+#[test]
+fn an_older_schema_is_migrated() {
+    let db = TestDb::new("older");
+    // The schema as the first migration left it.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let mut first = sqlx::migrate!("./migrations");
+        first.migrations = std::borrow::Cow::Owned(first.migrations[..1].to_vec());
+        first.run(&mut conn).await.unwrap();
+    });
+    assert_eq!(sql_value(&db.url, "SELECT string_agg(version::text, ',') FROM _sqlx_migrations"), "1");
+    import(&db, &sample(), &[]);
+    assert_eq!(
+        sql_value(&db.url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations"),
+        "1,2"
+    );
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
+}
+
+#[test]
+fn a_concurrent_import_of_the_same_commune_waits() {
+    let db = TestDb::new("concurrent");
+    import(&db, &sample(), &[]);
+    // Hold the commune's lock as an import in progress does.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut holder = rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query("BEGIN").execute(&mut c).await.unwrap();
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('thuadat.commune:00118', 0))")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c
+    });
+    let mut child = Command::new(bin())
+        .args(["import", sample().to_str().unwrap(), "--db", &db.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("commune 00118: another import or check of this commune is running; waiting"), "{line}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "the import waits for the lock");
+    rt.block_on(async { sqlx::query("COMMIT").execute(&mut holder).await.unwrap() });
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.import"), "2");
+}
+
+#[test]
+fn kill_9_during_an_import_leaves_the_previous_import_whole() {
+    let db = TestDb::new("kill");
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big");
+    gen(&big, 60_000, 5);
+    import(&db, &sample(), &[]);
+    let parcels = count(&db, "parcel", "00118");
+    let conflicts = sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict");
+    sql(
+        &db.url,
+        &["UPDATE thuadat.conflict SET status = 'resolved' WHERE id = (SELECT min(id) FROM thuadat.conflict)"],
+    );
+    let mut child = Command::new(bin())
+        .args(["import", big.to_str().unwrap(), "--db", &db.url, "--commune", "00118"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it while its COPY of the parcels runs.
+    let t = Instant::now();
+    loop {
+        let copying = sql_value(
+            &db.url,
+            "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'COPY thuadat.parcel%' AND state = 'active'",
+        );
+        if copying == "1" {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the import ended before its COPY was seen");
+        assert!(t.elapsed() < Duration::from_secs(120), "no COPY seen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The server notices the dead client and rolls back.
+    let t = Instant::now();
+    while sql_value(&db.url, "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'COPY thuadat.parcel%'")
+        != "0"
+    {
+        assert!(t.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(count(&db, "parcel", "00118"), parcels);
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict"), conflicts);
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict WHERE status = 'resolved'"), "1");
+    // The interrupted import left no trace but its sequence number.
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.import"), "1");
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
+}
+
+/// `thuadat serve` with `args` on a free port: the child and its first line of output.
+fn serve(args: &[&str]) -> (common::Server, String) {
+    let mut child = Command::new(bin())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).unwrap_or_else(|| panic!("{line}")).split('/').next().unwrap().to_string();
+    (common::Server { child, addr }, line)
+}
+
+/// One HTTP/1.1 request: the status code and the body.
+fn http(addr: &str, method: &str, target: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "{head}");
+    (head[9..12].parse().unwrap(), body.to_string())
+}
+
+fn http_get(addr: &str, target: &str) -> String {
+    let (code, body) = http(addr, "GET", target, "");
+    assert_eq!(code, 200, "{target}: {body}");
+    body
+}
+
+#[test]
+fn serve_from_the_store_serves_what_the_directory_serves() {
+    let db = TestDb::new("serve");
+    import(&db, &sample(), &[]);
+    let (files, files_line) = serve(&[sample().to_str().unwrap()]);
+    let (stored, stored_line) = serve(&["--db", &db.url]);
+    let strip = |l: &str| l.split(" on http://").next().unwrap().to_string();
+    assert_eq!(strip(&stored_line), strip(&files_line));
+    assert!(stored_line.contains("(2997 parcels, 356 conflicts)"), "{stored_line}");
+    for target in ["/conflicts.csv", "/collections/parcels/items?limit=50&offset=1000", "/groups"] {
+        // Links name the server's own address.
+        let a = http_get(&stored.addr, target).replace(&stored.addr, "HOST");
+        let b = http_get(&files.addr, target).replace(&files.addr, "HOST");
+        assert!(a == b, "{target} differs");
+    }
+    // Two communes: the one to serve must be named.
+    let tmp = tempfile::tempdir().unwrap();
+    let other = tmp.path().join("other");
+    common::write_small_commune(&other);
+    import(&db, &other, &["--commune", "00999"]);
+    let out = run(&["serve", "--db", &db.url, "--addr", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("choose the commune to serve with --commune (the store holds: 00118, 00999)"), "{err}");
+    let (small, line) = serve(&["--db", &db.url, "--commune", "00999"]);
+    assert!(line.contains("serving Small commune (14 parcels"), "{line}");
+    drop(small);
+}
+
+#[test]
+fn review_over_http_sets_the_status_with_history_and_audit() {
+    let db = TestDb::new("http");
+    import(&db, &sample(), &[]);
+    let id = sql_value(&db.url, "SELECT min(id) FROM thuadat.conflict WHERE kind = 'overlap'");
+    let (server, _) = serve(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let v: Value = serde_json::from_str(&http_get(a, &format!("/conflicts/{id}"))).unwrap();
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["properties"]["status"], "open");
+    assert_eq!(v["properties"]["kind"], "overlap");
+    assert!(v["geometry"]["type"] == "Polygon" || v["geometry"]["type"] == "MultiPolygon", "{v}");
+
+    let body = r#"{"status": "acknowledged", "comment": "surveyor goes on Monday", "by": "an"}"#;
+    let (code, text) = http(a, "PATCH", &format!("/conflicts/{id}"), body);
+    assert_eq!(code, 200, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["properties"]["status"], "acknowledged");
+    assert_eq!(v["properties"]["status_by"], "an");
+    assert_eq!(v["properties"]["status_comment"], "surveyor goes on Monday");
+    let v: Value = serde_json::from_str(&http_get(a, &format!("/conflicts/{id}"))).unwrap();
+    assert_eq!(v["properties"]["status"], "acknowledged");
+
+    let h: Value = serde_json::from_str(&http_get(a, &format!("/conflicts/{id}/history"))).unwrap();
+    let events: Vec<(&str, &str, Option<&str>)> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["event"].as_str().unwrap(), e["by"].as_str().unwrap(), e["to"].as_str()))
+        .collect();
+    assert_eq!(events, vec![("opened", "tester", Some("open")), ("status", "an", Some("acknowledged"))]);
+    assert_eq!(h["history"][1]["from"], "open");
+    assert_eq!(
+        sql(
+            &db.url,
+            &["SELECT action, by_whom, detail->>'conflict', detail->>'to' FROM thuadat.audit_log ORDER BY id"]
+        ),
+        vec![
+            vec![Some("import".into()), Some("tester".into()), None, None],
+            vec![Some("review".into()), Some("an".into()), Some(id.clone()), Some("acknowledged".into())]
+        ]
+    );
+
+    // Bad reviews: JSON errors, nothing written.
+    for (target, body, want, reason) in [
+        (
+            "/conflicts/overlap-0000000000000000",
+            r#"{"status":"waived","by":"an"}"#,
+            404,
+            "no conflict `overlap-0000000000000000` in commune 00118",
+        ),
+        (
+            &format!("/conflicts/{id}") as &str,
+            r#"{"status":"done","by":"an"}"#,
+            400,
+            "`status` must be one of open, acknowledged, resolved, waived, not `done`",
+        ),
+        (&format!("/conflicts/{id}"), r#"{"status":"waived","by":" "}"#, 400, "`by` must name who reviews"),
+        (&format!("/conflicts/{id}"), r#"{"status":"waived"}"#, 400, "missing field `by`"),
+        (&format!("/conflicts/{id}"), "status=waived", 400, "the body must be JSON"),
+    ] {
+        let (code, text) = http(a, "PATCH", target, body);
+        assert_eq!(code, want, "{body}: {text}");
+        let e: Value = serde_json::from_str(&text).unwrap();
+        assert!(e["reason"].as_str().unwrap().contains(reason), "{body}: {text}");
+    }
+    let (code, _) = http(a, "GET", "/conflicts/overlap-0000000000000000/history", "");
+    assert_eq!(code, 404);
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict_history WHERE event = 'status'"), "1");
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "2");
+
+    // A re-import keeps the review.
+    import(&db, &sample(), &[]);
+    let v: Value = serde_json::from_str(&http_get(a, &format!("/conflicts/{id}"))).unwrap();
+    assert_eq!(v["properties"]["status"], "acknowledged");
+    assert_eq!(v["properties"]["last_seen"], 2);
+
+    // Served from a directory there is no store to review in.
+    let (files, _) = serve(&[sample().to_str().unwrap()]);
+    let (code, text) = http(&files.addr, "PATCH", &format!("/conflicts/{id}"), body);
+    assert_eq!(code, 404);
+    assert!(text.contains("reviews need the PostGIS store"), "{text}");
+}
