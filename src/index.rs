@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn finds_every_box_that_meets_the_query_at_vn2000_coordinates() {
         // Boxes a millimetre apart, far from the origin: the exact answer must be in the index's.
-        let (x0, y0) = (575_123.4567, 1_712_345.6789);
+        let (x0, y0) = (575_123.456_7, 1_712_345.678_9);
         let parcels: Vec<Parcel> = (0..20)
             .map(|k| {
                 let x = x0 + f64::from(k) * 0.001;
