@@ -1,10 +1,9 @@
 //! `overlap`: two valid parcels whose common area on the ground exceeds `overlap_min_area_m2`.
 //!
-//! Candidate pairs come from the R-tree (envelopes that meet; the tree's are rounded outward, so the exact
-//! boxes are tested again). Most are neighbours that touch along shared edges; they are rejected in two
-//! cheap steps before any overlay: the common box of the two envelopes is too small to hold the tolerance, or
-//! [`crate::topology::interiors_disjoint`] proves that the interiors do not meet. Only the remaining pairs
-//! get geo's exact polygon intersection. Both cores share the work (rayon).
+//! Candidate pairs come from the R-tree (envelopes that meet). Most are neighbours that touch along shared
+//! edges; they are rejected in two cheap steps before any overlay: the common box of the two envelopes is too
+//! small to hold the tolerance, or [`crate::topology::interiors_disjoint`] proves that the interiors do not
+//! meet. Only the remaining pairs get geo's exact polygon intersection. Both cores share the work (rayon).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -48,14 +47,6 @@ pub fn find(
                 let b = &parcels[j];
                 let (Some(gb), true) = (&b.geometry, b.is_valid()) else { continue };
                 let Some(rb) = b.bbox else { continue };
-                // The index's boxes are rounded outward: the exact boxes decide.
-                if rb.min().x > ra.max().x
-                    || ra.min().x > rb.max().x
-                    || rb.min().y > ra.max().y
-                    || ra.min().y > rb.max().y
-                {
-                    continue;
-                }
                 pairs += 1;
                 let scale = (a.area_scale + b.area_scale) / 2.0;
                 let w = ra.max().x.min(rb.max().x) - ra.min().x.max(rb.min().x);
