@@ -139,7 +139,14 @@ pub struct CertificatesBuilder {
     collisions: FxHashMap<String, u32>,
     /// Values that repeat a lot (communes, land-use codes, dates), stored once.
     shared: FxHashMap<u64, Text>,
+    /// Values that often repeat but need not (holder names, addresses): the last one stored in each slot of a
+    /// small direct-mapped table, by hash. A repeat that finds its slot is stored once; memory stays bounded
+    /// however many distinct values the file has.
+    recent: Vec<Text>,
 }
+
+/// Slots of [`CertificatesBuilder::recent`] (a power of two): 2 MB.
+const RECENT_SLOTS: usize = 1 << 18;
 
 impl CertificatesBuilder {
     /// A builder sized for a file of `bytes` bytes (rows of about 140 bytes, text about as long as the file),
@@ -168,6 +175,24 @@ impl CertificatesBuilder {
         }
         let t = self.store(s)?;
         self.shared.insert(h, t);
+        Ok(t)
+    }
+
+    /// Stores a value that often repeats, once when its slot in the recent table still holds it.
+    fn store_recent(&mut self, s: &str) -> Result<Text> {
+        if s.is_empty() {
+            return self.store(s);
+        }
+        if self.recent.is_empty() {
+            self.recent = vec![Text::default(); RECENT_SLOTS];
+        }
+        let slot = (fx(s) as usize) & (RECENT_SLOTS - 1);
+        let t = self.recent[slot];
+        if !t.is_empty() && self.out.text(t) == s {
+            return Ok(t);
+        }
+        let t = self.store(s)?;
+        self.recent[slot] = t;
         Ok(t)
     }
 
@@ -224,10 +249,10 @@ impl CertificatesBuilder {
         let holder = HolderRow {
             line,
             cert: ci,
-            holder_name: self.store(row.holder_name)?,
+            holder_name: self.store_recent(row.holder_name)?,
             holder_id: self.store(row.holder_id)?,
             holder_birth: self.store_shared(row.holder_birth)?,
-            address: self.store(row.address)?,
+            address: self.store_recent(row.address)?,
             next: u32::MAX,
         };
         self.out.holders.push(holder);
@@ -313,4 +338,44 @@ fn fx(s: &str) -> u64 {
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
     h.write(s.as_bytes());
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(id: &'a str, name: &'a str, address: &'a str) -> CertificateRow<'a> {
+        CertificateRow { cert_id: id, parcel_no: "45", holder_name: name, address, ..CertificateRow::default() }
+    }
+
+    #[test]
+    fn repeated_names_and_addresses_are_stored_once_and_read_back_as_written() {
+        let rows = [
+            ("c1", "Nguyễn Văn An", "thôn Đông, xã Xuân Đỉnh"),
+            ("c1", "Trần Thị Bình", "thôn Đông, xã Xuân Đỉnh"),
+            ("c2", "Nguyễn Văn An", "thôn Tây, xã Xuân Đỉnh"),
+            ("c3", "", ""),
+            ("c4", "Lê Văn Cường", "thôn Đông, xã Xuân Đỉnh"),
+        ];
+        let mut b = CertificatesBuilder::default();
+        for (k, (id, name, address)) in rows.iter().enumerate() {
+            b.push_row(&row(id, name, address), k as u32 + 2).unwrap();
+        }
+        let certs = b.finish();
+        let read: Vec<(&str, &str, &str)> = certs
+            .holders
+            .iter()
+            .map(|h| (certs.id(h.cert as usize), certs.text(h.holder_name), certs.text(h.address)))
+            .collect();
+        assert_eq!(read, rows.to_vec());
+        let (a, b) = (certs.holders[0], certs.holders[1]);
+        assert_eq!(a.address, b.address);
+        assert_eq!(certs.holders[0].holder_name, certs.holders[2].holder_name);
+        // Ids, serials and numbers as written, then each distinct name and address once.
+        let distinct: usize = ["c1", "45", "c2", "c3", "c4"].iter().map(|s| s.len()).sum::<usize>()
+            + ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"].iter().map(|s| s.len()).sum::<usize>()
+            + ["thôn Đông, xã Xuân Đỉnh", "thôn Tây, xã Xuân Đỉnh"].iter().map(|s| s.len()).sum::<usize>()
+            + 3 * "45".len();
+        assert_eq!(certs.text.buf.len(), distinct);
+    }
 }
