@@ -92,8 +92,9 @@ kill $server; wait $server 2>/dev/null || true
 trap - EXIT
 
 [ "${BENCH_MARTIN:-1}" = 1 ] || exit 0
-# martin 1.14 is the newest release that builds with the machine's rustc 1.95 (later ones need 1.98).
-command -v martin >/dev/null || cargo install martin --version 1.14.0 --locked
+# martin 1.14 is the newest release that builds with the machine's rustc 1.95 (later ones need 1.98). Only its
+# PostGIS source: the default features add map rendering, whose build clones maplibre-native from GitHub.
+command -v martin >/dev/null || cargo install martin --version 1.14.0 --locked --no-default-features --features postgres
 export BENCH_DS=$ds BENCH_OUT=$bench BENCH_SECS=$secs BENCH_CONNS=$conns
 export -f run
 scripts/with-postgis.sh bash -c '
