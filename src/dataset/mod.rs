@@ -138,19 +138,8 @@ impl Dataset {
             return Err(Error::bad_input(Location::file(dir), "dataset directory not found"));
         }
         let config = DatasetConfig::load(&dir.join("dataset.toml"))?;
-        let parcels_path = parcels::find_vector_file(dir, "parcels")?.ok_or_else(|| {
-            Error::bad_input(
-                Location::file(dir.join("parcels.*")),
-                "no parcels file: expected parcels.<ext> (.geojson, .gpkg, .shp, .fgb, .dgn, .tab, ...)",
-            )
-        })?;
-        let config_crs = match &config.crs {
-            Some(def) => Some(
-                Crs::parse(def)
-                    .map_err(|e| Error::bad_input(Location::file(dir.join("dataset.toml")).field("crs"), e))?,
-            ),
-            None => None,
-        };
+        let parcels_path = parcels_file(dir)?;
+        let config_crs = configured_crs(dir, &config)?;
         // Certificates do not depend on the map: read them on their own thread meanwhile; the group boundaries
         // too, up to their projection.
         let cert_path = dir.join("certificates.csv");
@@ -330,27 +319,9 @@ impl Dataset {
         reader: Reader,
         on_chunk: &mut (dyn FnMut(usize, Vec<RawFeature>) -> Result<()> + Send),
     ) -> Result<Crs> {
-        let path = parcels::find_vector_file(dir, "parcels")?
-            .ok_or_else(|| Error::bad_input(Location::file(dir.join("parcels.*")), "no parcels file"))?;
-        let config_crs = match &config.crs {
-            Some(def) => Some(
-                Crs::parse(def)
-                    .map_err(|e| Error::bad_input(Location::file(dir.join("dataset.toml")).field("crs"), e))?,
-            ),
-            None => None,
-        };
-        let requests: Vec<Option<ColumnRequest>> = PARCEL_COLUMNS
-            .iter()
-            .map(|c| {
-                let mapped = config.columns.parcels.contains_key(*c);
-                Some(ColumnRequest {
-                    canonical: c.to_string(),
-                    source: config.columns.parcel(c),
-                    required: mapped,
-                    origin: String::new(),
-                })
-            })
-            .collect();
+        let path = parcels_file(dir)?;
+        let config_crs = configured_crs(dir, config)?;
+        let requests = parcel_requests(config);
         let native = reader == Reader::Auto && geojson::handles(&path);
         let read = {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
@@ -481,15 +452,30 @@ fn first_x(f: &RawFeature) -> Option<f64> {
     }
 }
 
-/// Reads the parcels file into parcels in the planar frame, with ids and ground areas. Reading (one thread)
-/// and conversion (every core) overlap.
-fn read_parcels(
-    path: &Path,
-    config: &DatasetConfig,
-    config_crs: Option<Crs>,
-    reader: Reader,
-) -> Result<(Vec<Parcel>, Frame, InputFile, usize)> {
-    let requests: Vec<Option<ColumnRequest>> = PARCEL_COLUMNS
+/// The dataset's `parcels.<ext>`.
+fn parcels_file(dir: &Path) -> Result<PathBuf> {
+    parcels::find_vector_file(dir, "parcels")?.ok_or_else(|| {
+        Error::bad_input(
+            Location::file(dir.join("parcels.*")),
+            "no parcels file: expected parcels.<ext> (.geojson, .gpkg, .shp, .fgb, .dgn, .tab, ...)",
+        )
+    })
+}
+
+/// The CRS `dataset.toml` sets, if any.
+fn configured_crs(dir: &Path, config: &DatasetConfig) -> Result<Option<Crs>> {
+    config
+        .crs
+        .as_deref()
+        .map(|def| {
+            Crs::parse(def).map_err(|e| Error::bad_input(Location::file(dir.join("dataset.toml")).field("crs"), e))
+        })
+        .transpose()
+}
+
+/// The parcel properties to read, each under its mapped or canonical column name.
+fn parcel_requests(config: &DatasetConfig) -> Vec<Option<ColumnRequest>> {
+    PARCEL_COLUMNS
         .iter()
         .map(|c| {
             let mapped = config.columns.parcels.contains_key(*c);
@@ -504,7 +490,18 @@ fn read_parcels(
                 },
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Reads the parcels file into parcels in the planar frame, with ids and ground areas. Reading (one thread)
+/// and conversion (every core) overlap.
+fn read_parcels(
+    path: &Path,
+    config: &DatasetConfig,
+    config_crs: Option<Crs>,
+    reader: Reader,
+) -> Result<(Vec<Parcel>, Frame, InputFile, usize)> {
+    let requests = parcel_requests(config);
     let native = reader == Reader::Auto && geojson::handles(path);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
     let mut feeder =

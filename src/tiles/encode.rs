@@ -331,14 +331,17 @@ mod tests {
         let mut b = LayerBuilder::new("groups");
         assert_eq!(a.tile_bytes(), 0);
         let ids: Vec<String> = (0..300).map(|i| format!("00118-{i}-{}", i * 7)).collect();
-        for (i, id) in ids.iter().enumerate() {
-            let props = [
+        fn props(i: usize, id: &str) -> [(&'static str, Option<Property<'_>>); 5] {
+            [
                 ("id", Some(Property::Unique(id))),
                 ("status", Some(Property::Int(i as i64 % 3 + 1))),
                 ("area", Some(Property::Double(i as f64 * 1.5))),
                 ("group", Some(Property::Str(if i % 2 == 0 { "Tổ 1" } else { "Tổ 2" }))),
                 ("land_use", (i % 5 == 0).then_some(Property::Str("ODT"))),
-            ];
+            ]
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let props = props(i, id);
             a.add(i as u64 + 1, square(i as f64 * 10.0), &props);
             b.add(i as u64 + 1, TileGeometry::Point(Point::new(i as f64, 5.0)), &props[1..2]);
         }
@@ -348,13 +351,7 @@ mod tests {
         let mut a = LayerBuilder::new("parcels");
         let mut kept = 0;
         for (i, id) in ids.iter().enumerate() {
-            let props = [
-                ("id", Some(Property::Unique(id))),
-                ("status", Some(Property::Int(i as i64 % 3 + 1))),
-                ("area", Some(Property::Double(i as f64 * 1.5))),
-                ("group", Some(Property::Str(if i % 2 == 0 { "Tổ 1" } else { "Tổ 2" }))),
-                ("land_use", (i % 5 == 0).then_some(Property::Str("ODT"))),
-            ];
+            let props = props(i, id);
             match a.add_within(i as u64 + 1, square(i as f64 * 10.0), &props, 4000) {
                 Added::Yes => kept += 1,
                 Added::OverLimit => break,
