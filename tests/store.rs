@@ -412,17 +412,7 @@ fn kill_9_during_an_import_leaves_the_previous_import_whole() {
 
 /// `thuadat serve` with `args` on a free port: the child and its first line of output.
 fn serve(args: &[&str]) -> (common::Server, String) {
-    let mut child = Command::new(bin())
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).unwrap_or_else(|| panic!("{line}")).split('/').next().unwrap().to_string();
-    (common::Server { child, addr }, line)
+    common::serve_with(args)
 }
 
 /// One HTTP/1.1 request: the status code and the body.

@@ -29,16 +29,23 @@ impl Drop for Server {
 
 /// Starts `thuadat serve <dataset>` on a free port and waits until it says where it listens.
 pub fn serve(dataset: &Path) -> Server {
+    serve_with(&[dataset.to_str().unwrap()]).0
+}
+
+/// Starts `thuadat serve` with `args` on a free port: the server and the first line it prints (where it
+/// listens).
+pub fn serve_with(args: &[&str]) -> (Server, String) {
     let mut child = Command::new(bin())
-        .args(["serve", dataset.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
-    Server { child, addr }
+    let addr = line.split("http://").nth(1).unwrap_or_else(|| panic!("{line}")).split('/').next().unwrap().to_string();
+    (Server { child, addr }, line)
 }
 
 /// The workplace's shared data (`../shared` beside the checkout, or `$THUADAT_SHARED`).
