@@ -12,6 +12,7 @@ pub mod index;
 pub mod linkage;
 pub mod reconcile;
 pub mod report;
+pub mod review;
 pub mod server;
 pub mod store;
 pub mod tiles;

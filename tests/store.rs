@@ -551,3 +551,186 @@ fn review_over_http_sets_the_status_with_history_and_audit() {
     assert_eq!(code, 404);
     assert!(text.contains("reviews need the PostGIS store"), "{text}");
 }
+
+/// One HTTP/1.1 GET: the status code and the body's bytes (tiles are binary).
+fn http_bytes(addr: &str, target: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    (std::str::from_utf8(&raw[9..12]).unwrap().parse().unwrap(), raw[at + 4..].to_vec())
+}
+
+/// The z/x/y tile holding a longitude/latitude.
+fn tile_of(z: u32, lon: f64, lat: f64) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let y = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n;
+    (((lon + 180.0) / 360.0 * n) as u32, y as u32)
+}
+
+/// The `status` of conflict `id` in a vector tile's `conflicts` layer (None: not in the tile).
+fn tile_status(tile: Vec<u8>, id: &str) -> Option<String> {
+    let reader = mvt_reader::Reader::new(tile).unwrap();
+    let layer = reader.get_layer_names().unwrap().iter().position(|l| l == "conflicts").unwrap();
+    reader.get_features(layer).unwrap().into_iter().find_map(|f| {
+        let p = f.properties.unwrap();
+        (p.get("id") == Some(&mvt_reader::feature::Value::String(id.to_string()))).then(|| match p.get("status") {
+            Some(mvt_reader::feature::Value::String(s)) => s.clone(),
+            other => panic!("status is {other:?}"),
+        })
+    })
+}
+
+#[test]
+fn a_review_shows_at_once_in_features_look_ups_and_tiles_and_drops_only_the_tiles_that_draw_it() {
+    let db = TestDb::new("live");
+    import(&db, &sample(), &[]);
+    let id = sql_value(&db.url, "SELECT min(id) FROM thuadat.conflict WHERE kind = 'overlap'");
+    let total: usize = sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict").parse().unwrap();
+    let (server, _) = serve(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let item = format!("/collections/conflicts/items/{id}");
+    let f: Value = serde_json::from_str(&http_get(a, &item)).unwrap();
+    assert_eq!(f["properties"]["status"], "open");
+    let group = f["properties"]["group"].as_str().unwrap().to_string();
+    // The middle of the overlap, its tile at z17 (also cut to its group), and a tile far from it.
+    let ring = f["geometry"]["coordinates"].as_array().unwrap();
+    let ring = if f["geometry"]["type"] == "Polygon" { &ring[0] } else { &ring[0][0] };
+    let pts: Vec<(f64, f64)> =
+        ring.as_array().unwrap().iter().map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())).collect();
+    let lon = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
+    let lat = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
+    let (x, y) = tile_of(17, lon, lat);
+    let q = group.replace(' ', "%20");
+    let near = format!("/tiles/17/{x}/{y}.mvt");
+    let near_group = format!("/tiles/17/{x}/{y}.mvt?group={q}");
+    let far = format!("/tiles/17/{}/{y}.mvt", x + 40);
+    for t in [&near, &near_group, &far] {
+        assert_eq!(http_bytes(a, t).0, 200, "{t}");
+    }
+    let cached = |a: &str| -> u64 {
+        serde_json::from_str::<Value>(&http_get(a, "/health")).unwrap()["tiles_cached"].as_u64().unwrap()
+    };
+    assert_eq!(cached(a), 3);
+    assert_eq!(tile_status(http_bytes(a, &near).1, &id).as_deref(), Some("open"));
+    assert_eq!(tile_status(http_bytes(a, &near_group).1, &id).as_deref(), Some("open"));
+    let ids_with = |a: &str, status: &str| -> Vec<String> {
+        let v: Value =
+            serde_json::from_str(&http_get(a, &format!("/collections/conflicts/items?status={status}&limit=10000")))
+                .unwrap();
+        v["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids_with(a, "open").len(), total);
+    assert!(ids_with(a, "acknowledged").is_empty());
+
+    let (code, text) = http(a, "PATCH", &format!("/conflicts/{id}"), r#"{"status": "acknowledged", "by": "an"}"#);
+    assert_eq!(code, 200, "{text}");
+    // Only the two tiles that draw the conflict left the cache.
+    assert_eq!(cached(a), 1);
+    assert_eq!(tile_status(http_bytes(a, &near).1, &id).as_deref(), Some("acknowledged"));
+    assert_eq!(tile_status(http_bytes(a, &near_group).1, &id).as_deref(), Some("acknowledged"));
+    let f: Value = serde_json::from_str(&http_get(a, &item)).unwrap();
+    assert_eq!(f["properties"]["status"], "acknowledged");
+    assert_eq!(ids_with(a, "acknowledged"), vec![id.clone()]);
+    assert_eq!(ids_with(a, "open").len(), total - 1);
+    // The look-up at the overlap lists the conflict with its status, on both parcels.
+    let l: Value = serde_json::from_str(&http_get(a, &format!("/lookup?lon={lon}&lat={lat}&accuracy=2"))).unwrap();
+    let mut parcels: Vec<Value> = l["nearby"].as_array().unwrap().clone();
+    parcels.push(l["parcel"].clone());
+    let seen: Vec<&str> = parcels
+        .iter()
+        .filter(|p| !p.is_null())
+        .flat_map(|p| p["conflicts"].as_array().unwrap().clone())
+        .filter(|c| c["id"] == id.as_str())
+        .map(|c| if c["status"] == "acknowledged" { "acknowledged" } else { "other" })
+        .collect();
+    assert_eq!(seen, vec!["acknowledged", "acknowledged"], "{l}");
+    let csv = http_get(a, "/conflicts.csv");
+    assert!(csv.lines().next().unwrap().ends_with(",detail,status"));
+    assert!(csv.lines().any(|l| l.starts_with(&format!("{id},")) && l.ends_with(",acknowledged")));
+    let (code, text) = http(a, "GET", "/collections/conflicts/items?status=done", "");
+    assert_eq!(code, 400, "{text}");
+    assert!(text.contains("parameter `status` of conflicts: `done` is not one of open, acknowledged, resolved, waived"));
+
+    // A server started later reads the statuses from the store.
+    drop(server);
+    let (again, _) = serve(&["--db", &db.url]);
+    let f: Value = serde_json::from_str(&http_get(&again.addr, &item)).unwrap();
+    assert_eq!(f["properties"]["status"], "acknowledged");
+    assert_eq!(tile_status(http_bytes(&again.addr, &near).1, &id).as_deref(), Some("acknowledged"));
+}
+
+#[test]
+fn kill_9_during_review_updates_loses_no_acknowledged_review_and_leaves_no_half_state() {
+    let db = TestDb::new("killreview");
+    import(&db, &sample(), &[]);
+    let ids: Vec<String> = sql(&db.url, &["SELECT id FROM thuadat.conflict ORDER BY id LIMIT 400"])
+        .into_iter()
+        .map(|r| r[0].clone().unwrap())
+        .collect();
+    let (mut server, _) = serve(&["--db", &db.url]);
+    let addr = server.addr.clone();
+    // Four clients review conflicts as fast as the server answers; the server is killed once 40 reviews have
+    // been answered, while others are under way.
+    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let clients: Vec<_> = ids
+        .chunks(ids.len() / 4)
+        .map(|chunk| {
+            let (chunk, addr, answered) = (chunk.to_vec(), addr.clone(), answered.clone());
+            std::thread::spawn(move || {
+                for id in chunk {
+                    let body = format!(r#"{{"status": "resolved", "comment": "fixed {id}", "by": "field team"}}"#);
+                    let reply = std::panic::catch_unwind(|| http(&addr, "PATCH", &format!("/conflicts/{id}"), &body));
+                    match reply {
+                        Ok((200, _)) => answered.lock().unwrap().push(id),
+                        _ => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    let t = Instant::now();
+    while answered.lock().unwrap().len() < 40 {
+        assert!(t.elapsed() < Duration::from_secs(60), "the reviews did not go through");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    for c in clients {
+        c.join().unwrap();
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(answered.len() >= 40 && answered.len() < ids.len(), "{} answered", answered.len());
+    // Every answered review is stored, with its history row and its audit row.
+    let stored = |q: &str| -> std::collections::BTreeSet<String> {
+        sql(&db.url, &[q]).into_iter().map(|r| r[0].clone().unwrap()).collect()
+    };
+    let resolved = stored("SELECT id FROM thuadat.conflict WHERE status = 'resolved'");
+    let history = stored("SELECT conflict_id FROM thuadat.conflict_history WHERE event = 'status'");
+    let audit = stored("SELECT detail->>'conflict' FROM thuadat.audit_log WHERE action = 'review'");
+    for id in &answered {
+        assert!(resolved.contains(id), "answered review of {id} lost");
+    }
+    // Nothing half-written: the status, the history row and the audit row exist together or not at all, once.
+    assert_eq!(resolved, history);
+    assert_eq!(resolved, audit);
+    let rows = |q: &str| sql_value(&db.url, q).parse::<usize>().unwrap();
+    assert_eq!(rows("SELECT count(*)::text FROM thuadat.conflict_history WHERE event = 'status'"), resolved.len());
+    assert_eq!(rows("SELECT count(*)::text FROM thuadat.audit_log WHERE action = 'review'"), resolved.len());
+    assert_eq!(
+        rows(
+            "SELECT count(*)::text FROM thuadat.conflict WHERE status = 'resolved' AND status_comment = 'fixed ' || id"
+        ),
+        resolved.len()
+    );
+    // The store still serves: a new server starts with every stored review.
+    let (again, _) = serve(&["--db", &db.url]);
+    let v: Value =
+        serde_json::from_str(&http_get(&again.addr, "/collections/conflicts/items?status=resolved&limit=10000"))
+            .unwrap();
+    let served: std::collections::BTreeSet<String> =
+        v["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(served, resolved);
+}

@@ -8,6 +8,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::source::Source;
 use crate::reconcile::Kind;
+use crate::review::{status_names, ReviewStatus};
 use crate::tiles::grid::{lonlat_to_mercator, mercator_to_lonlat};
 
 /// The two feature collections.
@@ -159,6 +160,7 @@ pub fn conflict_feature(src: &Source, ci: usize) -> Value {
             "cert_ids": cids.join(";"),
             "candidates": candidates.join(";"),
             "detail": src.public_detail(ci),
+            "status": src.review(ci).as_str(),
         }
     })
 }
@@ -225,11 +227,21 @@ pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging
             .filter(|&i| parcel_no.is_none_or(|n| parcels[i].parcel_no == Some(n)))
             .collect()
     } else {
-        for key in ["status", "sheet", "parcel_no"] {
+        for key in ["sheet", "parcel_no"] {
             if params.get(key).is_some() {
                 return Err(ApiError::bad_request(format!("parameter `{key}` filters parcels, not conflicts")));
             }
         }
+        // A conflict's `status` is its review status.
+        let review = match params.get("status") {
+            None => None,
+            Some(s) => Some(ReviewStatus::parse(s).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "parameter `status` of conflicts: `{s}` is not one of {}",
+                    status_names()
+                ))
+            })?),
+        };
         let kind = match params.get("kind") {
             None => None,
             Some(k) => Some(Kind::parse(k).ok_or_else(|| {
@@ -249,6 +261,7 @@ pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging
             .into_iter()
             .filter(|&i| group.is_none() || src.conflict_group[i] == group)
             .filter(|&i| kind.is_none_or(|k| src.conflicts()[i].kind == k))
+            .filter(|&i| review.is_none_or(|r| src.review(i) == r))
             .collect()
     };
     let page: Vec<Value> = matched
@@ -359,7 +372,8 @@ pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiErr
         status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         reason: format!("writing CSV: {e}"),
     };
-    w.write_record(["id", "kind", "severity", "group", "parcel_ids", "cert_ids", "measure", "detail"]).map_err(fail)?;
+    w.write_record(["id", "kind", "severity", "group", "parcel_ids", "cert_ids", "measure", "detail", "status"])
+        .map_err(fail)?;
     for (ci, c) in src.conflicts().iter().enumerate() {
         if group.is_some() && src.conflict_group[ci] != group {
             continue;
@@ -379,6 +393,7 @@ pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiErr
             &cids.join(";"),
             &c.measure.map(|m| m.to_string()).unwrap_or_default(),
             src.public_detail(ci).unwrap_or(""),
+            src.review(ci).as_str(),
         ])
         .map_err(fail)?;
     }

@@ -209,8 +209,9 @@ async fn tile(
     let bytes = match src.tiles.get(&key) {
         Some(b) => b,
         None => {
+            let epoch = src.tiles.epoch();
             let b = bytes::Bytes::from(vector::render(&src, t, group));
-            src.tiles.put(key, b.clone());
+            src.tiles.put(key, b.clone(), epoch);
             b
         }
     };

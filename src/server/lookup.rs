@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::source::Source;
 use crate::reconcile::Severity;
+use crate::review::ReviewStatus;
 
 /// Distance in metres from a planar point to parcel `i` (0 inside it); None without geometry.
 fn distance(src: &Source, i: usize, at: Point<f64>) -> Option<f64> {
@@ -30,6 +31,8 @@ struct ConflictSummary<'a> {
     id: &'a str,
     kind: &'static str,
     severity: Severity,
+    /// The review status (open unless served from the store and reviewed).
+    status: ReviewStatus,
 }
 
 /// A parcel's summary: ids, status, certificates (ids, areas, status only) and open conflicts.
@@ -97,7 +100,12 @@ fn summary(src: &Source, i: usize, distance_m: f64) -> ParcelSummary<'_> {
         .iter()
         .map(|&k| {
             let c = &rec.conflicts[k as usize];
-            ConflictSummary { id: &src.conflict_ids[k as usize], kind: c.kind.as_str(), severity: c.kind.severity() }
+            ConflictSummary {
+                id: &src.conflict_ids[k as usize],
+                kind: c.kind.as_str(),
+                severity: c.kind.severity(),
+                status: src.review(k as usize),
+            }
         })
         .collect();
     ParcelSummary {

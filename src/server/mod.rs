@@ -93,11 +93,15 @@ impl AppState {
 
 /// Loads and checks the configured dataset.
 pub fn load(config: &ServerConfig) -> Result<Source> {
-    let checked = match &config.store {
-        Some(store) => crate::store::load_checked(store)?,
-        None => check::run(&config.dataset, Progress::Hidden)?,
-    };
-    Ok(Source::new(checked, config.tile_cache_bytes))
+    match &config.store {
+        Some(store) => {
+            let (checked, reviews) = crate::store::load_checked(store)?;
+            let source = Source::new(checked, config.tile_cache_bytes);
+            source.apply_reviews(reviews.iter().map(|(id, status)| (id.as_str(), *status)));
+            Ok(source)
+        }
+        None => Ok(Source::new(check::run(&config.dataset, Progress::Hidden)?, config.tile_cache_bytes)),
+    }
 }
 
 /// Loads the dataset, binds, and serves until interrupted (Ctrl-C / SIGTERM). SIGHUP reloads the dataset.

@@ -14,7 +14,8 @@ use serde::Deserialize;
 
 use super::error::json_error;
 use super::AppState;
-use crate::store::review::{self, Review, STATUSES};
+use crate::review::{status_names, ReviewStatus};
+use crate::store::review::{self, Review};
 
 type Shared = State<Arc<AppState>>;
 
@@ -79,18 +80,23 @@ async fn patch_conflict(State(state): Shared, Path(id): Path<String>, body: Byte
             )
         }
     };
-    if !STATUSES.contains(&patch.status.as_str()) {
+    let Some(status) = ReviewStatus::parse(&patch.status) else {
         return json_error(
             StatusCode::BAD_REQUEST,
-            &format!("`status` must be one of {}, not `{}`", STATUSES.join(", "), patch.status),
+            &format!("`status` must be one of {}, not `{}`", status_names(), patch.status),
         );
-    }
+    };
     let by = patch.by.trim();
     if by.is_empty() {
         return json_error(StatusCode::BAD_REQUEST, "`by` must name who reviews");
     }
-    match review::set_status(pool, code, &id, &patch.status, patch.comment.as_deref(), by).await {
-        Ok(Review::Done(v)) => json(StatusCode::OK, &v),
+    match review::set_status(pool, code, &id, status, patch.comment.as_deref(), by).await {
+        Ok(Review::Done(v)) => {
+            // Features, look-ups and tiles show the new status from the next request: the tiles that draw the
+            // conflict leave the cache, the others stay.
+            state.source().set_review(&id, status);
+            json(StatusCode::OK, &v)
+        }
         Ok(Review::NotFound) => unknown(&id, code),
         Err(e) => unavailable(e),
     }

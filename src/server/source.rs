@@ -1,6 +1,7 @@
 //! The served data: a checked dataset with its geometry reprojected once to Web Mercator, R-trees over it,
-//! conflict ids, per-parcel conflict lists and the per-group scorecard. One [`Source`] per load; a reload
-//! builds a new one (with a new, empty tile cache) and swaps it in.
+//! conflict ids, per-parcel conflict lists, the per-group scorecard and each conflict's review status. One
+//! [`Source`] per load; a reload builds a new one (with a new, empty tile cache) and swaps it in. A review
+//! changes one conflict's status in place and drops only the cached tiles that draw it.
 
 use std::collections::BTreeMap;
 
@@ -15,8 +16,9 @@ use crate::crs::Frame;
 use crate::dataset::Parcel;
 use crate::reconcile::{Conflict, ConflictGeometry, Kind};
 use crate::report::conflict_id;
+use crate::review::{ReviewStatus, Reviews};
 use crate::tiles::grid::{lonlat_to_mercator, mercator_to_lonlat};
-use crate::tiles::TileCache;
+use crate::tiles::{TileCache, BUFFER};
 
 /// An R-tree entry: a Web Mercator envelope and a position.
 pub type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -67,6 +69,8 @@ pub struct Source {
     pub conflict_group: Vec<Option<u32>>,
     pub conflict_geometry: Vec<Drawn>,
     pub conflict_tree: RTree<Entry>,
+    /// Each conflict's review status (all open unless served from the store).
+    pub reviews: Reviews,
     pub groups: Vec<GroupInfo>,
     pub group_by_name: FxHashMap<String, u32>,
     /// Longitude/latitude box of the parcels: west, south, east, north.
@@ -270,6 +274,7 @@ impl Source {
         );
         let parcel_by_id = ds.parcels.iter().enumerate().map(|(i, p)| (p.id.to_string(), i as u32)).collect();
         let conflict_by_id = conflict_ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
+        let conflict_ids_len = conflict_ids.len();
 
         let env = parcel_tree.root().envelope();
         let bounds = if parcel_tree.size() == 0 {
@@ -294,6 +299,7 @@ impl Source {
             conflict_group,
             conflict_geometry,
             conflict_tree,
+            reviews: Reviews::open(conflict_ids_len),
             groups,
             group_by_name,
             bounds,
@@ -341,6 +347,37 @@ impl Source {
             Drawn::Area(g) => Some(geo::Geometry::MultiPolygon(g.clone())),
             Drawn::Point(p) => Some(geo::Geometry::Point(*p)),
         }
+    }
+
+    /// Conflict `ci`'s review status.
+    pub fn review(&self, ci: usize) -> ReviewStatus {
+        self.reviews.get(ci)
+    }
+
+    /// Sets the review status of the conflict with stable id `id` and drops the cached tiles that draw it (of
+    /// every group cut); false when this source has no such conflict.
+    pub fn set_review(&self, id: &str, status: ReviewStatus) -> bool {
+        let Some(&ci) = self.conflict_by_id.get(id) else { return false };
+        let ci = ci as usize;
+        self.reviews.set(ci, status);
+        if let Some(r) = self.conflict_drawing(ci).and_then(|g| g.bounding_rect()) {
+            self.tiles.remove_where(|(t, _)| {
+                let b = t.buffered_bounds(BUFFER);
+                b.min().x <= r.max().x && r.min().x <= b.max().x && b.min().y <= r.max().y && r.min().y <= b.max().y
+            });
+        }
+        true
+    }
+
+    /// Sets the review statuses read from the store (conflicts this source does not have are left out);
+    /// returns how many were set.
+    pub fn apply_reviews<'a>(&self, stored: impl IntoIterator<Item = (&'a str, ReviewStatus)>) -> usize {
+        stored
+            .into_iter()
+            .filter(|(id, status)| {
+                self.conflict_by_id.get(*id).is_some_and(|&ci| self.reviews.set(ci as usize, *status))
+            })
+            .count()
     }
 
     /// The conflict's detail sentence, unless it could carry personal data (the holder kinds compare holder

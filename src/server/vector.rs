@@ -64,6 +64,7 @@ pub const LAYERS: [LayerSpec; 3] = [
             ("parcel_ids", "String: parcel ids, ;-separated"),
             ("cert_ids", "String: certificate ids, ;-separated"),
             ("group", "String: residential group"),
+            ("status", "String: review status (open, acknowledged, resolved, waived)"),
         ],
     },
     LayerSpec {
@@ -167,6 +168,7 @@ pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
                 ("parcel_ids", Some(Property::Str(&pids))),
                 ("cert_ids", Some(Property::Str(&cids))),
                 ("group", group_name.map(Property::Str)),
+                ("status", Some(Property::Str(src.review(ci).as_str()))),
             ];
             if conflicts.add_within(ci as u64 + 1, g, &props, limit) == Added::OverLimit {
                 break;

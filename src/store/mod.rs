@@ -29,6 +29,7 @@ use crate::dataset::parcels::{RawFeature, RawGeometry, RawPolygon, RawValue};
 use crate::dataset::{value_area, value_integer, value_text, Dataset, InputFile, RawDataset, Reader};
 use crate::error::{Error, Location, Result};
 use crate::linkage::register::Register;
+use crate::review::ReviewStatus;
 use copy::CopyRows;
 
 /// The schema's migrations, embedded: every connection brings the database up to date.
@@ -851,16 +852,19 @@ fn run_checked(rt: &tokio::runtime::Runtime, conn: &mut PgConnection, code: &str
     Ok(Checked { dataset, index, reconciliation, timings })
 }
 
-/// The server's data from the store (`thuadat serve --db`). Runs on its own thread: it may be called from
-/// inside the server's runtime (reload on SIGHUP).
-pub fn load_checked(store: &StoreSource) -> Result<Checked> {
+/// The server's data from the store (`thuadat serve --db`): the checked commune and the review status of
+/// its conflicts that are not open. Runs on its own thread: it may be called from inside the server's runtime
+/// (reload on SIGHUP).
+pub fn load_checked(store: &StoreSource) -> Result<(Checked, Vec<(String, ReviewStatus)>)> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
                 let rt = runtime()?;
                 let mut conn = rt.block_on(connect(&store.url))?;
                 let code = rt.block_on(pick_commune(&mut conn, store.commune.as_deref()))?;
-                run_checked(&rt, &mut conn, &code)
+                let checked = run_checked(&rt, &mut conn, &code)?;
+                let reviews = rt.block_on(review::statuses(&mut conn, &code))?;
+                Ok((checked, reviews))
             })
             .join()
             .unwrap_or_else(|_| Err(Error::Other("loading from the store panicked".into())))

@@ -2,12 +2,10 @@
 //! and audit row, in one transaction), and a conflict's history. The HTTP layer is `src/server/review.rs`.
 
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::error::{Error, Result};
-
-/// The review statuses.
-pub const STATUSES: [&str; 4] = ["open", "acknowledged", "resolved", "waived"];
+use crate::review::ReviewStatus;
 
 /// A conflict as a GeoJSON feature (geometry in WGS 84): its stable id as `id`, its fields and review status
 /// as properties. The detail of the holder kinds is withheld (it names holders and citizen ids).
@@ -29,6 +27,22 @@ pub async fn conflict(pool: &PgPool, code: &str, id: &str) -> Result<Option<Valu
         .map_err(|e| Error::db("reading the conflict", e))
 }
 
+/// The review status of every conflict of commune `code` that is not open (a server starts from these).
+pub async fn statuses(conn: &mut PgConnection, code: &str) -> Result<Vec<(String, ReviewStatus)>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, status FROM thuadat.conflict WHERE commune_code = $1 AND status <> 'open'")
+            .bind(code)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| Error::db("reading the review statuses", e))?;
+    rows.into_iter()
+        .map(|(id, s)| match ReviewStatus::parse(&s) {
+            Some(status) => Ok((id, status)),
+            None => Err(Error::Other(format!("conflict {id} of commune {code} has an unknown review status `{s}`"))),
+        })
+        .collect()
+}
+
 /// What a status change did.
 #[derive(Debug)]
 pub enum Review {
@@ -43,10 +57,11 @@ pub async fn set_status(
     pool: &PgPool,
     code: &str,
     id: &str,
-    status: &str,
+    status: ReviewStatus,
     comment: Option<&str>,
     by: &str,
 ) -> Result<Review> {
+    let status = status.as_str();
     let db = |what: &'static str| move |e| Error::db(what, e);
     let mut tx = pool.begin().await.map_err(db("starting the transaction"))?;
     let from: Option<String> =

@@ -138,7 +138,7 @@ function style(group) {
       { id: 'parcels-fill', type: 'fill', source: src, 'source-layer': 'parcels', filter: isPolygon, paint: { 'fill-color': statusColor, 'fill-opacity': 0.55 } },
       { id: 'parcels-line', type: 'line', source: src, 'source-layer': 'parcels', filter: isPolygon, paint: { 'line-color': '#37474f', 'line-width': ['interpolate', ['linear'], ['zoom'], 14, 0.2, 18, 1] } },
       { id: 'parcels-point', type: 'circle', source: src, 'source-layer': 'parcels', filter: isPoint, paint: { 'circle-color': statusColor, 'circle-radius': 3, 'circle-stroke-width': 1, 'circle-stroke-color': '#37474f' } },
-      { id: 'conflicts-fill', type: 'fill', source: src, 'source-layer': 'conflicts', filter: isPolygon, paint: { 'fill-color': kindColor, 'fill-opacity': 0.35 } },
+      { id: 'conflicts-fill', type: 'fill', source: src, 'source-layer': 'conflicts', filter: isPolygon, paint: { 'fill-color': kindColor, 'fill-opacity': ['match', ['get', 'status'], ['resolved', 'waived'], 0.08, 0.35] } },
       { id: 'conflicts-line', type: 'line', source: src, 'source-layer': 'conflicts', filter: isPolygon, paint: { 'line-color': kindColor, 'line-width': 2 } },
       { id: 'conflicts-point', type: 'circle', source: src, 'source-layer': 'conflicts', filter: isPoint, paint: { 'circle-color': kindColor, 'circle-radius': 5, 'circle-stroke-width': 1, 'circle-stroke-color': '#fff' } },
       { id: 'conflict-selected', type: 'line', source: src, 'source-layer': 'conflicts', filter: ['==', ['get', 'id'], ''], paint: { 'line-color': '#000', 'line-width': 4, 'line-dasharray': [2, 1] } },
@@ -282,9 +282,14 @@ function renderConflictList() {
     const entry = f.geometry
       ? el('button', { class: 'link', 'data-conflict': p.id, onclick: () => zoomToConflict(f) }, label)
       : el('span', { 'data-conflict': p.id }, label, el('span', { class: 'muted' }, ' (not on the map)'));
-    list.append(el('li', {}, el('span', { class: 'swatch', style: `background:${KIND_COLORS[p.kind] || '#000'}` }), entry, p.detail ? el('div', { class: 'muted' }, p.detail) : null));
+    list.append(el('li', {}, el('span', { class: 'swatch', style: `background:${KIND_COLORS[p.kind] || '#000'}` }), entry, reviewTag(p.status), p.detail ? el('div', { class: 'muted' }, p.detail) : null));
   }
   box.append(list);
+}
+
+/** A conflict's review status, when it is not open (reviews are kept by the PostGIS store). */
+function reviewTag(status) {
+  return status && status !== 'open' ? el('span', { class: `review review-${status}`, 'data-review': status }, ` ${status}`) : null;
 }
 
 function zoomToConflict(f) {
@@ -367,13 +372,14 @@ const selectParcel = busy(async function selectParcel(id, { zoom = false } = {})
     certs.length
       ? el('ul', { id: 'parcel-certificates' }, certs.map((c) => el('li', { 'data-cert': c.id }, `${c.id}: ${fmt(c.area_m2, 2)} m², `, c.status === 'ok' ? 'ok' : el('span', { class: 'bad' }, `in conflict (${c.conflict_ids.length})`))))
       : el('p', { class: 'muted', id: 'parcel-certificates' }, 'No certificate is linked to this parcel.'),
-    el('h3', {}, `Open conflicts (${conflictIds.length})`),
+    el('h3', {}, `Conflicts (${conflictIds.length})`),
     conflictIds.length
       ? el('ul', { id: 'parcel-conflicts' }, conflictIds.map((cid, i) => {
         const c = conflicts[i];
         const kind = c ? c.properties.kind : '?';
         return el('li', { 'data-conflict': cid }, el('span', { class: 'swatch', style: `background:${KIND_COLORS[kind] || '#000'}` }),
           c && c.geometry ? el('button', { class: 'link', onclick: () => zoomToConflict(c) }, kind.replaceAll('_', ' ')) : kind.replaceAll('_', ' '),
+          reviewTag(c && c.properties.status),
           c && c.properties.detail ? el('div', { class: 'muted' }, c.properties.detail) : null);
       }))
       : el('p', { class: 'muted', id: 'parcel-conflicts' }, 'None.'),
