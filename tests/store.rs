@@ -320,8 +320,9 @@ fn an_older_schema_is_migrated() {
     import(&db, &sample(), &[]);
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations"),
-        "1,2"
+        "1,2,3"
     );
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.holder_link"), "3510");
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
 }
 
@@ -733,4 +734,78 @@ fn kill_9_during_review_updates_loses_no_acknowledged_review_and_leaves_no_half_
     let served: std::collections::BTreeSet<String> =
         v["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(served, resolved);
+}
+
+#[test]
+fn a_server_of_the_store_starts_from_the_stored_holder_linkage_and_a_check_renews_it() {
+    let db = TestDb::new("linkage");
+    import(&db, &sample(), &[]);
+    // One row per holder, as holders.csv of the directory's report has them.
+    let report = tempfile::tempdir().unwrap();
+    ok(&["check", sample().to_str().unwrap(), "--out", report.path().to_str().unwrap(), "--quiet"]);
+    let mut csv = csv::Reader::from_path(report.path().join("holders.csv")).unwrap();
+    let cols = csv.headers().unwrap().clone();
+    let at = cols.iter().position(|c| c == "status").unwrap();
+    // holders.csv lists the holders in the order of certificates.csv, as the store's lines are.
+    let want: Vec<String> = csv.records().map(|r| r.unwrap()[at].to_string()).collect();
+    let stored: Vec<String> =
+        sql(&db.url, &["SELECT status FROM thuadat.holder_link WHERE commune_code = '00118' ORDER BY line"])
+            .into_iter()
+            .map(|r| r[0].clone().unwrap())
+            .collect();
+    assert_eq!(stored.len(), 3510);
+    assert_eq!(stored, want);
+    assert_eq!(sql_value(&db.url, "SELECT (linkage_model ? 'prior')::text FROM thuadat.commune"), "true");
+
+    let count = |addr: &str, kind: &str| -> u64 {
+        let v: Value =
+            serde_json::from_str(&http_get(addr, &format!("/collections/conflicts/items?kind={kind}&limit=1")))
+                .unwrap();
+        v["numberMatched"].as_u64().unwrap()
+    };
+    let (files, _) = serve(&[sample().to_str().unwrap()]);
+    let not_found = count(&files.addr, "holder_not_found");
+    assert_eq!(not_found, 38);
+    // A stored link changed by hand shows in a server started afterwards: it reads the stored linkage and
+    // does not link again.
+    let victim = sql_value(
+        &db.url,
+        "SELECT min(line)::text FROM thuadat.holder_link l WHERE status = 'matched_by_id' AND NOT EXISTS \
+         (SELECT 1 FROM thuadat.certificate c JOIN thuadat.certificate d USING (commune_code, cert_id) \
+          JOIN thuadat.holder_link m ON m.commune_code = d.commune_code AND m.line = d.line \
+          WHERE c.commune_code = l.commune_code AND c.line = l.line AND m.status = 'not_found')",
+    );
+    sql(
+        &db.url,
+        &[&format!("UPDATE thuadat.holder_link SET status = 'not_found', citizen = NULL WHERE line = {victim}")],
+    );
+    let (stored_server, _) = serve(&["--db", &db.url]);
+    assert_eq!(count(&stored_server.addr, "holder_not_found"), not_found + 1);
+    drop(stored_server);
+    // check --db links again and stores the result: the hand-made change is gone.
+    ok(&[
+        "check",
+        "--db",
+        &db.url,
+        "--commune",
+        "00118",
+        "--out",
+        report.path().join("db").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(
+        sql_value(&db.url, &format!("SELECT status FROM thuadat.holder_link WHERE line = {victim}")),
+        "matched_by_id"
+    );
+    let (renewed, _) = serve(&["--db", &db.url]);
+    assert_eq!(count(&renewed.addr, "holder_not_found"), not_found);
+    drop(renewed);
+    // A commune stored without its linkage (imported before the linkage was stored) is linked again.
+    sql(&db.url, &["DELETE FROM thuadat.holder_link", "UPDATE thuadat.commune SET linkage_model = NULL"]);
+    let (relinked, _) = serve(&["--db", &db.url]);
+    for target in ["/conflicts.csv", "/groups"] {
+        let a = http_get(&relinked.addr, target).replace(&relinked.addr, "HOST");
+        let b = http_get(&files.addr, target).replace(&files.addr, "HOST");
+        assert!(a == b, "{target} differs");
+    }
 }

@@ -91,6 +91,9 @@ pub struct Dataset {
     pub certificates: Certificates,
     /// The population register (`citizens.csv`), when the dataset has one.
     pub register: Option<crate::linkage::register::Register>,
+    /// Holder linkage read with the data instead of linking again: the PostGIS store keeps the linkage of
+    /// its last import or check, and a server of the store starts from it (without the register).
+    pub linkage: Option<crate::linkage::holders::Linkage>,
     pub groups: Vec<Group>,
     pub inputs: Vec<InputFile>,
     /// Features that are not areas (points, open lines, text): not parcels, counted here.
@@ -208,6 +211,7 @@ impl Dataset {
             parcels,
             certificates,
             register,
+            linkage: None,
             groups,
             inputs,
             skipped_features: skipped,
@@ -226,6 +230,8 @@ pub struct RawDataset {
     pub crs: Crs,
     pub certificates: Certificates,
     pub register: Option<crate::linkage::register::Register>,
+    /// Holder linkage as stored (see [`Dataset::linkage`]).
+    pub linkage: Option<crate::linkage::holders::Linkage>,
     /// Group boundaries in order: name (None when empty) and geometry as read.
     pub groups: Vec<(Option<String>, RawGeometry)>,
     pub inputs: Vec<InputFile>,
@@ -291,6 +297,7 @@ impl Dataset {
             parcels,
             certificates: raw.certificates,
             register: raw.register,
+            linkage: raw.linkage,
             groups,
             inputs: raw.inputs,
             skipped_features: skipped,

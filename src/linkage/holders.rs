@@ -52,6 +52,11 @@ impl Status {
             Status::IdInvalid => "id_invalid",
         }
     }
+
+    /// The status named `s` (as [`Status::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// What linkage found for one holder row.

@@ -136,7 +136,7 @@ impl Schema {
 
 /// Per-field m and u probabilities of each level, and the prior share of matches (among all pairs after
 /// [`Matcher::new`], among the candidates after [`Matcher::fit_m`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Model {
     pub m: Vec<[f64; LEVELS]>,
     pub u: Vec<[f64; LEVELS]>,

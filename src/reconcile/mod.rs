@@ -256,9 +256,13 @@ fn run<T: Send>(
 
         // Holder linkage needs the certificate links, not the map: it runs beside the overlap search too.
         let mut attribute_matches = Vec::new();
-        let holders = match &ds.register {
-            Some(register) => {
-                let linkage = crate::linkage::holders::link(certs, register);
+        let linkage = match (&ds.linkage, &ds.register) {
+            (Some(stored), _) => Some(stored.clone()),
+            (None, Some(register)) => Some(crate::linkage::holders::link(certs, register)),
+            (None, None) => None,
+        };
+        let holders = match linkage {
+            Some(linkage) => {
                 conflicts.extend(crate::linkage::holders::conflicts(certs, &links, &linkage));
                 for p in crate::linkage::holders::matched_by_attributes(certs, &links, &linkage) {
                     attribute_matches.push((p, 2, status::MATCHED_BY_ATTRIBUTES));

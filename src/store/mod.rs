@@ -24,10 +24,13 @@ use sqlx::{Connection, PgConnection, Row};
 use crate::check::Checked;
 use crate::config::DatasetConfig;
 use crate::crs::Crs;
+use crate::dataset::certificates::Certificates;
 use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
 use crate::dataset::parcels::{RawFeature, RawGeometry, RawPolygon, RawValue};
 use crate::dataset::{value_area, value_integer, value_text, Dataset, InputFile, RawDataset, Reader};
 use crate::error::{Error, Location, Result};
+use crate::linkage::holders::{HolderLink, Linkage, Status as HolderStatus};
+use crate::linkage::matcher::Model;
 use crate::linkage::register::Register;
 use crate::review::ReviewStatus;
 use copy::CopyRows;
@@ -274,6 +277,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     let groups = Dataset::read_raw_groups(dir, &ds.config)?;
     let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
     let conflicts = rt.block_on(sync_conflicts(&mut tx, &checked, &code, import_id, by))?;
+    rt.block_on(store_linkage(&mut tx, &checked, &code))?;
     let detail = json!({
         "source": source, "parcels": parcels, "certificates": certificates, "holders": holders, "citizens": citizens,
         "groups": group_count, "conflicts": conflicts.present, "opened": conflicts.opened,
@@ -629,8 +633,80 @@ async fn sync_conflicts(
     Ok(ConflictSync { opened, vanished, reappeared, present: present as u64 })
 }
 
-/// The commune's row and its tables (all but the parcels, which [`load_dataset`] streams).
-async fn load_tables(conn: &mut PgConnection, code: &str) -> Result<RawDataset> {
+/// Replaces the commune's stored holder linkage (`holder_link`, `commune.linkage_model`) with this run's;
+/// nothing is stored without a register. Returns the rows stored.
+async fn store_linkage(conn: &mut PgConnection, checked: &Checked, code: &str) -> Result<u64> {
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    sqlx::query("DELETE FROM thuadat.holder_link WHERE commune_code = $1")
+        .bind(code)
+        .execute(&mut *conn)
+        .await
+        .map_err(db("replacing the holder linkage"))?;
+    let linkage = checked.reconciliation.holders.as_ref();
+    let model = linkage
+        .map(|l| serde_json::to_value(&l.model))
+        .transpose()
+        .map_err(|e| Error::Other(format!("the linkage model cannot be stored: {e}")))?;
+    sqlx::query("UPDATE thuadat.commune SET linkage_model = $2 WHERE code = $1")
+        .bind(code)
+        .bind(model)
+        .execute(&mut *conn)
+        .await
+        .map_err(db("storing the linkage model"))?;
+    let Some(l) = linkage else { return Ok(0) };
+    let certs = &checked.dataset.certificates;
+    let mut out = CopyRows::with_capacity(l.holders.len() * 48);
+    for (h, link) in certs.holders.iter().zip(&l.holders) {
+        out.text(Some(code)).value(Some(h.line)).text(Some(link.status.as_str()));
+        out.value(link.citizen).value(link.score.filter(|s| s.is_finite())).text(Some(&link.why));
+        out.end();
+    }
+    send_all(conn, "COPY thuadat.holder_link (commune_code, line, status, citizen, score, why) FROM STDIN", out.buf)
+        .await
+        .map_err(db("COPY of the holder linkage"))?;
+    Ok(l.holders.len() as u64)
+}
+
+/// The stored holder linkage of `code`, when it covers exactly these certificate rows (else None: the
+/// linkage was not stored, or the rows changed since).
+async fn load_linkage(conn: &mut PgConnection, code: &str, certs: &Certificates) -> Result<Option<Linkage>> {
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    let model: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT linkage_model FROM thuadat.commune WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("reading the linkage model"))?;
+    let Some(model) = model else { return Ok(None) };
+    let model: Model = serde_json::from_value(model)
+        .map_err(|e| Error::Other(format!("commune {code}: the stored linkage model is unreadable: {e}")))?;
+    let mut holders = Vec::with_capacity(certs.holders.len());
+    let mut rows = sqlx::query(
+        "SELECT line, status, citizen, score, why FROM thuadat.holder_link WHERE commune_code = $1 ORDER BY line",
+    )
+    .bind(code)
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await.map_err(db("reading the holder linkage"))? {
+        let line: i32 = r.get(0);
+        if certs.holders.get(holders.len()).map(|h| h.line as i32) != Some(line) {
+            return Ok(None);
+        }
+        let status: &str = r.get(1);
+        let Some(status) = HolderStatus::parse(status) else { return Ok(None) };
+        holders.push(HolderLink {
+            status,
+            citizen: r.get::<Option<i32>, _>(2).map(|c| c as u32),
+            score: r.get(3),
+            why: r.get(4),
+        });
+    }
+    Ok((holders.len() == certs.holders.len()).then_some(Linkage { holders, model }))
+}
+
+/// The commune's row and its tables (all but the parcels, which [`load_dataset`] streams). With `stored`,
+/// the holder linkage stored by the last import or check is read instead of the register (a server's start:
+/// it serves no register data); without it, or when none is stored, the register is read to link again.
+async fn load_tables(conn: &mut PgConnection, code: &str, stored: bool) -> Result<RawDataset> {
     let db = |what: &'static str| move |e| Error::db(what, e);
     let row = sqlx::query("SELECT name, crs, config, has_register FROM thuadat.commune WHERE code = $1")
         .bind(code)
@@ -696,8 +772,17 @@ async fn load_tables(conn: &mut PgConnection, code: &str) -> Result<RawDataset> 
         format: "PostgreSQL".into(),
         records: holders,
     }];
+    let linkage = if stored && has_register { load_linkage(conn, code, &certificates).await? } else { None };
+    if let Some(l) = &linkage {
+        inputs.push(InputFile {
+            role: "holder_linkage".into(),
+            path: dir.join("holder_link"),
+            format: "PostgreSQL".into(),
+            records: l.holders.len(),
+        });
+    }
     let mut register = Register::default();
-    {
+    if linkage.is_none() {
         let mut rows = sqlx::query(
             "SELECT line, citizen_id, full_name, birth_date, female, address FROM thuadat.citizen \
              WHERE commune_code = $1 ORDER BY line",
@@ -722,7 +807,7 @@ async fn load_tables(conn: &mut PgConnection, code: &str) -> Result<RawDataset> 
             )?;
         }
     }
-    let register = if has_register {
+    let register = if has_register && linkage.is_none() {
         register.finish();
         inputs.push(InputFile {
             role: "citizens".into(),
@@ -750,13 +835,19 @@ async fn load_tables(conn: &mut PgConnection, code: &str) -> Result<RawDataset> 
             groups.push((r.get::<Option<String>, _>(1), g));
         }
     }
-    Ok(RawDataset { dir, name, config, crs, certificates, register, groups, inputs })
+    Ok(RawDataset { dir, name, config, crs, certificates, register, linkage, groups, inputs })
 }
 
 /// Reads commune `code` back into a [`Dataset`] through the same pipeline as a dataset directory: the
-/// parcels stream from the database into the pipeline's converter as they arrive.
-pub fn load_dataset(rt: &tokio::runtime::Runtime, conn: &mut PgConnection, code: &str) -> Result<Dataset> {
-    let raw = rt.block_on(load_tables(conn, code))?;
+/// parcels stream from the database into the pipeline's converter as they arrive. With `stored_linkage`, the
+/// holder linkage of the last import or check comes with it instead of the register (see [`load_tables`]).
+pub fn load_dataset(
+    rt: &tokio::runtime::Runtime,
+    conn: &mut PgConnection,
+    code: &str,
+    stored_linkage: bool,
+) -> Result<Dataset> {
+    let raw = rt.block_on(load_tables(conn, code, stored_linkage))?;
     let dir = raw.dir.clone();
     Dataset::from_raw(raw, &mut |feed| {
         rt.block_on(async {
@@ -842,9 +933,14 @@ pub fn resolve_commune(store: &StoreSource) -> Result<String> {
 }
 
 /// Reads and checks a commune of the store, as `check::run` does a directory.
-fn run_checked(rt: &tokio::runtime::Runtime, conn: &mut PgConnection, code: &str) -> Result<Checked> {
+fn run_checked(
+    rt: &tokio::runtime::Runtime,
+    conn: &mut PgConnection,
+    code: &str,
+    stored_linkage: bool,
+) -> Result<Checked> {
     let t = Instant::now();
-    let dataset = load_dataset(rt, conn, code)?;
+    let dataset = load_dataset(rt, conn, code, stored_linkage)?;
     let mut timings = vec![("load".to_string(), t.elapsed().as_secs_f64())];
     let t = Instant::now();
     let (index, reconciliation) = crate::reconcile::index_and_reconcile(&dataset, &indicatif::ProgressBar::hidden());
@@ -862,7 +958,7 @@ pub fn load_checked(store: &StoreSource) -> Result<(Checked, Vec<(String, Review
                 let rt = runtime()?;
                 let mut conn = rt.block_on(connect(&store.url))?;
                 let code = rt.block_on(pick_commune(&mut conn, store.commune.as_deref()))?;
-                let checked = run_checked(&rt, &mut conn, &code)?;
+                let checked = run_checked(&rt, &mut conn, &code, true)?;
                 let reviews = rt.block_on(review::statuses(&mut conn, &code))?;
                 Ok((checked, reviews))
             })
@@ -877,7 +973,7 @@ pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, Co
     let start = Instant::now();
     let rt = runtime()?;
     let mut conn = rt.block_on(connect(url))?;
-    let mut checked = run_checked(&rt, &mut conn, code)?;
+    let mut checked = run_checked(&rt, &mut conn, code, false)?;
     let mut timings = checked.timings.clone();
     timings.push(("total_before_report".into(), start.elapsed().as_secs_f64()));
     crate::report::write(&checked.dataset, &checked.reconciliation, out, &timings)?;
@@ -887,6 +983,7 @@ pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, Co
     let source = format!("postgresql:thuadat/{code}");
     let import_id = rt.block_on(new_import(&mut tx, code, "check", &source, by))?;
     let sync = rt.block_on(sync_conflicts(&mut tx, &checked, code, import_id, by))?;
+    rt.block_on(store_linkage(&mut tx, &checked, code))?;
     let detail = json!({
         "conflicts": sync.present, "opened": sync.opened, "vanished": sync.vanished,
         "reappeared": sync.reappeared, "report": out.display().to_string(),
