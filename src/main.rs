@@ -148,7 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let s = thuadat::store::import(&dataset, &db, commune.as_deref(), &by)?;
             println!(
                 "imported {} into commune {} (import {}): {} parcel features, {} certificates ({} rows), {} citizens, {} groups; \
-                 conflicts: {} ({} opened, {} vanished, {} reappeared); check {:.2} s, store {:.2} s",
+                 conflicts: {} ({} opened, {} vanished, {} reappeared); check {:.2} s, store {:.2} s ({})",
                 dataset.display(),
                 s.commune,
                 s.import_id,
@@ -162,7 +162,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 s.conflicts.vanished,
                 s.conflicts.reappeared,
                 s.check_seconds,
-                s.store_seconds
+                s.store_seconds,
+                s.store_steps.iter().map(|(k, v)| format!("{k} {v:.2} s")).collect::<Vec<_>>().join(", ")
             );
             Ok(())
         }

@@ -317,10 +317,66 @@ fn an_older_schema_is_migrated() {
         first.run(&mut conn).await.unwrap();
     });
     assert_eq!(sql_value(&db.url, "SELECT string_agg(version::text, ',') FROM _sqlx_migrations"), "1");
+    // A commune stored under that schema (a few rows as the first version wrote them).
+    sql(
+        &db.url,
+        &[
+            "INSERT INTO thuadat.import (id, commune_code, action, source, by_whom) VALUES (1, 'x''1', 'import', 's', 'a')",
+            "INSERT INTO thuadat.commune (code, name, crs, srid, config, has_register, source, import_id, imported_at) \
+             VALUES ('x''1', 'Old', 'EPSG:4326', 4326, '{}', true, 's', 1, now())",
+            "INSERT INTO thuadat.parcel (commune_code, feature, parcel_id, geom_kind, geom) VALUES \
+             ('x''1', 0, 'p0', 'polygons', 'SRID=4326;POLYGON((0 0,1 0,1 1,0 0))'), ('x''1', 1, NULL, 'missing', NULL)",
+            "INSERT INTO thuadat.certificate (commune_code, line, cert_id) VALUES ('x''1', 2, 'C1')",
+            "INSERT INTO thuadat.citizen (commune_code, line, citizen_id, full_name) VALUES ('x''1', 2, '001', 'An')",
+            "SELECT setval('thuadat.import_id_seq', 1)::text",
+        ],
+    );
     import(&db, &sample(), &[]);
+    // Its rows moved into its own partitions; the new commune has its own.
+    let rows = |q: &str| -> Vec<String> {
+        sql(&db.url, &[q])
+            .into_iter()
+            .map(|r| r.into_iter().map(Option::unwrap).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(
+        rows(
+            "SELECT c.relname, p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_class p ON p.oid = i.inhparent WHERE c.relkind = 'r' ORDER BY 1"
+        ),
+        [
+            "certificate_00118 certificate",
+            "certificate_x'1 certificate",
+            "citizen_00118 citizen",
+            "citizen_x'1 citizen",
+            "holder_link_00118 holder_link",
+            "holder_link_x'1 holder_link",
+            "parcel_00118 parcel",
+            "parcel_x'1 parcel",
+        ]
+    );
+    let counts = ["parcel", "certificate", "citizen", "holder_link"]
+        .map(|t| {
+            format!(
+                "SELECT relname, count(*)::text FROM thuadat.{t} x JOIN pg_class ON pg_class.oid = x.tableoid GROUP BY 1"
+            )
+        })
+        .join(" UNION ALL ");
+    assert_eq!(
+        rows(&format!("{counts} ORDER BY 1")),
+        [
+            "certificate_00118 3510",
+            "certificate_x'1 1",
+            "citizen_00118 3922",
+            "citizen_x'1 1",
+            "holder_link_00118 3510",
+            "parcel_00118 2997",
+            "parcel_x'1 2",
+        ]
+    );
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations"),
-        "1,2,3"
+        "1,2,3,4"
     );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.holder_link"), "3510");
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
@@ -384,7 +440,7 @@ fn kill_9_during_an_import_leaves_the_previous_import_whole() {
     loop {
         let copying = sql_value(
             &db.url,
-            "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'COPY thuadat.parcel%' AND state = 'active'",
+            "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'COPY thuadat.\"parcel_import_%' AND state = 'active'",
         );
         if copying == "1" {
             break;
@@ -397,8 +453,10 @@ fn kill_9_during_an_import_leaves_the_previous_import_whole() {
     child.wait().unwrap();
     // The server notices the dead client and rolls back.
     let t = Instant::now();
-    while sql_value(&db.url, "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'COPY thuadat.parcel%'")
-        != "0"
+    while sql_value(
+        &db.url,
+        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'COPY thuadat.\"parcel_import_%'",
+    ) != "0"
     {
         assert!(t.elapsed() < Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(50));
@@ -406,8 +464,15 @@ fn kill_9_during_an_import_leaves_the_previous_import_whole() {
     assert_eq!(count(&db, "parcel", "00118"), parcels);
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict"), conflicts);
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict WHERE status = 'resolved'"), "1");
-    // The interrupted import left no trace but its sequence number.
+    // The interrupted import left no trace but its sequence number: no new partition either.
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.import"), "1");
+    assert_eq!(
+        sql_value(
+            &db.url,
+            "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relname LIKE '%\\_00118'"
+        ),
+        "certificate_00118,citizen_00118,holder_link_00118,parcel_00118"
+    );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
 }
 

@@ -11,6 +11,7 @@
 //! versioned migrations in `migrations/`, embedded in the binary.
 
 pub mod copy;
+pub mod partition;
 pub mod review;
 pub mod wkb;
 
@@ -71,6 +72,25 @@ pub struct ImportSummary {
     pub conflicts: ConflictSync,
     pub check_seconds: f64,
     pub store_seconds: f64,
+    /// Seconds of each step of the store part.
+    pub store_steps: Vec<(&'static str, f64)>,
+}
+
+/// Wall seconds of consecutive steps.
+#[derive(Debug)]
+struct Steps(Vec<(&'static str, f64)>, Instant);
+
+impl Default for Steps {
+    fn default() -> Steps {
+        Steps(Vec::new(), Instant::now())
+    }
+}
+
+impl Steps {
+    fn lap(&mut self, name: &'static str) {
+        self.0.push((name, self.1.elapsed().as_secs_f64()));
+        self.1 = Instant::now();
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -260,24 +280,47 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         .bind(ds.register.is_some())
         .execute(&mut *tx)
         .await?;
-        for table in ["parcel", "certificate", "citizen", "grp"] {
-            sqlx::query(&format!("DELETE FROM thuadat.{table} WHERE commune_code = $1"))
-                .bind(&code)
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query("DELETE FROM thuadat.grp WHERE commune_code = $1").bind(&code).execute(&mut *tx).await?;
         Ok::<(), sqlx::Error>(())
     })
     .map_err(|e| Error::db("replacing the commune", e))?;
 
-    let parcels = copy_parcels(&rt, &mut tx, dir, &config, ds, &code, srid)?;
-    let holders = rt.block_on(copy_certificates(&mut tx, ds, &code))?;
+    // The big tables: new partitions, loaded without indexes, indexed once, swapped in at the end.
+    let mut steps = Steps::default();
+    let [parcel, certificate, citizen, holder_link] = rt.block_on(async {
+        let mut staged = Vec::new();
+        for table in partition::TABLES {
+            staged.push(partition::create(&mut tx, table, import_id).await?);
+        }
+        staged.try_into().map_err(|_| Error::Other("four partitions".into()))
+    })?;
+    let parcels = copy_parcels(&rt, &mut tx, &parcel.name, dir, &config, ds, &code, srid)?;
+    steps.lap("parcels");
+    let holders = rt.block_on(copy_certificates(&mut tx, &certificate.name, ds, &code))?;
     let certificates = ds.certificates.certificates.len() as u64;
-    let citizens = rt.block_on(copy_citizens(&mut tx, ds, &code))?;
+    let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
+    rt.block_on(store_linkage(&mut tx, &holder_link.name, &checked, &code))?;
+    steps.lap("certificates, citizens, holder links");
     let groups = Dataset::read_raw_groups(dir, &ds.config)?;
     let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
     let conflicts = rt.block_on(sync_conflicts(&mut tx, &checked, &code, import_id, by))?;
-    rt.block_on(store_linkage(&mut tx, &checked, &code))?;
+    steps.lap("groups, conflicts");
+    let staged = [parcel, certificate, citizen, holder_link];
+    rt.block_on(async {
+        for s in &staged {
+            partition::prepare(&mut tx, s, &code).await?;
+        }
+        Ok::<(), Error>(())
+    })?;
+    steps.lap("indexes");
+    rt.block_on(async {
+        partition::lock_swaps(&mut tx).await?;
+        for s in &staged {
+            partition::swap_in(&mut tx, s, &code).await?;
+        }
+        Ok::<(), Error>(())
+    })?;
+    steps.lap("swap");
     let detail = json!({
         "source": source, "parcels": parcels, "certificates": certificates, "holders": holders, "citizens": citizens,
         "groups": group_count, "conflicts": conflicts.present, "opened": conflicts.opened,
@@ -285,6 +328,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     });
     rt.block_on(finish_import(&mut tx, import_id, &code, "import", by, &detail))?;
     rt.block_on(tx.commit()).map_err(|e| Error::db("committing the import", e))?;
+    steps.lap("commit");
     Ok(ImportSummary {
         commune: code,
         import_id,
@@ -296,6 +340,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         conflicts,
         check_seconds,
         store_seconds: t.elapsed().as_secs_f64(),
+        store_steps: steps.0,
     })
 }
 
@@ -368,9 +413,11 @@ async fn copy_from(
 }
 
 /// COPYs every feature of the parcels file, read again as read (source CRS, rings as written).
+#[allow(clippy::too_many_arguments)]
 fn copy_parcels(
     rt: &tokio::runtime::Runtime,
     conn: &mut PgConnection,
+    table: &str,
     dir: &Path,
     config: &DatasetConfig,
     ds: &Dataset,
@@ -400,8 +447,10 @@ fn copy_parcels(
         });
         let copied = rt.block_on(copy_from(
             conn,
-            "COPY thuadat.parcel (commune_code, feature, parcel_id, source_id, commune, sheet, parcel_no, grp, \
-             land_use, area, geom_kind, geom, geom_raw) FROM STDIN",
+            &format!(
+                "COPY {table} (commune_code, feature, parcel_id, source_id, commune, sheet, parcel_no, grp, \
+                 land_use, area, geom_kind, geom, geom_raw) FROM STDIN"
+            ),
             rx,
         ));
         let read = reader.join().unwrap_or_else(|_| Err(Error::Other("reading parcels panicked".into())));
@@ -412,11 +461,7 @@ fn copy_parcels(
         (Ok(()), Err(e)) => Err(e),
         (Ok(()), Ok(_)) => {
             let n: i64 = rt
-                .block_on(
-                    sqlx::query_scalar("SELECT count(*) FROM thuadat.parcel WHERE commune_code = $1")
-                        .bind(code)
-                        .fetch_one(&mut *conn),
-                )
+                .block_on(sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&mut *conn))
                 .map_err(|e| Error::db("counting the parcels", e))?;
             Ok(n as u64)
         }
@@ -477,7 +522,7 @@ async fn send_all(conn: &mut PgConnection, statement: &str, buf: Vec<u8>) -> std
     copy.finish().await.map(|_| ())
 }
 
-async fn copy_certificates(conn: &mut PgConnection, ds: &Dataset, code: &str) -> Result<u64> {
+async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, code: &str) -> Result<u64> {
     let c = &ds.certificates;
     let mut out = CopyRows::with_capacity(c.holders.len() * 160);
     for h in &c.holders {
@@ -492,8 +537,10 @@ async fn copy_certificates(conn: &mut PgConnection, ds: &Dataset, code: &str) ->
     }
     send_all(
         conn,
-        "COPY thuadat.certificate (commune_code, line, cert_id, serial, commune, sheet, parcel_no, area, land_use, \
-         issued, holder_name, holder_id, holder_birth, address) FROM STDIN",
+        &format!(
+            "COPY {table} (commune_code, line, cert_id, serial, commune, sheet, parcel_no, area, land_use, \
+             issued, holder_name, holder_id, holder_birth, address) FROM STDIN"
+        ),
         out.buf,
     )
     .await
@@ -501,7 +548,7 @@ async fn copy_certificates(conn: &mut PgConnection, ds: &Dataset, code: &str) ->
     Ok(c.holders.len() as u64)
 }
 
-async fn copy_citizens(conn: &mut PgConnection, ds: &Dataset, code: &str) -> Result<u64> {
+async fn copy_citizens(conn: &mut PgConnection, table: &str, ds: &Dataset, code: &str) -> Result<u64> {
     let Some(reg) = &ds.register else { return Ok(0) };
     let mut out = CopyRows::with_capacity(reg.people.len() * 100);
     for p in &reg.people {
@@ -511,7 +558,7 @@ async fn copy_citizens(conn: &mut PgConnection, ds: &Dataset, code: &str) -> Res
     }
     send_all(
         conn,
-        "COPY thuadat.citizen (commune_code, line, citizen_id, full_name, birth_date, female, address) FROM STDIN",
+        &format!("COPY {table} (commune_code, line, citizen_id, full_name, birth_date, female, address) FROM STDIN"),
         out.buf,
     )
     .await
@@ -633,15 +680,10 @@ async fn sync_conflicts(
     Ok(ConflictSync { opened, vanished, reappeared, present: present as u64 })
 }
 
-/// Replaces the commune's stored holder linkage (`holder_link`, `commune.linkage_model`) with this run's;
-/// nothing is stored without a register. Returns the rows stored.
-async fn store_linkage(conn: &mut PgConnection, checked: &Checked, code: &str) -> Result<u64> {
+/// Stores this run's holder linkage: the model in `commune.linkage_model`, the rows into `table` (a new
+/// partition of `holder_link`); nothing without a register. Returns the rows stored.
+async fn store_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, code: &str) -> Result<u64> {
     let db = |what: &'static str| move |e| Error::db(what, e);
-    sqlx::query("DELETE FROM thuadat.holder_link WHERE commune_code = $1")
-        .bind(code)
-        .execute(&mut *conn)
-        .await
-        .map_err(db("replacing the holder linkage"))?;
     let linkage = checked.reconciliation.holders.as_ref();
     let model = linkage
         .map(|l| serde_json::to_value(&l.model))
@@ -661,7 +703,7 @@ async fn store_linkage(conn: &mut PgConnection, checked: &Checked, code: &str) -
         out.value(link.citizen).value(link.score.filter(|s| s.is_finite())).text(Some(&link.why));
         out.end();
     }
-    send_all(conn, "COPY thuadat.holder_link (commune_code, line, status, citizen, score, why) FROM STDIN", out.buf)
+    send_all(conn, &format!("COPY {table} (commune_code, line, status, citizen, score, why) FROM STDIN"), out.buf)
         .await
         .map_err(db("COPY of the holder linkage"))?;
     Ok(l.holders.len() as u64)
@@ -983,7 +1025,13 @@ pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, Co
     let source = format!("postgresql:thuadat/{code}");
     let import_id = rt.block_on(new_import(&mut tx, code, "check", &source, by))?;
     let sync = rt.block_on(sync_conflicts(&mut tx, &checked, code, import_id, by))?;
-    rt.block_on(store_linkage(&mut tx, &checked, code))?;
+    rt.block_on(async {
+        let links = partition::create(&mut tx, "holder_link", import_id).await?;
+        store_linkage(&mut tx, &links.name, &checked, code).await?;
+        partition::prepare(&mut tx, &links, code).await?;
+        partition::lock_swaps(&mut tx).await?;
+        partition::swap_in(&mut tx, &links, code).await
+    })?;
     let detail = json!({
         "conflicts": sync.present, "opened": sync.opened, "vanished": sync.vanished,
         "reappeared": sync.reappeared, "report": out.display().to_string(),

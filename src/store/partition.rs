@@ -1,0 +1,162 @@
+//! Per-commune partitions of the big tables (`parcel`, `certificate`, `citizen`, `holder_link`; migration
+//! 0004). A writer fills a new table without indexes, builds the indexes once over the whole commune, and at
+//! the end of its transaction drops the commune's old partition and attaches the new one in its place: a
+//! bulk load that neither updates indexes row by row nor deletes the old rows one by one, and that readers see
+//! all at once at the commit.
+//!
+//! The new table takes its columns, CHECK constraints, key and indexes from the catalogue of the partitioned
+//! table, which takes no lock on it: two imports of different communes then hold no lock on the parents until
+//! their swaps, which a transaction-level advisory lock puts one after the other (no deadlock between them).
+
+use sqlx::PgConnection;
+
+use crate::error::{Error, Result};
+
+/// The partitioned tables, in the order they are swapped.
+pub const TABLES: [&str; 4] = ["parcel", "certificate", "citizen", "holder_link"];
+
+/// `s` as an SQL identifier.
+pub fn ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// `s` as an SQL string literal (standard_conforming_strings, PostgreSQL's default).
+pub fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A commune's rows of one partitioned table, being loaded.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    /// The partitioned table (`parcel`, ...).
+    pub table: &'static str,
+    /// The new table, qualified and quoted: the target of the COPY.
+    pub name: String,
+}
+
+fn db(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
+    move |e| Error::db(what, e)
+}
+
+/// Creates an empty table shaped like `thuadat.{table}` (columns, NOT NULL and CHECK constraints), without
+/// indexes, named after the import.
+pub async fn create(conn: &mut PgConnection, table: &'static str, import_id: i64) -> Result<Staged> {
+    let parent = format!("thuadat.{table}");
+    let columns: Option<String> = sqlx::query_scalar(
+        "SELECT string_agg(format('%I %s%s', attname, format_type(atttypid, atttypmod), \
+         CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY attnum) \
+         FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+    )
+    .bind(&parent)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db("reading a table's columns"))?;
+    let columns = columns.ok_or_else(|| Error::Other(format!("{parent} has no columns")))?;
+    let checks: String = sqlx::query_scalar(
+        "SELECT coalesce(string_agg(format(', CONSTRAINT %I %s', conname, pg_get_constraintdef(oid)), ''), '') \
+         FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'",
+    )
+    .bind(&parent)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db("reading a table's constraints"))?;
+    let name = format!("thuadat.{}", ident(&format!("{table}_import_{import_id}")));
+    sqlx::query(&format!("CREATE TABLE {name} ({columns}{checks})"))
+        .execute(&mut *conn)
+        .await
+        .map_err(db("creating a new partition"))?;
+    Ok(Staged { table, name })
+}
+
+/// Readies a loaded table to be attached as commune `code`'s partition: its bound as a CHECK constraint (so
+/// attaching needs no scan), the parent's key and indexes, built once over all its rows, and statistics.
+pub async fn prepare(conn: &mut PgConnection, staged: &Staged, code: &str) -> Result<()> {
+    let parent = format!("thuadat.{}", staged.table);
+    let name = &staged.name;
+    let mut statements =
+        vec![format!("ALTER TABLE {name} ADD CONSTRAINT partition_bound CHECK (commune_code = {})", literal(code))];
+    let key: Option<String> = sqlx::query_scalar(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'",
+    )
+    .bind(&parent)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db("reading a table's key"))?;
+    if let Some(key) = key {
+        statements.push(format!("ALTER TABLE {name} ADD {key}"));
+    }
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = $1::regclass AND NOT indisprimary \
+         ORDER BY indexrelid",
+    )
+    .bind(&parent)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db("reading a table's indexes"))?;
+    for def in indexes {
+        // `CREATE [UNIQUE] INDEX name ON ONLY thuadat.t USING method (columns)`
+        let Some(at) = def.find(" USING ") else {
+            return Err(Error::Other(format!("{parent}: an index this program cannot copy: {def}")));
+        };
+        let unique = if def.starts_with("CREATE UNIQUE") { "UNIQUE " } else { "" };
+        statements.push(format!("CREATE {unique}INDEX ON {name}{}", &def[at..]));
+    }
+    statements.push(format!("ANALYZE {name}"));
+    for s in statements {
+        sqlx::query(&s).execute(&mut *conn).await.map_err(db("indexing a new partition"))?;
+    }
+    Ok(())
+}
+
+/// Takes the swap lock: held to the end of the transaction, it puts the swaps of concurrent writers one after
+/// the other.
+pub async fn lock_swaps(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('thuadat: partition swap'))")
+        .execute(&mut *conn)
+        .await
+        .map_err(db("waiting for another writer's swap"))?;
+    Ok(())
+}
+
+/// Drops commune `code`'s old partition of the table, if any, and attaches the new one in its place under
+/// the partition's name (`thuadat.partition_name`).
+pub async fn swap_in(conn: &mut PgConnection, staged: &Staged, code: &str) -> Result<()> {
+    let table = staged.table;
+    let partition: String = sqlx::query_scalar("SELECT thuadat.partition_name($1, $2)")
+        .bind(table)
+        .bind(code)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db("naming a partition"))?;
+    let old: Option<String> = sqlx::query_scalar("SELECT to_regclass(format('thuadat.%I', $1::text))::text")
+        .bind(&partition)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db("finding the old partition"))?;
+    let mut statements = Vec::new();
+    if let Some(old) = old {
+        statements.push(format!("DROP TABLE {old}"));
+    }
+    statements.push(format!(
+        "ALTER TABLE thuadat.{table} ATTACH PARTITION {} FOR VALUES IN ({})",
+        staged.name,
+        literal(code)
+    ));
+    statements.push(format!("ALTER TABLE {} RENAME TO {}", staged.name, ident(&partition)));
+    for s in statements {
+        sqlx::query(&s).execute(&mut *conn).await.map_err(db("swapping in the new partition"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_and_literals_are_quoted() {
+        assert_eq!(ident("parcel_00118"), "\"parcel_00118\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(literal("Xã Yên Nghĩa's"), "'Xã Yên Nghĩa''s'");
+    }
+}
