@@ -125,7 +125,8 @@ pub fn conflict_feature(ds: &Dataset, c: &Conflict) -> Value {
     json!({"type": "Feature", "properties": properties, "geometry": geometry})
 }
 
-fn wgs84(ds: &Dataset, c: Coord<f64>) -> [f64; 2] {
+/// A planar point of the dataset in WGS 84 longitude/latitude, rounded to 1e-8 degrees as the report writes it.
+pub(crate) fn wgs84(ds: &Dataset, c: Coord<f64>) -> [f64; 2] {
     let (lon, lat) = ds.frame.to_wgs84(c.x, c.y).unwrap_or((f64::NAN, f64::NAN));
     // 1e-8 degrees is about a millimetre.
     [(lon * 1e8).round() / 1e8, (lat * 1e8).round() / 1e8]

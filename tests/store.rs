@@ -112,6 +112,39 @@ fn import_counts_and_the_report_from_the_store_equals_the_report_of_the_director
         sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict_history WHERE event = 'opened'"),
         ids.len().to_string()
     );
+    // Each stored conflict has the report's fields and geometry (WGS 84, to the report's 1e-8 degrees).
+    let stored: std::collections::BTreeMap<String, Value> = sql(
+        &db.url,
+        &["SELECT id, json_build_object('kind', kind, 'severity', severity, 'parcel_ids', parcel_ids, \
+           'cert_ids', cert_ids, 'group', grp, 'detail', detail, 'candidates', candidates, \
+           'geometry', ST_AsGeoJSON(geom, 9)::json)::text FROM thuadat.conflict"],
+    )
+    .into_iter()
+    .map(|r| (r[0].clone().unwrap(), serde_json::from_str(r[1].as_deref().unwrap()).unwrap()))
+    .collect();
+    fn numbers(v: &Value, out: &mut Vec<f64>) {
+        match v {
+            Value::Number(n) => out.push(n.as_f64().unwrap()),
+            Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
+            _ => {}
+        }
+    }
+    let mut geometries = 0;
+    for f in conflicts["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        let row = &stored[p["id"].as_str().unwrap()];
+        for k in ["kind", "severity", "parcel_ids", "cert_ids", "group", "detail", "candidates"] {
+            assert_eq!(row[k], p[k], "{k} of {}", p["id"]);
+        }
+        assert_eq!(row["geometry"]["type"], f["geometry"]["type"], "{}", p["id"]);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        numbers(&row["geometry"]["coordinates"], &mut a);
+        numbers(&f["geometry"]["coordinates"], &mut b);
+        assert_eq!(a.len(), b.len(), "{}", p["id"]);
+        assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-9), "{}", p["id"]);
+        geometries += usize::from(!f["geometry"].is_null());
+    }
+    assert!(geometries > 300, "{geometries} conflicts drawn");
     // Two writes, two audit rows.
     assert_eq!(
         sql(&db.url, &["SELECT action, by_whom FROM thuadat.audit_log ORDER BY id"]),

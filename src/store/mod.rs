@@ -33,6 +33,7 @@ use crate::error::{Error, Location, Result};
 use crate::linkage::holders::{HolderLink, Linkage, Status as HolderStatus};
 use crate::linkage::matcher::Model;
 use crate::linkage::register::Register;
+use crate::reconcile::ConflictGeometry;
 use crate::review::ReviewStatus;
 use copy::CopyRows;
 
@@ -303,8 +304,9 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     steps.lap("certificates, citizens, holder links");
     let groups = Dataset::read_raw_groups(dir, &ds.config)?;
     let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
+    steps.lap("groups");
     let conflicts = rt.block_on(sync_conflicts(&mut tx, &checked, &code, import_id, by))?;
-    steps.lap("groups, conflicts");
+    steps.lap("conflicts");
     let staged = [parcel, certificate, citizen, holder_link];
     rt.block_on(async {
         for s in &staged {
@@ -449,7 +451,7 @@ fn copy_parcels(
             conn,
             &format!(
                 "COPY {table} (commune_code, feature, parcel_id, source_id, commune, sheet, parcel_no, grp, \
-                 land_use, area, geom_kind, geom, geom_raw) FROM STDIN"
+                 land_use, area, geom_kind, geom, geom_raw) FROM STDIN (FREEZE)"
             ),
             rx,
         ));
@@ -539,7 +541,7 @@ async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, c
         conn,
         &format!(
             "COPY {table} (commune_code, line, cert_id, serial, commune, sheet, parcel_no, area, land_use, \
-             issued, holder_name, holder_id, holder_birth, address) FROM STDIN"
+             issued, holder_name, holder_id, holder_birth, address) FROM STDIN (FREEZE)"
         ),
         out.buf,
     )
@@ -558,7 +560,9 @@ async fn copy_citizens(conn: &mut PgConnection, table: &str, ds: &Dataset, code:
     }
     send_all(
         conn,
-        &format!("COPY {table} (commune_code, line, citizen_id, full_name, birth_date, female, address) FROM STDIN"),
+        &format!(
+            "COPY {table} (commune_code, line, citizen_id, full_name, birth_date, female, address) FROM STDIN (FREEZE)"
+        ),
         out.buf,
     )
     .await
@@ -592,6 +596,86 @@ async fn copy_groups(
     Ok(groups.len() as u64)
 }
 
+/// The conflicts as COPY rows of the `inc` table of [`sync_conflicts`] (the fields of the report's
+/// `conflicts.geojson`, the geometry as hex EWKB in WGS 84), each id once, rendered on every core.
+fn conflict_rows(ds: &Dataset, conflicts: &[crate::reconcile::Conflict]) -> Vec<u8> {
+    use rayon::prelude::*;
+    let array = |items: &[&str]| -> String {
+        let quoted: Vec<String> =
+            items.iter().map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+        format!("{{{}}}", quoted.join(","))
+    };
+    let mut seen = rustc_hash::FxHashSet::default();
+    let rows: Vec<(String, Vec<u8>)> = conflicts
+        .par_iter()
+        .map(|c| {
+            let (pids, cids) = crate::report::ids(ds, c);
+            let id = crate::report::conflict_id(c.kind, &pids, &cids);
+            let candidates: Vec<serde_json::Value> = c
+                .candidates
+                .iter()
+                .map(|k| json!({"parcel_id": ds.parcels[k.parcel].id.as_str(), "score": k.score}))
+                .collect();
+            let severity = match c.kind.severity() {
+                crate::reconcile::Severity::Error => "error",
+                crate::reconcile::Severity::Warning => "warning",
+            };
+            let mut out = CopyRows::with_capacity(256);
+            out.text(Some(&id)).text(Some(c.kind.as_str())).text(Some(severity));
+            out.value(c.measure.filter(|m| m.is_finite())).text(Some(&array(&pids))).text(Some(&array(&cids)));
+            out.text(c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref())).text(Some(&c.detail));
+            out.text(Some(&serde_json::Value::Array(candidates).to_string())).value(c.near_duplicate);
+            let wgs84 = |p: &geo::Coord<f64>| {
+                let [x, y] = crate::report::wgs84(ds, *p);
+                geo::Coord { x, y }
+            };
+            let polygons = |g: &geo::MultiPolygon<f64>| -> Vec<RawPolygon> {
+                g.0.iter()
+                    .map(|p| {
+                        std::iter::once(p.exterior())
+                            .chain(p.interiors())
+                            .map(|r| r.0.iter().map(wgs84).collect())
+                            .collect()
+                    })
+                    .collect()
+            };
+            let area = match &c.geometry {
+                ConflictGeometry::Parcel(i) => ds.parcels[*i].geometry.as_ref().map(polygons),
+                ConflictGeometry::Area(g) => Some(polygons(g)),
+                ConflictGeometry::Point(_) | ConflictGeometry::None => None,
+            };
+            match (&c.geometry, area) {
+                (_, Some(polys)) if polys.len() == 1 && wkb::holdable(&polys) => {
+                    out.raw(|b| wkb::push_hex_ewkb_polygon(b, &polys[0], 4326));
+                }
+                (_, Some(polys)) if wkb::holdable(&polys) => {
+                    out.raw(|b| wkb::push_hex_ewkb(b, &polys, 4326));
+                }
+                (ConflictGeometry::Point(p), _) => {
+                    let c = wgs84(&p.0);
+                    if c.x.is_finite() && c.y.is_finite() {
+                        out.raw(|b| wkb::push_hex_ewkb_point(b, c.x, c.y, 4326));
+                    } else {
+                        out.text(None);
+                    }
+                }
+                _ => {
+                    out.text(None);
+                }
+            }
+            out.end();
+            (id, out.buf)
+        })
+        .collect();
+    let mut buf = Vec::with_capacity(rows.iter().map(|r| r.1.len()).sum());
+    for (id, row) in rows {
+        if seen.insert(id) {
+            buf.extend_from_slice(&row);
+        }
+    }
+    buf
+}
+
 /// Brings the stored conflicts of `code` in line with this run's: statuses of conflicts that still occur are
 /// kept (by stable id); conflicts that no longer occur are marked vanished, new ones opened, returning ones
 /// reappear; each change gets a history row.
@@ -602,26 +686,18 @@ async fn sync_conflicts(
     import_id: i64,
     by: &str,
 ) -> Result<ConflictSync> {
-    let ds = &checked.dataset;
-    let mut out = CopyRows::with_capacity(checked.reconciliation.conflicts.len() * 400);
-    for c in &checked.reconciliation.conflicts {
-        let f = crate::report::conflict_feature(ds, c);
-        out.text(Some(&f.to_string()));
-        out.end();
-    }
     let db = |what: &'static str| move |e| Error::db(what, e);
-    sqlx::query("CREATE TEMP TABLE incoming (f jsonb) ON COMMIT DROP")
-        .execute(&mut *conn)
-        .await
-        .map_err(db("preparing the conflicts"))?;
-    send_all(conn, "COPY incoming (f) FROM STDIN", out.buf).await.map_err(db("COPY of the conflicts"))?;
     sqlx::query(
-        "CREATE TEMP TABLE inc ON COMMIT DROP AS SELECT DISTINCT ON (f->'properties'->>'id') \
-         f->'properties'->>'id' AS id, f->'properties' AS p, f->'geometry' AS g FROM incoming ORDER BY 1",
+        "CREATE TEMP TABLE inc (id text PRIMARY KEY, kind text, severity text, measure double precision, \
+         parcel_ids text[], cert_ids text[], grp text, detail text, candidates jsonb, near_duplicate boolean, \
+         geom geometry) ON COMMIT DROP",
     )
     .execute(&mut *conn)
     .await
     .map_err(db("preparing the conflicts"))?;
+    send_all(conn, "COPY inc FROM STDIN", conflict_rows(&checked.dataset, &checked.reconciliation.conflicts))
+        .await
+        .map_err(db("COPY of the conflicts"))?;
     let vanished = sqlx::query(
         "WITH v AS (UPDATE thuadat.conflict c SET present = false, vanished_at = now() \
          WHERE c.commune_code = $1 AND c.present AND NOT EXISTS (SELECT 1 FROM inc WHERE inc.id = c.id) \
@@ -651,12 +727,8 @@ async fn sync_conflicts(
     let opened = sqlx::query(
         "WITH up AS (INSERT INTO thuadat.conflict AS c (commune_code, id, kind, severity, measure, parcel_ids, \
          cert_ids, grp, detail, candidates, near_duplicate, geom, first_seen, last_seen) \
-         SELECT $1, id, p->>'kind', p->>'severity', (p->>'measure')::double precision, \
-         ARRAY(SELECT jsonb_array_elements_text(p->'parcel_ids')), \
-         ARRAY(SELECT jsonb_array_elements_text(p->'cert_ids')), p->>'group', p->>'detail', \
-         COALESCE(p->'candidates', '[]'::jsonb), (p->>'near_duplicate')::boolean, \
-         CASE WHEN jsonb_typeof(g) = 'object' THEN ST_SetSRID(ST_GeomFromGeoJSON(g::text), 4326) END, $3, $3 \
-         FROM inc \
+         SELECT $1, id, kind, severity, measure, parcel_ids, cert_ids, grp, detail, candidates, near_duplicate, \
+         geom, $3, $3 FROM inc \
          ON CONFLICT (commune_code, id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity, \
          measure = excluded.measure, parcel_ids = excluded.parcel_ids, cert_ids = excluded.cert_ids, \
          grp = excluded.grp, detail = excluded.detail, candidates = excluded.candidates, \
@@ -703,9 +775,13 @@ async fn store_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, 
         out.value(link.citizen).value(link.score.filter(|s| s.is_finite())).text(Some(&link.why));
         out.end();
     }
-    send_all(conn, &format!("COPY {table} (commune_code, line, status, citizen, score, why) FROM STDIN"), out.buf)
-        .await
-        .map_err(db("COPY of the holder linkage"))?;
+    send_all(
+        conn,
+        &format!("COPY {table} (commune_code, line, status, citizen, score, why) FROM STDIN (FREEZE)"),
+        out.buf,
+    )
+    .await
+    .map_err(db("COPY of the holder linkage"))?;
     Ok(l.holders.len() as u64)
 }
 

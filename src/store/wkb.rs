@@ -6,6 +6,7 @@
 
 use crate::dataset::parcels::{RawPolygon, RawRing};
 
+const POINT: u32 = 1;
 const MULTIPOLYGON: u32 = 6;
 const POLYGON: u32 = 3;
 const SRID_FLAG: u32 = 0x2000_0000;
@@ -24,7 +25,6 @@ pub fn holdable(polys: &[RawPolygon]) -> bool {
 
 /// Appends the hex EWKB (little endian, with SRID) of a multipolygon made of `polys`.
 pub fn push_hex_ewkb(out: &mut Vec<u8>, polys: &[RawPolygon], srid: i32) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut bin = Vec::with_capacity(13 + polys.iter().flatten().map(|r| 4 + 16 * r.len()).sum::<usize>());
     bin.push(1);
     bin.extend_from_slice(&(MULTIPOLYGON | SRID_FLAG).to_le_bytes());
@@ -33,17 +33,47 @@ pub fn push_hex_ewkb(out: &mut Vec<u8>, polys: &[RawPolygon], srid: i32) {
     for rings in polys {
         bin.push(1);
         bin.extend_from_slice(&POLYGON.to_le_bytes());
-        bin.extend_from_slice(&(rings.len() as u32).to_le_bytes());
-        for ring in rings {
-            bin.extend_from_slice(&(ring.len() as u32).to_le_bytes());
-            for c in ring {
-                bin.extend_from_slice(&c.x.to_le_bytes());
-                bin.extend_from_slice(&c.y.to_le_bytes());
-            }
+        polygon_body(&mut bin, rings);
+    }
+    push_hex(out, &bin);
+}
+
+/// Appends the hex EWKB of one polygon (`rings`, exterior first).
+pub fn push_hex_ewkb_polygon(out: &mut Vec<u8>, rings: &[RawRing], srid: i32) {
+    let mut bin = Vec::with_capacity(13 + rings.iter().map(|r| 4 + 16 * r.len()).sum::<usize>());
+    bin.push(1);
+    bin.extend_from_slice(&(POLYGON | SRID_FLAG).to_le_bytes());
+    bin.extend_from_slice(&srid.to_le_bytes());
+    polygon_body(&mut bin, rings);
+    push_hex(out, &bin);
+}
+
+/// Appends the hex EWKB of a point.
+pub fn push_hex_ewkb_point(out: &mut Vec<u8>, x: f64, y: f64, srid: i32) {
+    let mut bin = Vec::with_capacity(25);
+    bin.push(1);
+    bin.extend_from_slice(&(POINT | SRID_FLAG).to_le_bytes());
+    bin.extend_from_slice(&srid.to_le_bytes());
+    bin.extend_from_slice(&x.to_le_bytes());
+    bin.extend_from_slice(&y.to_le_bytes());
+    push_hex(out, &bin);
+}
+
+fn polygon_body(bin: &mut Vec<u8>, rings: &[RawRing]) {
+    bin.extend_from_slice(&(rings.len() as u32).to_le_bytes());
+    for ring in rings {
+        bin.extend_from_slice(&(ring.len() as u32).to_le_bytes());
+        for c in ring {
+            bin.extend_from_slice(&c.x.to_le_bytes());
+            bin.extend_from_slice(&c.y.to_le_bytes());
         }
     }
+}
+
+fn push_hex(out: &mut Vec<u8>, bin: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.reserve(bin.len() * 2);
-    for b in bin {
+    for &b in bin {
         out.push(HEX[usize::from(b >> 4)]);
         out.push(HEX[usize::from(b & 15)]);
     }
@@ -145,6 +175,19 @@ mod tests {
                         000000000000F03F0000000000000000000000000000F03F000000000000F03F00000000000000000000000000000000";
         assert_eq!(String::from_utf8(out.clone()).unwrap(), expected);
         assert_eq!(read_wkb(&unhex(&out)).unwrap(), polys);
+    }
+
+    #[test]
+    fn a_polygon_and_a_point_have_the_postgis_encoding() {
+        // ST_AsEWKB('SRID=4326;POLYGON((0 0,1 0,1 1,0 0))'), ST_AsEWKB('SRID=4326;POINT(1 2)') in PostGIS 3.
+        let mut out = Vec::new();
+        push_hex_ewkb_polygon(&mut out, &[ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)])], 4326);
+        let expected = "0103000020E6100000010000000400000000000000000000000000000000000000\
+                        000000000000F03F0000000000000000000000000000F03F000000000000F03F00000000000000000000000000000000";
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let mut out = Vec::new();
+        push_hex_ewkb_point(&mut out, 1.0, 2.0, 4326);
+        assert_eq!(String::from_utf8(out).unwrap(), "0101000020E6100000000000000000F03F0000000000000040");
     }
 
     #[test]
