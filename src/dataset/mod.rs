@@ -221,13 +221,17 @@ impl Dataset {
 }
 
 /// A dataset already read elsewhere (the PostGIS store, `src/store`): what [`Dataset::from_raw`] builds on.
-pub struct RawDataset {
+pub struct RawHead {
     /// Stands for the source in errors and in the report (e.g. `postgresql:thuadat/00118`).
     pub dir: PathBuf,
     pub name: String,
     pub config: DatasetConfig,
     /// The CRS of the raw coordinates (the file's, or dataset.toml's).
     pub crs: Crs,
+}
+
+/// A dataset's tables other than the parcels, read as they are stored (see [`Dataset::from_raw`]).
+pub struct RawTables {
     pub certificates: Certificates,
     pub register: Option<crate::linkage::register::Register>,
     /// Holder linkage as stored (see [`Dataset::linkage`]).
@@ -245,7 +249,11 @@ impl Dataset {
     /// Builds a dataset from raw features and tables read elsewhere, through the same projection,
     /// orientation, validation, measuring, ids and groups as [`Dataset::load`]: the same features give the
     /// same dataset.
-    pub fn from_raw(raw: RawDataset, parcels: RawParcelSource<'_>) -> Result<Dataset> {
+    pub fn from_raw(
+        raw: RawHead,
+        parcels: RawParcelSource<'_>,
+        tables: impl FnOnce() -> Result<RawTables>,
+    ) -> Result<Dataset> {
         let mut timings = Vec::new();
         let clock = Instant::now();
         let path = raw.dir.join("parcels");
@@ -277,12 +285,13 @@ impl Dataset {
         measure(&mut parcels, &frame, &path)?;
         assign_ids(&mut parcels);
         timings.push(("read_parcels".to_string(), clock.elapsed().as_secs_f64()));
+        let tables = tables()?;
         let mut groups = Vec::new();
-        if !raw.groups.is_empty() {
-            let features = raw.groups.len();
+        if !tables.groups.is_empty() {
+            let features = tables.groups.len();
             let raw_groups = RawGroups {
                 path: raw.dir.join("groups"),
-                features: raw.groups,
+                features: tables.groups,
                 info: Ok(parcels::LayerInfo { driver: "PostgreSQL".into(), crs: None, features }),
             };
             let (g, _) = build_groups(raw_groups, &frame)?;
@@ -295,11 +304,11 @@ impl Dataset {
             config: raw.config,
             frame,
             parcels,
-            certificates: raw.certificates,
-            register: raw.register,
-            linkage: raw.linkage,
+            certificates: tables.certificates,
+            register: tables.register,
+            linkage: tables.linkage,
             groups,
-            inputs: raw.inputs,
+            inputs: tables.inputs,
             skipped_features: skipped,
             timings,
         })
