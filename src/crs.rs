@@ -30,6 +30,14 @@ pub fn vn2000_proj_string(lon_0: f64) -> String {
     )
 }
 
+/// WGS 84 longitude/latitude, parsed once for every transformation to or from it (parsing a PROJ string per
+/// coordinate cost more than the transformation itself).
+fn wgs84_proj() -> &'static Proj {
+    static WGS84: std::sync::LazyLock<Proj> =
+        std::sync::LazyLock::new(|| Proj::from_proj_string(WGS84_PROJ).expect("the WGS 84 PROJ string is valid"));
+    &WGS84
+}
+
 /// A parsed coordinate reference system.
 #[derive(Debug)]
 pub struct Crs {
@@ -117,17 +125,15 @@ impl Crs {
 
     /// Transforms one coordinate of this CRS to WGS 84 longitude/latitude in degrees.
     pub fn to_wgs84(&self, x: f64, y: f64) -> Result<(f64, f64), String> {
-        let wgs = Crs::wgs84();
         let mut p = self.input(x, y);
-        transform(&self.proj, &wgs.proj, &mut p).map_err(|e| e.to_string())?;
+        transform(&self.proj, wgs84_proj(), &mut p).map_err(|e| e.to_string())?;
         Ok((p.0.to_degrees(), p.1.to_degrees()))
     }
 
     /// Transforms WGS 84 longitude/latitude in degrees to this CRS.
     pub fn from_wgs84(&self, lon: f64, lat: f64) -> Result<(f64, f64), String> {
-        let wgs = Crs::wgs84();
         let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
-        transform(&wgs.proj, &self.proj, &mut p).map_err(|e| e.to_string())?;
+        transform(wgs84_proj(), &self.proj, &mut p).map_err(|e| e.to_string())?;
         Ok(self.output(p))
     }
 
