@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use geo::{Coord, MultiPolygon, Point};
+use geo::{Coord, MultiPolygon};
 use serde_json::{json, Value};
 
 use crate::dataset::Dataset;
@@ -94,35 +94,125 @@ pub fn ids<'a>(ds: &'a Dataset, c: &Conflict) -> (Vec<&'a str>, Vec<&'a str>) {
     )
 }
 
-/// The conflict as a GeoJSON feature (geometry in WGS 84).
+/// The conflict as a GeoJSON feature (geometry in WGS 84), as `conflicts.geojson` has it.
 pub fn conflict_feature(ds: &Dataset, c: &Conflict) -> Value {
-    let (pids, cids) = ids(ds, c);
-    let group = c.parcels.first().and_then(|&i| ds.parcels[i].group.clone());
-    let candidates: Vec<Value> =
-        c.candidates.iter().map(|k| json!({"parcel_id": ds.parcels[k.parcel].id.as_str(), "score": k.score})).collect();
-    let mut properties = json!({
-        "id": conflict_id(c.kind, &pids, &cids),
-        "kind": c.kind.as_str(),
-        "parcel_ids": pids,
-        "cert_ids": cids,
-        "group": group,
-        "severity": c.kind.severity(),
-        "measure": c.measure,
-        "candidates": candidates,
-        "detail": c.detail,
-    });
-    if let (Some(nd), Some(obj)) = (c.near_duplicate, properties.as_object_mut()) {
-        obj.insert("near_duplicate".into(), Value::Bool(nd));
+    serde_json::to_value(FeatureOut::new(ds, c)).unwrap_or(Value::Null)
+}
+
+/// A conflict feature as it is written, without building a JSON tree (keys in sorted order, as they were when
+/// this was a `serde_json::Value`; coordinates transformed as they are written).
+struct FeatureOut<'a> {
+    ds: &'a Dataset,
+    c: &'a Conflict,
+    pids: Vec<&'a str>,
+    cids: Vec<&'a str>,
+}
+
+impl<'a> FeatureOut<'a> {
+    fn new(ds: &'a Dataset, c: &'a Conflict) -> Self {
+        let (pids, cids) = ids(ds, c);
+        FeatureOut { ds, c, pids, cids }
     }
-    let geometry = match &c.geometry {
-        ConflictGeometry::None => Value::Null,
-        ConflictGeometry::Parcel(i) => {
-            ds.parcels[*i].geometry.as_ref().map_or(Value::Null, |g| multipolygon_json(ds, g))
+}
+
+/// A planar ring's coordinates in WGS 84.
+struct RingOut<'a>(&'a Dataset, &'a geo::LineString<f64>);
+/// A planar polygon's rings in WGS 84.
+struct RingsOut<'a>(&'a Dataset, &'a geo::Polygon<f64>);
+/// A planar multipolygon's coordinates: a Polygon's when it has one member.
+struct PolygonsOut<'a>(&'a Dataset, &'a MultiPolygon<f64>);
+
+impl serde::Serialize for RingOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.1 .0.iter().map(|c| wgs84(self.0, *c)))
+    }
+}
+
+impl serde::Serialize for RingsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(std::iter::once(self.1.exterior()).chain(self.1.interiors()).map(|r| RingOut(self.0, r)))
+    }
+}
+
+impl serde::Serialize for PolygonsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.1 .0.as_slice() {
+            [one] => RingsOut(self.0, one).serialize(s),
+            many => s.collect_seq(many.iter().map(|p| RingsOut(self.0, p))),
         }
-        ConflictGeometry::Area(g) => multipolygon_json(ds, g),
-        ConflictGeometry::Point(p) => point_json(ds, p),
-    };
-    json!({"type": "Feature", "properties": properties, "geometry": geometry})
+    }
+}
+
+/// A conflict's geometry as GeoJSON (null without one).
+struct GeometryOut<'a>(&'a Dataset, &'a Conflict);
+
+impl serde::Serialize for GeometryOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let ds = self.0;
+        let area = match &self.1.geometry {
+            ConflictGeometry::None => None,
+            ConflictGeometry::Parcel(i) => ds.parcels[*i].geometry.as_ref(),
+            ConflictGeometry::Area(g) => Some(g),
+            ConflictGeometry::Point(p) => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("coordinates", &wgs84(ds, p.0))?;
+                m.serialize_entry("type", "Point")?;
+                return m.end();
+            }
+        };
+        let Some(g) = area else { return s.serialize_unit() };
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("coordinates", &PolygonsOut(ds, g))?;
+        m.serialize_entry("type", if g.0.len() == 1 { "Polygon" } else { "MultiPolygon" })?;
+        m.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct CandidateOut<'a> {
+    parcel_id: &'a str,
+    score: f64,
+}
+
+/// A conflict's properties, keys sorted.
+struct PropertiesOut<'a>(&'a FeatureOut<'a>);
+
+impl serde::Serialize for PropertiesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let FeatureOut { ds, c, pids, cids } = self.0;
+        let candidates: Vec<CandidateOut> = c
+            .candidates
+            .iter()
+            .map(|k| CandidateOut { parcel_id: ds.parcels[k.parcel].id.as_str(), score: k.score })
+            .collect();
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("candidates", &candidates)?;
+        m.serialize_entry("cert_ids", cids)?;
+        m.serialize_entry("detail", &c.detail)?;
+        m.serialize_entry("group", &c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref()))?;
+        m.serialize_entry("id", &conflict_id(c.kind, pids, cids))?;
+        m.serialize_entry("kind", c.kind.as_str())?;
+        m.serialize_entry("measure", &c.measure)?;
+        if let Some(nd) = c.near_duplicate {
+            m.serialize_entry("near_duplicate", &nd)?;
+        }
+        m.serialize_entry("parcel_ids", pids)?;
+        m.serialize_entry("severity", &c.kind.severity())?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for FeatureOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("geometry", &GeometryOut(self.ds, self.c))?;
+        m.serialize_entry("properties", &PropertiesOut(self))?;
+        m.serialize_entry("type", "Feature")?;
+        m.end()
+    }
 }
 
 /// A planar point of the dataset in WGS 84 longitude/latitude, rounded to 1e-8 degrees as the report writes it.
@@ -130,27 +220,6 @@ pub(crate) fn wgs84(ds: &Dataset, c: Coord<f64>) -> [f64; 2] {
     let (lon, lat) = ds.frame.to_wgs84(c.x, c.y).unwrap_or((f64::NAN, f64::NAN));
     // 1e-8 degrees is about a millimetre.
     [(lon * 1e8).round() / 1e8, (lat * 1e8).round() / 1e8]
-}
-
-fn multipolygon_json(ds: &Dataset, g: &MultiPolygon<f64>) -> Value {
-    let polys: Vec<Vec<Vec<[f64; 2]>>> =
-        g.0.iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| r.0.iter().map(|c| wgs84(ds, *c)).collect())
-                    .collect()
-            })
-            .collect();
-    if polys.len() == 1 {
-        json!({"type": "Polygon", "coordinates": polys[0]})
-    } else {
-        json!({"type": "MultiPolygon", "coordinates": polys})
-    }
-}
-
-fn point_json(ds: &Dataset, p: &Point<f64>) -> Value {
-    json!({"type": "Point", "coordinates": wgs84(ds, p.0)})
 }
 
 /// CSV rows rendered this many at a time, in parallel, then written in order.
@@ -209,7 +278,7 @@ fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()
                 if i > 0 {
                     out.extend_from_slice(b",\n");
                 }
-                serde_json::to_writer(&mut *out, &conflict_feature(ds, &rec.conflicts[i]))
+                serde_json::to_writer(&mut *out, &FeatureOut::new(ds, &rec.conflicts[i]))
                     .map_err(|e| Error::Other(e.to_string()))?;
             }
             Ok(())
