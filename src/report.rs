@@ -150,18 +150,13 @@ impl serde::Serialize for GeometryOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let ds = self.0;
-        let area = match &self.1.geometry {
-            ConflictGeometry::None => None,
-            ConflictGeometry::Parcel(i) => ds.parcels[*i].geometry.as_ref(),
-            ConflictGeometry::Area(g) => Some(g),
-            ConflictGeometry::Point(p) => {
-                let mut m = s.serialize_map(Some(2))?;
-                m.serialize_entry("coordinates", &wgs84(ds, p.0))?;
-                m.serialize_entry("type", "Point")?;
-                return m.end();
-            }
-        };
-        let Some(g) = area else { return s.serialize_unit() };
+        if let ConflictGeometry::Point(p) = &self.1.geometry {
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry("coordinates", &wgs84(ds, p.0))?;
+            m.serialize_entry("type", "Point")?;
+            return m.end();
+        }
+        let Some(g) = self.1.area(&ds.parcels) else { return s.serialize_unit() };
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("coordinates", &PolygonsOut(ds, g))?;
         m.serialize_entry("type", if g.0.len() == 1 { "Polygon" } else { "MultiPolygon" })?;
@@ -169,10 +164,16 @@ impl serde::Serialize for GeometryOut<'_> {
     }
 }
 
+/// A candidate parcel of an unmatched certificate, as the report and the store write it.
 #[derive(serde::Serialize)]
-struct CandidateOut<'a> {
+pub(crate) struct CandidateOut<'a> {
     parcel_id: &'a str,
     score: f64,
+}
+
+/// The conflict's ranked candidates by parcel id.
+pub(crate) fn candidates<'a>(ds: &'a Dataset, c: &Conflict) -> Vec<CandidateOut<'a>> {
+    c.candidates.iter().map(|k| CandidateOut { parcel_id: ds.parcels[k.parcel].id.as_str(), score: k.score }).collect()
 }
 
 /// A conflict's properties, keys sorted.
@@ -182,13 +183,8 @@ impl serde::Serialize for PropertiesOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let FeatureOut { ds, c, pids, cids } = self.0;
-        let candidates: Vec<CandidateOut> = c
-            .candidates
-            .iter()
-            .map(|k| CandidateOut { parcel_id: ds.parcels[k.parcel].id.as_str(), score: k.score })
-            .collect();
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("candidates", &candidates)?;
+        m.serialize_entry("candidates", &candidates(ds, c))?;
         m.serialize_entry("cert_ids", cids)?;
         m.serialize_entry("detail", &c.detail)?;
         m.serialize_entry("group", &c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref()))?;

@@ -249,11 +249,7 @@ impl Dataset {
     /// Builds a dataset from raw features and tables read elsewhere, through the same projection,
     /// orientation, validation, measuring, ids and groups as [`Dataset::load`]: the same features give the
     /// same dataset.
-    pub fn from_raw(
-        raw: RawHead,
-        parcels: RawParcelSource<'_>,
-        tables: impl FnOnce() -> Result<RawTables>,
-    ) -> Result<Dataset> {
+    pub fn from_raw(raw: RawHead, tables: RawTables, parcels: RawParcelSource<'_>) -> Result<Dataset> {
         let mut timings = Vec::new();
         let clock = Instant::now();
         let path = raw.dir.join("parcels");
@@ -285,7 +281,6 @@ impl Dataset {
         measure(&mut parcels, &frame, &path)?;
         assign_ids(&mut parcels);
         timings.push(("read_parcels".to_string(), clock.elapsed().as_secs_f64()));
-        let tables = tables()?;
         let mut groups = Vec::new();
         if !tables.groups.is_empty() {
             let features = tables.groups.len();

@@ -110,6 +110,16 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// The name in reports, tiles and the API (`error`, `warning`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// What a conflict's feature is drawn as (planar coordinates, or a parcel's own geometry).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConflictGeometry {
@@ -143,6 +153,15 @@ pub struct Conflict {
 }
 
 impl Conflict {
+    /// The area the conflict is drawn as: its own, or its parcel's (None for a point or nothing).
+    pub fn area<'a>(&'a self, parcels: &'a [crate::dataset::Parcel]) -> Option<&'a MultiPolygon<f64>> {
+        match &self.geometry {
+            ConflictGeometry::Parcel(i) => parcels.get(*i)?.geometry.as_ref(),
+            ConflictGeometry::Area(g) => Some(g),
+            ConflictGeometry::Point(_) | ConflictGeometry::None => None,
+        }
+    }
+
     pub fn new(kind: Kind, parcels: Vec<usize>, certificates: Vec<usize>) -> Conflict {
         Conflict {
             kind,

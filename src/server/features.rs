@@ -380,14 +380,10 @@ pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiErr
         }
         let pids: Vec<&str> = c.parcels.iter().map(|&i| ds.parcels[i].id.as_str()).collect();
         let cids: Vec<&str> = c.certificates.iter().map(|&i| ds.certificates.id(i)).collect();
-        let severity = match c.kind.severity() {
-            crate::reconcile::Severity::Error => "error",
-            crate::reconcile::Severity::Warning => "warning",
-        };
         w.write_record([
             src.conflict_ids[ci].as_str(),
             c.kind.as_str(),
-            severity,
+            c.kind.severity().as_str(),
             src.conflict_group[ci].map_or("", |g| src.groups[g as usize].name.as_str()),
             &pids.join(";"),
             &cids.join(";"),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon, Rect};
+use geo::{BoundingRect, Coord, InteriorPoint, Intersects, LineString, MultiPolygon, Point, Polygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -274,7 +274,6 @@ impl Source {
         );
         let parcel_by_id = ds.parcels.iter().enumerate().map(|(i, p)| (p.id.to_string(), i as u32)).collect();
         let conflict_by_id = conflict_ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
-        let conflict_ids_len = conflict_ids.len();
 
         let env = parcel_tree.root().envelope();
         let bounds = if parcel_tree.size() == 0 {
@@ -299,7 +298,7 @@ impl Source {
             conflict_group,
             conflict_geometry,
             conflict_tree,
-            reviews: Reviews::open(conflict_ids_len),
+            reviews: Reviews::open(rec.conflicts.len()),
             groups,
             group_by_name,
             bounds,
@@ -361,10 +360,7 @@ impl Source {
         let ci = ci as usize;
         self.reviews.set(ci, status);
         if let Some(r) = self.conflict_drawing(ci).and_then(|g| g.bounding_rect()) {
-            self.tiles.remove_where(|(t, _)| {
-                let b = t.buffered_bounds(BUFFER);
-                b.min().x <= r.max().x && r.min().x <= b.max().x && b.min().y <= r.max().y && r.min().y <= b.max().y
-            });
+            self.tiles.remove_where(|(t, _)| t.buffered_bounds(BUFFER).intersects(&r));
         }
         true
     }

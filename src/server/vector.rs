@@ -155,15 +155,11 @@ pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
             let pids: Vec<&str> = c.parcels.iter().map(|&i| ds.parcels[i].id.as_str()).collect();
             let cids: Vec<&str> = c.certificates.iter().map(|&i| ds.certificates.id(i)).collect();
             let (pids, cids) = (pids.join(";"), cids.join(";"));
-            let severity = match c.kind.severity() {
-                crate::reconcile::Severity::Error => "error",
-                crate::reconcile::Severity::Warning => "warning",
-            };
             let group_name = src.conflict_group[ci].map(|g| src.groups[g as usize].name.as_str());
             let props = [
                 ("id", Some(Property::Unique(&src.conflict_ids[ci]))),
                 ("kind", Some(Property::Str(c.kind.as_str()))),
-                ("severity", Some(Property::Str(severity))),
+                ("severity", Some(Property::Str(c.kind.severity().as_str()))),
                 ("measure", c.measure.filter(|m| m.is_finite()).map(Property::Double)),
                 ("parcel_ids", Some(Property::Str(&pids))),
                 ("cert_ids", Some(Property::Str(&cids))),

@@ -403,7 +403,7 @@ async fn copy_from(
     conn: &mut PgConnection,
     statement: &str,
     mut rx: tokio::sync::mpsc::Receiver<Vec<u8>>,
-) -> std::result::Result<(), sqlx::Error> {
+) -> std::result::Result<u64, sqlx::Error> {
     let mut copy = conn.copy_in_raw(statement).await?;
     while let Some(buf) = rx.recv().await {
         if let Err(e) = copy.send(buf).await {
@@ -411,7 +411,7 @@ async fn copy_from(
             return Err(e);
         }
     }
-    copy.finish().await.map(|_| ())
+    copy.finish().await
 }
 
 /// COPYs every feature of the parcels file, read again as read (source CRS, rings as written).
@@ -460,13 +460,9 @@ fn copy_parcels(
     });
     match (copied, read) {
         (Err(e), _) => Err(Error::db("COPY of the parcels", e)),
-        (Ok(()), Err(e)) => Err(e),
-        (Ok(()), Ok(_)) => {
-            let n: i64 = rt
-                .block_on(sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&mut *conn))
-                .map_err(|e| Error::db("counting the parcels", e))?;
-            Ok(n as u64)
-        }
+        (Ok(_), Err(e)) => Err(e),
+        // The rows the server took, as COPY reports them.
+        (Ok(rows), Ok(_)) => Ok(rows),
     }
 }
 
@@ -611,25 +607,17 @@ fn conflict_rows(ds: &Dataset, conflicts: &[crate::reconcile::Conflict]) -> Vec<
         .map(|c| {
             let (pids, cids) = crate::report::ids(ds, c);
             let id = crate::report::conflict_id(c.kind, &pids, &cids);
-            let candidates: Vec<serde_json::Value> = c
-                .candidates
-                .iter()
-                .map(|k| json!({"parcel_id": ds.parcels[k.parcel].id.as_str(), "score": k.score}))
-                .collect();
-            let severity = match c.kind.severity() {
-                crate::reconcile::Severity::Error => "error",
-                crate::reconcile::Severity::Warning => "warning",
-            };
+            let candidates = serde_json::to_string(&crate::report::candidates(ds, c)).unwrap_or_else(|_| "[]".into());
             let mut out = CopyRows::with_capacity(256);
-            out.text(Some(&id)).text(Some(c.kind.as_str())).text(Some(severity));
+            out.text(Some(&id)).text(Some(c.kind.as_str())).text(Some(c.kind.severity().as_str()));
             out.value(c.measure.filter(|m| m.is_finite())).text(Some(&array(&pids))).text(Some(&array(&cids)));
             out.text(c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref())).text(Some(&c.detail));
-            out.text(Some(&serde_json::Value::Array(candidates).to_string())).value(c.near_duplicate);
+            out.text(Some(&candidates)).value(c.near_duplicate);
             let wgs84 = |p: &geo::Coord<f64>| {
                 let [x, y] = crate::report::wgs84(ds, *p);
                 geo::Coord { x, y }
             };
-            let polygons = |g: &geo::MultiPolygon<f64>| -> Vec<RawPolygon> {
+            let area: Option<Vec<RawPolygon>> = c.area(&ds.parcels).map(|g| {
                 g.0.iter()
                     .map(|p| {
                         std::iter::once(p.exterior())
@@ -638,19 +626,8 @@ fn conflict_rows(ds: &Dataset, conflicts: &[crate::reconcile::Conflict]) -> Vec<
                             .collect()
                     })
                     .collect()
-            };
-            let area = match &c.geometry {
-                ConflictGeometry::Parcel(i) => ds.parcels[*i].geometry.as_ref().map(polygons),
-                ConflictGeometry::Area(g) => Some(polygons(g)),
-                ConflictGeometry::Point(_) | ConflictGeometry::None => None,
-            };
+            });
             match (&c.geometry, area) {
-                (_, Some(polys)) if polys.len() == 1 && wkb::holdable(&polys) => {
-                    out.raw(|b| wkb::push_hex_ewkb_polygon(b, &polys[0], 4326));
-                }
-                (_, Some(polys)) if wkb::holdable(&polys) => {
-                    out.raw(|b| wkb::push_hex_ewkb(b, &polys, 4326));
-                }
                 (ConflictGeometry::Point(p), _) => {
                     let c = wgs84(&p.0);
                     if c.x.is_finite() && c.y.is_finite() {
@@ -659,6 +636,15 @@ fn conflict_rows(ds: &Dataset, conflicts: &[crate::reconcile::Conflict]) -> Vec<
                         out.text(None);
                     }
                 }
+                // A Polygon when it has one member, as conflicts.geojson has it.
+                (_, Some(polys)) if wkb::holdable(&polys) => match polys.as_slice() {
+                    [one] => {
+                        out.raw(|b| wkb::push_hex_ewkb_polygon(b, one, 4326));
+                    }
+                    many => {
+                        out.raw(|b| wkb::push_hex_ewkb(b, many, 4326));
+                    }
+                },
                 _ => {
                     out.text(None);
                 }
@@ -850,7 +836,7 @@ async fn load_head(conn: &mut PgConnection, code: &str) -> Result<(RawHead, bool
     Ok((RawHead { dir, name, config, crs }, has_register))
 }
 
-/// The commune's tables but the parcels (which [`load_dataset`] streams meanwhile). With `stored`, the
+/// The commune's tables but the parcels (which [`load_dataset`] streams after them). With `stored`, the
 /// holder linkage stored by the last import or check is read instead of the register (a server's start: it
 /// serves no register data); without it, or when none is stored, the register is read to link again.
 async fn load_tables(
@@ -1001,44 +987,36 @@ pub fn load_dataset(
         Ok::<_, Error>((head, tables))
     })?;
     let dir = head.dir.clone();
-    let dataset = {
-        Dataset::from_raw(
-            head,
-            &mut |feed| {
-                rt.block_on(async {
-                    let bad = |line: i32, m: String| {
-                        Error::bad_input(Location::feature(dir.join("parcel"), line as usize), m)
-                    };
-                    let mut stream = sqlx::query(
-                        "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, \
+    let dataset = Dataset::from_raw(head, tables, &mut |feed| {
+        rt.block_on(async {
+            let bad = |line: i32, m: String| Error::bad_input(Location::feature(dir.join("parcel"), line as usize), m);
+            let mut stream = sqlx::query(
+                "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, \
                  ST_AsBinary(geom), geom_raw FROM thuadat.parcel WHERE commune_code = $1 ORDER BY feature",
-                    )
-                    .bind(code)
-                    .fetch(&mut *conn);
-                    let mut next = 0i32;
-                    while let Some(r) = stream.try_next().await.map_err(|e| Error::db("reading the parcels", e))? {
-                        let feature: i32 = r.get(0);
-                        if feature != next {
-                            return Err(bad(next, "missing from the store".into()));
-                        }
-                        next += 1;
-                        let t = |i: usize| r.get::<Option<String>, _>(i).map_or(RawValue::Null, RawValue::Text);
-                        let n = |i: usize| r.get::<Option<i64>, _>(i).map_or(RawValue::Null, RawValue::Int);
-                        let area = r.get::<Option<f64>, _>(7).map_or(RawValue::Null, RawValue::Real);
-                        let kind: &str = r.get(8);
-                        let geometry = match kind {
-                            "missing" => RawGeometry::Missing,
-                            "not_areal" => RawGeometry::NotAreal(r.get::<Option<String>, _>(10).unwrap_or_default()),
-                            _ => stored_geometry(r.get(9), r.get(10), false).map_err(|m| bad(feature, m))?,
-                        };
-                        feed(RawFeature { geometry, values: vec![t(1), t(2), n(3), n(4), t(5), t(6), area] })?;
-                    }
-                    Ok(())
-                })
-            },
-            || Ok(tables),
-        )
-    }?;
+            )
+            .bind(code)
+            .fetch(&mut *conn);
+            let mut next = 0i32;
+            while let Some(r) = stream.try_next().await.map_err(|e| Error::db("reading the parcels", e))? {
+                let feature: i32 = r.get(0);
+                if feature != next {
+                    return Err(bad(next, "missing from the store".into()));
+                }
+                next += 1;
+                let t = |i: usize| r.get::<Option<String>, _>(i).map_or(RawValue::Null, RawValue::Text);
+                let n = |i: usize| r.get::<Option<i64>, _>(i).map_or(RawValue::Null, RawValue::Int);
+                let area = r.get::<Option<f64>, _>(7).map_or(RawValue::Null, RawValue::Real);
+                let kind: &str = r.get(8);
+                let geometry = match kind {
+                    "missing" => RawGeometry::Missing,
+                    "not_areal" => RawGeometry::NotAreal(r.get::<Option<String>, _>(10).unwrap_or_default()),
+                    _ => stored_geometry(r.get(9), r.get(10), false).map_err(|m| bad(feature, m))?,
+                };
+                feed(RawFeature { geometry, values: vec![t(1), t(2), n(3), n(4), t(5), t(6), area] })?;
+            }
+            Ok(())
+        })
+    })?;
     rt.block_on(end_snapshot(conn))?;
     Ok(dataset)
 }
