@@ -51,47 +51,6 @@ fn collinear_overlap(a: &Line<f64>, b: &Line<f64>) -> bool {
     t0.max(t1).min(1.0) > t0.min(t1).max(0.0)
 }
 
-/// The result of comparing every edge of one polygon with every edge of the other.
-enum Edges {
-    /// A transversal crossing, or a shared stretch with both interiors on the same side: interiors meet.
-    Meet,
-    /// Only touching: endpoints on edges, or shared stretches with the interiors on opposite sides.
-    Touch,
-}
-
-/// `near_a`: the edges of `a` that meet `b`'s bounding box; `near_b` likewise. Edges elsewhere cannot meet.
-fn compare_edges(near_a: &[Line<f64>], near_b: &[Line<f64>]) -> Edges {
-    for ea in near_a {
-        for eb in near_b {
-            if !boxes_meet(ea, eb) {
-                continue;
-            }
-            let o1 = orient(ea.start, ea.end, eb.start);
-            let o2 = orient(ea.start, ea.end, eb.end);
-            if o1 == o2 && o1 != Orientation::Collinear {
-                continue;
-            }
-            let o3 = orient(eb.start, eb.end, ea.start);
-            let o4 = orient(eb.start, eb.end, ea.end);
-            if o3 == o4 && o3 != Orientation::Collinear {
-                continue;
-            }
-            let collinear = Orientation::Collinear;
-            if o1 == collinear && o2 == collinear {
-                // Same line: a shared stretch with both interiors on the left of the same direction overlaps.
-                if collinear_overlap(ea, eb) && dot(ea.delta(), eb.delta()) > 0.0 {
-                    return Edges::Meet;
-                }
-                continue;
-            }
-            if o1 != collinear && o2 != collinear && o3 != collinear && o4 != collinear {
-                return Edges::Meet; // proper crossing
-            }
-        }
-    }
-    Edges::Touch
-}
-
 /// True when `v` lies on the closed segment `l` (exact).
 fn on_segment(l: &Line<f64>, v: Coord<f64>) -> bool {
     l.start.x.min(l.end.x) <= v.x
@@ -101,18 +60,24 @@ fn on_segment(l: &Line<f64>, v: Coord<f64>) -> bool {
         && orient(l.start, l.end, v) == Orientation::Collinear
 }
 
-/// With no proper crossings, each piece of an edge of `b` between the points where it touches `a` lies
-/// wholly inside or wholly outside `a`. Returns false when a piece is (or may be) inside.
+/// True when the boundary of `b` never enters the interior of `a`: no edge of `b` crosses an edge of `a`
+/// properly, no stretch of `b`'s boundary runs along `a`'s in the same direction (interiors on the same side),
+/// and every other piece of `b`'s boundary lies outside `a`. False when that is not proved.
 ///
-/// Consecutive pieces of a ring that meet at a point off `a`'s boundary lie on the same side of it (the path
-/// through them does not touch the boundary), so only the first piece after each contact with `a` needs a
-/// point-in-polygon test: on a map, the run of a neighbour's edges away from the shared boundary costs one
-/// test, not one per edge.
+/// With no proper crossings, each piece of an edge of `b` between the points where it touches `a` lies
+/// wholly inside or wholly outside `a`. Consecutive pieces of a ring that meet at a point off `a`'s boundary
+/// lie on the same side of it (the path through them does not touch the boundary), so only the first piece
+/// after each contact with `a` needs a point-in-polygon test: on a map, the run of a neighbour's edges away
+/// from the shared boundary costs one test, not one per edge.
+///
+/// The interior of a valid polygon is connected, so when this holds the interior of `a` lies either wholly
+/// outside `b` (disjoint interiors) or wholly inside it (`a` within `b`).
 ///
 /// `near_a`: the edges of `a` that meet `b`'s bounding box (no other edge of `a` can touch `b`).
-fn pieces_outside(a: &Polygon<f64>, near_a: &[Line<f64>], b: &Polygon<f64>, a_box: &Rect<f64>) -> bool {
-    let mut cuts: Vec<f64> = Vec::new();
-    let mut along: Vec<Line<f64>> = Vec::new();
+fn boundary_stays_outside(a: &Polygon<f64>, near_a: &[Line<f64>], b: &Polygon<f64>, a_box: &Rect<f64>) -> bool {
+    const C: Orientation = Orientation::Collinear;
+    let mut cuts: SmallVec<[f64; 8]> = SmallVec::new();
+    let mut along: SmallVec<[Line<f64>; 4]> = SmallVec::new();
     for ring in std::iter::once(b.exterior()).chain(b.interiors()) {
         // The piece that ends at the current point is known to lie outside `a`, and the point is not on
         // `a`'s boundary.
@@ -134,8 +99,24 @@ fn pieces_outside(a: &Polygon<f64>, near_a: &[Line<f64>], b: &Polygon<f64>, a_bo
                 }
                 let s = orient(eb.start, eb.end, ea.start);
                 let e = orient(eb.start, eb.end, ea.end);
+                if s == e && s != C {
+                    continue; // `ea` lies strictly on one side of `eb`'s line: no contact
+                }
+                let o1 = orient(ea.start, ea.end, eb.start);
+                let o2 = orient(ea.start, ea.end, eb.end);
+                if o1 == o2 && o1 != C {
+                    continue; // `eb` lies strictly on one side of `ea`'s line: no contact
+                }
+                if o1 == C && o2 == C {
+                    // Same line: a shared stretch with both interiors on the left of the same direction overlaps.
+                    if collinear_overlap(&ea, &eb) && dot(ea.delta(), eb.delta()) > 0.0 {
+                        return false;
+                    }
+                } else if o1 != C && o2 != C && s != C && e != C {
+                    return false; // proper crossing
+                }
                 for (o, v) in [(s, ea.start), (e, ea.end)] {
-                    if o == Orientation::Collinear {
+                    if o == C {
                         let t = param(&eb, v);
                         if t > 0.0 && t < 1.0 {
                             cuts.push(t);
@@ -153,7 +134,7 @@ fn pieces_outside(a: &Polygon<f64>, near_a: &[Line<f64>], b: &Polygon<f64>, a_bo
                         }
                     }
                 }
-                if s == Orientation::Collinear && e == Orientation::Collinear {
+                if s == C && e == C {
                     along.push(ea);
                 }
                 if !start_contact && on_segment(&ea, eb.start) {
@@ -163,13 +144,13 @@ fn pieces_outside(a: &Polygon<f64>, near_a: &[Line<f64>], b: &Polygon<f64>, a_bo
             if start_contact {
                 outside_before = false;
             }
-            cuts.sort_by(f64::total_cmp);
+            cuts.sort_unstable_by(f64::total_cmp);
             cuts.dedup();
             for (k, w) in cuts.windows(2).enumerate() {
                 if k > 0 {
                     outside_before = false; // a cut is a point of a's boundary
                 }
-                // Pieces that run along an edge of `a` were judged by direction in `compare_edges`.
+                // Pieces that run along an edge of `a` were judged by direction above.
                 if along.iter().any(|ea| {
                     let (u0, u1) = (param(&eb, ea.start), param(&eb, ea.end));
                     u0.min(u1) <= w[0] && w[1] <= u0.max(u1)
@@ -193,6 +174,14 @@ fn pieces_outside(a: &Polygon<f64>, near_a: &[Line<f64>], b: &Polygon<f64>, a_bo
         }
     }
     true
+}
+
+/// True when `inner` lies within `outer` (closed boxes).
+fn rect_within(inner: &Rect<f64>, outer: &Rect<f64>) -> bool {
+    outer.min().x <= inner.min().x
+        && outer.min().y <= inner.min().y
+        && inner.max().x <= outer.max().x
+        && inner.max().y <= outer.max().y
 }
 
 fn rects_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
@@ -247,14 +236,23 @@ pub fn interiors_disjoint_in_boxes(a: &Polygon<f64>, a_box: &Rect<f64>, b: &Poly
         v.extend(p.interiors().iter().flat_map(|r| r.lines()).filter(meets));
         (v, shell)
     };
-    let ((near_a, shell_a), (near_b, shell_b)) = (near(a, &b_box), near(b, &a_box));
-    if separated_by_an_edge_line(&near_a[..shell_a], a, b) || separated_by_an_edge_line(&near_b[..shell_b], b, a) {
+    let (near_a, shell_a) = near(a, &b_box);
+    if separated_by_an_edge_line(&near_a[..shell_a], a, b) {
         return true;
     }
-    match compare_edges(&near_a, &near_b) {
-        Edges::Meet => false,
-        Edges::Touch => pieces_outside(a, &near_a, b, &a_box) && pieces_outside(b, &near_b, a, &b_box),
+    // When `b`'s boundary stays out of `a`, the interiors are disjoint or `a` lies within `b`; the latter needs
+    // `a`'s box within `b`'s. Neighbours on a map seldom have nested boxes, so one direction settles them.
+    if !rect_within(&a_box, &b_box) {
+        return boundary_stays_outside(a, &near_a, b, &a_box);
     }
+    let (near_b, shell_b) = near(b, &a_box);
+    if separated_by_an_edge_line(&near_b[..shell_b], b, a) {
+        return true;
+    }
+    if !rect_within(&b_box, &a_box) {
+        return boundary_stays_outside(b, &near_b, a, &b_box);
+    }
+    boundary_stays_outside(a, &near_a, b, &a_box) && boundary_stays_outside(b, &near_b, a, &b_box)
 }
 
 #[cfg(test)]
@@ -292,6 +290,28 @@ mod tests {
                                                                       // A neighbour with an extra vertex on the shared edge.
         let b = o(polygon![(x: 5., y: 0.), (x: 10., y: 0.), (x: 10., y: 20.), (x: 5., y: 20.), (x: 5., y: 10.)]);
         check(&rect(0., 0., 5., 20.), &b, true);
+    }
+
+    #[test]
+    fn neighbours_sharing_a_bent_boundary_touch() {
+        // Two plots of the generated sample: their common boundary is a chain of three vertices rounded to the
+        // millimetre, so no line through one of its edges separates them.
+        let a = o(polygon![
+            (x: 541585.715, y: 2321408.556), (x: 541596.677, y: 2321409.478), (x: 541596.125, y: 2321416.63),
+            (x: 541595.573, y: 2321423.783), (x: 541594.724, y: 2321434.792), (x: 541593.875, y: 2321445.801),
+            (x: 541583.308, y: 2321445.014), (x: 541584.767, y: 2321422.915)
+        ]);
+        let b = o(polygon![
+            (x: 541596.677, y: 2321409.478), (x: 541601.132, y: 2321409.852), (x: 541600.544, y: 2321416.994),
+            (x: 541599.955, y: 2321424.135), (x: 541595.573, y: 2321423.783), (x: 541596.125, y: 2321416.63)
+        ]);
+        check(&a, &b, true);
+        // The middle vertex of b moved 1 cm into a: they overlap.
+        let b = o(polygon![
+            (x: 541596.677, y: 2321409.478), (x: 541601.132, y: 2321409.852), (x: 541600.544, y: 2321416.994),
+            (x: 541599.955, y: 2321424.135), (x: 541595.573, y: 2321423.783), (x: 541596.115, y: 2321416.63)
+        ]);
+        check(&a, &b, false);
     }
 
     #[test]
