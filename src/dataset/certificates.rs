@@ -284,7 +284,7 @@ impl Certificates {
         let c_address = col("address", false)?;
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut b = CertificatesBuilder::for_file_size(size);
-        for row in table.rows() {
+        while let Some(row) = table.next_row() {
             let row = row?;
             let text = |c: &Option<Field>| row.str(c);
             let r = CertificateRow {

@@ -19,6 +19,8 @@ pub struct CsvTable {
     path: PathBuf,
     header: Vec<String>,
     reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    /// The current row, read into the same buffers every time.
+    record: csv::ByteRecord,
     mapping: BTreeMap<String, String>,
     source_name: Box<dyn Fn(&str) -> String>,
     table: String,
@@ -65,6 +67,7 @@ impl CsvTable {
             path: path.to_path_buf(),
             header,
             reader,
+            record: csv::ByteRecord::new(),
             mapping: mapping.clone(),
             source_name: Box::new(source_name),
             table: table.to_string(),
@@ -97,14 +100,21 @@ impl CsvTable {
         }
     }
 
-    /// The data rows, in order.
-    pub fn rows(&mut self) -> impl Iterator<Item = Result<Row<'_>>> + '_ {
-        let path = &self.path;
-        self.reader.byte_records().map(move |r| {
-            let record = r.map_err(|e| csv_error(path, e))?;
-            let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-            Ok(Row { path, line, record })
-        })
+    /// The next data row (None at the end of the file). Rows are read into one reused record, so a row lives
+    /// until the next call.
+    pub fn next_row(&mut self) -> Option<Result<Row<'_>>> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Err(e) => Some(Err(csv_error(&self.path, e))),
+            Ok(true) => {
+                let record = &self.record;
+                let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+                // One UTF-8 check for the whole row; a row that fails it is checked field by field, so that
+                // the error names the field.
+                let text = std::str::from_utf8(record.as_slice()).ok();
+                Some(Ok(Row { path: &self.path, line, record, text }))
+            }
+        }
     }
 }
 
@@ -128,7 +138,9 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 pub struct Row<'a> {
     path: &'a Path,
     pub line: usize,
-    record: csv::ByteRecord,
+    record: &'a csv::ByteRecord,
+    /// The row's fields back to back, when they are all UTF-8.
+    text: Option<&'a str>,
 }
 
 impl Row<'_> {
@@ -139,6 +151,10 @@ impl Row<'_> {
     /// The trimmed text of a column ("" when the column is absent or the cell empty).
     pub fn str(&self, f: &Option<Field>) -> Result<&str> {
         let Some(f) = f else { return Ok("") };
+        // (A field cut inside a character, whose row is UTF-8 only as a whole, is checked on its own below.)
+        if let Some(field) = self.text.zip(self.record.range(f.index)).and_then(|(text, r)| text.get(r)) {
+            return Ok(field.trim());
+        }
         let bytes = self.record.get(f.index).unwrap_or_default();
         std::str::from_utf8(bytes).map(|s| s.trim()).map_err(|_| {
             Error::bad_input(
@@ -223,6 +239,26 @@ pub fn parse_area(t: &str) -> std::result::Result<Option<f64>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_is_checked_for_utf8_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        // Row 2 is UTF-8 as a whole, but "é" (C3 A9) is cut between its two fields; row 3 is plain.
+        std::fs::write(&path, b"a,b\nx\xC3,\xA9y\nNguy\xE1\xBB\x85n,V\xC4\x83n\n").unwrap();
+        let mut t = CsvTable::open(&path, "t", |c| c.to_string(), &BTreeMap::new()).unwrap();
+        let (a, b) = (t.column("a", true).unwrap(), t.column("b", true).unwrap());
+        {
+            let row = t.next_row().unwrap().unwrap();
+            let e = row.str(&a).unwrap_err().to_string();
+            assert!(e.contains("t.csv, row 2, field `a`: not UTF-8 text"), "{e}");
+            assert!(row.str(&b).is_err());
+        }
+        let row = t.next_row().unwrap().unwrap();
+        assert_eq!((row.str(&a).unwrap(), row.str(&b).unwrap(), row.line), ("Nguyễn", "Văn", 3));
+        drop(row);
+        assert!(t.next_row().is_none());
+    }
 
     #[test]
     fn numbers_as_land_records_write_them() {

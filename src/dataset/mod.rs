@@ -158,7 +158,7 @@ impl Dataset {
                 };
                 Ok((certificates, register, t.elapsed().as_secs_f64()))
             });
-            let groups = scope.spawn(|| read_raw_groups(dir, &config));
+            let groups = scope.spawn(|| read_raw_groups(dir, &config, reader));
             let parcels = read_parcels(&parcels_path, &config, config_crs, reader);
             let certificates =
                 certificates.join().unwrap_or_else(|_| Err(Error::Other("reading certificates panicked".into())));
@@ -311,8 +311,12 @@ impl Dataset {
 
     /// Reads `groups.<ext>` of `dir` again as raw features (name, geometry as read), in file order; empty
     /// when the dataset has no group boundaries.
-    pub fn read_raw_groups(dir: &Path, config: &DatasetConfig) -> Result<Vec<(Option<String>, RawGeometry)>> {
-        match read_raw_groups(dir, config)? {
+    pub fn read_raw_groups(
+        dir: &Path,
+        config: &DatasetConfig,
+        reader: Reader,
+    ) -> Result<Vec<(Option<String>, RawGeometry)>> {
+        match read_raw_groups(dir, config, reader)? {
             Some(raw) => {
                 raw.info?;
                 Ok(raw.features)
@@ -856,8 +860,9 @@ struct RawGroups {
     info: Result<parcels::LayerInfo>,
 }
 
-/// Reads `groups.<ext>` if there is one (through GDAL, in every format: boundaries are few).
-fn read_raw_groups(dir: &Path, config: &DatasetConfig) -> Result<Option<RawGroups>> {
+/// Reads `groups.<ext>` if there is one: GeoJSON with the native reader (unless GDAL's is chosen), every
+/// other format through GDAL.
+fn read_raw_groups(dir: &Path, config: &DatasetConfig, reader: Reader) -> Result<Option<RawGroups>> {
     let Some(path) = parcels::find_vector_file(dir, "groups")? else { return Ok(None) };
     let request = ColumnRequest {
         canonical: "group".into(),
@@ -870,10 +875,20 @@ fn read_raw_groups(dir: &Path, config: &DatasetConfig) -> Result<Option<RawGroup
         },
     };
     let mut features = Vec::new();
-    let info = parcels::read_features(&path, &[Some(request)], &mut |f, _| {
+    let mut keep = |f: RawFeature| {
         features.push((value_text(&f.values[0]), f.geometry));
         Ok(())
-    });
+    };
+    let info = if reader == Reader::Auto && geojson::handles(&path) {
+        geojson::read(&path, &[Some(request.source.clone())], &mut |f, _| keep(f)).and_then(|outcome| {
+            if outcome.features > 0 && !outcome.seen.first().copied().unwrap_or(false) {
+                return Err(parcels::missing_column(&path, &request, &["(no feature has it)".to_string()]));
+            }
+            Ok(parcels::LayerInfo { driver: "GeoJSON (native reader)".into(), crs: None, features: outcome.features })
+        })
+    } else {
+        parcels::read_features(&path, &[Some(request)], &mut |f, _| keep(f))
+    };
     Ok(Some(RawGroups { path, features, info }))
 }
 

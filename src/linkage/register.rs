@@ -142,7 +142,7 @@ impl Register {
         let rows = usize::try_from(size / 80).unwrap_or(0);
         reg.people.reserve(rows);
         reg.next_same.reserve(rows);
-        for row in table.rows() {
+        while let Some(row) = table.next_row() {
             let row = row?;
             let line = u32::try_from(row.line).map_err(|_| Error::bad_input(Location::file(path), "too many lines"))?;
             let id = row.required_str(&c_id)?;

@@ -302,7 +302,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
     rt.block_on(store_linkage(&mut tx, &holder_link.name, &checked, &code))?;
     steps.lap("certificates, citizens, holder links");
-    let groups = Dataset::read_raw_groups(dir, &ds.config)?;
+    let groups = Dataset::read_raw_groups(dir, &ds.config, Reader::Auto)?;
     let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
     steps.lap("groups");
     let conflicts = rt.block_on(sync_conflicts(&mut tx, &checked, &code, import_id, by))?;
