@@ -254,9 +254,10 @@ mod tests {
             assert!(e.contains("t.csv, row 2, field `a`: not UTF-8 text"), "{e}");
             assert!(row.str(&b).is_err());
         }
-        let row = t.next_row().unwrap().unwrap();
-        assert_eq!((row.str(&a).unwrap(), row.str(&b).unwrap(), row.line), ("Nguyễn", "Văn", 3));
-        drop(row);
+        {
+            let row = t.next_row().unwrap().unwrap();
+            assert_eq!((row.str(&a).unwrap(), row.str(&b).unwrap(), row.line), ("Nguyễn", "Văn", 3));
+        }
         assert!(t.next_row().is_none());
     }
 
