@@ -205,21 +205,6 @@ struct Scanner {
     scalar: bool,
 }
 
-/// Bytes the scanner must look at inside a feature (outside strings).
-static IN_FEATURE: [bool; 256] = byte_set(b"\"{}[]\n");
-/// Bytes the scanner must look at inside a string (after a byte that is not a backslash).
-static IN_STRING: [bool; 256] = byte_set(b"\"\\\n");
-
-const fn byte_set(bytes: &[u8]) -> [bool; 256] {
-    let mut set = [false; 256];
-    let mut i = 0;
-    while i < bytes.len() {
-        set[bytes[i] as usize] = true;
-        i += 1;
-    }
-    set
-}
-
 /// Features found: (start, end, line of start).
 type Found = Vec<(usize, usize, usize)>;
 /// Top-level members found: (name, start, end, line of start).
@@ -255,24 +240,22 @@ impl Scanner {
         let err = |line: usize, m: &str| Err((line, format!("not valid GeoJSON: {m}")));
         let mut i = self.pos - base;
         while i < buf.len() {
-            // Inside a feature only brackets, quotes and newlines matter, inside a string only quotes,
-            // backslashes and newlines: skip the rest (mostly coordinates) in a tight loop.
-            let skip = if self.in_string {
-                (!self.escape).then_some(&IN_STRING)
-            } else {
-                (self.depth >= 3).then_some(&IN_FEATURE)
-            };
-            if let Some(table) = skip {
-                while i < buf.len() && !table[usize::from(buf[i])] {
-                    i += 1;
-                }
-                if i == buf.len() {
-                    break;
-                }
+            // Inside a string only quotes, backslashes and newlines matter. Inside a feature only braces and
+            // quotes: its end is where its braces balance (brackets are serde_json's to check when it parses
+            // the feature), and its newlines are counted when it ends. The rest, mostly coordinates, is
+            // skipped with memchr's vectorised search.
+            let in_feature = self.feature_start.is_some();
+            if self.in_string && !self.escape {
+                i += memchr::memchr3(b'"', b'\\', b'\n', &buf[i..]).unwrap_or(buf.len() - i);
+            } else if !self.in_string && in_feature {
+                i += memchr::memchr3(b'"', b'{', b'}', &buf[i..]).unwrap_or(buf.len() - i);
+            }
+            if i == buf.len() {
+                break;
             }
             let c = buf[i];
             let at = base + i;
-            if c == b'\n' {
+            if c == b'\n' && !in_feature {
                 self.line += 1;
             }
             if self.in_string {
@@ -389,6 +372,9 @@ impl Scanner {
                         if self.depth == 2 && self.expect == Expect::Features {
                             if let Some((s, line)) = self.feature_start.take() {
                                 features.push((s, at + 1, line));
+                                // The whole feature is still in `buf` (see `keep_from`).
+                                let body = buf.get(s.saturating_sub(base)..i).unwrap_or_default();
+                                self.line += memchr::memchr_iter(b'\n', body).count();
                             }
                         } else if self.depth == 1 {
                             if let Some((s, line)) = self.value_start.take() {
@@ -502,23 +488,32 @@ impl<'de> Visitor<'de> for PropertiesSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         while let Some(key) = map.next_key::<Key>()? {
             let k = key.0.as_ref();
-            let exact: Vec<usize> =
-                (0..self.columns.len()).filter(|&i| self.columns[i].as_deref() == Some(k)).collect();
-            let targets = if exact.is_empty() {
-                (0..self.columns.len())
-                    .filter(|&i| self.columns[i].as_deref().is_some_and(|c| c.eq_ignore_ascii_case(k)))
-                    .collect()
-            } else {
-                exact
+            // The columns this key fills, as bits (at most 64 columns): the exact name, else any case.
+            let bits = |matches: &dyn Fn(&str) -> bool| -> u64 {
+                self.columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.as_deref().is_some_and(matches))
+                    .fold(0, |m, (i, _)| m | 1 << i)
             };
-            if targets.is_empty() {
+            let mut targets = bits(&|c| c == k);
+            if targets == 0 {
+                targets = bits(&|c| c.eq_ignore_ascii_case(k));
+            }
+            if targets == 0 {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            let v: Value = map.next_value()?;
-            for i in targets {
-                *self.seen |= 1 << i;
-                self.values[i] = v.0.clone();
+            *self.seen |= targets;
+            let mut v = Some(map.next_value::<Value>()?.0);
+            while targets != 0 {
+                let i = targets.trailing_zeros() as usize;
+                targets &= targets - 1;
+                // The last column takes the value; others (one key mapped twice) get copies.
+                let value = if targets == 0 { v.take() } else { v.clone() };
+                if let (Some(slot), Some(value)) = (self.values.get_mut(i), value) {
+                    *slot = value;
+                }
             }
         }
         Ok(())
@@ -786,6 +781,15 @@ mod tests {
         assert!(e.to_string().ends_with("line 1: the top level is not a FeatureCollection"), "{e}");
         let e = read_str("[1,2]", &[]).unwrap_err();
         assert!(e.to_string().contains("the top level must be an object"), "{e}");
+        // Brackets that do not balance inside a feature whose braces do, after coordinates over several lines.
+        let text = "{\"type\":\"FeatureCollection\",\"features\":[\n\
+            {\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[\n\
+            [0,0],\n[1,0],\n[1,1],\n[0,0]]]}},\n\
+            {\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]}}\n\
+            ]}";
+        let e = read_str(text, &[]).unwrap_err();
+        assert!(e.is_bad_input());
+        assert!(e.to_string().contains("line 7"), "{e}");
     }
 
     #[test]
