@@ -291,22 +291,44 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
         ds.parcels.len(),
         CSV_CHUNK,
         |range, out| {
+            use std::fmt::Write;
+            // Numbers and lists are formatted into buffers reused from row to row.
+            let [mut status, mut reasons, mut sheet, mut no, mut area, mut certs]: [String; 6] = Default::default();
             csv_rows(out, |w| {
                 for i in range.clone() {
                     let p = &ds.parcels[i];
                     let s = &rec.statuses[i];
-                    let certs: Vec<&str> =
-                        rec.links.certs_of(i).iter().map(|&c| ds.certificates.id(c as usize)).collect();
+                    for b in [&mut status, &mut reasons, &mut sheet, &mut no, &mut area, &mut certs] {
+                        b.clear();
+                    }
+                    let _ = write!(status, "{}", s.status);
+                    for (k, r) in s.reasons().enumerate() {
+                        reasons.push_str(if k > 0 { ";" } else { "" });
+                        reasons.push_str(r);
+                    }
+                    if let Some(v) = p.sheet {
+                        let _ = write!(sheet, "{v}");
+                    }
+                    if let Some(v) = p.parcel_no {
+                        let _ = write!(no, "{v}");
+                    }
+                    if let Some(a) = p.area_m2 {
+                        let _ = write!(area, "{a:.2}");
+                    }
+                    for (k, &c) in rec.links.certs_of(i).iter().enumerate() {
+                        certs.push_str(if k > 0 { ";" } else { "" });
+                        certs.push_str(ds.certificates.id(c as usize));
+                    }
                     w.write_record([
                         p.id.as_str(),
                         p.group.as_deref().unwrap_or(""),
-                        &s.status.to_string(),
-                        &s.reasons_text(),
-                        &p.sheet.map(|v| v.to_string()).unwrap_or_default(),
-                        &p.parcel_no.map(|v| v.to_string()).unwrap_or_default(),
+                        &status,
+                        &reasons,
+                        &sheet,
+                        &no,
                         p.land_use.as_deref().unwrap_or(""),
-                        &p.area_m2.map(|a| format!("{a:.2}")).unwrap_or_default(),
-                        &certs.join(";"),
+                        &area,
+                        &certs,
                     ])?;
                 }
                 Ok(())
