@@ -253,6 +253,12 @@ fn statuses_survive_reimport_and_recheck_and_vanished_conflicts_get_history() {
         sql_value(&db.url, &format!("SELECT count(*)::text FROM thuadat.conflict_history WHERE conflict_id = '{overlap}' AND event = 'vanished'")),
         "1"
     );
+    // The vanished overlap was last seen by the first import; the present conflicts by the second.
+    assert_eq!(
+        sql_value(&db.url, &format!("SELECT last_seen::text FROM thuadat.conflict WHERE id = '{overlap}'")),
+        "1"
+    );
+    assert_eq!(sql_value(&db.url, "SELECT conflicts_seen::text FROM thuadat.commune"), "2");
     for (id, status) in [(&ack, "acknowledged"), (&waived, "waived")] {
         if after.iter().any(|(x, _)| x == id) {
             assert_eq!(sql_value(&db.url, &format!("SELECT status FROM thuadat.conflict WHERE id = '{id}'")), status);
@@ -262,10 +268,14 @@ fn statuses_survive_reimport_and_recheck_and_vanished_conflicts_get_history() {
     // The import replaced the parcels whole.
     assert_eq!(count(&db, "parcel", "00118") as usize, fc["features"].as_array().unwrap().len());
 
-    // A re-check changes nothing and keeps the statuses.
+    // A re-check changes nothing and keeps the statuses; it rewrites no conflict row (same row versions).
+    let versions = "SELECT string_agg(id || ':' || xmin::text, ',' ORDER BY id) FROM thuadat.conflict";
+    let rows_before = sql_value(&db.url, versions);
     let report = tmp.path().join("report");
     ok(&["check", "--db", &db.url, "--commune", "00118", "--out", report.to_str().unwrap(), "-q"]);
     assert_eq!(present(&db), after);
+    assert_eq!(sql_value(&db.url, versions), rows_before);
+    assert_eq!(sql_value(&db.url, "SELECT conflicts_seen::text FROM thuadat.commune"), "3");
     if after.iter().any(|(x, _)| *x == ack) {
         assert_eq!(
             sql(
@@ -285,6 +295,10 @@ fn statuses_survive_reimport_and_recheck_and_vanished_conflicts_get_history() {
             &[&format!("SELECT event FROM thuadat.conflict_history WHERE conflict_id = '{overlap}' ORDER BY id")]
         ),
         vec![vec![Some("opened".into())], vec![Some("vanished".into())], vec![Some("reappeared".into())]]
+    );
+    assert_eq!(
+        sql_value(&db.url, &format!("SELECT last_seen::text FROM thuadat.conflict WHERE id = '{overlap}'")),
+        "4"
     );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.import"), "4");
 }
@@ -409,7 +423,7 @@ fn an_older_schema_is_migrated() {
     );
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations"),
-        "1,2,3,4"
+        "1,2,3,4,5"
     );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.holder_link"), "3510");
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");

@@ -291,7 +291,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     let [parcel, certificate, citizen, holder_link] = rt.block_on(async {
         let mut staged = Vec::new();
         for table in partition::TABLES {
-            staged.push(partition::create(&mut tx, table, import_id).await?);
+            staged.push(partition::create(&mut tx, table, import_id, &code).await?);
         }
         staged.try_into().map_err(|_| Error::Other("four partitions".into()))
     })?;
@@ -310,7 +310,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     let staged = [parcel, certificate, citizen, holder_link];
     rt.block_on(async {
         for s in &staged {
-            partition::prepare(&mut tx, s, &code).await?;
+            partition::prepare(&mut tx, s).await?;
         }
         Ok::<(), Error>(())
     })?;
@@ -684,8 +684,11 @@ async fn sync_conflicts(
     send_all(conn, "COPY inc FROM STDIN", conflict_rows(&checked.dataset, &checked.reconciliation.conflicts))
         .await
         .map_err(db("COPY of the conflicts"))?;
+    // A present conflict was last seen by the commune's `conflicts_seen` run (its own `last_seen` is only
+    // written when its row changes): one that vanishes now keeps that as its `last_seen`.
     let vanished = sqlx::query(
-        "WITH v AS (UPDATE thuadat.conflict c SET present = false, vanished_at = now() \
+        "WITH v AS (UPDATE thuadat.conflict c SET present = false, vanished_at = now(), \
+         last_seen = COALESCE((SELECT conflicts_seen FROM thuadat.commune WHERE code = $1), c.last_seen) \
          WHERE c.commune_code = $1 AND c.present AND NOT EXISTS (SELECT 1 FROM inc WHERE inc.id = c.id) \
          RETURNING c.id, c.status) \
          INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, from_status, to_status, \
@@ -720,6 +723,10 @@ async fn sync_conflicts(
          grp = excluded.grp, detail = excluded.detail, candidates = excluded.candidates, \
          near_duplicate = excluded.near_duplicate, geom = excluded.geom, present = true, vanished_at = NULL, \
          last_seen = excluded.last_seen \
+         WHERE NOT c.present OR (c.kind, c.severity, c.measure, c.parcel_ids, c.cert_ids, c.grp, c.detail, \
+         c.candidates, c.near_duplicate, ST_AsEWKB(c.geom)) IS DISTINCT FROM (excluded.kind, excluded.severity, \
+         excluded.measure, excluded.parcel_ids, excluded.cert_ids, excluded.grp, excluded.detail, \
+         excluded.candidates, excluded.near_duplicate, ST_AsEWKB(excluded.geom)) \
          RETURNING c.id, (xmax = 0) AS inserted) \
          INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, to_status, import_id) \
          SELECT $1, id, 'opened', $2, 'open', $3 FROM up WHERE inserted",
@@ -731,6 +738,12 @@ async fn sync_conflicts(
     .await
     .map_err(db("storing the conflicts"))?
     .rows_affected();
+    sqlx::query("UPDATE thuadat.commune SET conflicts_seen = $2 WHERE code = $1")
+        .bind(code)
+        .bind(import_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db("recording the run that saw the conflicts"))?;
     let present: i64 = sqlx::query_scalar("SELECT count(*) FROM inc")
         .fetch_one(&mut *conn)
         .await
@@ -1124,9 +1137,9 @@ pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, Co
     let import_id = rt.block_on(new_import(&mut tx, code, "check", &source, by))?;
     let sync = rt.block_on(sync_conflicts(&mut tx, &checked, code, import_id, by))?;
     rt.block_on(async {
-        let links = partition::create(&mut tx, "holder_link", import_id).await?;
+        let links = partition::create(&mut tx, "holder_link", import_id, code).await?;
         store_linkage(&mut tx, &links.name, &checked, code).await?;
-        partition::prepare(&mut tx, &links, code).await?;
+        partition::prepare(&mut tx, &links).await?;
         partition::lock_swaps(&mut tx).await?;
         partition::swap_in(&mut tx, &links, code).await
     })?;

@@ -39,8 +39,9 @@ fn db(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
 }
 
 /// Creates an empty table shaped like `thuadat.{table}` (columns, NOT NULL and CHECK constraints), without
-/// indexes, named after the import.
-pub async fn create(conn: &mut PgConnection, table: &'static str, import_id: i64) -> Result<Staged> {
+/// indexes, named after the import, with commune `code`'s partition bound as a CHECK constraint: rows are
+/// checked as they are copied in, and attaching the table needs no scan.
+pub async fn create(conn: &mut PgConnection, table: &'static str, import_id: i64, code: &str) -> Result<Staged> {
     let parent = format!("thuadat.{table}");
     let columns: Option<String> = sqlx::query_scalar(
         "SELECT string_agg(format('%I %s%s', attname, format_type(atttypid, atttypmod), \
@@ -61,20 +62,20 @@ pub async fn create(conn: &mut PgConnection, table: &'static str, import_id: i64
     .await
     .map_err(db("reading a table's constraints"))?;
     let name = format!("thuadat.{}", ident(&format!("{table}_import_{import_id}")));
-    sqlx::query(&format!("CREATE TABLE {name} ({columns}{checks})"))
+    let bound = format!(", CONSTRAINT partition_bound CHECK (commune_code = {})", literal(code));
+    sqlx::query(&format!("CREATE TABLE {name} ({columns}{checks}{bound})"))
         .execute(&mut *conn)
         .await
         .map_err(db("creating a new partition"))?;
     Ok(Staged { table, name })
 }
 
-/// Readies a loaded table to be attached as commune `code`'s partition: its bound as a CHECK constraint (so
-/// attaching needs no scan), the parent's key and indexes, built once over all its rows, and statistics.
-pub async fn prepare(conn: &mut PgConnection, staged: &Staged, code: &str) -> Result<()> {
+/// Readies a loaded table to be attached as a partition: the parent's key and indexes, built once over all its
+/// rows, and statistics.
+pub async fn prepare(conn: &mut PgConnection, staged: &Staged) -> Result<()> {
     let parent = format!("thuadat.{}", staged.table);
     let name = &staged.name;
-    let mut statements =
-        vec![format!("ALTER TABLE {name} ADD CONSTRAINT partition_bound CHECK (commune_code = {})", literal(code))];
+    let mut statements = Vec::new();
     let key: Option<String> = sqlx::query_scalar(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'",
     )

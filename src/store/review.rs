@@ -14,7 +14,8 @@ const FEATURE: &str = "SELECT jsonb_build_object('type', 'Feature', 'id', id, \
      'severity', severity, 'measure', measure, 'parcel_ids', to_jsonb(parcel_ids), 'cert_ids', to_jsonb(cert_ids), \
      'group', grp, 'detail', CASE WHEN kind LIKE 'holder\\_%' THEN NULL ELSE detail END, \
      'candidates', candidates, 'status', status, 'status_by', status_by, 'status_at', status_at, \
-     'status_comment', status_comment, 'present', present, 'first_seen', first_seen, 'last_seen', last_seen, \
+     'status_comment', status_comment, 'present', present, 'first_seen', first_seen, \
+     'last_seen', CASE WHEN present THEN (SELECT conflicts_seen FROM thuadat.commune WHERE code = $1) ELSE last_seen END, \
      'vanished_at', vanished_at)) FROM thuadat.conflict WHERE commune_code = $1 AND id = $2";
 
 /// The conflict `id` of commune `code`, or None when the store has no such conflict.
