@@ -117,7 +117,8 @@ pub fn name_parts(name: &str) -> (String, String, String) {
 fn record(out: &mut Records, name: &str, birth: Option<PartialDate>, address: &str) {
     let (f, m, g) = name_parts(name);
     let b = birth.map(|d| d.to_string()).unwrap_or_default();
-    out.push(&[&f, &m, &g, &b, &vntext::fold(address)]);
+    // The address split once here, not for every pair it is compared in.
+    out.push(&[&f, &m, &g, &b, &crate::linkage::compare::address_key(&vntext::fold(address))]);
 }
 
 /// True when a pair's pattern confirms name and birth: family and given name equal or nearly (Jaro-Winkler
