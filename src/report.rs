@@ -302,10 +302,7 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                         b.clear();
                     }
                     let _ = write!(status, "{}", s.status);
-                    for (k, r) in s.reasons().enumerate() {
-                        reasons.push_str(if k > 0 { ";" } else { "" });
-                        reasons.push_str(r);
-                    }
+                    s.push_reasons(&mut reasons);
                     if let Some(v) = p.sheet {
                         let _ = write!(sheet, "{v}");
                     }

@@ -224,6 +224,9 @@ fn bad_group_boundaries_name_the_first_bad_feature() {
     assert!(e.contains("groups.geojson, feature 1, field `geometry`: invalid group boundary:"), "{e}");
     let e = fails(|d| write(d, &[group("\"To 1\"", &square), group("null", &bow_tie)]));
     assert!(e.contains("groups.geojson, feature 1, field `group`: empty group name"), "{e}");
+    // No feature has the group column: the file's error, before any feature's (native reader and GDAL alike).
+    let e = fails(|d| write(d, &[group("\"To 1\"", &square).replace("\"group\"", "\"ten_to\"")]));
+    assert!(e.contains("groups.geojson, field `group`: column `group` (for `group`, canonical name) not found"), "{e}");
 }
 
 const CITIZENS: &str =

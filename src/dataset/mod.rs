@@ -598,6 +598,13 @@ fn read_into(
     if outcome.crs_after_features && !has_config_crs {
         return Ok((("GeoJSON".into(), outcome.crs, outcome.features), ReadOutcome::RetryWithGdal));
     }
+    required_columns_seen(path, requests, &outcome)?;
+    Ok((("GeoJSON (native reader)".to_string(), outcome.crs, outcome.features), ReadOutcome::Done))
+}
+
+/// After the native GeoJSON reader: a required column that no feature had is an error naming it (GDAL's
+/// reader says so from the layer's fields).
+fn required_columns_seen(path: &Path, requests: &[Option<ColumnRequest>], outcome: &geojson::Outcome) -> Result<()> {
     for (req, seen) in requests.iter().zip(&outcome.seen) {
         if let Some(req) = req {
             if req.required && !seen && outcome.features > 0 {
@@ -605,7 +612,7 @@ fn read_into(
             }
         }
     }
-    Ok((("GeoJSON (native reader)".to_string(), outcome.crs, outcome.features), ReadOutcome::Done))
+    Ok(())
 }
 
 /// Ground areas: planar area times the local areal scale.
@@ -879,15 +886,20 @@ fn read_raw_groups(dir: &Path, config: &DatasetConfig, reader: Reader) -> Result
         features.push((value_text(&f.values[0]), f.geometry));
         Ok(())
     };
+    let requests = [Some(request)];
     let info = if reader == Reader::Auto && geojson::handles(&path) {
-        geojson::read(&path, &[Some(request.source.clone())], &mut |f, _| keep(f)).and_then(|outcome| {
-            if outcome.features > 0 && !outcome.seen.first().copied().unwrap_or(false) {
-                return Err(parcels::missing_column(&path, &request, &["(no feature has it)".to_string()]));
+        let sources = requests.each_ref().map(|r| r.as_ref().map(|r| r.source.clone()));
+        geojson::read(&path, &sources, &mut |f, _| keep(f)).and_then(|outcome| {
+            // A column no feature has is the file's error, not each feature's: GDAL says so before any feature
+            // (a syntax error, by contrast, comes after the features read before it).
+            if let Err(e) = required_columns_seen(&path, &requests, &outcome) {
+                features.clear();
+                return Err(e);
             }
             Ok(parcels::LayerInfo { driver: "GeoJSON (native reader)".into(), crs: None, features: outcome.features })
         })
     } else {
-        parcels::read_features(&path, &[Some(request)], &mut |f, _| keep(f))
+        parcels::read_features(&path, &requests, &mut |f, _| keep(f))
     };
     Ok(Some(RawGroups { path, features, info }))
 }

@@ -297,15 +297,20 @@ fn three_level(s: &str) -> bool {
     s.split(',').map(str::trim).any(|p| p.starts_with("huyen ") || p.starts_with("quan ") || p.starts_with("thi xa "))
 }
 
-/// Up to eight parts of an address, on the stack.
-fn parts8(s: &str) -> ([&str; 8], usize) {
+/// The first eight items, on the stack, and how many there are.
+fn first8<'a>(items: impl Iterator<Item = &'a str>) -> ([&'a str; 8], usize) {
     let mut out = [""; 8];
     let mut n = 0;
-    for p in address_parts(s).take(8) {
+    for p in items.take(8) {
         out[n] = p;
         n += 1;
     }
     (out, n)
+}
+
+/// Up to eight parts of an address, on the stack.
+fn parts8(s: &str) -> ([&str; 8], usize) {
+    first8(address_parts(s))
 }
 
 /// First character of an [`address_key`] that names a district, of one that does not, and of one of an address
@@ -326,10 +331,10 @@ const KEY_NO_PARTS: char = '\u{3}';
 /// assert_eq!(address_key(""), "");
 /// ```
 pub fn address_key(s: &str) -> String {
-    let (parts, n) = parts8(s);
     if s.is_empty() {
         return String::new();
     }
+    let (parts, n) = parts8(s);
     if n == 0 {
         return format!("{KEY_NO_PARTS}{s}");
     }
@@ -353,13 +358,7 @@ fn from_key(s: &str) -> Option<(([&str; 8], usize), bool)> {
         Some(rest) => (rest, false),
         None => (s.strip_prefix(KEY_THREE_LEVEL)?, true),
     };
-    let mut out = [""; 8];
-    let mut n = 0;
-    for p in rest.split(',').take(8) {
-        out[n] = p;
-        n += 1;
-    }
-    Some(((out, n), three))
+    Some((first8(rest.split(',')), three))
 }
 
 fn address(a: &str, b: &str) -> Outcome {

@@ -39,7 +39,17 @@ impl ParcelStatus {
 
     /// The reasons joined by `;` (the contract's `reasons` column).
     pub fn reasons_text(&self) -> String {
-        self.reasons().collect::<Vec<_>>().join(";")
+        let mut out = String::new();
+        self.push_reasons(&mut out);
+        out
+    }
+
+    /// Appends [`ParcelStatus::reasons_text`] to `out` (a report row reuses one buffer).
+    pub fn push_reasons(&self, out: &mut String) {
+        for (k, r) in self.reasons().enumerate() {
+            out.push_str(if k > 0 { ";" } else { "" });
+            out.push_str(r);
+        }
     }
 }
 
