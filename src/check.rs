@@ -82,14 +82,25 @@ pub fn run(dir: &Path, progress: Progress) -> Result<Checked> {
 
 /// [`run`] with a chosen parcels reader.
 pub fn run_with(dir: &Path, progress: Progress, reader: Reader) -> Result<Checked> {
-    let mut timings = Vec::new();
+    let (dataset, timings) = load(dir, progress, reader)?;
+    Ok(reconcile_loaded(dataset, timings, progress))
+}
+
+/// The first half of [`run`]: reads the dataset (where bad input fails), returning it with the `load` timings.
+pub fn load(dir: &Path, progress: Progress, reader: Reader) -> Result<(Dataset, Vec<(String, f64)>)> {
     let t = Instant::now();
     let spinner = progress.spinner("reading");
     let dataset = Dataset::load_with(dir, reader);
     spinner.finish_and_clear();
     let dataset = dataset?;
-    timings.push(("load".to_string(), t.elapsed().as_secs_f64()));
-    timings.push(("peak_rss_mb_after_load".to_string(), peak_rss_mb()));
+    let timings =
+        vec![("load".to_string(), t.elapsed().as_secs_f64()), ("peak_rss_mb_after_load".to_string(), peak_rss_mb())];
+    Ok((dataset, timings))
+}
+
+/// The second half of [`run`]: indexes and reconciles a loaded dataset (nothing in it fails), adding the
+/// `reconcile` timings to `timings`.
+pub fn reconcile_loaded(dataset: Dataset, mut timings: Vec<(String, f64)>, progress: Progress) -> Checked {
     let t = Instant::now();
     let bar = progress.bar("overlaps");
     // The index is built alongside the certificate rules; its time is in the reconciliation's timings.
@@ -97,7 +108,7 @@ pub fn run_with(dir: &Path, progress: Progress, reader: Reader) -> Result<Checke
     bar.finish_and_clear();
     timings.push(("reconcile".to_string(), t.elapsed().as_secs_f64()));
     timings.push(("peak_rss_mb_after_reconcile".to_string(), peak_rss_mb()));
-    Ok(Checked { dataset, index, reconciliation, timings })
+    Checked { dataset, index, reconciliation, timings }
 }
 
 /// Checks `dir` and writes the report directory `out`.

@@ -148,7 +148,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let s = thuadat::store::import(&dataset, &db, commune.as_deref(), &by)?;
             println!(
                 "imported {} into commune {} (import {}): {} parcel features, {} certificates ({} rows), {} citizens, {} groups; \
-                 conflicts: {} ({} opened, {} vanished, {} reappeared); check {:.2} s, store {:.2} s ({})",
+                 conflicts: {} ({} opened, {} vanished, {} reappeared); {:.2} s: read {:.2} s, then check {:.2} s alongside \
+                 store {:.2} s ({})",
                 dataset.display(),
                 s.commune,
                 s.import_id,
@@ -161,6 +162,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 s.conflicts.opened,
                 s.conflicts.vanished,
                 s.conflicts.reappeared,
+                s.total_seconds,
+                s.load_seconds,
                 s.check_seconds,
                 s.store_seconds,
                 s.store_steps.iter().map(|(k, v)| format!("{k} {v:.2} s")).collect::<Vec<_>>().join(", ")

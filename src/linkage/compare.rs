@@ -138,6 +138,35 @@ pub fn edits(a: &str, b: &str) -> usize {
     edits_table(x, y)
 }
 
+/// `edits(a, b) <= 1` without the table: for ASCII values, one substitution, one adjacent transposition, or
+/// one byte more or less, found by comparing the two around their first difference (birth dates of the
+/// candidates of a holder mostly differ, and are compared by this alone).
+///
+/// ```
+/// use thuadat::linkage::compare::within_one_edit;
+/// assert!(within_one_edit("1980-03-12", "1980-03-21")); // transposed
+/// assert!(within_one_edit("1980-03-12", "1980-08-12")); // one digit
+/// assert!(!within_one_edit("1980-03-12", "1980-08-13"));
+/// ```
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return edits(a, b) <= 1;
+    }
+    let (x, y) = if a.len() >= b.len() { (a.as_bytes(), b.as_bytes()) } else { (b.as_bytes(), a.as_bytes()) };
+    let Some(i) = x.iter().zip(y).position(|(p, q)| p != q) else {
+        // One is the other, or the other with one more byte at the end.
+        return x.len() - y.len() <= 1;
+    };
+    match x.len() - y.len() {
+        0 => {
+            x[i + 1..] == y[i + 1..]
+                || (i + 1 < x.len() && x[i] == y[i + 1] && x[i + 1] == y[i] && x[i + 2..] == y[i + 2..])
+        }
+        1 => x[i + 1..] == y[i..],
+        _ => false,
+    }
+}
+
 /// [`edits`] of two ASCII values under 64 bytes: three rows of the OSA table on the stack.
 fn edits_table(x: &[u8], y: &[u8]) -> usize {
     let mut rows = [[0u8; 65]; 3];
@@ -248,7 +277,7 @@ fn date(a: &str, b: &str) -> Outcome {
         return if ya == yb { Outcome::Coarse(2) } else { Outcome::Level(3) };
     }
     let swapped = a.get(5..7) == b.get(8..10) && a.get(8..10) == b.get(5..7) && ya == yb;
-    if swapped || edits(a, b) <= 1 {
+    if swapped || within_one_edit(a, b) {
         Outcome::Level(1)
     } else if ya == yb {
         Outcome::Level(2)
@@ -459,6 +488,51 @@ mod tests {
                 assert!((x - y).abs() < 1e-12, "{a} {b}: {x} {y}");
                 assert_eq!(edits(a, b), strsim::osa_distance(a, b).min(3), "{a} {b}");
                 assert!(jaro_winkler_bound(a, b) >= x - 1e-12, "{a} {b}");
+                assert_eq!(within_one_edit(a, b), edits(a, b) <= 1, "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn within_one_edit_is_edits_at_most_one() {
+        // Every value one or two edits (of any kind) away from a few dates, against each other.
+        let alphabet = b"0123-9";
+        let neighbours = |v: &str| -> Vec<String> {
+            let b = v.as_bytes();
+            let mut out = vec![v.to_string()];
+            for i in 0..=b.len() {
+                for &c in alphabet {
+                    let mut ins = b.to_vec();
+                    ins.insert(i, c);
+                    out.push(String::from_utf8(ins).unwrap());
+                    if i < b.len() {
+                        let mut sub = b.to_vec();
+                        sub[i] = c;
+                        out.push(String::from_utf8(sub).unwrap());
+                    }
+                }
+                if i < b.len() {
+                    let mut del = b.to_vec();
+                    del.remove(i);
+                    out.push(String::from_utf8(del).unwrap());
+                }
+                if i + 1 < b.len() {
+                    let mut swap = b.to_vec();
+                    swap.swap(i, i + 1);
+                    out.push(String::from_utf8(swap).unwrap());
+                }
+            }
+            out
+        };
+        for date in ["1960-03-12", "2001-12-21", "1-2"] {
+            let near = neighbours(date);
+            let mut values: Vec<String> = near.iter().flat_map(|v| neighbours(v)).collect();
+            values.sort();
+            values.dedup();
+            for a in &near {
+                for b in &values {
+                    assert_eq!(within_one_edit(a, b), edits(a, b) <= 1, "{a} {b}");
+                }
             }
         }
     }

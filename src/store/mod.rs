@@ -71,8 +71,13 @@ pub struct ImportSummary {
     pub citizens: u64,
     pub groups: u64,
     pub conflicts: ConflictSync,
+    /// Reading the dataset directory.
+    pub load_seconds: f64,
+    /// The check (index and reconciliation), which runs while the first tables are stored.
     pub check_seconds: f64,
+    /// From the connection to the commit.
     pub store_seconds: f64,
+    pub total_seconds: f64,
     /// Seconds of each step of the store part.
     pub store_steps: Vec<(&'static str, f64)>,
 }
@@ -242,14 +247,15 @@ async fn srid_for(conn: &mut PgConnection, crs: &Crs) -> Result<i32> {
     .map_err(db("registering the CRS in spatial_ref_sys"))
 }
 
-/// Checks the dataset directory `dir` (bad input fails here, before the database is touched), then stores it
-/// as commune `commune` (or the parcels' own code) in one transaction.
+/// Reads the dataset directory `dir` (bad input fails here, before the database is touched), then checks it
+/// and stores it as commune `commune` (or the parcels' own code) in one transaction. The rows that do not
+/// depend on the check (parcels, certificates, citizens, groups, and their indexes) are stored while the check
+/// runs; the holder links and conflicts follow it.
 pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<ImportSummary> {
-    let t = Instant::now();
-    let checked = crate::check::run(dir, crate::check::Progress::Hidden)?;
-    let check_seconds = t.elapsed().as_secs_f64();
-    let ds = &checked.dataset;
-    let code = choose_commune(ds, commune)?;
+    let start = Instant::now();
+    let (ds, timings) = crate::check::load(dir, crate::check::Progress::Hidden, Reader::Auto)?;
+    let load_seconds = start.elapsed().as_secs_f64();
+    let code = choose_commune(&ds, commune)?;
     let t = Instant::now();
     let rt = runtime()?;
     let mut conn = rt.block_on(connect(url))?;
@@ -295,26 +301,53 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         }
         staged.try_into().map_err(|_| Error::Other("four partitions".into()))
     })?;
-    let parcels = copy_parcels(&rt, &mut tx, &parcel.name, dir, &config, ds, &code, srid)?;
-    steps.lap("parcels");
-    let holders = rt.block_on(copy_certificates(&mut tx, &certificate.name, ds, &code))?;
+    // The check on the cores the store leaves free; the server parses and indexes meanwhile.
+    let (checked, stored) = std::thread::scope(|scope| {
+        let ds = &ds;
+        let check = scope.spawn(move || {
+            let t = Instant::now();
+            let run = || crate::reconcile::index_and_reconcile(ds, &indicatif::ProgressBar::hidden());
+            let checked = match background_pool() {
+                Some(pool) => pool.install(run),
+                None => run(),
+            };
+            (checked, t.elapsed().as_secs_f64())
+        });
+        let stored = (|| -> Result<(u64, u64, u64, u64)> {
+            let parcels = copy_parcels(&rt, &mut tx, &parcel.name, dir, &config, ds, &code, srid)?;
+            steps.lap("parcels");
+            let holders = rt.block_on(copy_certificates(&mut tx, &certificate.name, ds, &code))?;
+            let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
+            steps.lap("certificates, citizens");
+            let groups = Dataset::read_raw_groups(dir, &ds.config, Reader::Auto)?;
+            let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
+            steps.lap("groups");
+            rt.block_on(async {
+                for s in [&parcel, &certificate, &citizen] {
+                    partition::prepare(&mut tx, s).await?;
+                }
+                Ok::<(), Error>(())
+            })?;
+            steps.lap("indexes of parcels, certificates, citizens");
+            Ok((parcels, holders, citizens, group_count))
+        })();
+        (check.join(), stored)
+    });
+    let ((index, reconciliation), check_seconds) = checked.map_err(|_| Error::Other("the check panicked".into()))?;
+    let (parcels, holders, citizens, group_count) = stored?;
+    steps.lap("waiting for the check");
+    let mut timings = timings;
+    timings.push(("reconcile".to_string(), check_seconds));
+    let checked = Checked { dataset: ds, index, reconciliation, timings };
+    let ds = &checked.dataset;
     let certificates = ds.certificates.certificates.len() as u64;
-    let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
     rt.block_on(store_linkage(&mut tx, &holder_link.name, &checked, &code))?;
-    steps.lap("certificates, citizens, holder links");
-    let groups = Dataset::read_raw_groups(dir, &ds.config, Reader::Auto)?;
-    let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
-    steps.lap("groups");
+    steps.lap("holder links");
     let conflicts = rt.block_on(sync_conflicts(&mut tx, &checked, &code, import_id, by))?;
     steps.lap("conflicts");
+    rt.block_on(partition::prepare(&mut tx, &holder_link))?;
+    steps.lap("indexes of holder links");
     let staged = [parcel, certificate, citizen, holder_link];
-    rt.block_on(async {
-        for s in &staged {
-            partition::prepare(&mut tx, s).await?;
-        }
-        Ok::<(), Error>(())
-    })?;
-    steps.lap("indexes");
     rt.block_on(async {
         partition::lock_swaps(&mut tx).await?;
         for s in &staged {
@@ -340,10 +373,33 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         citizens,
         groups: group_count,
         conflicts,
+        load_seconds,
         check_seconds,
         store_seconds: t.elapsed().as_secs_f64(),
+        total_seconds: start.elapsed().as_secs_f64(),
         store_steps: steps.0,
     })
+}
+
+/// A thread pool for the check that runs alongside the store, on every core but at a lower priority: the
+/// store's own work (reading and sending the parcels here, parsing and indexing in the database server) is the
+/// import's longest path, and the check has time to spare beside it.
+fn background_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("check-{i}"))
+        .start_handler(|_| lower_priority())
+        .build()
+        .ok()
+}
+
+/// Raises the calling thread's nice value to 10 (Linux: nice values are per thread). Needs no privilege.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the calling thread's own id; failure only leaves the priority as it was.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
 }
 
 async fn new_import(conn: &mut PgConnection, code: &str, action: &str, source: &str, by: &str) -> Result<i64> {

@@ -38,15 +38,17 @@ fn db(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
     move |e| Error::db(what, e)
 }
 
-/// Creates an empty table shaped like `thuadat.{table}` (columns, NOT NULL and CHECK constraints), without
-/// indexes, named after the import, with commune `code`'s partition bound as a CHECK constraint: rows are
-/// checked as they are copied in, and attaching the table needs no scan.
+/// Creates an empty table shaped like `thuadat.{table}` (columns with their collations, NOT NULL and CHECK
+/// constraints), without indexes, named after the import, with commune `code`'s partition bound as a CHECK
+/// constraint: rows are checked as they are copied in, and attaching the table needs no scan.
 pub async fn create(conn: &mut PgConnection, table: &'static str, import_id: i64, code: &str) -> Result<Staged> {
     let parent = format!("thuadat.{table}");
     let columns: Option<String> = sqlx::query_scalar(
-        "SELECT string_agg(format('%I %s%s', attname, format_type(atttypid, atttypmod), \
+        "SELECT string_agg(format('%I %s%s%s', attname, format_type(atttypid, atttypmod), \
+         CASE WHEN attcollation <> t.typcollation THEN ' COLLATE ' || attcollation::regcollation::text ELSE '' END, \
          CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY attnum) \
-         FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+         WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
     )
     .bind(&parent)
     .fetch_one(&mut *conn)
