@@ -423,7 +423,7 @@ fn an_older_schema_is_migrated() {
     );
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations"),
-        "1,2,3,4,5,6"
+        "1,2,3,4,5,6,7"
     );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.holder_link"), "3510");
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
