@@ -383,7 +383,10 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
 
 /// A thread pool for the check that runs alongside the store, on every core but at a lower priority: the
 /// store's own work (reading and sending the parcels here, parsing and indexing in the database server) is the
-/// import's longest path, and the check has time to spare beside it.
+/// import's longest path, and the check has time to spare beside it. In rayon's global pool instead, the
+/// reader's parallel parsing queued behind the check's jobs (1M parcels: the parcels' COPY 4 s alone, 17.5 s
+/// beside the check). Nice 1, 4 and 10 measured on 2 cores: within the machine's noise; the higher, the
+/// longer the store waits for the check at the end (docs/BENCHMARKS.md).
 fn background_pool() -> Option<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .thread_name(|i| format!("check-{i}"))
@@ -392,13 +395,13 @@ fn background_pool() -> Option<rayon::ThreadPool> {
         .ok()
 }
 
-/// Raises the calling thread's nice value to 10 (Linux: nice values are per thread). Needs no privilege.
+/// Raises the calling thread's nice value to 4 (Linux: nice values are per thread). Needs no privilege.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: plain system calls on the calling thread's own id; failure only leaves the priority as it was.
     unsafe {
         let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 4);
     }
 }
 
