@@ -77,6 +77,7 @@ pub struct ImportSummary {
     pub check_seconds: f64,
     /// From the connection to the commit.
     pub store_seconds: f64,
+    /// From the start of the reading to the commit.
     pub total_seconds: f64,
     /// Seconds of each step of the store part.
     pub store_steps: Vec<(&'static str, f64)>,
@@ -253,7 +254,7 @@ async fn srid_for(conn: &mut PgConnection, crs: &Crs) -> Result<i32> {
 /// runs; the holder links and conflicts follow it.
 pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<ImportSummary> {
     let start = Instant::now();
-    let (ds, timings) = crate::check::load(dir, crate::check::Progress::Hidden, Reader::Auto)?;
+    let (ds, mut timings) = crate::check::load(dir, crate::check::Progress::Hidden, Reader::Auto)?;
     let load_seconds = start.elapsed().as_secs_f64();
     let code = choose_commune(&ds, commune)?;
     let t = Instant::now();
@@ -336,7 +337,6 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     let ((index, reconciliation), check_seconds) = checked.map_err(|_| Error::Other("the check panicked".into()))?;
     let (parcels, holders, citizens, group_count) = stored?;
     steps.lap("waiting for the check");
-    let mut timings = timings;
     timings.push(("reconcile".to_string(), check_seconds));
     let checked = Checked { dataset: ds, index, reconciliation, timings };
     let ds = &checked.dataset;
