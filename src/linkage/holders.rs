@@ -168,14 +168,16 @@ pub fn link(certs: &Certificates, register: &Register) -> Linkage {
         })
         .collect();
     matcher.fit_m(&known, 30);
-    let best = matcher.best();
+    // The best candidates by attributes, looked for only where a holder needs them (not for one matched by
+    // id).
+    let weights = matcher.model.weights();
     let holders = certs
         .holders
         .par_iter()
         .enumerate()
         .map(|(i, h)| {
             let by_attributes = || -> (Option<(u32, f64)>, &'static str) {
-                let b = best[i];
+                let b = matcher.best_of(i, &weights);
                 let Some(top) = b.best else { return (None, "no one in the register fits") };
                 let p = matcher.model.probability(top.weight);
                 let pattern = |j: u32| schema.pattern(&left, i, &right, j as usize);

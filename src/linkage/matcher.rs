@@ -509,28 +509,31 @@ impl<'a> Matcher<'a> {
     /// Every left record's two best candidates by weight (ties: the lower right index first).
     pub fn best(&self) -> Vec<Best> {
         let weights = self.model.weights();
-        (0..self.left.len())
-            .into_par_iter()
-            .map(|i| {
-                let mut b = Best::default();
-                for j in self.candidates(i) {
-                    let p = self.schema.pattern(self.left, i, self.right, j as usize);
-                    let c = Candidate { right: j, weight: weights.weight(p) };
-                    match b.best {
-                        Some(x) if c.weight <= x.weight => {
-                            if b.second.is_none_or(|s| c.weight > s.weight) {
-                                b.second = Some(c);
-                            }
-                        }
-                        _ => {
-                            b.second = b.best;
-                            b.best = Some(c);
-                        }
+        (0..self.left.len()).into_par_iter().map(|i| self.best_of(i, &weights)).collect()
+    }
+
+    /// Left record `i`'s two best candidates under `weights` (the model's [`Model::weights`]), as [`best`]
+    /// gives them, for callers that need only some records'.
+    ///
+    /// [`best`]: Matcher::best
+    pub fn best_of(&self, i: usize, weights: &Weights) -> Best {
+        let mut b = Best::default();
+        for j in self.candidates(i) {
+            let p = self.schema.pattern(self.left, i, self.right, j as usize);
+            let c = Candidate { right: j, weight: weights.weight(p) };
+            match b.best {
+                Some(x) if c.weight <= x.weight => {
+                    if b.second.is_none_or(|s| c.weight > s.weight) {
+                        b.second = Some(c);
                     }
                 }
-                b
-            })
-            .collect()
+                _ => {
+                    b.second = b.best;
+                    b.best = Some(c);
+                }
+            }
+        }
+        b
     }
 
     /// Every candidate pair with its pattern, when [`Matcher::new`] kept them.
