@@ -375,6 +375,8 @@ fn an_older_schema_is_migrated() {
              ('x''1', 0, 'p0', 'polygons', 'SRID=4326;POLYGON((0 0,1 0,1 1,0 0))'), ('x''1', 1, NULL, 'missing', NULL)",
             "INSERT INTO thuadat.certificate (commune_code, line, cert_id) VALUES ('x''1', 2, 'C1')",
             "INSERT INTO thuadat.citizen (commune_code, line, citizen_id, full_name) VALUES ('x''1', 2, '001', 'An')",
+            "INSERT INTO thuadat.conflict (commune_code, id, kind, severity, parcel_ids, cert_ids, status, first_seen, \
+             last_seen) VALUES ('x''1', 'overlap-1', 'overlap', 'error', '{p0}', '{}', 'waived', 1, 1)",
             "SELECT setval('thuadat.import_id_seq', 1)::text",
         ],
     );
@@ -396,34 +398,46 @@ fn an_older_schema_is_migrated() {
             "certificate_x'1 certificate",
             "citizen_00118 citizen",
             "citizen_x'1 citizen",
+            "conflict_00118 conflict",
+            "conflict_history_00118 conflict_history",
+            "conflict_history_x'1 conflict_history",
+            "conflict_x'1 conflict",
             "holder_link_00118 holder_link",
             "holder_link_x'1 holder_link",
             "parcel_00118 parcel",
             "parcel_x'1 parcel",
         ]
     );
-    let counts = ["parcel", "certificate", "citizen", "holder_link"]
+    let counts = ["parcel", "certificate", "citizen", "holder_link", "conflict", "conflict_history"]
         .map(|t| {
             format!(
                 "SELECT relname, count(*)::text FROM thuadat.{t} x JOIN pg_class ON pg_class.oid = x.tableoid GROUP BY 1"
             )
         })
         .join(" UNION ALL ");
-    assert_eq!(
-        rows(&format!("{counts} ORDER BY 1")),
-        [
-            "certificate_00118 3510",
-            "certificate_x'1 1",
-            "citizen_00118 3922",
-            "citizen_x'1 1",
-            "holder_link_00118 3510",
-            "parcel_00118 2997",
-            "parcel_x'1 2",
-        ]
-    );
+    // The new commune's conflicts, each with its 'opened' row, are in its partitions; the old one's stayed.
+    let n: usize =
+        sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict WHERE commune_code = '00118'").parse().unwrap();
+    assert!(n > 0);
+    let expected: Vec<String> = [
+        "certificate_00118 3510",
+        "certificate_x'1 1",
+        "citizen_00118 3922",
+        "citizen_x'1 1",
+        &format!("conflict_00118 {n}"),
+        &format!("conflict_history_00118 {n}"),
+        "conflict_x'1 1",
+        "holder_link_00118 3510",
+        "parcel_00118 2997",
+        "parcel_x'1 2",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_eq!(rows(&format!("{counts} ORDER BY 1")), expected);
+    assert_eq!(sql_value(&db.url, "SELECT status FROM thuadat.conflict WHERE commune_code = 'x''1'"), "waived");
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations"),
-        "1,2,3,4,5,6,7"
+        "1,2,3,4,5,6,7,8"
     );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.holder_link"), "3510");
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
@@ -518,7 +532,7 @@ fn kill_9_during_an_import_leaves_the_previous_import_whole() {
             &db.url,
             "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relname LIKE '%\\_00118'"
         ),
-        "certificate_00118,citizen_00118,holder_link_00118,parcel_00118"
+        "certificate_00118,citizen_00118,conflict_00118,conflict_history_00118,holder_link_00118,parcel_00118"
     );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
 }

@@ -343,11 +343,19 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     let certificates = ds.certificates.certificates.len() as u64;
     rt.block_on(store_linkage(&mut tx, &holder_link.name, &checked, &code))?;
     steps.lap("holder links");
-    let conflicts = rt.block_on(sync_conflicts(&mut tx, &checked, &code, import_id, by))?;
-    steps.lap("conflicts");
     rt.block_on(partition::prepare(&mut tx, &holder_link))?;
     steps.lap("indexes of holder links");
-    let staged = [parcel, certificate, citizen, holder_link];
+    let mut staged = vec![parcel, certificate, citizen, holder_link];
+    let conflicts = rt.block_on(async {
+        if partition::exists(&mut tx, "conflict", &code).await? {
+            sync_conflicts(&mut tx, &checked, &code, import_id, by).await
+        } else {
+            let (sync, tables) = stage_conflicts(&mut tx, &checked, &code, import_id, by).await?;
+            staged.extend(tables);
+            Ok(sync)
+        }
+    })?;
+    steps.lap("conflicts");
     rt.block_on(async {
         partition::lock_swaps(&mut tx).await?;
         for s in &staged {
@@ -651,9 +659,15 @@ async fn copy_groups(
     Ok(groups.len() as u64)
 }
 
-/// The conflicts as COPY rows of the `inc` table of [`sync_conflicts`] (the fields of the report's
-/// `conflicts.geojson`, the geometry as hex EWKB in WGS 84), each id once, rendered on every core.
-fn conflict_rows(ds: &Dataset, conflicts: &[crate::reconcile::Conflict]) -> Vec<u8> {
+/// The columns of [`conflict_rows`]: the fields of the report's `conflicts.geojson`.
+const CONFLICT_FIELDS: &str = "id, kind, severity, measure, parcel_ids, cert_ids, grp, detail, candidates, \
+                               near_duplicate, geom";
+
+/// The conflicts as COPY rows of [`CONFLICT_FIELDS`] (the geometry as hex EWKB in WGS 84), each id once,
+/// rendered on every core. With `stored` (commune code, import id), each row is led by the commune code and
+/// followed by the import id twice: rows of `conflict (commune_code, {CONFLICT_FIELDS}, first_seen,
+/// last_seen)`.
+fn conflict_rows(ds: &Dataset, conflicts: &[crate::reconcile::Conflict], stored: Option<(&str, i64)>) -> Vec<u8> {
     use rayon::prelude::*;
     let array = |items: &[&str]| -> String {
         let quoted: Vec<String> =
@@ -668,6 +682,9 @@ fn conflict_rows(ds: &Dataset, conflicts: &[crate::reconcile::Conflict]) -> Vec<
             let id = crate::report::conflict_id(c.kind, &pids, &cids);
             let candidates = serde_json::to_string(&crate::report::candidates(ds, c)).unwrap_or_else(|_| "[]".into());
             let mut out = CopyRows::with_capacity(256);
+            if let Some((code, _)) = stored {
+                out.text(Some(code));
+            }
             out.text(Some(&id)).text(Some(c.kind.as_str())).text(Some(c.kind.severity().as_str()));
             out.value(c.measure.filter(|m| m.is_finite())).text(Some(&array(&pids))).text(Some(&array(&cids)));
             out.text(c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref())).text(Some(&c.detail));
@@ -708,6 +725,9 @@ fn conflict_rows(ds: &Dataset, conflicts: &[crate::reconcile::Conflict]) -> Vec<
                     out.text(None);
                 }
             }
+            if let Some((_, import_id)) = stored {
+                out.value(Some(import_id)).value(Some(import_id));
+            }
             out.end();
             (id, out.buf)
         })
@@ -740,7 +760,7 @@ async fn sync_conflicts(
     .execute(&mut *conn)
     .await
     .map_err(db("preparing the conflicts"))?;
-    send_all(conn, "COPY inc FROM STDIN", conflict_rows(&checked.dataset, &checked.reconciliation.conflicts))
+    send_all(conn, "COPY inc FROM STDIN", conflict_rows(&checked.dataset, &checked.reconciliation.conflicts, None))
         .await
         .map_err(db("COPY of the conflicts"))?;
     // A present conflict was last seen by the commune's `conflicts_seen` run (its own `last_seen` is only
@@ -786,7 +806,7 @@ async fn sync_conflicts(
          c.candidates, c.near_duplicate, ST_AsEWKB(c.geom)) IS DISTINCT FROM (excluded.kind, excluded.severity, \
          excluded.measure, excluded.parcel_ids, excluded.cert_ids, excluded.grp, excluded.detail, \
          excluded.candidates, excluded.near_duplicate, ST_AsEWKB(excluded.geom)) \
-         RETURNING c.id, (xmax = 0) AS inserted) \
+         RETURNING c.id, c.first_seen = $3 AS inserted) \
          INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, to_status, import_id) \
          SELECT $1, id, 'opened', $2, 'open', $3 FROM up WHERE inserted",
     )
@@ -808,6 +828,51 @@ async fn sync_conflicts(
         .await
         .map_err(db("counting the conflicts"))?;
     Ok(ConflictSync { opened, vanished, reappeared, present: present as u64 })
+}
+
+/// Stores a commune's first conflicts, when it has no partition of `conflict` yet: COPYs them into a new one
+/// and their 'opened' history rows into a new partition of `conflict_history`, each indexed once, to be swapped
+/// in with the import's other tables (the foreign keys checked once, by the ATTACH). Returns what
+/// [`sync_conflicts`] would have, and the two tables, `conflict`'s first.
+async fn stage_conflicts(
+    conn: &mut PgConnection,
+    checked: &Checked,
+    code: &str,
+    import_id: i64,
+    by: &str,
+) -> Result<(ConflictSync, [partition::Staged; 2])> {
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    let conflict = partition::create(conn, "conflict", import_id, code).await?;
+    let history = partition::create(conn, "conflict_history", import_id, code).await?;
+    let rows = conflict_rows(&checked.dataset, &checked.reconciliation.conflicts, Some((code, import_id)));
+    send_all(
+        conn,
+        &format!("COPY {} (commune_code, {CONFLICT_FIELDS}, first_seen, last_seen) FROM STDIN (FREEZE)", conflict.name),
+        rows,
+    )
+    .await
+    .map_err(db("COPY of the conflicts"))?;
+    partition::prepare(conn, &conflict).await?;
+    let opened = sqlx::query(&format!(
+        "INSERT INTO {} (commune_code, conflict_id, event, by_whom, to_status, import_id) \
+         SELECT commune_code, id, 'opened', $1, 'open', $2 FROM {}",
+        history.name, conflict.name
+    ))
+    .bind(by)
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db("recording the opened conflicts"))?
+    .rows_affected();
+    partition::prepare(conn, &history).await?;
+    sqlx::query("UPDATE thuadat.commune SET conflicts_seen = $2 WHERE code = $1")
+        .bind(code)
+        .bind(import_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db("recording the run that saw the conflicts"))?;
+    // Every conflict is new: as many present as opened.
+    Ok((ConflictSync { opened, vanished: 0, reappeared: 0, present: opened }, [conflict, history]))
 }
 
 /// Stores this run's holder linkage: the model in `commune.linkage_model`, the rows into `table` (a new

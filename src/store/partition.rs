@@ -1,10 +1,13 @@
 //! Per-commune partitions of the big tables (`parcel`, `certificate`, `citizen`, `holder_link`; migration
-//! 0004). A writer fills a new table without indexes, builds the indexes once over the whole commune, and at
+//! 0004) and of the conflicts (`conflict`, `conflict_history`; migration 0008). A writer fills a new table without indexes, builds the indexes once over the whole commune, and at
 //! the end of its transaction drops the commune's old partition and attaches the new one in its place: a
 //! bulk load that neither updates indexes row by row nor deletes the old rows one by one, and that readers see
 //! all at once at the commit.
 //!
-//! The new table takes its columns, CHECK constraints, key and indexes from the catalogue of the partitioned
+//! Conflicts persist across imports (their reviews): a commune's first import stages them like this, later
+//! runs update its partitions in place.
+//!
+//! The new table takes its columns, defaults, CHECK constraints, key and indexes from the catalogue of the partitioned
 //! table, which takes no lock on it: two imports of different communes then hold no lock on the parents until
 //! their swaps, which a transaction-level advisory lock puts one after the other (no deadlock between them).
 
@@ -12,7 +15,7 @@ use sqlx::PgConnection;
 
 use crate::error::{Error, Result};
 
-/// The partitioned tables, in the order they are swapped.
+/// The partitioned tables an import replaces, in the order they are swapped.
 pub const TABLES: [&str; 4] = ["parcel", "certificate", "citizen", "holder_link"];
 
 /// `s` as an SQL identifier.
@@ -38,16 +41,18 @@ fn db(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
     move |e| Error::db(what, e)
 }
 
-/// Creates an empty table shaped like `thuadat.{table}` (columns with their collations, NOT NULL and CHECK
-/// constraints), without indexes, named after the import, with commune `code`'s partition bound as a CHECK
+/// Creates an empty table shaped like `thuadat.{table}` (columns with their collations, defaults, NOT NULL
+/// and CHECK constraints), without indexes, named after the import, with commune `code`'s partition bound as a CHECK
 /// constraint: rows are checked as they are copied in, and attaching the table needs no scan.
 pub async fn create(conn: &mut PgConnection, table: &'static str, import_id: i64, code: &str) -> Result<Staged> {
     let parent = format!("thuadat.{table}");
     let columns: Option<String> = sqlx::query_scalar(
-        "SELECT string_agg(format('%I %s%s%s', attname, format_type(atttypid, atttypmod), \
+        "SELECT string_agg(format('%I %s%s%s%s', attname, format_type(atttypid, atttypmod), \
          CASE WHEN attcollation <> t.typcollation THEN ' COLLATE ' || attcollation::regcollation::text ELSE '' END, \
+         CASE WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END, \
          CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY attnum) \
          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
     )
     .bind(&parent)
@@ -109,6 +114,16 @@ pub async fn prepare(conn: &mut PgConnection, staged: &Staged) -> Result<()> {
         sqlx::query(&s).execute(&mut *conn).await.map_err(db("indexing a new partition"))?;
     }
     Ok(())
+}
+
+/// Whether commune `code` has a partition of `thuadat.{table}`.
+pub async fn exists(conn: &mut PgConnection, table: &str, code: &str) -> Result<bool> {
+    sqlx::query_scalar("SELECT to_regclass(format('thuadat.%I', thuadat.partition_name($1, $2))) IS NOT NULL")
+        .bind(table)
+        .bind(code)
+        .fetch_one(conn)
+        .await
+        .map_err(db("finding a partition"))
 }
 
 /// Takes the swap lock: held to the end of the transaction, it puts the swaps of concurrent writers one after
