@@ -35,7 +35,7 @@ use crate::linkage::matcher::Model;
 use crate::linkage::register::Register;
 use crate::reconcile::ConflictGeometry;
 use crate::review::ReviewStatus;
-use copy::CopyRows;
+use copy::{BinaryRows, CopyRows};
 
 /// The schema's migrations, embedded: every connection brings the database up to date.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -500,25 +500,29 @@ fn copy_parcels(
         ids[p.feature as usize] = Some(p.id.as_str());
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let stopped = |_| Error::Other("the COPY of parcels stopped".into());
     let (read, copied) = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
+            // Owned here, so that the COPY ends when the reading does.
+            let tx = tx;
+            tx.blocking_send(BinaryRows::HEADER.to_vec()).map_err(stopped)?;
             let mut on_chunk = |first: usize, chunk: Vec<RawFeature>| -> Result<()> {
-                let mut out = CopyRows::with_capacity(chunk.len() * 256);
+                let mut out = BinaryRows::with_capacity(chunk.len() * 256);
                 for (k, f) in chunk.into_iter().enumerate() {
                     let i = first + k;
-                    parcel_row(&mut out, code, i, ids.get(i).copied().flatten(), f, srid);
+                    parcel_row(&mut out, code, int4(i, "parcel features")?, ids.get(i).copied().flatten(), f, srid);
                 }
-                tx.blocking_send(out.buf).map_err(|_| Error::Other("the COPY of parcels stopped".into()))
+                tx.blocking_send(out.buf).map_err(stopped)
             };
-            let crs = Dataset::read_raw_parcels(dir, config, Reader::Auto, &mut on_chunk);
-            drop(tx);
-            crs
+            let crs = Dataset::read_raw_parcels(dir, config, Reader::Auto, &mut on_chunk)?;
+            tx.blocking_send(BinaryRows::TRAILER.to_vec()).map_err(stopped)?;
+            Ok(crs)
         });
         let copied = rt.block_on(copy_from(
             conn,
             &format!(
                 "COPY {table} (commune_code, feature, parcel_id, source_id, commune, sheet, parcel_no, grp, \
-                 land_use, area, geom_kind, geom, geom_raw) FROM STDIN (FREEZE)"
+                 land_use, area, geom_kind, geom, geom_raw) FROM STDIN (FORMAT binary, FREEZE)"
             ),
             rx,
         ));
@@ -534,21 +538,15 @@ fn copy_parcels(
 }
 
 /// One parcels row: the contract's properties as the checker reads them, the geometry as read.
-fn parcel_row(out: &mut CopyRows, code: &str, feature: usize, id: Option<&str>, f: RawFeature, srid: i32) {
+fn parcel_row(out: &mut BinaryRows, code: &str, feature: i32, id: Option<&str>, f: RawFeature, srid: i32) {
     let v = &f.values;
     let text = |i: usize| v.get(i).and_then(value_text);
     let int = |i: usize| v.get(i).and_then(|x| value_integer(x).ok().flatten());
-    out.text(Some(code)).value(Some(feature)).text(id);
-    out.text(text(0).as_deref()).text(text(1).as_deref()).value(int(2)).value(int(3));
+    out.row(13).text(Some(code)).int4(Some(feature)).text(id);
+    out.text(text(0).as_deref()).text(text(1).as_deref()).int8(int(2)).int8(int(3));
     out.text(text(4).as_deref()).text(text(5).as_deref());
-    out.value(v.get(6).and_then(|x| value_area(x).ok().flatten()));
-    geometry_fields(out, &f.geometry, srid);
-    out.end();
-}
-
-/// `geom_kind, geom, geom_raw` (parcels) or `geom, geom_raw` (groups, `with_kind` false).
-fn geometry_fields(out: &mut CopyRows, g: &RawGeometry, srid: i32) {
-    match g {
+    out.float8(v.get(6).and_then(|x| value_area(x).ok().flatten()));
+    match &f.geometry {
         RawGeometry::Missing => {
             out.text(Some("missing")).text(None).text(None);
         }
@@ -557,19 +555,33 @@ fn geometry_fields(out: &mut CopyRows, g: &RawGeometry, srid: i32) {
         }
         RawGeometry::Polygons(polys) => {
             out.text(Some("polygons"));
-            polygons_fields(out, polys, srid);
+            if wkb::holdable(polys) {
+                out.bytes(|b| wkb::push_ewkb(b, polys, srid)).text(None);
+            } else {
+                out.text(None).text(Some(&raw_json(polys)));
+            }
         }
     }
+}
+
+/// `n` as the value of an `integer` column (feature positions, CSV lines, register positions), or an error
+/// naming what is too many for the store.
+fn int4(n: impl TryInto<i32> + Copy + std::fmt::Display, what: &str) -> Result<i32> {
+    n.try_into().map_err(|_| Error::Other(format!("{n} {what}: more than the store holds ({})", i32::MAX)))
+}
+
+/// The coordinates of polygons PostGIS cannot hold, as JSON (`geom_raw`).
+fn raw_json(polys: &[RawPolygon]) -> String {
+    let coords: Vec<Vec<Vec<[f64; 2]>>> =
+        polys.iter().map(|rings| rings.iter().map(|r| r.iter().map(|c| [c.x, c.y]).collect()).collect()).collect();
+    serde_json::to_string(&coords).unwrap_or_default()
 }
 
 fn polygons_fields(out: &mut CopyRows, polys: &[RawPolygon], srid: i32) {
     if wkb::holdable(polys) {
         out.raw(|b| wkb::push_hex_ewkb(b, polys, srid)).text(None);
     } else {
-        let coords: Vec<Vec<Vec<[f64; 2]>>> =
-            polys.iter().map(|rings| rings.iter().map(|r| r.iter().map(|c| [c.x, c.y]).collect()).collect()).collect();
-        let json = serde_json::to_string(&coords).unwrap_or_default();
-        out.text(None).text(Some(&json));
+        out.text(None).text(Some(&raw_json(polys)));
     }
 }
 
@@ -589,24 +601,23 @@ async fn send_all(conn: &mut PgConnection, statement: &str, buf: Vec<u8>) -> std
 
 async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, code: &str) -> Result<u64> {
     let c = &ds.certificates;
-    let mut out = CopyRows::with_capacity(c.holders.len() * 160);
+    let mut out = BinaryRows::with_capacity(c.holders.len() * 200);
     for h in &c.holders {
         let cert = &c.certificates[h.cert as usize];
-        out.text(Some(code)).value(Some(h.line));
+        out.row(14).text(Some(code)).int4(Some(int4(h.line, "lines of certificates.csv")?));
         out.text(Some(c.text(cert.id))).text_or_null(c.text(cert.serial)).text_or_null(c.text(cert.commune));
-        out.value(cert.sheet).text_or_null(c.text(cert.parcel_no)).value(cert.area);
+        out.int8(cert.sheet).text_or_null(c.text(cert.parcel_no)).float8(cert.area);
         out.text_or_null(c.text(cert.land_use)).text_or_null(c.text(cert.issued));
         out.text_or_null(c.text(h.holder_name)).text_or_null(c.text(h.holder_id));
         out.text_or_null(c.text(h.holder_birth)).text_or_null(c.text(h.address));
-        out.end();
     }
     send_all(
         conn,
         &format!(
             "COPY {table} (commune_code, line, cert_id, serial, commune, sheet, parcel_no, area, land_use, \
-             issued, holder_name, holder_id, holder_birth, address) FROM STDIN (FREEZE)"
+             issued, holder_name, holder_id, holder_birth, address) FROM STDIN (FORMAT binary, FREEZE)"
         ),
-        out.buf,
+        out.into_copy_data(),
     )
     .await
     .map_err(|e| Error::db("COPY of the certificates", e))?;
@@ -615,18 +626,19 @@ async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, c
 
 async fn copy_citizens(conn: &mut PgConnection, table: &str, ds: &Dataset, code: &str) -> Result<u64> {
     let Some(reg) = &ds.register else { return Ok(0) };
-    let mut out = CopyRows::with_capacity(reg.people.len() * 100);
+    let mut out = BinaryRows::with_capacity(reg.people.len() * 128);
     for p in &reg.people {
-        out.text(Some(code)).value(Some(p.line)).text(Some(reg.text(p.id))).text(Some(reg.text(p.name)));
-        out.value(p.birth).value(p.female).text_or_null(reg.text(p.address));
-        out.end();
+        out.row(7).text(Some(code)).int4(Some(int4(p.line, "lines of citizens.csv")?));
+        out.text(Some(reg.text(p.id))).text(Some(reg.text(p.name)));
+        out.text(p.birth.map(|d| d.to_string()).as_deref()).bool(p.female).text_or_null(reg.text(p.address));
     }
     send_all(
         conn,
         &format!(
-            "COPY {table} (commune_code, line, citizen_id, full_name, birth_date, female, address) FROM STDIN (FREEZE)"
+            "COPY {table} (commune_code, line, citizen_id, full_name, birth_date, female, address) \
+             FROM STDIN (FORMAT binary, FREEZE)"
         ),
-        out.buf,
+        out.into_copy_data(),
     )
     .await
     .map_err(|e| Error::db("COPY of the citizens", e))?;
@@ -892,16 +904,16 @@ async fn store_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, 
         .map_err(db("storing the linkage model"))?;
     let Some(l) = linkage else { return Ok(0) };
     let certs = &checked.dataset.certificates;
-    let mut out = CopyRows::with_capacity(l.holders.len() * 48);
+    let mut out = BinaryRows::with_capacity(l.holders.len() * 80);
     for (h, link) in certs.holders.iter().zip(&l.holders) {
-        out.text(Some(code)).value(Some(h.line)).text(Some(link.status.as_str()));
-        out.value(link.citizen).value(link.score.filter(|s| s.is_finite())).text(Some(&link.why));
-        out.end();
+        out.row(6).text(Some(code)).int4(Some(int4(h.line, "lines of certificates.csv")?));
+        out.text(Some(link.status.as_str())).int4(link.citizen.map(|j| int4(j, "citizens")).transpose()?);
+        out.float8(link.score.filter(|s| s.is_finite())).text(Some(&link.why));
     }
     send_all(
         conn,
-        &format!("COPY {table} (commune_code, line, status, citizen, score, why) FROM STDIN (FREEZE)"),
-        out.buf,
+        &format!("COPY {table} (commune_code, line, status, citizen, score, why) FROM STDIN (FORMAT binary, FREEZE)"),
+        out.into_copy_data(),
     )
     .await
     .map_err(db("COPY of the holder linkage"))?;

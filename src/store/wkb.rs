@@ -23,9 +23,9 @@ pub fn holdable(polys: &[RawPolygon]) -> bool {
         })
 }
 
-/// Appends the hex EWKB (little endian, with SRID) of a multipolygon made of `polys`.
-pub fn push_hex_ewkb(out: &mut Vec<u8>, polys: &[RawPolygon], srid: i32) {
-    let mut bin = Vec::with_capacity(13 + polys.iter().flatten().map(|r| 4 + 16 * r.len()).sum::<usize>());
+/// Appends the EWKB (little endian, with SRID) of a multipolygon made of `polys`.
+pub fn push_ewkb(bin: &mut Vec<u8>, polys: &[RawPolygon], srid: i32) {
+    bin.reserve(13 + polys.iter().flatten().map(|r| 4 + 16 * r.len()).sum::<usize>());
     bin.push(1);
     bin.extend_from_slice(&(MULTIPOLYGON | SRID_FLAG).to_le_bytes());
     bin.extend_from_slice(&srid.to_le_bytes());
@@ -33,8 +33,14 @@ pub fn push_hex_ewkb(out: &mut Vec<u8>, polys: &[RawPolygon], srid: i32) {
     for rings in polys {
         bin.push(1);
         bin.extend_from_slice(&POLYGON.to_le_bytes());
-        polygon_body(&mut bin, rings);
+        polygon_body(bin, rings);
     }
+}
+
+/// Appends the hex EWKB of a multipolygon made of `polys`.
+pub fn push_hex_ewkb(out: &mut Vec<u8>, polys: &[RawPolygon], srid: i32) {
+    let mut bin = Vec::new();
+    push_ewkb(&mut bin, polys, srid);
     push_hex(out, &bin);
 }
 
