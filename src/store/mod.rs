@@ -829,17 +829,23 @@ async fn sync_conflicts(
     .await
     .map_err(db("storing the conflicts"))?
     .rows_affected();
-    sqlx::query("UPDATE thuadat.commune SET conflicts_seen = $2 WHERE code = $1")
-        .bind(code)
-        .bind(import_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(db("recording the run that saw the conflicts"))?;
+    conflicts_seen(conn, code, import_id).await?;
     let present: i64 = sqlx::query_scalar("SELECT count(*) FROM inc")
         .fetch_one(&mut *conn)
         .await
         .map_err(db("counting the conflicts"))?;
     Ok(ConflictSync { opened, vanished, reappeared, present: present as u64 })
+}
+
+/// Records import (or check) `import_id` as the run whose conflicts are commune `code`'s present ones.
+async fn conflicts_seen(conn: &mut PgConnection, code: &str, import_id: i64) -> Result<()> {
+    sqlx::query("UPDATE thuadat.commune SET conflicts_seen = $2 WHERE code = $1")
+        .bind(code)
+        .bind(import_id)
+        .execute(conn)
+        .await
+        .map_err(|e| Error::db("recording the run that saw the conflicts", e))?;
+    Ok(())
 }
 
 /// Stores a commune's first conflicts, when it has no partition of `conflict` yet: COPYs them into a new one
@@ -877,12 +883,7 @@ async fn stage_conflicts(
     .map_err(db("recording the opened conflicts"))?
     .rows_affected();
     partition::prepare(conn, &history).await?;
-    sqlx::query("UPDATE thuadat.commune SET conflicts_seen = $2 WHERE code = $1")
-        .bind(code)
-        .bind(import_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(db("recording the run that saw the conflicts"))?;
+    conflicts_seen(conn, code, import_id).await?;
     // Every conflict is new: as many present as opened.
     Ok((ConflictSync { opened, vanished: 0, reappeared: 0, present: opened }, [conflict, history]))
 }
