@@ -478,6 +478,59 @@ fn a_concurrent_import_of_the_same_commune_waits() {
 }
 
 #[test]
+fn imports_of_two_communes_at_once_both_land() {
+    let db = TestDb::new("two");
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big");
+    gen(&big, 60_000, 11);
+    import(&db, &sample(), &[]);
+    let conflicts: i64 = sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict").parse().unwrap();
+    // A first import of another commune, whose swap attaches tables with foreign keys to `commune` and
+    // `conflict`...
+    let mut first = Command::new(bin())
+        .args(["import", big.to_str().unwrap(), "--db", &db.url, "--commune", "99999"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while sql_value(
+        &db.url,
+        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'COPY thuadat.\"parcel_import_%' AND state = 'active'",
+    ) != "1"
+    {
+        assert!(first.try_wait().unwrap().is_none(), "the import ended before its COPY was seen");
+        assert!(t.elapsed() < Duration::from_secs(120), "no COPY seen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ... while the sample is imported again: it updates `commune` and syncs its conflicts in place. Each waits
+    // for the other's swap at most; neither holds a lock the other's swap needs while waiting for the swap lock.
+    import(&db, &sample(), &[]);
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        sql_value(
+            &db.url,
+            "SELECT string_agg(commune_code || ':' || n, ',' ORDER BY commune_code) FROM \
+             (SELECT commune_code, count(*)::text AS n FROM thuadat.import GROUP BY 1) i"
+        ),
+        "00118:2,99999:1"
+    );
+    assert_eq!(
+        sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict WHERE commune_code = '00118'"),
+        conflicts.to_string()
+    );
+    let parcels = count(&db, "parcel", "99999");
+    assert!(parcels > 50_000, "{parcels}");
+    assert!(
+        sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict_history WHERE commune_code = '99999'")
+            .parse::<i64>()
+            .unwrap()
+            > 0
+    );
+}
+
+#[test]
 fn kill_9_during_an_import_leaves_the_previous_import_whole() {
     let db = TestDb::new("kill");
     let tmp = tempfile::tempdir().unwrap();

@@ -196,6 +196,17 @@ async fn lock_commune(conn: &mut PgConnection, code: &str) -> Result<()> {
     Ok(())
 }
 
+/// The custom SRID registered for a PROJ string, if any.
+async fn custom_srid(conn: &mut PgConnection, proj: &str) -> Result<Option<i32>> {
+    sqlx::query_scalar(
+        "SELECT srid FROM spatial_ref_sys WHERE auth_name = 'thuadat' AND proj4text = $1 ORDER BY srid LIMIT 1",
+    )
+    .bind(proj)
+    .fetch_optional(conn)
+    .await
+    .map_err(|e| Error::db("looking up the custom SRID", e))
+}
+
 /// The SRID for geometries in `crs`: its EPSG code when PostGIS knows it, else a custom SRID (900000 and up)
 /// registered in `spatial_ref_sys` with the CRS's PROJ string (so QGIS and `ST_Transform` work).
 async fn srid_for(conn: &mut PgConnection, crs: &Crs) -> Result<i32> {
@@ -220,32 +231,34 @@ async fn srid_for(conn: &mut PgConnection, crs: &Crs) -> Result<i32> {
             return Ok(code);
         }
     }
-    // Two imports may register the same CRS at once: one at a time.
+    if let Some(srid) = custom_srid(conn, &crs.proj_string).await? {
+        return Ok(srid);
+    }
+    // A new CRS is registered in a transaction of its own, committed at once: two imports that register the
+    // same CRS take turns for that moment only, not for the whole of the first one (a CRS registered by an
+    // import that then fails stays, a valid definition the next import uses).
+    let mut tx = conn.begin().await.map_err(db("starting to register the CRS"))?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('thuadat.spatial_ref_sys', 0))")
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await
         .map_err(db("locking spatial_ref_sys"))?;
-    let found: Option<i32> =
-        sqlx::query_scalar("SELECT srid FROM spatial_ref_sys WHERE auth_name = 'thuadat' AND proj4text = $1")
-            .bind(&crs.proj_string)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db("looking up the custom SRID"))?;
-    if let Some(srid) = found {
+    if let Some(srid) = custom_srid(&mut tx, &crs.proj_string).await? {
         return Ok(srid);
     }
     crate::dataset::quiet_gdal();
     let wkt = gdal::spatial_ref::SpatialRef::from_proj4(&crs.proj_string).and_then(|s| s.to_wkt()).unwrap_or_default();
-    sqlx::query_scalar(
+    let srid = sqlx::query_scalar(
         "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) \
          SELECT s, 'thuadat', s, $1, $2 FROM (SELECT GREATEST(900000, COALESCE(MAX(srid), 0) + 1) AS s \
          FROM spatial_ref_sys WHERE srid >= 900000) n RETURNING srid",
     )
     .bind(wkt)
     .bind(&crs.proj_string)
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut *tx)
     .await
-    .map_err(db("registering the CRS in spatial_ref_sys"))
+    .map_err(db("registering the CRS in spatial_ref_sys"))?;
+    tx.commit().await.map_err(db("registering the CRS in spatial_ref_sys"))?;
+    Ok(srid)
 }
 
 /// Reads the dataset directory `dir` (bad input fails here, before the database is touched), then checks it
@@ -260,15 +273,84 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     let t = Instant::now();
     let rt = runtime()?;
     let mut conn = rt.block_on(connect(url))?;
+    let crs = ds.frame.source().clone();
+    let srid = rt.block_on(srid_for(&mut conn, &crs))?;
     let mut tx = rt.block_on(conn.begin()).map_err(|e| Error::db("starting the transaction", e))?;
     rt.block_on(lock_commune(&mut tx, &code))?;
-    let crs = ds.frame.source().clone();
-    let srid = rt.block_on(srid_for(&mut tx, &crs))?;
     let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).display().to_string();
     let import_id = rt.block_on(new_import(&mut tx, &code, "import", &source, by))?;
     // The CRS the features are in, whatever its origin, so the store reads them back the same way.
     let mut config = ds.config.clone();
     config.crs = Some(crs.definition.clone());
+
+    // The big tables: new partitions, loaded without indexes, indexed once, swapped in at the end. Until the
+    // swap the import writes only to its own new tables (and a row of `import`): see [`partition`] on why.
+    let mut steps = Steps::default();
+    let [parcel, certificate, citizen, holder_link] = rt.block_on(async {
+        let mut staged = Vec::new();
+        for table in partition::TABLES {
+            staged.push(partition::create(&mut tx, table, import_id, &code).await?);
+        }
+        staged.try_into().map_err(|_| Error::Other("four partitions".into()))
+    })?;
+    // The check on the cores the store leaves free; the server parses and indexes meanwhile.
+    let (checked, stored) = std::thread::scope(|scope| {
+        let ds = &ds;
+        let check = scope.spawn(move || {
+            let t = Instant::now();
+            let run = || crate::reconcile::index_and_reconcile(ds, &indicatif::ProgressBar::hidden());
+            let checked = match background_pool() {
+                Some(pool) => pool.install(run),
+                None => run(),
+            };
+            (checked, t.elapsed().as_secs_f64())
+        });
+        let stored = (|| -> Result<_> {
+            let parcels = copy_parcels(&rt, &mut tx, &parcel.name, dir, &config, ds, &code, srid)?;
+            steps.lap("parcels");
+            let holders = rt.block_on(copy_certificates(&mut tx, &certificate.name, ds, &code))?;
+            let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
+            steps.lap("certificates, citizens");
+            let groups = Dataset::read_raw_groups(dir, &ds.config, Reader::Auto)?;
+            rt.block_on(async {
+                for s in [&parcel, &certificate, &citizen] {
+                    partition::prepare(&mut tx, s).await?;
+                }
+                Ok::<(), Error>(())
+            })?;
+            steps.lap("indexes of parcels, certificates, citizens");
+            Ok((parcels, holders, citizens, groups))
+        })();
+        (check.join(), stored)
+    });
+    let ((index, reconciliation), check_seconds) = checked.map_err(|_| Error::Other("the check panicked".into()))?;
+    let (parcels, holders, citizens, groups) = stored?;
+    steps.lap("waiting for the check");
+    timings.push(("reconcile".to_string(), check_seconds));
+    let checked = Checked { dataset: ds, index, reconciliation, timings };
+    let ds = &checked.dataset;
+    let certificates = ds.certificates.certificates.len() as u64;
+    rt.block_on(copy_linkage(&mut tx, &holder_link.name, &checked, &code))?;
+    steps.lap("holder links");
+    rt.block_on(partition::prepare(&mut tx, &holder_link))?;
+    steps.lap("indexes of holder links");
+    let mut staged = vec![parcel, certificate, citizen, holder_link];
+    // A commune's first conflicts go into new partitions too; later ones are synced in place after the lock.
+    let first = rt.block_on(async {
+        if partition::exists(&mut tx, "conflict", &code).await? {
+            return Ok::<_, Error>(None);
+        }
+        let (sync, tables) = stage_conflicts(&mut tx, &checked, &code, import_id, by).await?;
+        staged.extend(tables);
+        Ok(Some(sync))
+    })?;
+    if first.is_some() {
+        steps.lap("conflicts");
+    }
+
+    // The shared tables, under the swap lock.
+    rt.block_on(partition::lock_swaps(&mut tx))?;
+    steps.lap("waiting for other writers");
     let config_json = serde_json::to_value(&config).map_err(|e| Error::Other(e.to_string()))?;
     rt.block_on(async {
         sqlx::query(
@@ -292,72 +374,21 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         Ok::<(), sqlx::Error>(())
     })
     .map_err(|e| Error::db("replacing the commune", e))?;
-
-    // The big tables: new partitions, loaded without indexes, indexed once, swapped in at the end.
-    let mut steps = Steps::default();
-    let [parcel, certificate, citizen, holder_link] = rt.block_on(async {
-        let mut staged = Vec::new();
-        for table in partition::TABLES {
-            staged.push(partition::create(&mut tx, table, import_id, &code).await?);
+    let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
+    rt.block_on(store_linkage_model(&mut tx, &checked, &code))?;
+    steps.lap("commune, groups");
+    let conflicts = match first {
+        Some(sync) => {
+            rt.block_on(conflicts_seen(&mut tx, &code, import_id))?;
+            sync
         }
-        staged.try_into().map_err(|_| Error::Other("four partitions".into()))
-    })?;
-    // The check on the cores the store leaves free; the server parses and indexes meanwhile.
-    let (checked, stored) = std::thread::scope(|scope| {
-        let ds = &ds;
-        let check = scope.spawn(move || {
-            let t = Instant::now();
-            let run = || crate::reconcile::index_and_reconcile(ds, &indicatif::ProgressBar::hidden());
-            let checked = match background_pool() {
-                Some(pool) => pool.install(run),
-                None => run(),
-            };
-            (checked, t.elapsed().as_secs_f64())
-        });
-        let stored = (|| -> Result<(u64, u64, u64, u64)> {
-            let parcels = copy_parcels(&rt, &mut tx, &parcel.name, dir, &config, ds, &code, srid)?;
-            steps.lap("parcels");
-            let holders = rt.block_on(copy_certificates(&mut tx, &certificate.name, ds, &code))?;
-            let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
-            steps.lap("certificates, citizens");
-            let groups = Dataset::read_raw_groups(dir, &ds.config, Reader::Auto)?;
-            let group_count = rt.block_on(copy_groups(&mut tx, &groups, &code, srid))?;
-            steps.lap("groups");
-            rt.block_on(async {
-                for s in [&parcel, &certificate, &citizen] {
-                    partition::prepare(&mut tx, s).await?;
-                }
-                Ok::<(), Error>(())
-            })?;
-            steps.lap("indexes of parcels, certificates, citizens");
-            Ok((parcels, holders, citizens, group_count))
-        })();
-        (check.join(), stored)
-    });
-    let ((index, reconciliation), check_seconds) = checked.map_err(|_| Error::Other("the check panicked".into()))?;
-    let (parcels, holders, citizens, group_count) = stored?;
-    steps.lap("waiting for the check");
-    timings.push(("reconcile".to_string(), check_seconds));
-    let checked = Checked { dataset: ds, index, reconciliation, timings };
-    let ds = &checked.dataset;
-    let certificates = ds.certificates.certificates.len() as u64;
-    rt.block_on(store_linkage(&mut tx, &holder_link.name, &checked, &code))?;
-    steps.lap("holder links");
-    rt.block_on(partition::prepare(&mut tx, &holder_link))?;
-    steps.lap("indexes of holder links");
-    let mut staged = vec![parcel, certificate, citizen, holder_link];
-    let conflicts = rt.block_on(async {
-        if partition::exists(&mut tx, "conflict", &code).await? {
-            sync_conflicts(&mut tx, &checked, &code, import_id, by).await
-        } else {
-            let (sync, tables) = stage_conflicts(&mut tx, &checked, &code, import_id, by).await?;
-            staged.extend(tables);
-            Ok(sync)
+        None => {
+            let sync = rt.block_on(sync_conflicts(&mut tx, &checked, &code, import_id, by))?;
+            steps.lap("conflicts");
+            sync
         }
-    })?;
-    steps.lap("conflicts");
+    };
     rt.block_on(async {
-        partition::lock_swaps(&mut tx).await?;
         for s in &staged {
             partition::swap_in(&mut tx, s, &code).await?;
         }
@@ -883,27 +914,32 @@ async fn stage_conflicts(
     .map_err(db("recording the opened conflicts"))?
     .rows_affected();
     partition::prepare(conn, &history).await?;
-    conflicts_seen(conn, code, import_id).await?;
     // Every conflict is new: as many present as opened.
     Ok((ConflictSync { opened, vanished: 0, reappeared: 0, present: opened }, [conflict, history]))
 }
 
-/// Stores this run's holder linkage: the model in `commune.linkage_model`, the rows into `table` (a new
-/// partition of `holder_link`); nothing without a register. Returns the rows stored.
-async fn store_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, code: &str) -> Result<u64> {
-    let db = |what: &'static str| move |e| Error::db(what, e);
-    let linkage = checked.reconciliation.holders.as_ref();
-    let model = linkage
+/// Stores the model of this run's holder linkage in `commune.linkage_model` (NULL without a register).
+async fn store_linkage_model(conn: &mut PgConnection, checked: &Checked, code: &str) -> Result<()> {
+    let model = checked
+        .reconciliation
+        .holders
+        .as_ref()
         .map(|l| serde_json::to_value(&l.model))
         .transpose()
         .map_err(|e| Error::Other(format!("the linkage model cannot be stored: {e}")))?;
     sqlx::query("UPDATE thuadat.commune SET linkage_model = $2 WHERE code = $1")
         .bind(code)
         .bind(model)
-        .execute(&mut *conn)
+        .execute(conn)
         .await
-        .map_err(db("storing the linkage model"))?;
-    let Some(l) = linkage else { return Ok(0) };
+        .map_err(|e| Error::db("storing the linkage model", e))?;
+    Ok(())
+}
+
+/// COPYs the rows of this run's holder linkage into `table` (a new partition of `holder_link`); nothing
+/// without a register. Returns the rows stored.
+async fn copy_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, code: &str) -> Result<u64> {
+    let Some(l) = checked.reconciliation.holders.as_ref() else { return Ok(0) };
     let certs = &checked.dataset.certificates;
     let mut out = BinaryRows::with_capacity(l.holders.len() * 80);
     for (h, link) in certs.holders.iter().zip(&l.holders) {
@@ -917,7 +953,7 @@ async fn store_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, 
         out.into_copy_data(),
     )
     .await
-    .map_err(db("COPY of the holder linkage"))?;
+    .map_err(|e| Error::db("COPY of the holder linkage", e))?;
     Ok(l.holders.len() as u64)
 }
 
@@ -1272,13 +1308,16 @@ pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, Co
     rt.block_on(lock_commune(&mut tx, code))?;
     let source = format!("postgresql:thuadat/{code}");
     let import_id = rt.block_on(new_import(&mut tx, code, "check", &source, by))?;
-    let sync = rt.block_on(sync_conflicts(&mut tx, &checked, code, import_id, by))?;
-    rt.block_on(async {
+    // As an import: the new linkage table first, the shared tables under the swap lock.
+    let sync = rt.block_on(async {
         let links = partition::create(&mut tx, "holder_link", import_id, code).await?;
-        store_linkage(&mut tx, &links.name, &checked, code).await?;
+        copy_linkage(&mut tx, &links.name, &checked, code).await?;
         partition::prepare(&mut tx, &links).await?;
         partition::lock_swaps(&mut tx).await?;
-        partition::swap_in(&mut tx, &links, code).await
+        store_linkage_model(&mut tx, &checked, code).await?;
+        let sync = sync_conflicts(&mut tx, &checked, code, import_id, by).await?;
+        partition::swap_in(&mut tx, &links, code).await?;
+        Ok::<_, Error>(sync)
     })?;
     let detail = json!({
         "conflicts": sync.present, "opened": sync.opened, "vanished": sync.vanished,

@@ -1,15 +1,22 @@
 //! Per-commune partitions of the big tables (`parcel`, `certificate`, `citizen`, `holder_link`; migration
-//! 0004) and of the conflicts (`conflict`, `conflict_history`; migration 0008). A writer fills a new table without indexes, builds the indexes once over the whole commune, and at
-//! the end of its transaction drops the commune's old partition and attaches the new one in its place: a
-//! bulk load that neither updates indexes row by row nor deletes the old rows one by one, and that readers see
-//! all at once at the commit.
+//! 0004) and of the conflicts (`conflict`, `conflict_history`; migration 0008). A writer fills a new table
+//! without indexes, builds the indexes once over the whole commune, and at the end of its transaction drops the
+//! commune's old partition and attaches the new one in its place: a bulk load that neither updates indexes row
+//! by row nor deletes the old rows one by one, and that readers see all at once at the commit.
 //!
 //! Conflicts persist across imports (their reviews): a commune's first import stages them like this, later
 //! runs update its partitions in place.
 //!
-//! The new table takes its columns, defaults, CHECK constraints, key and indexes from the catalogue of the partitioned
-//! table, which takes no lock on it: two imports of different communes then hold no lock on the parents until
-//! their swaps, which a transaction-level advisory lock puts one after the other (no deadlock between them).
+//! The new table takes its columns, defaults, CHECK constraints, key and indexes from the catalogue of the
+//! partitioned table, which takes no lock on it. Writers of different communes then run side by side until
+//! their swaps, which a transaction-level advisory lock ([`lock_swaps`]) puts one after the other.
+//!
+//! **The rule that keeps them from deadlocking:** before [`lock_swaps`], a writer writes only to its own new
+//! tables (and appends to `import`); the shared tables (`commune`, `grp`, the conflicts synced in place) are
+//! written after it. Attaching a table checks the parent's foreign keys on it, which takes a SHARE ROW
+//! EXCLUSIVE lock on the referenced table (`commune`; `conflict` for the history) until the commit. A writer
+//! that had updated `commune` early and then waited for the swap lock would wait for a writer that waits for it
+//! (`tests/store.rs`, two communes imported at once).
 
 use sqlx::PgConnection;
 
