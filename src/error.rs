@@ -48,9 +48,11 @@ pub enum Error {
     /// Reading or writing failed for a reason outside the data (permissions, disk full).
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
-    /// The PostGIS store (`src/store`) failed: `what` was being done.
-    #[error("database: {what}: {source}")]
-    Database { what: String, source: sqlx::Error },
+    /// The PostGIS store (`src/store`) failed: `what` was being done. The server's message is part of this
+    /// error's own text and not its `source()`: sqlx's error repeats its source's text, and the CLI prints
+    /// the chain, so the message came out three times.
+    #[error("database: {what}: {cause}")]
+    Database { what: String, cause: sqlx::Error },
     /// Anything else that is our fault or the environment's.
     #[error("{0}")]
     Other(String),
@@ -65,7 +67,7 @@ impl Error {
     }
     /// A failed database operation, saying what was being done.
     pub fn db(what: impl Into<String>, source: sqlx::Error) -> Self {
-        Error::Database { what: what.into(), source }
+        Error::Database { what: what.into(), cause: source }
     }
     /// True when the error is the input's fault (exit code 2 at the CLI).
     pub fn is_bad_input(&self) -> bool {

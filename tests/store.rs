@@ -347,6 +347,49 @@ fn bad_input_and_bad_databases_give_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("commune `99999` is not in the store (it holds: 00118)"), "{err}");
+
+    // Text PostgreSQL cannot hold (a NUL character, as torn records have), in a parcel and in a certificate:
+    // exit 2 naming the file, the feature or row, and the field; the stored commune stays as it was.
+    let copy_sample = |to: &Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(sample()).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    };
+    let torn = tmp.path().join("torn");
+    copy_sample(&torn);
+    let mut parcels = json(&torn.join("parcels.geojson"));
+    let props = parcels["features"][5]["properties"].as_object_mut().unwrap();
+    let land_use = props.keys().find(|k| k.as_str() == "KyHieuMucDichSuDung").unwrap().clone();
+    props.insert(land_use, Value::String("ODT\u{0}x".into()));
+    std::fs::write(torn.join("parcels.geojson"), serde_json::to_string(&parcels).unwrap()).unwrap();
+    let imports = sql_value(&db.url, "SELECT count(*)::text FROM thuadat.import");
+    let out = run(&["import", torn.to_str().unwrap(), "--db", &db.url]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "parcels.geojson, feature 5, field `land_use`: text with a NUL character (U+0000), which \
+                      PostgreSQL cannot store"
+        ),
+        "{err}"
+    );
+    let torn_csv = tmp.path().join("torn-csv");
+    copy_sample(&torn_csv);
+    let certs = std::fs::read_to_string(torn_csv.join("certificates.csv")).unwrap();
+    let mut lines: Vec<String> = certs.lines().map(String::from).collect();
+    // The seventh column (`land_use`; the address, last, is quoted and has commas).
+    let mut parts: Vec<String> = lines[3].splitn(8, ',').map(String::from).collect();
+    parts[6].insert(1, '\u{0}');
+    lines[3] = parts.join(",");
+    std::fs::write(torn_csv.join("certificates.csv"), lines.join("\n") + "\n").unwrap();
+    let out = run(&["import", torn_csv.to_str().unwrap(), "--db", &db.url]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("certificates.csv, row 4, field `land_use`: text with a NUL character"), "{err}");
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.import"), imports);
+    assert_eq!(count(&db, "parcel", "00118"), 2997);
     drop(sql(&plain.admin, &[&format!("DROP DATABASE {} WITH (FORCE)", plain.name), &format!("DROP ROLE {role}")]));
     std::mem::forget(plain);
 }

@@ -88,6 +88,11 @@ impl CopyRows {
 #[derive(Debug, Default)]
 pub struct BinaryRows {
     pub buf: Vec<u8>,
+    /// Values written in the current row.
+    field: usize,
+    /// The first value of the current row that is text with a NUL character (PostgreSQL's text cannot hold
+    /// one; the server would refuse the whole COPY without saying where).
+    nul: Option<usize>,
 }
 
 impl BinaryRows {
@@ -97,17 +102,26 @@ impl BinaryRows {
     pub const TRAILER: &'static [u8] = &[0xff, 0xff];
 
     pub fn with_capacity(n: usize) -> Self {
-        BinaryRows { buf: Vec::with_capacity(n) }
+        BinaryRows { buf: Vec::with_capacity(n), field: 0, nul: None }
     }
 
     /// Starts a row of `fields` values.
     pub fn row(&mut self, fields: i16) -> &mut Self {
         self.buf.extend_from_slice(&fields.to_be_bytes());
+        self.field = 0;
+        self.nul = None;
         self
+    }
+
+    /// The position (from 0) of the current row's first text value with a NUL character, if any: the row
+    /// cannot be stored, and the caller says where it came from.
+    pub fn nul_in_row(&self) -> Option<usize> {
+        self.nul
     }
 
     fn null(&mut self) -> &mut Self {
         self.buf.extend_from_slice(&(-1i32).to_be_bytes());
+        self.field += 1;
         self
     }
 
@@ -115,6 +129,7 @@ impl BinaryRows {
         // Values are parts of a row the server takes in one message: far below 2 GiB.
         self.buf.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
         self.buf.extend_from_slice(bytes);
+        self.field += 1;
         self
     }
 
@@ -122,7 +137,12 @@ impl BinaryRows {
     pub fn text(&mut self, v: Option<&str>) -> &mut Self {
         match v {
             None => self.null(),
-            Some(s) => self.value(s.as_bytes()),
+            Some(s) => {
+                if self.nul.is_none() && s.as_bytes().contains(&0) {
+                    self.nul = Some(self.field);
+                }
+                self.value(s.as_bytes())
+            }
         }
     }
 
@@ -170,6 +190,7 @@ impl BinaryRows {
         f(&mut self.buf);
         let len = (self.buf.len() - at - 4) as i32;
         self.buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+        self.field += 1;
         self
     }
 
@@ -219,5 +240,14 @@ mod tests {
         ];
         assert_eq!(&data[19..data.len() - 2], row);
         assert_eq!(&data[data.len() - 2..], &[0xff, 0xff]);
+    }
+
+    #[test]
+    fn a_nul_in_text_is_found_by_its_position_in_the_row() {
+        let mut r = BinaryRows::with_capacity(64);
+        r.row(4).int4(Some(1)).text(None).text(Some("a\0b")).text(Some("\0"));
+        assert_eq!(r.nul_in_row(), Some(2));
+        r.row(2).text(Some("ab")).bytes(|b| b.push(0));
+        assert_eq!(r.nul_in_row(), None);
     }
 }

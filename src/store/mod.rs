@@ -542,6 +542,12 @@ fn copy_parcels(
                 for (k, f) in chunk.into_iter().enumerate() {
                     let i = first + k;
                     parcel_row(&mut out, code, int4(i, "parcel features")?, ids.get(i).copied().flatten(), f, srid);
+                    if let Some(field) = out.nul_in_row() {
+                        // The COPY's columns from `source_id` on, by their contract names.
+                        let names = ["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area"];
+                        let name = names.get(field.saturating_sub(3)).unwrap_or(&"geometry");
+                        return Err(nul_error(Location::feature(input_path(ds, "parcels"), i).field(*name)));
+                    }
                 }
                 tx.blocking_send(out.buf).map_err(stopped)
             };
@@ -595,6 +601,16 @@ fn parcel_row(out: &mut BinaryRows, code: &str, feature: i32, id: Option<&str>, 
     }
 }
 
+/// The file a dataset read for `role` (`parcels`, `certificates`, `citizens`, `groups`).
+fn input_path(ds: &Dataset, role: &str) -> PathBuf {
+    ds.inputs.iter().find(|i| i.role == role).map_or_else(|| PathBuf::from(role), |i| i.path.clone())
+}
+
+/// A text value the store cannot hold, found at `at`.
+fn nul_error(at: Location) -> Error {
+    Error::bad_input(at, "text with a NUL character (U+0000), which PostgreSQL cannot store")
+}
+
 /// `n` as the value of an `integer` column (feature positions, CSV lines, register positions), or an error
 /// naming what is too many for the store.
 fn int4(n: impl TryInto<i32> + Copy + std::fmt::Display, what: &str) -> Result<i32> {
@@ -641,6 +657,26 @@ async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, c
         out.text_or_null(c.text(cert.land_use)).text_or_null(c.text(cert.issued));
         out.text_or_null(c.text(h.holder_name)).text_or_null(c.text(h.holder_id));
         out.text_or_null(c.text(h.holder_birth)).text_or_null(c.text(h.address));
+        if let Some(field) = out.nul_in_row() {
+            let names = [
+                "commune_code",
+                "line",
+                "cert_id",
+                "serial",
+                "commune",
+                "sheet",
+                "parcel_no",
+                "area",
+                "land_use",
+                "issued",
+                "holder_name",
+                "holder_id",
+                "holder_birth",
+                "address",
+            ];
+            let at = Location::row(input_path(ds, "certificates"), h.line as usize);
+            return Err(nul_error(at.field(names.get(field).copied().unwrap_or("?"))));
+        }
     }
     send_all(
         conn,
@@ -662,6 +698,11 @@ async fn copy_citizens(conn: &mut PgConnection, table: &str, ds: &Dataset, code:
         out.row(7).text(Some(code)).int4(Some(int4(p.line, "lines of citizens.csv")?));
         out.text(Some(reg.text(p.id))).text(Some(reg.text(p.name)));
         out.text(p.birth.map(|d| d.to_string()).as_deref()).bool(p.female).text_or_null(reg.text(p.address));
+        if let Some(field) = out.nul_in_row() {
+            let names = ["commune_code", "line", "citizen_id", "full_name", "birth_date", "gender", "address"];
+            let at = Location::row(input_path(ds, "citizens"), p.line as usize);
+            return Err(nul_error(at.field(names.get(field).copied().unwrap_or("?"))));
+        }
     }
     send_all(
         conn,
