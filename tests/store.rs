@@ -388,6 +388,16 @@ fn bad_input_and_bad_databases_give_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("certificates.csv, row 4, field `land_use`: text with a NUL character"), "{err}");
+    // A group's name, which its parcels' conflicts carry too.
+    let torn_groups = tmp.path().join("torn-groups");
+    copy_sample(&torn_groups);
+    let mut groups = json(&torn_groups.join("groups.geojson"));
+    groups["features"][1]["properties"]["group"] = Value::String("Tổ dân phố 2\u{0}".into());
+    std::fs::write(torn_groups.join("groups.geojson"), serde_json::to_string(&groups).unwrap()).unwrap();
+    let out = run(&["import", torn_groups.to_str().unwrap(), "--db", &db.url]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("groups.geojson, feature 1, field `group`: text with a NUL character"), "{err}");
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.import"), imports);
     assert_eq!(count(&db, "parcel", "00118"), 2997);
     drop(sql(&plain.admin, &[&format!("DROP DATABASE {} WITH (FORCE)", plain.name), &format!("DROP ROLE {role}")]));

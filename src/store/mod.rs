@@ -312,6 +312,10 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
             let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
             steps.lap("certificates, citizens");
             let groups = Dataset::read_raw_groups(dir, &ds.config, Reader::Auto)?;
+            // A group's name is also the group of its parcels' conflicts: refused before either is stored.
+            if let Some(i) = groups.iter().position(|(name, _)| name.as_deref().is_some_and(|n| n.contains('\0'))) {
+                return Err(nul_error(Location::feature(input_path(ds, "groups"), i).field("group")));
+            }
             rt.block_on(async {
                 for s in [&parcel, &certificate, &citizen] {
                     partition::prepare(&mut tx, s).await?;
