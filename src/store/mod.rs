@@ -261,10 +261,12 @@ async fn srid_for(conn: &mut PgConnection, crs: &Crs) -> Result<i32> {
     Ok(srid)
 }
 
-/// Reads the dataset directory `dir` (bad input fails here, before the database is touched), then checks it
-/// and stores it as commune `commune` (or the parcels' own code) in one transaction. The rows that do not
-/// depend on the check (parcels, certificates, citizens, groups, and their indexes) are stored while the check
-/// runs; the holder links and conflicts follow it.
+/// Reads the dataset directory `dir` (bad input fails here, before the database is touched, but for text the
+/// store cannot hold), then checks it and stores it as commune `commune` (or the parcels' own code) in one
+/// transaction. The rows that do not depend on the check (parcels, certificates, citizens, and their indexes)
+/// are stored in new tables while the check runs; the holder links and a first import's conflicts follow it;
+/// the shared tables (`commune`, `grp`, conflicts already stored) are written last, under the swap lock
+/// (`src/store/partition.rs`).
 pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<ImportSummary> {
     let start = Instant::now();
     let (ds, mut timings) = crate::check::load(dir, crate::check::Progress::Hidden, Reader::Auto)?;
