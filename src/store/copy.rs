@@ -84,7 +84,9 @@ impl CopyRows {
 /// `integer`, [`BinaryRows::int8`] for `bigint`, [`BinaryRows::float8`] for `double precision`,
 /// [`BinaryRows::text`] for `text`, [`BinaryRows::bytes`] for EWKB into `geometry`.
 ///
-/// A COPY's data is [`BinaryRows::HEADER`], rows (from one or several buffers), [`BinaryRows::TRAILER`].
+/// A COPY's data is [`BinaryRows::HEADER`], rows (from one or several buffers), [`BinaryRows::TRAILER`]:
+/// [`BinaryRows::copy_data`] and [`BinaryRows::finish`] make it in one buffer, [`BinaryRows::with_capacity`]
+/// makes rows alone (a piece of a COPY streamed in several).
 #[derive(Debug, Default)]
 pub struct BinaryRows {
     pub buf: Vec<u8>,
@@ -101,8 +103,16 @@ impl BinaryRows {
     /// The end of the data: a row of -1 fields.
     pub const TRAILER: &'static [u8] = &[0xff, 0xff];
 
+    /// Rows alone, in a buffer of `n` bytes' capacity.
     pub fn with_capacity(n: usize) -> Self {
         BinaryRows { buf: Vec::with_capacity(n), field: 0, nul: None }
+    }
+
+    /// The whole data of a COPY, its header first; [`BinaryRows::finish`] ends it.
+    pub fn copy_data(n: usize) -> Self {
+        let mut rows = Self::with_capacity(Self::HEADER.len() + n + Self::TRAILER.len());
+        rows.buf.extend_from_slice(Self::HEADER);
+        rows
     }
 
     /// Starts a row of `fields` values.
@@ -194,13 +204,10 @@ impl BinaryRows {
         self
     }
 
-    /// The whole data of a COPY made of these rows: header, rows, trailer.
-    pub fn into_copy_data(self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(Self::HEADER.len() + self.buf.len() + Self::TRAILER.len());
-        out.extend_from_slice(Self::HEADER);
-        out.extend_from_slice(&self.buf);
-        out.extend_from_slice(Self::TRAILER);
-        out
+    /// The data of a COPY begun by [`BinaryRows::copy_data`], with its trailer.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.buf.extend_from_slice(Self::TRAILER);
+        self.buf
     }
 }
 
@@ -223,10 +230,10 @@ mod tests {
 
     #[test]
     fn binary_rows_as_the_format_has_them() {
-        let mut r = BinaryRows::with_capacity(64);
+        let mut r = BinaryRows::copy_data(64);
         r.row(6).text(Some("ab")).int4(Some(-2)).int8(None).float8(Some(1.5)).bool(Some(true));
         r.bytes(|b| b.extend_from_slice(&[1, 2, 3]));
-        let data = r.into_copy_data();
+        let data = r.finish();
         assert_eq!(&data[..11], b"PGCOPY\n\xff\r\n\0");
         assert_eq!(&data[11..19], &[0; 8]);
         let row: &[u8] = &[

@@ -23,7 +23,7 @@ use serde_json::json;
 use sqlx::{Connection, PgConnection, Row};
 
 use crate::check::Checked;
-use crate::config::DatasetConfig;
+use crate::config::{DatasetConfig, CERTIFICATE_FIELDS, CITIZEN_FIELDS, PARCEL_FIELDS};
 use crate::crs::Crs;
 use crate::dataset::certificates::Certificates;
 use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
@@ -549,10 +549,15 @@ fn copy_parcels(
                     let i = first + k;
                     parcel_row(&mut out, code, int4(i, "parcel features")?, ids.get(i).copied().flatten(), f, srid);
                     if let Some(field) = out.nul_in_row() {
-                        // The COPY's columns from `source_id` on, by their contract names.
-                        let names = ["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area"];
-                        let name = names.get(field.saturating_sub(3)).unwrap_or(&"geometry");
-                        return Err(nul_error(Location::feature(input_path(ds, "parcels"), i).field(*name)));
+                        // The commune code (0) is the parcels' `commune`, the checker's id (2) comes from
+                        // `parcel_id`; the contract's properties follow (3..10), then the geometry's columns. By
+                        // their contract names, as the reader's errors name them.
+                        let name = match field {
+                            0 => "commune",
+                            2 => "parcel_id",
+                            f => f.checked_sub(3).and_then(|k| PARCEL_FIELDS.get(k)).copied().unwrap_or("geometry"),
+                        };
+                        return Err(nul_error(Location::feature(input_path(ds, "parcels"), i).field(name)));
                     }
                 }
                 tx.blocking_send(out.buf).map_err(stopped)
@@ -654,7 +659,7 @@ async fn send_all(conn: &mut PgConnection, statement: &str, buf: Vec<u8>) -> std
 
 async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, code: &str) -> Result<u64> {
     let c = &ds.certificates;
-    let mut out = BinaryRows::with_capacity(c.holders.len() * 200);
+    let mut out = BinaryRows::copy_data(c.holders.len() * 200);
     for h in &c.holders {
         let cert = &c.certificates[h.cert as usize];
         out.row(14).text(Some(code)).int4(Some(int4(h.line, "lines of certificates.csv")?));
@@ -664,24 +669,12 @@ async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, c
         out.text_or_null(c.text(h.holder_name)).text_or_null(c.text(h.holder_id));
         out.text_or_null(c.text(h.holder_birth)).text_or_null(c.text(h.address));
         if let Some(field) = out.nul_in_row() {
-            let names = [
-                "commune_code",
-                "line",
-                "cert_id",
-                "serial",
-                "commune",
-                "sheet",
-                "parcel_no",
-                "area",
-                "land_use",
-                "issued",
-                "holder_name",
-                "holder_id",
-                "holder_birth",
-                "address",
-            ];
-            let at = Location::row(input_path(ds, "certificates"), h.line as usize);
-            return Err(nul_error(at.field(names.get(field).copied().unwrap_or("?"))));
+            // After `commune_code` and `line`, the contract's columns, named as in the file (as the reader's
+            // errors name them).
+            let column = CERTIFICATE_FIELDS
+                .get(field.wrapping_sub(2))
+                .map_or("commune".into(), |c| ds.config.columns.certificate(c));
+            return Err(nul_error(Location::row(input_path(ds, "certificates"), h.line as usize).field(column)));
         }
     }
     send_all(
@@ -690,7 +683,7 @@ async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, c
             "COPY {table} (commune_code, line, cert_id, serial, commune, sheet, parcel_no, area, land_use, \
              issued, holder_name, holder_id, holder_birth, address) FROM STDIN (FORMAT binary, FREEZE)"
         ),
-        out.into_copy_data(),
+        out.finish(),
     )
     .await
     .map_err(|e| Error::db("COPY of the certificates", e))?;
@@ -699,15 +692,15 @@ async fn copy_certificates(conn: &mut PgConnection, table: &str, ds: &Dataset, c
 
 async fn copy_citizens(conn: &mut PgConnection, table: &str, ds: &Dataset, code: &str) -> Result<u64> {
     let Some(reg) = &ds.register else { return Ok(0) };
-    let mut out = BinaryRows::with_capacity(reg.people.len() * 128);
+    let mut out = BinaryRows::copy_data(reg.people.len() * 128);
     for p in &reg.people {
         out.row(7).text(Some(code)).int4(Some(int4(p.line, "lines of citizens.csv")?));
         out.text(Some(reg.text(p.id))).text(Some(reg.text(p.name)));
         out.text(p.birth.map(|d| d.to_string()).as_deref()).bool(p.female).text_or_null(reg.text(p.address));
         if let Some(field) = out.nul_in_row() {
-            let names = ["commune_code", "line", "citizen_id", "full_name", "birth_date", "gender", "address"];
-            let at = Location::row(input_path(ds, "citizens"), p.line as usize);
-            return Err(nul_error(at.field(names.get(field).copied().unwrap_or("?"))));
+            let column =
+                CITIZEN_FIELDS.get(field.wrapping_sub(2)).map_or("commune".into(), |c| ds.config.columns.citizen(c));
+            return Err(nul_error(Location::row(input_path(ds, "citizens"), p.line as usize).field(column)));
         }
     }
     send_all(
@@ -716,7 +709,7 @@ async fn copy_citizens(conn: &mut PgConnection, table: &str, ds: &Dataset, code:
             "COPY {table} (commune_code, line, citizen_id, full_name, birth_date, female, address) \
              FROM STDIN (FORMAT binary, FREEZE)"
         ),
-        out.into_copy_data(),
+        out.finish(),
     )
     .await
     .map_err(|e| Error::db("COPY of the citizens", e))?;
@@ -988,7 +981,7 @@ async fn store_linkage_model(conn: &mut PgConnection, checked: &Checked, code: &
 async fn copy_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, code: &str) -> Result<u64> {
     let Some(l) = checked.reconciliation.holders.as_ref() else { return Ok(0) };
     let certs = &checked.dataset.certificates;
-    let mut out = BinaryRows::with_capacity(l.holders.len() * 80);
+    let mut out = BinaryRows::copy_data(l.holders.len() * 80);
     for (h, link) in certs.holders.iter().zip(&l.holders) {
         out.row(6).text(Some(code)).int4(Some(int4(h.line, "lines of certificates.csv")?));
         out.text(Some(link.status.as_str())).int4(link.citizen.map(|j| int4(j, "citizens")).transpose()?);
@@ -997,7 +990,7 @@ async fn copy_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, c
     send_all(
         conn,
         &format!("COPY {table} (commune_code, line, status, citizen, score, why) FROM STDIN (FORMAT binary, FREEZE)"),
-        out.into_copy_data(),
+        out.finish(),
     )
     .await
     .map_err(|e| Error::db("COPY of the holder linkage", e))?;

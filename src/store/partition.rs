@@ -123,14 +123,19 @@ pub async fn prepare(conn: &mut PgConnection, staged: &Staged) -> Result<()> {
     Ok(())
 }
 
-/// Whether commune `code` has a partition of `thuadat.{table}`.
-pub async fn exists(conn: &mut PgConnection, table: &str, code: &str) -> Result<bool> {
-    sqlx::query_scalar("SELECT to_regclass(format('thuadat.%I', thuadat.partition_name($1, $2))) IS NOT NULL")
+/// The name of commune `code`'s partition of `thuadat.{table}`, and the partition (qualified) if it exists.
+async fn partition_of(conn: &mut PgConnection, table: &str, code: &str) -> Result<(String, Option<String>)> {
+    sqlx::query_as("SELECT p, to_regclass(format('thuadat.%I', p))::text FROM thuadat.partition_name($1, $2) p")
         .bind(table)
         .bind(code)
         .fetch_one(conn)
         .await
         .map_err(db("finding a partition"))
+}
+
+/// Whether commune `code` has a partition of `thuadat.{table}`.
+pub async fn exists(conn: &mut PgConnection, table: &str, code: &str) -> Result<bool> {
+    Ok(partition_of(conn, table, code).await?.1.is_some())
 }
 
 /// Takes the swap lock: held to the end of the transaction, it puts the swaps of concurrent writers one after
@@ -147,17 +152,7 @@ pub async fn lock_swaps(conn: &mut PgConnection) -> Result<()> {
 /// the partition's name (`thuadat.partition_name`).
 pub async fn swap_in(conn: &mut PgConnection, staged: &Staged, code: &str) -> Result<()> {
     let table = staged.table;
-    let partition: String = sqlx::query_scalar("SELECT thuadat.partition_name($1, $2)")
-        .bind(table)
-        .bind(code)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db("naming a partition"))?;
-    let old: Option<String> = sqlx::query_scalar("SELECT to_regclass(format('thuadat.%I', $1::text))::text")
-        .bind(&partition)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db("finding the old partition"))?;
+    let (partition, old) = partition_of(conn, table, code).await?;
     let mut statements = Vec::new();
     if let Some(old) = old {
         statements.push(format!("DROP TABLE {old}"));
