@@ -116,14 +116,16 @@ pub fn check(dir: &Path, out: &Path, progress: Progress) -> Result<Checked> {
     check_with(dir, out, progress, Reader::Auto)
 }
 
-/// [`check`] with a chosen parcels reader.
+/// [`check`] with a chosen parcels reader. `out` is checked before anything is read (see
+/// [`crate::report::Destination`]): a directory that is not an earlier report is refused.
 pub fn check_with(dir: &Path, out: &Path, progress: Progress, reader: Reader) -> Result<Checked> {
     let start = Instant::now();
+    let out = crate::report::Destination::check(out, Some(dir))?;
     let mut checked = run_with(dir, progress, reader)?;
     let t = Instant::now();
     let mut timings = checked.timings.clone();
     timings.push(("total_before_report".into(), start.elapsed().as_secs_f64()));
-    crate::report::write(&checked.dataset, &checked.reconciliation, out, &timings)?;
+    crate::report::write(&checked.dataset, &checked.reconciliation, &out, &timings)?;
     checked.timings.push(("report".to_string(), t.elapsed().as_secs_f64()));
     Ok(checked)
 }

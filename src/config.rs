@@ -7,8 +7,12 @@ use serde::Deserialize;
 
 use crate::error::{Error, Location, Result};
 
-/// Canonical parcel properties (contract, "parcels").
+/// Canonical parcel properties (contract, "parcels") that the check reads, in the readers' order.
 pub const PARCEL_FIELDS: &[&str] = &["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area"];
+/// Every canonical parcel property a `[columns.parcels]` mapping may name: [`PARCEL_FIELDS`] and the contract
+/// v2's `parcel_code` (not read yet: a mapping of it is reported in the dataset's warnings).
+pub const PARCEL_MAPPABLE: &[&str] =
+    &["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area", "parcel_code"];
 /// Canonical certificate columns (contract, "certificates.csv").
 pub const CERTIFICATE_FIELDS: &[&str] = &[
     "cert_id",
@@ -39,12 +43,40 @@ pub struct Tolerances {
     pub area_mismatch_ratio: f64,
     /// Certificates whose areas sum to the mapped area within this ratio explain a split.
     pub split_area_ratio: f64,
+    /// Holes between parcels up to this area (m2) are gaps to close (contract v2; the `gap` rule).
+    pub gap_max_area_m2: f64,
 }
 
 impl Default for Tolerances {
     fn default() -> Self {
-        Tolerances { overlap_min_area_m2: 0.5, area_mismatch_ratio: 0.05, split_area_ratio: 0.05 }
+        Tolerances {
+            overlap_min_area_m2: 0.5,
+            area_mismatch_ratio: 0.05,
+            split_area_ratio: 0.05,
+            gap_max_area_m2: 50.0,
+        }
     }
+}
+
+/// Rules that depend on the commune's practice (contract, `[rules]`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rules {
+    /// Land-use codes that never carry a certificate (roads, irrigation, rivers, water surface): no
+    /// `parcel_without_certificate` for parcels of these uses. Empty unless set.
+    pub no_certificate_land_use: Vec<String>,
+}
+
+/// Map sheets kept one file per sheet in a `parcels/` folder (contract, `[map_sheets]`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MapSheets {
+    /// Regular expression whose first group is the sheet number (default: the first number in the name).
+    pub file_pattern: Option<String>,
+    /// DGN levels holding parcel boundaries (default: all lines).
+    pub boundary_levels: Option<Vec<u32>>,
+    /// DGN levels holding parcel labels (default: all text).
+    pub label_levels: Option<Vec<u32>>,
 }
 
 /// Source column name for each canonical property, per input file.
@@ -73,15 +105,22 @@ impl Columns {
     }
 }
 
-/// The whole of `dataset.toml`. Every key is optional.
+/// The whole of `dataset.toml`. Every key is optional; an unknown one is an error (see [`crate::config`]'s
+/// `schema`): a misspelt key must not let the defaults apply silently.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DatasetConfig {
     pub name: Option<String>,
     /// "EPSG:nnnn", a PROJ string, or "VN2000:<lon_0>"; None: the parcels file's own CRS, else EPSG:4326.
     pub crs: Option<String>,
+    /// The 2-digit province code (Hanoi `01`), where a store holds several provinces.
+    pub province: Option<String>,
+    /// The commune code for parcels that carry none.
+    pub commune: Option<String>,
     pub tolerances: Tolerances,
+    pub rules: Rules,
     pub columns: Columns,
+    pub map_sheets: Option<MapSheets>,
 }
 
 impl DatasetConfig {
@@ -93,21 +132,20 @@ impl DatasetConfig {
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 return Err(Error::bad_input(Location::file(path), "not UTF-8 text"))
             }
-            Err(e) => return Err(Error::io(path, e)),
+            Err(e) => return Err(Error::unreadable(path, &e)),
         };
         Self::parse(&text, path)
     }
 
-    /// Parses `dataset.toml` text; `path` names it in errors.
+    /// Parses `dataset.toml` text; `path` names it in errors. Every key is checked against the contract's
+    /// (an unknown one is an error naming its line and the nearest known name) before the values are read.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        schema::check(text, path)?;
         let config: DatasetConfig = toml::from_str(text).map_err(|e| {
-            let field = e.span().map(|s| {
-                let line = text[..s.start.min(text.len())].lines().count().max(1);
-                format!("line {line}")
-            });
+            let field = e.span().map(|s| format!("line {}", schema::line_of(text, s.start)));
             Error::BadInput {
                 at: Location { file: path.to_path_buf(), item: field, field: None },
-                message: e.message().to_string(),
+                message: e.message().trim_end().to_string(),
             }
         })?;
         config.validate(path)?;
@@ -128,25 +166,41 @@ impl DatasetConfig {
                 ));
             }
         }
-        let c = &self.columns;
-        for (table, map, known) in [
-            ("parcels", &c.parcels, PARCEL_FIELDS),
-            ("certificates", &c.certificates, CERTIFICATE_FIELDS),
-            ("citizens", &c.citizens, CITIZEN_FIELDS),
-            ("groups", &c.groups, GROUP_FIELDS),
-        ] {
-            for key in map.keys() {
-                if !known.contains(&key.as_str()) {
-                    return Err(Error::bad_input(
-                        Location::file(path).field(format!("columns.{table}.{key}")),
-                        format!("unknown property `{key}`; known: {}", known.join(", ")),
-                    ));
-                }
+        if !t.gap_max_area_m2.is_finite() || t.gap_max_area_m2 < 0.0 {
+            return Err(Error::bad_input(
+                Location::file(path).field("tolerances.gap_max_area_m2"),
+                format!("must be a non-negative number, not {}", t.gap_max_area_m2),
+            ));
+        }
+        if let Some(p) = &self.province {
+            if p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::bad_input(
+                    Location::file(path).field("province"),
+                    format!("`{p}` is not a 2-digit province code (Hanoi is \"01\")"),
+                ));
+            }
+        }
+        for (key, value) in [("name", &self.name), ("crs", &self.crs), ("commune", &self.commune)] {
+            if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(Error::bad_input(
+                    Location::file(path).field(key),
+                    "is empty: leave the key out for the default",
+                ));
+            }
+        }
+        for (i, code) in self.rules.no_certificate_land_use.iter().enumerate() {
+            if code.trim().is_empty() {
+                return Err(Error::bad_input(
+                    Location::file(path).field(format!("rules.no_certificate_land_use[{i}]")),
+                    "an empty land-use code",
+                ));
             }
         }
         Ok(())
     }
 }
+
+mod schema;
 
 #[cfg(test)]
 mod tests {
@@ -187,7 +241,7 @@ holder_name = "HoTen"
         let e = DatasetConfig::parse("[columns.parcels]\nsheeet = \"SoTo\"\n", Path::new("d.toml")).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "d.toml, field `columns.parcels.sheeet`: unknown property `sheeet`; known: parcel_id, commune, sheet, parcel_no, group, land_use, area"
+            "d.toml, line 2, field `columns.parcels.sheeet`: unknown property `sheeet`; did you mean `sheet`? (known: parcel_id, commune, sheet, parcel_no, group, land_use, area, parcel_code)"
         );
         let e = DatasetConfig::parse("[tolerances]\nsplit_area_ratio = -1.0\n", Path::new("d.toml")).unwrap_err();
         assert!(e.is_bad_input());

@@ -45,9 +45,14 @@ pub enum Error {
     /// The input is wrong: a missing file, an unknown CRS, a bad value. Exit code 2.
     #[error("{at}: {message}")]
     BadInput { at: Location, message: String },
-    /// Reading or writing failed for a reason outside the data (permissions, disk full).
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// A place the user named for output may not be replaced (it is the dataset, holds other files, ...).
+    /// Exit code 2, like bad input: nothing was written.
+    #[error("{}: {message}", path.display())]
+    Refused { path: PathBuf, message: String },
+    /// Writing (or reading something that is not input) failed for a reason outside the data (disk full).
+    /// The OS error is part of this error's own text, not its `source()`, so that it is said once.
+    #[error("{}: {cause}", path.display())]
+    Io { path: PathBuf, cause: std::io::Error },
     /// The PostGIS store (`src/store`) failed: `what` was being done. The server's message is part of this
     /// error's own text and not its `source()`: sqlx's error repeats its source's text, and the CLI prints
     /// the chain, so the message came out three times.
@@ -63,7 +68,21 @@ impl Error {
         Error::BadInput { at, message: message.into() }
     }
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io { path: path.into(), cause: source }
+    }
+    /// An input file that cannot be read (a directory, a symlink loop, a truncated archive, no permission):
+    /// bad input naming the file, with the OS's reason said once.
+    pub fn unreadable(path: impl Into<PathBuf>, source: &std::io::Error) -> Self {
+        let path = path.into();
+        let message = if path.is_dir() {
+            "is a directory, not a file".to_string()
+        } else {
+            match source.raw_os_error() {
+                Some(libc::ELOOP) => "is a symbolic link that loops (or too many links in a row)".to_string(),
+                _ => format!("cannot be read: {}", plain(source)),
+            }
+        };
+        Error::BadInput { at: Location::file(path), message }
     }
     /// A failed database operation, saying what was being done.
     pub fn db(what: impl Into<String>, source: sqlx::Error) -> Self {
@@ -71,7 +90,22 @@ impl Error {
     }
     /// True when the error is the input's fault (exit code 2 at the CLI).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Error::BadInput { .. })
+        matches!(self, Error::BadInput { .. } | Error::Refused { .. })
+    }
+}
+
+/// An I/O error's text without the path and code decorations the OS adds ("Is a directory (os error 21)" ->
+/// "is a directory"), lower case, for messages that already name the file.
+fn plain(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text,
     }
 }
 

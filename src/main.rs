@@ -133,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { db: Some(db), commune, out, quiet, .. } => {
             let commune = commune.unwrap_or_default();
             let (checked, sync) = thuadat::store::check(&db, &commune, &out, &thuadat::store::default_user())?;
+            print_warnings(&checked.dataset);
             if !quiet {
                 print_summary(&checked, &out);
                 println!(
@@ -175,6 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let progress = if quiet { Progress::Hidden } else { Progress::Auto };
             let reader = if reader == "gdal" { Reader::Gdal } else { Reader::Auto };
             let checked = thuadat::check::check_with(&dataset, &out, progress, reader)?;
+            print_warnings(&checked.dataset);
             if !quiet {
                 print_summary(&checked, &out);
             }
@@ -188,6 +190,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.tile_cache_bytes = tile_cache_mb << 20;
             config.store = db.map(|url| thuadat::store::StoreSource { url, commune });
             thuadat::server::serve(config, |addr, source| {
+                print_warnings(&source.checked.dataset);
                 println!(
                     "serving {} ({} parcels, {} conflicts) on http://{addr}/ (tiles: http://{addr}/tiles.json)",
                     source.checked.dataset.name,
@@ -228,6 +231,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The input's warnings (not errors: the check ran), on stderr.
+fn print_warnings(ds: &thuadat::dataset::Dataset) {
+    for w in &ds.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 fn print_summary(c: &thuadat::check::Checked, out: &Path) {
     let ds = &c.dataset;
     let rec = &c.reconciliation;
@@ -239,6 +249,12 @@ fn print_summary(c: &thuadat::check::Checked, out: &Path) {
         ds.certificates.holders.len(),
         ds.parcels.iter().filter_map(|p| p.group.as_deref()).collect::<std::collections::BTreeSet<_>>().len()
     );
+    if ds.skipped_features > 0 {
+        println!(
+            "  not parcels: {} features of the parcels file are points or lines, not areas (left out)",
+            ds.skipped_features
+        );
+    }
     for kind in Kind::ALL {
         let n = rec.conflicts.iter().filter(|x| x.kind == kind).count();
         if n > 0 {

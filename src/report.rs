@@ -1,14 +1,18 @@
 //! The report directory of the contract: `conflicts.geojson`, `parcels.csv`, `holders.csv`, `summary.json`.
 //!
-//! Written into a temporary sibling directory and renamed into place, so a failed run leaves no half report
-//! and an earlier report stays until the new one is whole.
+//! Written into a temporary sibling directory and swapped into place ([`Destination`]), so a failed run leaves
+//! no half report, an earlier report stays until the new one is whole, and nothing but an empty directory or an
+//! earlier report is ever replaced.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use geo::{Coord, MultiPolygon};
 use serde_json::{json, Value};
+
+mod destination;
+pub use destination::{Destination, REPORT_FILES};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -34,38 +38,10 @@ pub fn conflict_id(kind: Kind, parcel_ids: &[&str], cert_ids: &[&str]) -> String
     format!("{}-{h:016x}", kind.as_str())
 }
 
-/// Writes the whole report to `out` atomically. `timings` are the caller's (seconds per step).
-pub fn write(ds: &Dataset, rec: &Reconciliation, out: &Path, timings: &[(String, f64)]) -> Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let written = write_files(ds, rec, &tmp, timings);
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let had_old = out.exists();
-    if had_old {
-        std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-    }
-    if let Err(e) = std::fs::rename(&tmp, out) {
-        if had_old {
-            let _ = std::fs::rename(&old, out);
-        }
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(Error::io(out, e));
-    }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
+/// Writes the whole report into `out` (checked beforehand with [`Destination::check`]), replacing the previous
+/// report in one step. `timings` are the caller's (seconds per step).
+pub fn write(ds: &Dataset, rec: &Reconciliation, out: &Destination, timings: &[(String, f64)]) -> Result<()> {
+    out.replace_with(|dir| write_files(ds, rec, dir, timings))
 }
 
 fn write_files(ds: &Dataset, rec: &Reconciliation, dir: &Path, timings: &[(String, f64)]) -> Result<()> {
@@ -457,6 +433,7 @@ pub fn summary(ds: &Dataset, rec: &Reconciliation, timings: &[(String, f64)]) ->
         "holders": ds.certificates.holders.len(),
         "groups": ds.groups.len(),
         "skipped_features": ds.skipped_features,
+        "warnings": ds.warnings,
         "conflicts": {"total": rec.conflicts.len(), "by_kind": by_kind, "by_group": by_group},
         "status": status,
         "status_by_group": status_by_group,

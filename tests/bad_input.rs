@@ -318,3 +318,86 @@ fn link_config_missing_or_unreadable() {
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.starts_with("error: /nonexistent/a.csv: "), "{e}");
 }
+
+/// A misspelt table or key in dataset.toml is an error naming its line and the nearest known name, never
+/// silently the defaults (issue 14, 2).
+#[test]
+fn misspelt_dataset_toml_keys_are_errors() {
+    let e = fails(|d| {
+        let toml = d.join("dataset.toml");
+        let text = std::fs::read_to_string(&toml).unwrap();
+        std::fs::write(&toml, format!("{text}[tolerance]\noverlap_min_area_m2 = 30.0\n")).unwrap();
+    });
+    assert!(
+        e.ends_with("dataset.toml, line 10, field `tolerance`: unknown key `tolerance` at the top of dataset.toml; did you mean `tolerances`? (known: name, crs, province, commune, tolerances, rules, columns, map_sheets)\n"),
+        "{e}"
+    );
+    let e = fails(|d| edit(&d.join("dataset.toml"), "[columns.parcels]", "[column.parcels]"));
+    assert!(e.contains("dataset.toml, line 3, field `column`: unknown key `column` at the top of dataset.toml; did you mean `columns`?"), "{e}");
+}
+
+/// Bad input that the OS reports (a directory where a file belongs, a link that loops, a truncated gzip) is
+/// exit code 2 with one clear message (issue 14, 7).
+#[test]
+fn unreadable_inputs_are_bad_input_said_once() {
+    let e = fails(|d| {
+        std::fs::remove_file(d.join("parcels.geojson")).unwrap();
+        std::fs::create_dir(d.join("parcels.geojson")).unwrap();
+    });
+    assert!(e.ends_with("parcels.geojson: is a directory, not a file\n"), "{e}");
+    let e = fails(|d| {
+        std::fs::remove_file(d.join("parcels.geojson")).unwrap();
+        std::os::unix::fs::symlink(d.join("parcels.geojson"), d.join("parcels.geojson")).unwrap();
+    });
+    assert!(e.ends_with("parcels.geojson: is a symbolic link that loops (or too many links in a row)\n"), "{e}");
+    let e = fails(|d| {
+        let text = std::fs::read(d.join("parcels.geojson")).unwrap();
+        std::fs::remove_file(d.join("parcels.geojson")).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, &text).unwrap();
+        let bytes = gz.finish().unwrap();
+        std::fs::write(d.join("parcels.geojson.gz"), &bytes[..bytes.len() / 2]).unwrap();
+    });
+    assert!(
+        e.ends_with(
+            "parcels.geojson.gz: the compressed file ends too early (truncated or damaged gzip): copy it again\n"
+        ),
+        "{e}"
+    );
+    let e = fails(|d| {
+        std::fs::remove_file(d.join("certificates.csv")).unwrap();
+        std::fs::create_dir(d.join("certificates.csv")).unwrap();
+    });
+    assert!(e.ends_with("certificates.csv: is a directory, not a file\n"), "{e}");
+    assert_eq!(e.lines().count(), 1, "said once: {e}");
+}
+
+/// A column the header names twice is ambiguous: exit 2 naming it (issue 14, 5).
+#[test]
+fn repeated_certificate_column() {
+    let e = fails(|d| edit(&d.join("certificates.csv"), "holder_birth,address", "area,address"));
+    assert!(
+        e.ends_with("certificates.csv, row 1, field `area`: the header has column `area` 2 times (columns 6 and 11): which one to read is ambiguous; rename or remove the others\n"),
+        "{e}"
+    );
+}
+
+/// A CRLF file (as Excel writes) and an LF file name the same bad cell by the same line, the line where the
+/// record starts, with blank lines and quoted line breaks counted (issue 14, 6).
+#[test]
+fn crlf_and_lf_name_the_same_row() {
+    let bad = |crlf: bool| {
+        fails(|d| {
+            let path = d.join("certificates.csv");
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Row 3 gets a quoted line break in its address, a blank line follows; row 5 (line 7) a bad area.
+            let text = text.replacen("1985,Tổ 1\n", "1985,\"Tổ 1\nphường X\"\n\n", 1).replacen("99.5", "99.5m2", 1);
+            let text = if crlf { text.replace('\n', "\r\n") } else { text };
+            std::fs::write(&path, text).unwrap();
+        })
+    };
+    let expected = "certificates.csv, row 6, field `area`: `99.5m2` is not a number (an area in m2)\n";
+    let (lf, crlf) = (bad(false), bad(true));
+    assert!(lf.ends_with(expected), "{lf}");
+    assert!(crlf.ends_with(expected), "{crlf}");
+}

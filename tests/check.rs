@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::*;
 
 #[test]
@@ -78,12 +80,149 @@ fn rerun_replaces_the_report_whole() {
     let ds = tmp.path().join("commune");
     write_small_commune(&ds);
     let report = tmp.path().join("report");
-    std::fs::create_dir_all(&report).unwrap();
-    std::fs::write(report.join("stale.txt"), "old").unwrap();
-    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap(), "--quiet"]);
-    assert!(out.status.success());
-    assert!(!report.join("stale.txt").exists());
+    let check = || run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap(), "--quiet"]);
+    assert!(check().status.success());
+    let first = std::fs::read_to_string(report.join("parcels.csv")).unwrap();
+    // A report of thuadat's own is replaced whole.
+    std::fs::write(report.join("parcels.csv"), "edited").unwrap();
+    assert!(check().status.success());
+    assert_eq!(std::fs::read_to_string(report.join("parcels.csv")).unwrap(), first);
     let names: Vec<String> =
         std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 2, "no temporary directories left: {names:?}");
+}
+
+/// `--out` never deletes what is not a report of thuadat's: the dataset, a folder of the user's, a file. Each
+/// is refused with exit code 2 before anything is read or written, and stays as it was.
+#[test]
+fn out_refuses_to_replace_what_is_not_a_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("commune");
+    write_small_commune(&ds);
+    let listing = |dir: &Path| -> Vec<String> {
+        let mut n: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        n.sort();
+        n
+    };
+    let dataset_files = listing(&ds);
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("notes.txt"), "mine").unwrap();
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(&notes, "mine too").unwrap();
+    let refused = |out: &Path, says: &str| {
+        let o = run(&["check", ds.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{}: {stderr}", out.display());
+        assert_eq!(stderr, format!("error: {}: {says}\n", out.display()));
+    };
+    refused(&ds, "is the dataset directory itself: the report is never written over the dataset");
+    refused(
+        &ds.join("report"),
+        &format!("is inside the dataset directory {}: the report is never written into the dataset", ds.display()),
+    );
+    refused(
+        tmp.path(),
+        &format!("contains the dataset directory {}: replacing it would delete the dataset", ds.display()),
+    );
+    refused(
+        &work,
+        "holds `notes.txt`, which is not part of a thuadat report: nothing was written; give a new or empty directory",
+    );
+    refused(&notes, "exists and is not a directory: the report is a directory; give a new or empty one");
+    assert_eq!(listing(&ds), dataset_files);
+    assert_eq!(std::fs::read_to_string(work.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "mine too");
+    assert_eq!(listing(tmp.path()), ["commune", "notes.txt", "work"], "nothing written beside them");
+    // An empty directory is fine.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = run(&["check", ds.to_str().unwrap(), "--out", empty.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(listing(&empty), ["conflicts.geojson", "holders.csv", "parcels.csv", "summary.json"]);
+}
+
+/// Writes a dataset of parcels given as (properties JSON, planar square origin x), VN-2000 coordinates, and
+/// a certificates file; returns the dataset directory.
+fn tiny_dataset(dir: &Path, toml: &str, features: &[&str], certificates: &str) -> std::path::PathBuf {
+    let ds = dir.join("tiny");
+    std::fs::create_dir_all(&ds).unwrap();
+    let geojson = format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n", features.join(",\n"));
+    std::fs::write(ds.join("parcels.geojson"), geojson).unwrap();
+    std::fs::write(ds.join("dataset.toml"), format!("crs = \"VN2000:105.0\"\n{toml}")).unwrap();
+    std::fs::write(ds.join("certificates.csv"), certificates).unwrap();
+    ds
+}
+
+fn square(properties: &str, k: usize) -> String {
+    let (x, y, s) = (585_000.0 + 20.0 * k as f64, 2_326_000.0, 10.0);
+    format!(
+        r#"{{"type":"Feature","properties":{properties},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}}}"#,
+        x + s,
+        x + s,
+        y + s,
+        y + s
+    )
+}
+
+/// Repeated ids get suffixes that no other parcel carries: `A, A, A_2` must not give two `A_2` (issue 14, 4).
+#[test]
+fn suffixes_of_repeated_ids_never_collide() {
+    let tmp = tempfile::tempdir().unwrap();
+    let features: Vec<String> = ["A", "A", "A_2", "A"]
+        .iter()
+        .enumerate()
+        .map(|(k, id)| square(&format!(r#"{{"parcel_id":"{id}","sheet":1,"parcel_no":{}}}"#, k + 1), k))
+        .collect();
+    let features: Vec<&str> = features.iter().map(String::as_str).collect();
+    let ds = tiny_dataset(tmp.path(), "", &features, "cert_id,sheet,parcel_no,area\nC1,1,1,100\n");
+    let report = tmp.path().join("report");
+    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ids: Vec<String> = report_parcels(&report).into_iter().map(|p| p.0).collect();
+    assert_eq!(ids, ["A", "A_3", "A_2", "A_4"]);
+}
+
+/// Without an `area` column the area rules cannot run: a warning on stderr, the rule in `skipped_rules` and the
+/// warning in `summary.json`, instead of silence (issue 14, 5). Features that are not areas are said on stdout
+/// (issue 14, 13). `commune` from dataset.toml fills parcels without one; `no_certificate_land_use` exempts
+/// roads from `parcel_without_certificate` (contract v2).
+#[test]
+fn missing_optional_columns_and_points_are_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let point = r#"{"type":"Feature","properties":{"sheet":1,"parcel_no":9},"geometry":{"type":"Point","coordinates":[585100.0,2326000.0]}}"#;
+    let (a, b, road) = (
+        square(r#"{"sheet":1,"parcel_no":1,"land_use":"ODT"}"#, 0),
+        square(r#"{"sheet":1,"parcel_no":2,"land_use":"ODT"}"#, 1),
+        square(r#"{"sheet":1,"parcel_no":3,"land_use":"DGT"}"#, 2),
+    );
+    let ds = tiny_dataset(
+        tmp.path(),
+        "commune = \"10105\"\n[rules]\nno_certificate_land_use = [\"DGT\"]\n[columns.certificates]\nholder_name = \"HoTen\"\n",
+        &[&a, &b, point, &road],
+        "cert_id,sheet,parcel_no,HoTen\nC1,1,1,An\n",
+    );
+    let report = tmp.path().join("report");
+    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap()]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("warning: certificates.csv has no column `area` (area): area_mismatch and duplicate_certificate are not checked, and unmapped_split is found from split suffixes only\n"), "{stderr}");
+    assert!(
+        stdout.contains("  not parcels: 1 features of the parcels file are points or lines, not areas (left out)\n"),
+        "{stdout}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        s["skipped_rules"][0],
+        "area_mismatch, duplicate_certificate: certificates.csv has no `area` column (area)"
+    );
+    assert!(s["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("no column `area`")));
+    assert_eq!(s["skipped_features"], 1);
+    // The road needs no certificate; parcel 2 does. Ids carry the commune from dataset.toml.
+    assert_eq!(
+        report_conflicts(&report),
+        [("parcel_without_certificate".to_string(), vec!["10105-1-2".to_string()], vec![])]
+    );
 }

@@ -90,6 +90,9 @@ pub struct Certificate {
 pub struct Certificates {
     pub certificates: Vec<Certificate>,
     pub holders: Vec<HolderRow>,
+    /// The contract's optional columns that the file does not have (canonical names, in the contract's
+    /// order): the rules that need them are skipped and said so.
+    pub absent_columns: Vec<&'static str>,
     text: TextArena,
 }
 
@@ -273,17 +276,26 @@ impl Certificates {
         let c_id = col("cert_id", true)?;
         let c_sheet = col("sheet", true)?;
         let c_no = col("parcel_no", true)?;
-        let c_area = col("area", false)?;
-        let c_serial = col("serial", false)?;
-        let c_commune = col("commune", false)?;
-        let c_land_use = col("land_use", false)?;
-        let c_issued = col("issued", false)?;
-        let c_name = col("holder_name", false)?;
-        let c_hid = col("holder_id", false)?;
-        let c_birth = col("holder_birth", false)?;
-        let c_address = col("address", false)?;
+        let mut absent = Vec::new();
+        let mut optional = |name: &'static str| {
+            let c = table.column(name, false)?;
+            if c.is_none() {
+                absent.push(name);
+            }
+            Ok::<_, Error>(c)
+        };
+        let c_serial = optional("serial")?;
+        let c_commune = optional("commune")?;
+        let c_area = optional("area")?;
+        let c_land_use = optional("land_use")?;
+        let c_issued = optional("issued")?;
+        let c_name = optional("holder_name")?;
+        let c_hid = optional("holder_id")?;
+        let c_birth = optional("holder_birth")?;
+        let c_address = optional("address")?;
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut b = CertificatesBuilder::for_file_size(size);
+        b.out.absent_columns = absent;
         while let Some(row) = table.next_row() {
             let row = row?;
             let text = |c: &Option<Field>| row.str(c);

@@ -18,7 +18,7 @@ pub struct Field {
 pub struct CsvTable {
     path: PathBuf,
     header: Vec<String>,
-    reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    reader: csv::Reader<Lines<std::io::BufReader<std::fs::File>>>,
     /// The current row, read into the same buffers every time.
     record: csv::ByteRecord,
     mapping: BTreeMap<String, String>,
@@ -38,17 +38,22 @@ impl CsvTable {
         use std::io::BufRead;
         let file = std::fs::File::open(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::bad_input(Location::file(path), "file not found"),
-            _ => Error::io(path, e),
+            _ => Error::unreadable(path, &e),
         })?;
         let mut input = std::io::BufReader::with_capacity(1 << 20, file);
         // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first column's name.
-        if input.fill_buf().map_err(|e| Error::io(path, e))?.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        if input.fill_buf().map_err(|e| Error::unreadable(path, &e))?.starts_with(&[0xEF, 0xBB, 0xBF]) {
             input.consume(3);
         }
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(input);
-        let header = reader
-            .byte_headers()
-            .map_err(|e| csv_error(path, e))?
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(Lines::new(input));
+        let header = match reader.byte_headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                let line = reader.get_mut().line_of_error(&e);
+                return Err(csv_error(path, e, line));
+            }
+        };
+        let header = header
             .iter()
             .enumerate()
             .map(|(i, h)| {
@@ -78,12 +83,25 @@ impl CsvTable {
     /// missing is an error naming the file and the column.
     pub fn column(&self, canonical: &str, required: bool) -> Result<Option<Field>> {
         let source = (self.source_name)(canonical);
-        let index = self
-            .header
-            .iter()
-            .position(|h| h == &source)
-            .or_else(|| self.header.iter().position(|h| h.eq_ignore_ascii_case(&source)));
-        match index {
+        let positions = |same: &dyn Fn(&str) -> bool| -> Vec<usize> {
+            self.header.iter().enumerate().filter(|(_, h)| same(h)).map(|(i, _)| i).collect()
+        };
+        let mut found = positions(&|h| h == source);
+        if found.is_empty() {
+            found = positions(&|h| h.eq_ignore_ascii_case(&source));
+        }
+        if found.len() > 1 {
+            let columns: Vec<String> = found.iter().map(|i| (i + 1).to_string()).collect();
+            return Err(Error::bad_input(
+                Location::row(&self.path, 1).field(&source),
+                format!(
+                    "the header has column `{source}` {} times (columns {}): which one to read is ambiguous; rename or remove the others",
+                    found.len(),
+                    columns.join(" and ")
+                ),
+            ));
+        }
+        match found.first().copied() {
             Some(index) => Ok(Some(Field { index, source })),
             None if required || self.mapping.contains_key(canonical) => {
                 let why = if self.mapping.contains_key(canonical) {
@@ -105,10 +123,13 @@ impl CsvTable {
     pub fn next_row(&mut self) -> Option<Result<Row<'_>>> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
-            Err(e) => Some(Err(csv_error(&self.path, e))),
+            Err(e) => {
+                let line = self.reader.get_mut().line_of_error(&e);
+                Some(Err(csv_error(&self.path, e, line)))
+            }
             Ok(true) => {
                 let record = &self.record;
-                let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+                let line = record.position().map_or(0, |p| self.reader.get_mut().line_at(p.byte()));
                 // One UTF-8 check for the whole row; a row that fails it is checked field by field, so that
                 // the error names the field.
                 let text = std::str::from_utf8(record.as_slice()).ok();
@@ -118,8 +139,8 @@ impl CsvTable {
     }
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line() as usize);
+/// A reading error, at `line` (the line where the record starts) when known.
+fn csv_error(path: &Path, e: csv::Error, line: Option<usize>) -> Error {
     let at = match line {
         Some(l) => Location::row(path, l),
         None => Location::file(path),
@@ -132,6 +153,66 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
         _ => e.to_string(),
     };
     Error::bad_input(at, message)
+}
+
+/// The input under the CSV reader, noting where its lines end: the `csv` crate's own line numbers count a
+/// CRLF file's lines differently from an LF one's and skip blank lines, so a row's line is worked out here from
+/// the byte where its record starts. Only the line ends not yet passed are kept (a buffer's worth).
+pub(crate) struct Lines<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// Line ends read but not yet passed: their offset, and whether a `\r` comes right before.
+    ends: std::collections::VecDeque<(u64, bool)>,
+    /// The last byte read was `\r`.
+    last_cr: bool,
+    /// Line ends passed.
+    passed: usize,
+}
+
+impl<R> Lines<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Lines { inner, offset: 0, ends: std::collections::VecDeque::new(), last_cr: false, passed: 0 }
+    }
+
+    /// The 1-based line of the record that starts at `byte` (records only move forward). Blank lines that
+    /// the reader skipped in front of the record are not its line.
+    pub(crate) fn line_at(&mut self, byte: u64) -> usize {
+        let mut start = byte;
+        while let Some(&(end, cr)) = self.ends.front() {
+            if end < start {
+                self.passed += 1;
+            } else if end == start || (cr && end == start + 1) {
+                // An empty line (LF, or CR LF) where the record "starts": it starts after it.
+                self.passed += 1;
+                start = end + 1;
+            } else {
+                break;
+            }
+            self.ends.pop_front();
+        }
+        self.passed + 1
+    }
+
+    fn line_of_error(&mut self, e: &csv::Error) -> Option<usize> {
+        e.position().map(|p| self.line_at(p.byte()))
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        for i in memchr::memchr_iter(b'\n', read) {
+            let cr = if i > 0 { read[i - 1] == b'\r' } else { self.last_cr };
+            self.ends.push_back((self.offset + i as u64, cr));
+        }
+        if let Some(&last) = read.last() {
+            self.last_cr = last == b'\r';
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 /// One data row.

@@ -60,7 +60,7 @@ fn read_blocks(
     }
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::bad_input(Location::file(path), "file not found"),
-        _ => Error::io(path, e),
+        _ => Error::unreadable(path, &e),
     })?;
     let gz = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
     let mut input: Box<dyn Read> =
@@ -85,7 +85,11 @@ fn read_blocks(
             std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
                 Error::bad_input(Location::file(path), format!("cannot read: {e}"))
             }
-            _ => Error::io(path, e),
+            std::io::ErrorKind::UnexpectedEof if gz => Error::bad_input(
+                Location::file(path),
+                "the compressed file ends too early (truncated or damaged gzip): copy it again",
+            ),
+            _ => Error::unreadable(path, &e),
         })?;
         buf.truncate(old + n);
         eof = n == 0;

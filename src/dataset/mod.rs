@@ -22,7 +22,7 @@ use serde::Serialize;
 pub use certificates::{Certificate, Certificates, HolderRow, Text};
 use compact_str::CompactString;
 use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::DatasetConfig;
 use crate::crs::{AreaScaleGrid, Crs, Frame};
@@ -98,6 +98,9 @@ pub struct Dataset {
     pub inputs: Vec<InputFile>,
     /// Features that are not areas (points, open lines, text): not parcels, counted here.
     pub skipped_features: usize,
+    /// What the user should know about the input that is not an error: optional columns missing and the
+    /// rules that go without them, mappings not read (see [`input_warnings`]).
+    pub warnings: Vec<String>,
     /// Seconds spent per loading step.
     pub timings: Vec<(String, f64)>,
 }
@@ -203,6 +206,7 @@ impl Dataset {
             .name
             .clone()
             .unwrap_or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        let warnings = input_warnings(&config, &certificates, register.is_some());
         Ok(Dataset {
             dir: dir.to_path_buf(),
             name,
@@ -215,6 +219,7 @@ impl Dataset {
             groups,
             inputs,
             skipped_features: skipped,
+            warnings,
             timings,
         })
     }
@@ -279,7 +284,7 @@ impl Dataset {
             None => Frame::new(raw.crs, 0.0),
         };
         measure(&mut parcels, &frame, &path)?;
-        assign_ids(&mut parcels);
+        assign_ids(&mut parcels, raw.config.commune.as_deref());
         timings.push(("read_parcels".to_string(), clock.elapsed().as_secs_f64()));
         let mut groups = Vec::new();
         if !tables.groups.is_empty() {
@@ -293,7 +298,9 @@ impl Dataset {
             assign_groups(&mut parcels, &g);
             groups = g;
         }
+        let warnings = input_warnings(&raw.config, &tables.certificates, tables.register.is_some());
         Ok(Dataset {
+            warnings,
             dir: raw.dir,
             name: raw.name,
             config: raw.config,
@@ -467,14 +474,48 @@ fn first_x(f: &RawFeature) -> Option<f64> {
     }
 }
 
+/// Warnings about the input that is not wrong but incomplete: each of the contract's certificate columns that
+/// the file lacks, with what goes without it, and mappings of properties this version does not read.
+pub fn input_warnings(config: &DatasetConfig, certificates: &Certificates, has_register: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for &canonical in &certificates.absent_columns {
+        let consequence = match canonical {
+            "area" => "area_mismatch and duplicate_certificate are not checked, and unmapped_split is found from split suffixes only",
+            "holder_name" | "holder_birth" | "address" if has_register => {
+                "holders are linked to the register without it (fewer and weaker matches by attributes)"
+            }
+            "holder_id" if has_register => "holders are linked by name, birth and address only",
+            "commune" => "certificates are matched to parcels by sheet and number alone",
+            _ => "left empty",
+        };
+        out.push(format!(
+            "certificates.csv has no column `{}` ({canonical}): {consequence}",
+            config.columns.certificate(canonical)
+        ));
+    }
+    if let Some(column) = config.columns.parcels.get("parcel_code") {
+        out.push(format!(
+            "dataset.toml maps parcel_code to `{column}`: the national parcel code check (contract v2) is not in this version; the column is not read"
+        ));
+    }
+    out
+}
+
 /// The dataset's `parcels.<ext>`.
 fn parcels_file(dir: &Path) -> Result<PathBuf> {
-    parcels::find_vector_file(dir, "parcels")?.ok_or_else(|| {
-        Error::bad_input(
+    let Some(path) = parcels::find_vector_file(dir, "parcels")? else {
+        if dir.join("parcels").is_dir() {
+            return Err(Error::bad_input(
+                Location::file(dir.join("parcels")),
+                "map sheets in a parcels/ folder (contract v2) are not read by this version: give one parcels.<ext>",
+            ));
+        }
+        return Err(Error::bad_input(
             Location::file(dir.join("parcels.*")),
             "no parcels file: expected parcels.<ext> (.geojson, .gpkg, .shp, .fgb, .dgn, .tab, ...)",
-        )
-    })
+        ));
+    };
+    Ok(path)
 }
 
 /// The CRS `dataset.toml` sets, if any.
@@ -556,7 +597,7 @@ fn read_parcels(
     let input = InputFile { role: "parcels".into(), path: path.to_path_buf(), format, records: count };
     let (mut parcels, skipped) = outcome;
     measure(&mut parcels, &frame, path)?;
-    assign_ids(&mut parcels);
+    assign_ids(&mut parcels, config.commune.as_deref());
     Ok((parcels, frame, input, skipped))
 }
 
@@ -830,8 +871,16 @@ fn signed_area(ring: &[Coord<f64>]) -> f64 {
     ring.windows(2).map(|w| (w[0].x - w[1].x) * (w[0].y + w[1].y)).sum::<f64>()
 }
 
-/// Default ids `{commune}-{sheet}-{parcel_no}`; repeats get `_2`, `_3` in file order.
-fn assign_ids(parcels: &mut [Parcel]) {
+/// Parcels without a commune take `dataset.toml`'s `commune` (contract v2), then default ids
+/// `{commune}-{sheet}-{parcel_no}`; a repeated id gets the first free suffix `_2`, `_3`, ... in file order,
+/// never one that another parcel already carries (`A, A, A_2` become `A, A_3, A_2`).
+fn assign_ids(parcels: &mut [Parcel], default_commune: Option<&str>) {
+    if let Some(code) = default_commune {
+        let code: Shared = Shared::from(code);
+        for p in parcels.iter_mut().filter(|p| p.commune.is_none()) {
+            p.commune = Some(code.clone());
+        }
+    }
     // Ids on every core (short ones fit inline, without an allocation)...
     parcels.par_iter_mut().filter(|p| p.id.is_empty()).for_each(|p| {
         p.id = match (&p.commune, p.sheet, p.parcel_no) {
@@ -840,21 +889,34 @@ fn assign_ids(parcels: &mut [Parcel]) {
             _ => compact_str::format_compact!("feature-{}", p.feature),
         };
     });
-    // ...then the repeats, counted in file order.
-    let mut repeats: Vec<(usize, usize)> = Vec::new();
-    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+    // ...then the repeats, found in file order.
+    let mut repeats: Vec<usize> = Vec::new();
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
     seen.reserve(parcels.len());
     for (i, p) in parcels.iter().enumerate() {
-        let count = seen.entry(p.id.as_str()).or_insert(0);
-        *count += 1;
-        if *count > 1 {
-            repeats.push((i, *count));
+        if !seen.insert(p.id.as_str()) {
+            repeats.push(i);
         }
     }
     drop(seen);
-    for (i, count) in repeats {
-        let p = &mut parcels[i];
-        p.id = compact_str::format_compact!("{}_{count}", p.id);
+    if repeats.is_empty() {
+        return;
+    }
+    let mut taken: FxHashSet<CompactString> = parcels.iter().map(|p| p.id.clone()).collect();
+    // Each repeat takes the lowest suffix that no parcel holds; counting on per id keeps this linear.
+    let mut next_suffix: FxHashMap<CompactString, usize> = FxHashMap::default();
+    for i in repeats {
+        let base = parcels[i].id.clone();
+        let n = next_suffix.entry(base.clone()).or_insert(2);
+        let id = loop {
+            let candidate = compact_str::format_compact!("{base}_{n}");
+            *n += 1;
+            if !taken.contains(&candidate) {
+                break candidate;
+            }
+        };
+        taken.insert(id.clone());
+        parcels[i].id = id;
     }
 }
 

@@ -54,12 +54,12 @@ const PREFERRED: &[&str] =
 pub fn find_vector_file(dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::bad_input(Location::file(dir), "dataset directory not found"),
-        _ => Error::io(dir, e),
+        _ => Error::unreadable(dir, &e),
     })?;
     let prefix = format!("{stem}.");
     let mut found: Vec<(String, PathBuf)> = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let entry = entry.map_err(|e| Error::unreadable(dir, &e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(ext) = name.strip_prefix(&prefix) {
             let ext = ext.to_ascii_lowercase();
@@ -69,10 +69,22 @@ pub fn find_vector_file(dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
         }
     }
     found.sort();
-    if let Some(p) = PREFERRED.iter().find_map(|pref| found.iter().find(|(ext, _)| ext == pref)) {
-        return Ok(Some(p.1.clone()));
+    let chosen = match PREFERRED.iter().find_map(|pref| found.iter().find(|(ext, _)| ext == pref)) {
+        Some(p) => Some(p.1.clone()),
+        None => found.into_iter().next().map(|(_, p)| p),
+    };
+    // A directory or a dangling or looping link by that name is the user's mistake, said as such.
+    match chosen {
+        Some(path) => match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => Err(Error::bad_input(Location::file(&path), "is a directory, not a file")),
+            Ok(_) => Ok(Some(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(Error::bad_input(Location::file(&path), "is a symbolic link to nothing (its target is missing)"))
+            }
+            Err(e) => Err(Error::unreadable(&path, &e)),
+        },
+        None => Ok(None),
     }
-    Ok(found.into_iter().next().map(|(_, p)| p))
 }
 
 /// The path GDAL should open: gzip-compressed files go through `/vsigzip/`.

@@ -266,10 +266,16 @@ fn run<T: Send>(
         // An empty certificates file means the certificates are not in yet: flagging every parcel would
         // bury the map's own defects, so the rule waits for them.
         let mut skipped_rules = Vec::new();
+        if certs.absent_columns.contains(&"area") && !certs.is_empty() {
+            skipped_rules.push(format!(
+                "area_mismatch, duplicate_certificate: certificates.csv has no `{}` column (area)",
+                ds.config.columns.certificate("area")
+            ));
+        }
         if certs.is_empty() {
             skipped_rules.push("parcel_without_certificate: certificates.csv has no rows".to_string());
         } else {
-            conflicts.extend(without_certificate::find(&ds.parcels, &links));
+            conflicts.extend(without_certificate::find(&ds.parcels, &links, &ds.config.rules.no_certificate_land_use));
         }
         lap("certificates", &mut timings);
 

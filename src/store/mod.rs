@@ -1337,12 +1337,13 @@ pub fn load_checked(store: &StoreSource) -> Result<(Checked, Vec<(String, Review
 /// stored conflicts (statuses kept, vanished ones closed, new ones opened), in one transaction.
 pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, ConflictSync)> {
     let start = Instant::now();
+    let report = crate::report::Destination::check(out, None)?;
     let rt = runtime()?;
     let mut conn = rt.block_on(connect(url))?;
     let mut checked = run_checked(&rt, &mut conn, code, false)?;
     let mut timings = checked.timings.clone();
     timings.push(("total_before_report".into(), start.elapsed().as_secs_f64()));
-    crate::report::write(&checked.dataset, &checked.reconciliation, out, &timings)?;
+    crate::report::write(&checked.dataset, &checked.reconciliation, &report, &timings)?;
     checked.timings.push(("report".to_string(), start.elapsed().as_secs_f64()));
     let mut tx = rt.block_on(conn.begin()).map_err(|e| Error::db("starting the transaction", e))?;
     rt.block_on(lock_commune(&mut tx, code))?;
