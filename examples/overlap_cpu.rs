@@ -17,12 +17,12 @@ fn main() -> anyhow::Result<()> {
     let index = thuadat::index::ParcelIndex::build(&ds.parcels);
     let min_area = ds.config.tolerances.overlap_min_area_m2;
     for _ in 0..runs {
-        let (cpu, wall) = (thuadat::check::cpu_seconds(), std::time::Instant::now());
+        let (cpu, wall) = (thuadat::metrics::cpu_seconds(), std::time::Instant::now());
         let (found, stats) =
             thuadat::reconcile::overlap::find(&ds.parcels, &index, min_area, &indicatif::ProgressBar::hidden());
         println!(
             "overlap: {:.2} s CPU, {:.2} s wall, {} overlaps, {} touching pairs, {} overlays",
-            thuadat::check::cpu_seconds() - cpu,
+            thuadat::metrics::cpu_seconds() - cpu,
             wall.elapsed().as_secs_f64(),
             found.len(),
             stats.rejected_as_touching,

@@ -80,27 +80,27 @@ fn main() -> anyhow::Result<()> {
     // Per zoom 14..=18: tiles, CPU seconds, bytes.
     let mut per_zoom = [(0usize, 0.0f64, 0usize); 5];
     let mut dump_cpu = 0.0;
-    let start = thuadat::check::cpu_seconds();
+    let start = thuadat::metrics::cpu_seconds();
     // SERVE_CPU_TILE_ROUNDS (default 1): the tile list again and again, for profiling.
     let tile_rounds: usize = std::env::var("SERVE_CPU_TILE_ROUNDS").map_or(Ok(1), |s| s.parse())?;
     let all: Vec<TileId> = (0..tile_rounds).flat_map(|_| tiles.iter().copied()).collect();
     for &t in &all {
-        let before = thuadat::check::cpu_seconds();
+        let before = thuadat::metrics::cpu_seconds();
         let bytes = thuadat::server::vector::render(&src, t, None);
         let z = &mut per_zoom[usize::from(t.z.clamp(14, 18) - 14)];
         z.0 += 1;
-        z.1 += thuadat::check::cpu_seconds() - before;
+        z.1 += thuadat::metrics::cpu_seconds() - before;
         z.2 += bytes.len();
         if dump.is_some() {
-            let before = thuadat::check::cpu_seconds();
+            let before = thuadat::metrics::cpu_seconds();
             let mut decoded = String::new();
             canonical(&bytes, &mut decoded)?;
             let features = decoded.lines().filter(|l| l.starts_with("  ")).count();
             writeln!(text, "tile {t} {} bytes {features} features {:016x}", bytes.len(), fxhash(decoded.as_bytes()))?;
-            dump_cpu += thuadat::check::cpu_seconds() - before;
+            dump_cpu += thuadat::metrics::cpu_seconds() - before;
         }
     }
-    let tiles_cpu = thuadat::check::cpu_seconds() - start - dump_cpu;
+    let tiles_cpu = thuadat::metrics::cpu_seconds() - start - dump_cpu;
     println!("{} tiles: {tiles_cpu:.2} s CPU, {:.2} ms a tile", all.len(), tiles_cpu * 1e3 / all.len() as f64);
     for (i, (n, s, b)) in per_zoom.iter().enumerate() {
         if *n > 0 {
@@ -109,7 +109,7 @@ fn main() -> anyhow::Result<()> {
     }
 
     let rounds = 20;
-    let start = thuadat::check::cpu_seconds();
+    let start = thuadat::metrics::cpu_seconds();
     let mut answered = 0usize;
     for round in 0..rounds {
         for &(lon, lat, acc) in &points {
@@ -121,7 +121,7 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let lookup_cpu = thuadat::check::cpu_seconds() - start;
+    let lookup_cpu = thuadat::metrics::cpu_seconds() - start;
     let n = rounds * points.len();
     println!(
         "{n} look-ups: {lookup_cpu:.2} s CPU, {:.1} us a look-up ({} bytes answered)",

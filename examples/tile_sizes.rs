@@ -64,7 +64,7 @@ fn main() -> anyhow::Result<()> {
             .step_by(step as usize)
             .map(|k| TileId { z, x: a.x + (k % nx) as u32, y: a.y + (k / nx) as u32 })
             .collect();
-        let before = thuadat::check::cpu_seconds();
+        let before = thuadat::metrics::cpu_seconds();
         let mut sized: Vec<Sized> = tiles
             .par_iter()
             .map(|&t| {
@@ -80,7 +80,7 @@ fn main() -> anyhow::Result<()> {
                 }
             })
             .collect();
-        let cpu = thuadat::check::cpu_seconds() - before;
+        let cpu = thuadat::metrics::cpu_seconds() - before;
         sized.sort_by_key(|s| s.bytes);
         let Some(largest) = sized.last() else { continue };
         let p99 = sized[(sized.len() * 99).div_ceil(100).saturating_sub(1)].bytes;

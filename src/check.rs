@@ -46,27 +46,6 @@ impl Progress {
     }
 }
 
-/// The process's peak resident memory so far, in MB (Linux; 0 elsewhere).
-pub fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| (kb / 1024.0).round())
-}
-
-/// User + system CPU seconds of this process so far, all threads (Linux; 0 elsewhere). For the measuring
-/// examples: CPU time is less disturbed by a busy machine than wall time.
-pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are the
-    // 12th and 13th, in clock ticks (100 a second on Linux).
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 /// A dataset checked in memory.
 pub struct Checked {
     pub dataset: Dataset,
@@ -93,8 +72,10 @@ pub fn load(dir: &Path, progress: Progress, reader: Reader) -> Result<(Dataset, 
     let dataset = Dataset::load_with(dir, reader);
     spinner.finish_and_clear();
     let dataset = dataset?;
-    let timings =
-        vec![("load".to_string(), t.elapsed().as_secs_f64()), ("peak_rss_mb_after_load".to_string(), peak_rss_mb())];
+    let timings = vec![
+        ("load".to_string(), t.elapsed().as_secs_f64()),
+        ("peak_rss_mb_after_load".to_string(), crate::metrics::peak_rss_mb()),
+    ];
     Ok((dataset, timings))
 }
 
@@ -107,7 +88,7 @@ pub fn reconcile_loaded(dataset: Dataset, mut timings: Vec<(String, f64)>, progr
     let (index, reconciliation) = reconcile::index_and_reconcile(&dataset, &bar);
     bar.finish_and_clear();
     timings.push(("reconcile".to_string(), t.elapsed().as_secs_f64()));
-    timings.push(("peak_rss_mb_after_reconcile".to_string(), peak_rss_mb()));
+    timings.push(("peak_rss_mb_after_reconcile".to_string(), crate::metrics::peak_rss_mb()));
     Checked { dataset, index, reconciliation, timings }
 }
 

@@ -93,7 +93,7 @@ impl Crs {
         if matches!(upper.as_str(), "EPSG:4326" | "OGC:CRS84" | "CRS:84" | "WGS84" | "URN:OGC:DEF:CRS:OGC:1.3:CRS84") {
             return Ok(Crs { definition: s.into(), ..Crs::wgs84() });
         }
-        crate::dataset::quiet_gdal();
+        crate::input::gdal::quiet_gdal();
         let srs = if let Some(code) = strip_prefix_ci(s, "EPSG:") {
             let code: u32 = code.trim().parse().map_err(|_| format!("`{s}`: EPSG code must be a number"))?;
             gdal::spatial_ref::SpatialRef::from_epsg(code).map_err(|_| format!("unknown CRS `{s}`"))?

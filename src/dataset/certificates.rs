@@ -8,44 +8,11 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
-use super::csv_table::{CsvTable, Field};
 use super::parcel_no::ParcelNo;
 use crate::config::Columns;
 use crate::error::{Error, Location, Result};
-
-/// A piece of text in a [`TextArena`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Text {
-    start: u32,
-    len: u32,
-}
-
-impl Text {
-    pub fn is_empty(self) -> bool {
-        self.len == 0
-    }
-}
-
-/// One buffer holding many short strings.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TextArena {
-    buf: String,
-}
-
-impl TextArena {
-    /// Stores `s`; None when the arena would pass 4 GiB.
-    pub fn push(&mut self, s: &str) -> Option<Text> {
-        let start = u32::try_from(self.buf.len()).ok()?;
-        let len = u32::try_from(s.len()).ok()?;
-        start.checked_add(len)?;
-        self.buf.push_str(s);
-        Some(Text { start, len })
-    }
-
-    pub fn get(&self, t: Text) -> &str {
-        self.buf.get(t.start as usize..(t.start + t.len) as usize).unwrap_or("")
-    }
-}
+use crate::input::csv_table::{CsvTable, Field};
+use crate::input::text::{Text, TextArena};
 
 /// One row: a holder of a certificate, as written.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,6 +61,22 @@ pub struct Certificates {
     /// order): the rules that need them are skipped and said so.
     pub absent_columns: Vec<&'static str>,
     text: TextArena,
+}
+
+impl crate::linkage::holders::HolderRecords for Certificates {
+    fn holder_count(&self) -> usize {
+        self.holders.len()
+    }
+
+    fn holder(&self, i: usize) -> crate::linkage::holders::HolderRecord<'_> {
+        let h = &self.holders[i];
+        crate::linkage::holders::HolderRecord {
+            name: self.text(h.holder_name),
+            id: self.text(h.holder_id),
+            birth: self.text(h.holder_birth),
+            address: self.text(h.address),
+        }
+    }
 }
 
 impl Certificates {
@@ -159,7 +142,7 @@ impl CertificatesBuilder {
         let mut b = CertificatesBuilder::default();
         b.out.holders.reserve(bytes / 140 + 16);
         b.out.certificates.reserve(bytes / 160 + 16);
-        b.out.text.buf.reserve(bytes);
+        b.out.text.reserve(bytes);
         b
     }
 
@@ -388,6 +371,6 @@ mod tests {
             + ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"].iter().map(|s| s.len()).sum::<usize>()
             + ["thôn Đông, xã Xuân Đỉnh", "thôn Tây, xã Xuân Đỉnh"].iter().map(|s| s.len()).sum::<usize>()
             + 3 * "45".len();
-        assert_eq!(certs.text.buf.len(), distinct);
+        assert_eq!(certs.text.len(), distinct);
     }
 }

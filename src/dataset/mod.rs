@@ -5,21 +5,20 @@
 //! measured in parallel.
 
 pub mod certificates;
-pub mod csv_table;
-pub mod date;
 pub mod geojson;
 pub mod parcel_no;
 pub mod parcels;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::time::Instant;
 
 use geo::{Area, BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Polygon, Rect, Validation};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use certificates::{Certificate, Certificates, HolderRow, Text};
+pub use crate::input::text::Text;
+pub use certificates::{Certificate, Certificates, HolderRow};
 use compact_str::CompactString;
 use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -105,15 +104,6 @@ pub struct Dataset {
     pub timings: Vec<(String, f64)>,
 }
 
-static GDAL_QUIET: Once = Once::new();
-
-/// Routes GDAL's own messages away from the terminal: errors reach the user through our typed errors.
-pub fn quiet_gdal() {
-    GDAL_QUIET.call_once(|| {
-        gdal::config::set_error_handler(|_, _, _| {});
-    });
-}
-
 const PARCEL_COLUMNS: [&str; 7] = ["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area"];
 
 /// How the parcels file is read.
@@ -175,7 +165,7 @@ impl Dataset {
         // "read_parcels" is the wall time of both readers; "read_certificates" the certificate thread alone.
         lap("read_parcels", &mut timings);
         timings.push(("read_certificates".into(), certificates_seconds));
-        timings.push(("peak_rss_mb_after_parcels".into(), crate::check::peak_rss_mb()));
+        timings.push(("peak_rss_mb_after_parcels".into(), crate::metrics::peak_rss_mb()));
 
         let mut groups = Vec::new();
         let mut parcels = parcels;
@@ -699,7 +689,7 @@ pub(crate) fn value_integer(v: &RawValue) -> std::result::Result<Option<i64>, St
         RawValue::Int(i) => Ok(Some(*i)),
         RawValue::Real(r) if r.fract() == 0.0 && r.abs() < 1e15 => Ok(Some(*r as i64)),
         RawValue::Real(r) => Err(format!("`{r}` is not a whole number")),
-        RawValue::Text(t) => csv_table::parse_integer(t),
+        RawValue::Text(t) => crate::input::csv_table::parse_integer(t),
     }
 }
 
@@ -709,7 +699,7 @@ pub(crate) fn value_area(v: &RawValue) -> std::result::Result<Option<f64>, Strin
         RawValue::Int(i) => Ok(Some(*i as f64)),
         RawValue::Real(r) if r.is_finite() && *r >= 0.0 => Ok(Some(*r)),
         RawValue::Real(r) => Err(format!("`{r}` is not an area in m2")),
-        RawValue::Text(t) => csv_table::parse_area(t),
+        RawValue::Text(t) => crate::input::csv_table::parse_area(t),
     }
 }
 

@@ -114,7 +114,7 @@ pub fn read_features(
     columns: &[Option<ColumnRequest>],
     sink: &mut dyn FnMut(RawFeature, Option<&Crs>) -> Result<()>,
 ) -> Result<LayerInfo> {
-    crate::dataset::quiet_gdal();
+    crate::input::gdal::quiet_gdal();
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
         ..Default::default()

@@ -1,5 +1,6 @@
-//! Each certificate holder against the population register: a status, the citizen id found, a score, and
-//! the `holder_*` conflicts (rules in docs/RULES.md, "Holders").
+//! Each certificate holder against the population register: a status, the citizen id found, a score (rules in
+//! docs/RULES.md, "Holders"). The holders come as [`HolderRecords`]; what the statuses mean for parcels and
+//! conflicts is `reconcile`'s business (`src/reconcile/holders.rs`).
 //!
 //! 1. The id is read ([`citizen_id::parse`]). A malformed id, or a CCCD whose birth-year digits contradict
 //!    the holder's birth year, is `id_invalid`.
@@ -24,10 +25,36 @@ use super::citizen_id::{self, HolderId};
 use super::compare::{Comparator, Outcome};
 use super::matcher::{KeyPart, Matcher, Model, Records, Schema};
 use super::register::Register;
-use crate::dataset::date::{parse_date, PartialDate};
-use crate::dataset::Certificates;
-use crate::reconcile::{Conflict, ConflictGeometry, Kind, Links};
+use crate::input::date::{parse_date, PartialDate};
 use crate::vntext;
+
+/// One holder as a certificate writes them: the fields linkage compares, as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HolderRecord<'a> {
+    pub name: &'a str,
+    /// A 12-digit CCCD, a 9-digit CMND, or anything else as written.
+    pub id: &'a str,
+    /// `YYYY` or `YYYY-MM-DD` as written.
+    pub birth: &'a str,
+    pub address: &'a str,
+}
+
+/// The holders to link, by position: certificates' holder rows, or any other list of people.
+pub trait HolderRecords: Sync {
+    /// How many holders there are.
+    fn holder_count(&self) -> usize;
+    /// Holder `i` (`i < holder_count()`).
+    fn holder(&self, i: usize) -> HolderRecord<'_>;
+}
+
+impl HolderRecords for [HolderRecord<'_>] {
+    fn holder_count(&self) -> usize {
+        self.len()
+    }
+    fn holder(&self, i: usize) -> HolderRecord<'_> {
+        self[i]
+    }
+}
 
 /// A holder's status (contract, holders.csv `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,18 +163,19 @@ pub fn confirms(pattern: u64) -> bool {
 /// The result of holder linkage.
 #[derive(Debug, Clone)]
 pub struct Linkage {
-    /// Per holder row, in [`Certificates::holders`] order.
+    /// Per holder, in the order [`link`] was given them.
     pub holders: Vec<HolderLink>,
     pub model: Model,
 }
 
-/// Links every holder row against the register.
-pub fn link(certs: &Certificates, register: &Register) -> Linkage {
-    let mut left = Records::with_capacity(5, certs.holders.len());
-    let births: Vec<Option<PartialDate>> =
-        certs.holders.iter().map(|h| parse_date(certs.text(h.holder_birth)).ok().flatten()).collect();
-    for (h, birth) in certs.holders.iter().zip(&births) {
-        record(&mut left, certs.text(h.holder_name), *birth, certs.text(h.address));
+/// Links every holder against the register.
+pub fn link(holders: &(impl HolderRecords + ?Sized), register: &Register) -> Linkage {
+    let n = holders.holder_count();
+    let mut left = Records::with_capacity(5, n);
+    let births: Vec<Option<PartialDate>> = (0..n).map(|i| parse_date(holders.holder(i).birth).ok().flatten()).collect();
+    for (i, birth) in births.iter().enumerate() {
+        let h = holders.holder(i);
+        record(&mut left, h.name, *birth, h.address);
     }
     let mut right = Records::with_capacity(5, register.len());
     for p in &register.people {
@@ -157,12 +185,10 @@ pub fn link(certs: &Certificates, register: &Register) -> Linkage {
     let mut matcher = Matcher::blocked(&schema, &left, &right);
     // The register gives labelled matches for free: holders whose CCCD is in it with the same name and
     // birth. m is counted on them (u comes from random pairs).
-    let known: Vec<(usize, usize)> = certs
-        .holders
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, h)| {
-            let HolderId::Cccd(c) = citizen_id::parse(certs.text(h.holder_id)) else { return None };
+    let known: Vec<(usize, usize)> = (0..n)
+        .into_par_iter()
+        .filter_map(|i| {
+            let HolderId::Cccd(c) = citizen_id::parse(holders.holder(i).id) else { return None };
             let j = register.with_id(&c.text()).next()?;
             confirms(schema.pattern(&left, i, &right, j)).then_some((i, j))
         })
@@ -171,11 +197,9 @@ pub fn link(certs: &Certificates, register: &Register) -> Linkage {
     // The best candidates by attributes, looked for only where a holder needs them (not for one matched by
     // id).
     let weights = matcher.model.weights();
-    let holders = certs
-        .holders
-        .par_iter()
-        .enumerate()
-        .map(|(i, h)| {
+    let links = (0..n)
+        .into_par_iter()
+        .map(|i| {
             let by_attributes = || -> (Option<(u32, f64)>, &'static str) {
                 let b = matcher.best_of(i, &weights);
                 let Some(top) = b.best else { return (None, "no one in the register fits") };
@@ -197,7 +221,7 @@ pub fn link(certs: &Certificates, register: &Register) -> Linkage {
                 (Some((top.right, p)), "")
             };
             let birth_year = births[i].map(|d| d.year);
-            let id = citizen_id::parse(certs.text(h.holder_id));
+            let id = citizen_id::parse(holders.holder(i).id);
             let attr = |status_if_found: Status, status_if_not: Status, why: String| {
                 let (found, reason) = by_attributes();
                 match found {
@@ -251,58 +275,12 @@ pub fn link(certs: &Certificates, register: &Register) -> Linkage {
             }
         })
         .collect();
-    Linkage { holders, model: matcher.model.clone() }
-}
-
-/// The `holder_*` conflicts: one per kind and certificate (its holders' rows in the detail), on the
-/// certificate's parcel when it has one.
-pub fn conflicts(certs: &Certificates, links: &Links, linkage: &Linkage) -> Vec<Conflict> {
-    let mut out = Vec::new();
-    for ci in 0..certs.len() {
-        for kind in [Kind::HolderIdInvalid, Kind::HolderNotFound, Kind::HolderMismatch] {
-            let status = match kind {
-                Kind::HolderIdInvalid => Status::IdInvalid,
-                Kind::HolderNotFound => Status::NotFound,
-                _ => Status::Mismatch,
-            };
-            let rows: Vec<(u32, &str)> = certs
-                .holders_of(ci)
-                .filter(|&h| linkage.holders[h].status == status)
-                .map(|h| (certs.holders[h].line, linkage.holders[h].why.as_str()))
-                .collect();
-            if rows.is_empty() {
-                continue;
-            }
-            let parcel = links.parcel_of(ci);
-            let mut c = Conflict::new(kind, parcel.into_iter().collect(), vec![ci]);
-            c.measure = Some(rows.len() as f64);
-            c.geometry = parcel.map_or(ConflictGeometry::None, ConflictGeometry::Parcel);
-            let what: Vec<String> = rows.iter().map(|(line, why)| format!("row {line}: {why}")).collect();
-            c.detail = format!("certificate {} holder {}", certs.id(ci), what.join("; holder "));
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Parcels with a holder matched only by attributes (status 2, `holder_matched_by_attributes`).
-pub fn matched_by_attributes(certs: &Certificates, links: &Links, linkage: &Linkage) -> Vec<usize> {
-    let mut parcels: Vec<usize> = certs
-        .holders
-        .iter()
-        .zip(&linkage.holders)
-        .filter(|(_, l)| l.status == Status::MatchedByAttributes)
-        .filter_map(|(h, _)| links.parcel_of(h.cert as usize))
-        .collect();
-    parcels.sort_unstable();
-    parcels.dedup();
-    parcels
+    Linkage { holders: links, model: matcher.model.clone() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
 
     #[test]
     fn names_are_folded_and_split() {
@@ -313,23 +291,9 @@ mod tests {
 
     /// (name, id, birth, address) holders against a register.
     fn run(holders: &[(&str, &str, &str, &str)], reg: &Register) -> Vec<(Status, Option<u32>)> {
-        let mut b = CertificatesBuilder::default();
-        for (k, (name, id, birth, address)) in holders.iter().enumerate() {
-            let cert_id = format!("C{k}");
-            let row = CertificateRow {
-                cert_id: &cert_id,
-                sheet: Some(1),
-                parcel_no: "1",
-                holder_name: name,
-                holder_id: id,
-                holder_birth: birth,
-                address,
-                ..CertificateRow::default()
-            };
-            b.push_row(&row, k as u32 + 2).unwrap();
-        }
-        let certs = b.finish();
-        link(&certs, reg).holders.iter().map(|h| (h.status, h.citizen)).collect()
+        let records: Vec<HolderRecord> =
+            holders.iter().map(|&(name, id, birth, address)| HolderRecord { name, id, birth, address }).collect();
+        link(records.as_slice(), reg).holders.iter().map(|h| (h.status, h.citizen)).collect()
     }
 
     fn register() -> Register {

@@ -15,10 +15,10 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::config::Columns;
-use crate::dataset::certificates::{Text, TextArena};
-use crate::dataset::csv_table::CsvTable;
-use crate::dataset::date::PartialDate;
 use crate::error::{Error, Location, Result};
+use crate::input::csv_table::CsvTable;
+use crate::input::date::PartialDate;
+use crate::input::text::{Text, TextArena};
 
 /// One person of the register.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -9,6 +9,7 @@
 
 pub mod area_mismatch;
 pub mod duplicate_certificate;
+pub mod holders;
 pub mod linking;
 pub mod numbering;
 pub mod overlap;
@@ -288,8 +289,8 @@ fn run<T: Send>(
         };
         let holders = match linkage {
             Some(linkage) => {
-                conflicts.extend(crate::linkage::holders::conflicts(certs, &links, &linkage));
-                for p in crate::linkage::holders::matched_by_attributes(certs, &links, &linkage) {
+                conflicts.extend(holders::conflicts(certs, &links, &linkage));
+                for p in holders::matched_by_attributes(certs, &links, &linkage) {
                     attribute_matches.push((p, 2, status::MATCHED_BY_ATTRIBUTES));
                 }
                 Some(linkage)

@@ -28,7 +28,7 @@ impl std::fmt::Display for PartialDate {
 /// Parses `YYYY` or `YYYY-MM-DD` (years 1800-2199, a real day of the month); empty is None.
 ///
 /// ```
-/// use thuadat::dataset::date::{parse_date, PartialDate};
+/// use thuadat::input::date::{parse_date, PartialDate};
 /// assert_eq!(parse_date("1960"), Ok(Some(PartialDate { year: 1960, month: 0, day: 0 })));
 /// assert_eq!(parse_date("1960-02-29").unwrap().unwrap().to_string(), "1960-02-29");
 /// assert!(parse_date("1961-02-29").is_err());
