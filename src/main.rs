@@ -10,8 +10,8 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use thuadat::check::Progress;
+use thuadat::conflict::Kind;
 use thuadat::dataset::Reader;
-use thuadat::reconcile::Kind;
 
 #[derive(Parser)]
 #[command(name = "thuadat", version, about = "Cadastral map reconciler for Vietnamese land records")]

@@ -14,29 +14,10 @@ use serde_json::{json, Value};
 mod destination;
 pub use destination::{Destination, REPORT_FILES};
 
+use crate::conflict::{conflict_id, Conflict, ConflictGeometry, Kind};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::reconcile::{Conflict, ConflictGeometry, Kind, Reconciliation};
-
-/// A stable id for a conflict, derived from its kind and the ids involved: the same conflict keeps its id
-/// across runs (FNV-1a 64 of `kind|parcel ids|cert ids`, hex).
-pub fn conflict_id(kind: Kind, parcel_ids: &[&str], cert_ids: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    eat(kind.as_str().as_bytes());
-    for (sep, ids) in [(b'|', parcel_ids), (b'#', cert_ids)] {
-        for id in ids {
-            eat(&[sep]);
-            eat(id.as_bytes());
-        }
-    }
-    format!("{}-{h:016x}", kind.as_str())
-}
+use crate::reconcile::Reconciliation;
 
 /// Writes the whole report into `out` (checked beforehand with [`Destination::check`]), replacing the previous
 /// report in one step. `timings` are the caller's (seconds per step).

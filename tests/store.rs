@@ -191,7 +191,7 @@ fn a_generated_commune_with_every_defect_reads_back_identically() {
     ok(&["check", "--db", &db.url, "--commune", "00118", "--out", stored.to_str().unwrap(), "-q"]);
     let kinds = json(&files.join("summary.json"))["conflicts"]["by_kind"].clone();
     // Every kind of conflict occurs.
-    assert_eq!(kinds.as_object().unwrap().len(), thuadat::reconcile::Kind::ALL.len());
+    assert_eq!(kinds.as_object().unwrap().len(), thuadat::conflict::Kind::ALL.len());
     for (k, n) in kinds.as_object().unwrap() {
         assert!(n.as_u64().unwrap() > 0, "the generated commune has no {k}: {kinds}");
     }

@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::{Conflict, ConflictGeometry, Kind, Links};
+use super::Links;
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::{Certificates, Parcel};
 
 /// `explained`: certificates already in an unmapped_split or duplicate_certificate.

@@ -1,7 +1,8 @@
 //! `duplicate_certificate`: two or more certificates each cover the whole of one parcel (their areas are
 //! within `area_mismatch_ratio` of the mapped area): a certificate was re-issued without cancelling the old.
 
-use super::{Conflict, ConflictGeometry, Kind, Links};
+use super::Links;
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::{Certificates, Parcel};
 
 /// `splits` are the unmapped_split conflicts already found: their parcels are not duplicates.

@@ -2,7 +2,8 @@
 //! holders were matched only by attributes (status 2, `holder_matched_by_attributes`). Linkage itself
 //! (`crate::linkage::holders`) knows nothing of certificates or parcels.
 
-use super::{Conflict, ConflictGeometry, Kind, Links};
+use super::Links;
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Certificates;
 use crate::linkage::holders::{Linkage, Status};
 

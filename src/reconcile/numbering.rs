@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 use geo::MultiPolygon;
 
-use super::{Conflict, ConflictGeometry, Kind};
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 
 /// A commune code compared loosely: trimmed, leading zeros dropped from numeric codes ("00118" = "118").

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 
-use super::{Conflict, ConflictGeometry, Kind, OverlapStats};
+use super::OverlapStats;
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 use crate::index::ParcelIndex;
 use crate::topology::{interiors_disjoint, interiors_disjoint_in_boxes};

@@ -2,7 +2,8 @@
 //! a split suffix (`45a`, `45-1`, `45/2`), or their areas add up to the mapped area within `split_area_ratio`.
 //! The plot was divided but the map still shows one parcel, so it must be rebuilt.
 
-use super::{Conflict, ConflictGeometry, Kind, Links};
+use super::Links;
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::{Certificates, Parcel};
 
 pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, split_ratio: f64) -> Vec<Conflict> {

@@ -1,7 +1,7 @@
 //! Each parcel's campaign status (contract, "parcels.csv status"): the first rule that applies.
 //! `3` must be rebuilt, `2` usable after correction or supplement, `1` usable as is.
 
-use super::{Conflict, Kind};
+use crate::conflict::{Conflict, Kind, KINDS};
 
 /// A parcel's status and the kinds that decided it (4 bytes: a million parcels in 4 MB).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,21 +11,44 @@ pub struct ParcelStatus {
     reasons: u16,
 }
 
-/// Every reason a status can have, in the (alphabetical) order they are listed.
-pub const REASONS: [&str; 12] = [
-    "area_mismatch",
-    "duplicate_certificate",
-    "duplicate_parcel_number",
-    "holder_id_invalid",
-    "holder_matched_by_attributes",
-    "holder_mismatch",
-    "holder_not_found",
-    "invalid_geometry",
-    "overlap",
-    "parcel_without_certificate",
-    "unmapped_split",
-    "unmatched_certificate",
-];
+/// Every reason a status can have, in the (alphabetical) order they are listed: the kinds of
+/// [`crate::conflict::KINDS`] and [`MATCHED_BY_ATTRIBUTES`].
+pub const REASONS: [&str; KINDS.len() + 1] = {
+    let mut all = [MATCHED_BY_ATTRIBUTES; KINDS.len() + 1];
+    let mut i = 0;
+    while i < KINDS.len() {
+        all[i] = KINDS[i].name;
+        i += 1;
+    }
+    sorted(all)
+};
+
+/// `names` in byte order (insertion sort; a compile-time constant).
+const fn sorted<const N: usize>(mut names: [&'static str; N]) -> [&'static str; N] {
+    let mut i = 1;
+    while i < N {
+        let mut j = i;
+        while j > 0 && less(names[j].as_bytes(), names[j - 1].as_bytes()) {
+            let t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    names
+}
+
+const fn less(a: &[u8], b: &[u8]) -> bool {
+    let mut k = 0;
+    while k < a.len() && k < b.len() {
+        if a[k] != b[k] {
+            return a[k] < b[k];
+        }
+        k += 1;
+    }
+    a.len() < b.len()
+}
 
 fn bit(reason: &str) -> u16 {
     REASONS.iter().position(|r| *r == reason).map_or(0, |i| 1 << i)
@@ -53,19 +76,9 @@ impl ParcelStatus {
     }
 }
 
-/// The level a kind puts a parcel at.
+/// The level a kind puts a parcel at (the kind's row of [`crate::conflict::KINDS`]).
 pub fn level(kind: Kind) -> u8 {
-    match kind {
-        Kind::InvalidGeometry | Kind::Overlap | Kind::UnmappedSplit => 3,
-        Kind::ParcelWithoutCertificate
-        | Kind::DuplicateCertificate
-        | Kind::AreaMismatch
-        | Kind::DuplicateParcelNumber
-        | Kind::HolderIdInvalid
-        | Kind::HolderNotFound
-        | Kind::HolderMismatch => 2,
-        Kind::UnmatchedCertificate => 1,
-    }
+    kind.status_level()
 }
 
 /// Reason for a holder matched only by attributes (status 2: the record lacks the current citizen id).

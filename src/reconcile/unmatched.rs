@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use geo::InteriorPoint;
 
 use super::linking::communes_agree;
-use super::{Candidate, Conflict, ConflictGeometry, Kind, Links};
+use super::Links;
+use crate::conflict::{Candidate, Conflict, ConflictGeometry, Kind};
 use crate::dataset::{Certificates, Parcel};
 
 /// At most this many candidates are reported.

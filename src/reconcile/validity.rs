@@ -1,7 +1,7 @@
 //! `invalid_geometry`: a parcel whose geometry is missing or not valid (the reason was found while reading:
 //! unclosed or too-short rings, self-intersections, non-finite coordinates, holes outside the shell).
 
-use super::{Conflict, ConflictGeometry, Kind};
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 
 pub fn find(parcels: &[Parcel]) -> Vec<Conflict> {

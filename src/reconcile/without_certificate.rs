@@ -1,7 +1,8 @@
 //! `parcel_without_certificate`: a mapped parcel that no certificate points at, unless its land use never
 //! carries a certificate (`[rules] no_certificate_land_use`: roads, irrigation, rivers, water surface).
 
-use super::{Conflict, ConflictGeometry, Kind, Links};
+use super::Links;
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 
 /// `exempt`: the land-use codes that never carry a certificate. A parcel of several uses (`DGT+DTL`) is exempt

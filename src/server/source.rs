@@ -12,10 +12,10 @@ use rstar::{RTree, AABB};
 use rustc_hash::FxHashMap;
 
 use crate::check::Checked;
+use crate::conflict::conflict_id;
 use crate::crs::Frame;
 use crate::dataset::Parcel;
 use crate::reconcile::{Conflict, ConflictGeometry, Kind};
-use crate::report::conflict_id;
 use crate::review::{ReviewStatus, Reviews};
 use crate::tiles::grid::{lonlat_to_mercator, mercator_to_lonlat};
 use crate::tiles::{TileCache, BUFFER};

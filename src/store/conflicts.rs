@@ -8,10 +8,10 @@ use super::import::send_all;
 use super::ConflictSync;
 use super::{partition, wkb};
 use crate::check::Checked;
+use crate::conflict::ConflictGeometry;
 use crate::dataset::parcels::RawPolygon;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::reconcile::ConflictGeometry;
 
 /// The columns of [`conflict_rows`]: the fields of the report's `conflicts.geojson`.
 pub(super) const CONFLICT_FIELDS: &str = "id, kind, severity, measure, parcel_ids, cert_ids, grp, detail, candidates, \
@@ -23,7 +23,7 @@ pub(super) const CONFLICT_FIELDS: &str = "id, kind, severity, measure, parcel_id
 /// last_seen)`.
 pub(super) fn conflict_rows(
     ds: &Dataset,
-    conflicts: &[crate::reconcile::Conflict],
+    conflicts: &[crate::conflict::Conflict],
     stored: Option<(&str, i64)>,
 ) -> Vec<u8> {
     use rayon::prelude::*;
@@ -37,7 +37,7 @@ pub(super) fn conflict_rows(
         .par_iter()
         .map(|c| {
             let (pids, cids) = crate::report::ids(ds, c);
-            let id = crate::report::conflict_id(c.kind, &pids, &cids);
+            let id = crate::conflict::conflict_id(c.kind, &pids, &cids);
             let candidates = serde_json::to_string(&crate::report::candidates(ds, c)).unwrap_or_else(|_| "[]".into());
             let mut out = CopyRows::with_capacity(256);
             if let Some((code, _)) = stored {
