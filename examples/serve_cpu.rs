@@ -58,7 +58,7 @@ fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(args.next().context(usage)?);
     let lists = PathBuf::from(args.next().context(usage)?);
     let dump = args.next().map(PathBuf::from);
-    let checked = thuadat::check::run(&dir, thuadat::check::Progress::Hidden)?;
+    let checked = thuadat::check::run(&mut thuadat::check::Directory::new(&dir), &thuadat::check::Options::default())?;
     let src = Source::new(checked, 0);
     let tiles: Vec<TileId> = std::fs::read_to_string(lists.join("tiles.txt"))?
         .lines()

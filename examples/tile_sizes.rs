@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
     let min: u8 = args.next().map_or(Ok(0), |s| s.parse()).context(usage)?;
     let max: u8 = args.next().map_or(Ok(18), |s| s.parse()).context(usage)?;
     let per_zoom: u64 = args.next().map_or(Ok(4096), |s| s.parse()).context(usage)?;
-    let checked = thuadat::check::run(&dir, thuadat::check::Progress::Hidden)?;
+    let checked = thuadat::check::run(&mut thuadat::check::Directory::new(&dir), &thuadat::check::Options::default())?;
     let src = Source::new(checked, 0);
     let [w, s, e, n] = src.bounds;
     println!(

@@ -1,4 +1,6 @@
-//! `thuadat check`: read -> index -> reconcile -> report, timed.
+//! The one pipeline: read ([`DatasetSource`]) -> index -> reconcile -> report, timed. `thuadat check`,
+//! `import`, `check --db` and `serve` all go through [`load`] and [`Loaded::check`] (or
+//! [`Loaded::check_alongside`]).
 
 use std::path::Path;
 use std::time::Instant;
@@ -46,6 +48,56 @@ impl Progress {
     }
 }
 
+/// Where a dataset comes from: a dataset directory ([`Directory`]) or a commune of the PostGIS store
+/// (`crate::store::StoredCommune`). Every way of checking reads through one of these and then goes the same way
+/// ([`load`], then [`Loaded::check`] or [`Loaded::check_alongside`]).
+pub trait DatasetSource {
+    /// Reads the dataset whole; bad input fails here.
+    fn load(&mut self) -> Result<Dataset>;
+}
+
+/// A dataset directory (the contract's layout), read with the chosen parcels reader.
+#[derive(Debug, Clone, Copy)]
+pub struct Directory<'a> {
+    pub dir: &'a Path,
+    pub reader: Reader,
+}
+
+impl<'a> Directory<'a> {
+    /// `dir` with the default reader.
+    pub fn new(dir: &'a Path) -> Self {
+        Directory { dir, reader: Reader::Auto }
+    }
+}
+
+impl DatasetSource for Directory<'_> {
+    fn load(&mut self) -> Result<Dataset> {
+        Dataset::load_with(self.dir, self.reader)
+    }
+}
+
+/// How a check runs.
+#[derive(Default)]
+pub struct Options<'a> {
+    pub progress: Progress,
+    /// The thread pool of the reconciliation (None: rayon's global pool). `import` gives one of lower
+    /// priority, so that storing beside the check goes first.
+    pub pool: Option<&'a rayon::ThreadPool>,
+}
+
+impl Options<'_> {
+    /// Progress as chosen, on rayon's global pool.
+    pub fn with_progress(progress: Progress) -> Self {
+        Options { progress, pool: None }
+    }
+}
+
+/// A dataset read and not yet checked, with the reading's timings.
+pub struct Loaded {
+    pub dataset: Dataset,
+    pub timings: Vec<(String, f64)>,
+}
+
 /// A dataset checked in memory.
 pub struct Checked {
     pub dataset: Dataset,
@@ -54,59 +106,80 @@ pub struct Checked {
     pub timings: Vec<(String, f64)>,
 }
 
-/// Loads, indexes and reconciles a dataset directory.
-pub fn run(dir: &Path, progress: Progress) -> Result<Checked> {
-    run_with(dir, progress, Reader::Auto)
-}
-
-/// [`run`] with a chosen parcels reader.
-pub fn run_with(dir: &Path, progress: Progress, reader: Reader) -> Result<Checked> {
-    let (dataset, timings) = load(dir, progress, reader)?;
-    Ok(reconcile_loaded(dataset, timings, progress))
-}
-
-/// The first half of [`run`]: reads the dataset (where bad input fails), returning it with the `load` timings.
-pub fn load(dir: &Path, progress: Progress, reader: Reader) -> Result<(Dataset, Vec<(String, f64)>)> {
+/// Reads a dataset from `source` (where bad input fails), timed.
+pub fn load(source: &mut dyn DatasetSource, options: &Options<'_>) -> Result<Loaded> {
     let t = Instant::now();
-    let spinner = progress.spinner("reading");
-    let dataset = Dataset::load_with(dir, reader);
+    let spinner = options.progress.spinner("reading");
+    let dataset = source.load();
     spinner.finish_and_clear();
     let dataset = dataset?;
     let timings = vec![
         ("load".to_string(), t.elapsed().as_secs_f64()),
         ("peak_rss_mb_after_load".to_string(), crate::metrics::peak_rss_mb()),
     ];
-    Ok((dataset, timings))
+    Ok(Loaded { dataset, timings })
 }
 
-/// The second half of [`run`]: indexes and reconciles a loaded dataset (nothing in it fails), adding the
-/// `reconcile` timings to `timings`.
-pub fn reconcile_loaded(dataset: Dataset, mut timings: Vec<(String, f64)>, progress: Progress) -> Checked {
-    let t = Instant::now();
-    let bar = progress.bar("overlaps");
-    // The index is built alongside the certificate rules; its time is in the reconciliation's timings.
-    let (index, reconciliation) = reconcile::index_and_reconcile(&dataset, &bar);
-    bar.finish_and_clear();
-    timings.push(("reconcile".to_string(), t.elapsed().as_secs_f64()));
-    timings.push(("peak_rss_mb_after_reconcile".to_string(), crate::metrics::peak_rss_mb()));
-    Checked { dataset, index, reconciliation, timings }
+/// Reads and checks a dataset: [`load`] then [`Loaded::check`].
+pub fn run(source: &mut dyn DatasetSource, options: &Options<'_>) -> Result<Checked> {
+    Ok(load(source, options)?.check(options))
 }
 
-/// Checks `dir` and writes the report directory `out`.
-pub fn check(dir: &Path, out: &Path, progress: Progress) -> Result<Checked> {
-    check_with(dir, out, progress, Reader::Auto)
+impl Loaded {
+    /// Indexes and reconciles the dataset (nothing here fails).
+    pub fn check(self, options: &Options<'_>) -> Checked {
+        self.check_alongside(options, |_| ()).0
+    }
+
+    /// [`Loaded::check`], with `side` run on this thread meanwhile (given the dataset): `import` stores the
+    /// tables that do not depend on the check while it runs.
+    pub fn check_alongside<R>(self, options: &Options<'_>, side: impl FnOnce(&Dataset) -> R) -> (Checked, R) {
+        let Loaded { dataset, mut timings } = self;
+        let bar = options.progress.bar("overlaps");
+        let (reconciled, side) = std::thread::scope(|scope| {
+            let ds = &dataset;
+            let bar = &bar;
+            let check = scope.spawn(move || {
+                let t = Instant::now();
+                // The index is built alongside the certificate rules; its time is in the reconciliation's timings.
+                let run = || reconcile::index_and_reconcile(ds, bar);
+                let out = match options.pool {
+                    Some(pool) => pool.install(run),
+                    None => run(),
+                };
+                (out, t.elapsed().as_secs_f64())
+            });
+            let side = side(ds);
+            (check.join(), side)
+        });
+        bar.finish_and_clear();
+        // A panic in the rules is a bug: it goes on as one, as it would have without the thread.
+        let ((index, reconciliation), seconds) = match reconciled {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        timings.push(("reconcile".to_string(), seconds));
+        timings.push(("peak_rss_mb_after_reconcile".to_string(), crate::metrics::peak_rss_mb()));
+        (Checked { dataset, index, reconciliation, timings }, side)
+    }
 }
 
-/// [`check`] with a chosen parcels reader. `out` is checked before anything is read (see
-/// [`crate::report::Destination`]): a directory that is not an earlier report is refused.
-pub fn check_with(dir: &Path, out: &Path, progress: Progress, reader: Reader) -> Result<Checked> {
+/// Checks the dataset directory `dir` and writes the report directory `out`, which is checked before anything
+/// is read (see [`crate::report::Destination`]): a directory that is not an earlier report is refused.
+pub fn check_into(dir: &Path, reader: Reader, out: &Path, options: &Options<'_>) -> Result<Checked> {
     let start = Instant::now();
     let out = crate::report::Destination::check(out, Some(dir))?;
-    let mut checked = run_with(dir, progress, reader)?;
+    let mut checked = run(&mut Directory { dir, reader }, options)?;
+    report(&mut checked, &out, start)?;
+    Ok(checked)
+}
+
+/// Writes the report of `checked` into `out`, adding its timing (`start`: when the run began).
+pub fn report(checked: &mut Checked, out: &crate::report::Destination, start: Instant) -> Result<()> {
     let t = Instant::now();
     let mut timings = checked.timings.clone();
     timings.push(("total_before_report".into(), start.elapsed().as_secs_f64()));
-    crate::report::write(&checked.dataset, &checked.reconciliation, &out, &timings)?;
+    crate::report::write(&checked.dataset, &checked.reconciliation, out, &timings)?;
     checked.timings.push(("report".to_string(), t.elapsed().as_secs_f64()));
-    Ok(checked)
+    Ok(())
 }

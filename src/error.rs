@@ -58,7 +58,28 @@ pub enum Error {
     /// the chain, so the message came out three times.
     #[error("database: {what}: {cause}")]
     Database { what: String, cause: sqlx::Error },
-    /// Anything else that is our fault or the environment's.
+    /// A worker thread of ours panicked (a bug): what it was doing.
+    #[error("{what} panicked (a bug: please report it)")]
+    Panicked { what: &'static str },
+    /// More than this version can hold (4 GiB of text, 2^32 rows, a 32-bit database column).
+    #[error("{what}: more than this version can hold ({limit})")]
+    Capacity { what: String, limit: &'static str },
+    /// Data in the store that this version cannot read (written by another version, or edited by hand).
+    #[error("database: {0}")]
+    Stored(String),
+    /// The schema's migrations failed.
+    #[error("database: migrating the schema `thuadat`: {0}")]
+    Migration(sqlx::migrate::MigrateError),
+    /// The system refused something that is not about the data (a runtime, a socket).
+    #[error("{what}: {cause}")]
+    System { what: String, cause: std::io::Error },
+    /// Serialising our own output failed.
+    #[error("{what}: {cause}")]
+    Json { what: &'static str, cause: serde_json::Error },
+    /// A state this program should never reach (a bug).
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// Anything else that is our fault or the environment's (the server's few remaining cases).
     #[error("{0}")]
     Other(String),
 }
@@ -87,6 +108,10 @@ impl Error {
     /// A failed database operation, saying what was being done.
     pub fn db(what: impl Into<String>, source: sqlx::Error) -> Self {
         Error::Database { what: what.into(), cause: source }
+    }
+    /// A thread of ours that panicked, doing `what`.
+    pub fn panicked(what: &'static str) -> Self {
+        Error::Panicked { what }
     }
     /// True when the error is the input's fault (exit code 2 at the CLI).
     pub fn is_bad_input(&self) -> bool {

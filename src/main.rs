@@ -118,6 +118,15 @@ fn default_dataset() -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The library says what it is doing through `tracing` (waiting for a lock, a reload, the matcher's
+    // counts); here it goes to stderr as plain lines.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .with_level(false)
+        .with_max_level(tracing::Level::INFO)
+        .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -175,7 +184,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let dataset = dataset.unwrap_or_else(default_dataset);
             let progress = if quiet { Progress::Hidden } else { Progress::Auto };
             let reader = if reader == "gdal" { Reader::Gdal } else { Reader::Auto };
-            let checked = thuadat::check::check_with(&dataset, &out, progress, reader)?;
+            let checked =
+                thuadat::check::check_into(&dataset, reader, &out, &thuadat::check::Options::with_progress(progress))?;
             print_warnings(&checked.dataset);
             if !quiet {
                 print_summary(&checked, &out);

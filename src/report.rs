@@ -39,7 +39,7 @@ fn write_files(ds: &Dataset, rec: &Reconciliation, dir: &Path, timings: &[(Strin
     parcels?;
     holders?;
     let path = dir.join("summary.json");
-    let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Other(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&summary).map_err(|cause| Error::Json { what: "summary.json", cause })?;
     std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))
 }
 
@@ -216,8 +216,9 @@ fn write_chunked(
 fn csv_rows(out: &mut Vec<u8>, rows: impl FnMut(&mut csv::Writer<&mut Vec<u8>>) -> csv::Result<()>) -> Result<()> {
     let mut rows = rows;
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
-    rows(&mut w).map_err(|e| Error::Other(e.to_string()))?;
-    w.flush().map_err(|e| Error::Other(e.to_string()))
+    // Into memory: only a bug can make these fail.
+    rows(&mut w).map_err(|e| Error::Internal(format!("a CSV row: {e}")))?;
+    w.flush().map_err(|e| Error::Internal(format!("a CSV row: {e}")))
 }
 
 fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
@@ -232,7 +233,7 @@ fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()
                     out.extend_from_slice(b",\n");
                 }
                 serde_json::to_writer(&mut *out, &FeatureOut::new(ds, &rec.conflicts[i]))
-                    .map_err(|e| Error::Other(e.to_string()))?;
+                    .map_err(|cause| Error::Json { what: "conflicts.geojson", cause })?;
             }
             Ok(())
         },

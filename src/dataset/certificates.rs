@@ -147,7 +147,7 @@ impl CertificatesBuilder {
     }
 
     fn store(&mut self, s: &str) -> Result<Text> {
-        self.out.text.push(s).ok_or_else(|| Error::Other("certificates: more than 4 GiB of text".into()))
+        self.out.text.push(s).ok_or_else(|| Error::Capacity { what: "certificates.csv text".into(), limit: "4 GiB" })
     }
 
     /// Stores a value that repeats across rows once (a hash collision just stores it again).
@@ -192,7 +192,8 @@ impl CertificatesBuilder {
 
     /// Adds one row; returns its certificate's position.
     pub fn push_row(&mut self, row: &CertificateRow<'_>, line: u32) -> Result<usize> {
-        let h = u32::try_from(self.out.holders.len()).map_err(|_| Error::Other("too many certificate rows".into()))?;
+        let h = u32::try_from(self.out.holders.len())
+            .map_err(|_| Error::Capacity { what: "certificate rows".into(), limit: "2^32" })?;
         let ci = match self.find(row.cert_id) {
             Some(ci) => {
                 let mut last = self.out.certificates[ci as usize].first_holder;
@@ -204,7 +205,7 @@ impl CertificatesBuilder {
             }
             None => {
                 let ci = u32::try_from(self.out.certificates.len())
-                    .map_err(|_| Error::Other("too many certificates".into()))?;
+                    .map_err(|_| Error::Capacity { what: "certificates".into(), limit: "2^32" })?;
                 let no = ParcelNo::parse(row.parcel_no);
                 let cert = Certificate {
                     id: self.store(row.cert_id)?,

@@ -56,7 +56,7 @@ fn read_blocks(
     block: usize,
 ) -> Result<Outcome> {
     if columns.len() > 64 {
-        return Err(Error::Other("at most 64 columns can be read from GeoJSON".into()));
+        return Err(Error::Internal("at most 64 columns can be read from GeoJSON".into()));
     }
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::bad_input(Location::file(path), "file not found"),

@@ -153,9 +153,8 @@ impl Dataset {
             });
             let groups = scope.spawn(|| read_raw_groups(dir, &config, reader));
             let parcels = read_parcels(&parcels_path, &config, config_crs, reader);
-            let certificates =
-                certificates.join().unwrap_or_else(|_| Err(Error::Other("reading certificates panicked".into())));
-            let groups = groups.join().unwrap_or_else(|_| Err(Error::Other("reading groups panicked".into())));
+            let certificates = certificates.join().unwrap_or_else(|_| Err(Error::panicked("reading certificates")));
+            let groups = groups.join().unwrap_or_else(|_| Err(Error::panicked("reading groups")));
             (parcels, certificates, groups)
         });
         // The map's errors first, as a sequential reading would report them.
@@ -262,7 +261,7 @@ impl Dataset {
             let read = parcels(&mut |f| feeder.push(f, None)).and_then(|()| feeder.send());
             let frame = feeder.frame.take();
             drop(feeder);
-            let converted = converter.join().unwrap_or_else(|_| Err(Error::Other("conversion panicked".into())));
+            let converted = converter.join().unwrap_or_else(|_| Err(Error::panicked("the conversion of parcels")));
             (read, frame, converted)
         });
         let (mut parcels, skipped) = match (read, converted) {
@@ -355,7 +354,7 @@ impl Dataset {
                 let read = read_into(&path, &requests, native, &mut feeder).and_then(|r| feeder.send().map(|()| r));
                 let frame = feeder.frame.take();
                 drop(feeder);
-                let consumed = consumer.join().unwrap_or_else(|_| Err(Error::Other("raw reading panicked".into())));
+                let consumed = consumer.join().unwrap_or_else(|_| Err(Error::panicked("reading parcels")));
                 (read, frame, consumed)
             });
             let ((_, declared, _), outcome) = match (read, consumed) {
@@ -417,7 +416,9 @@ impl Feeder<'_> {
         let first = self.first_pending;
         self.first_pending += chunk.len();
         // The converter only hangs up after an error, which it reports itself.
-        self.tx.send((frame.clone(), first, chunk)).map_err(|_| Error::Other("conversion stopped".into()))
+        self.tx
+            .send((frame.clone(), first, chunk))
+            .map_err(|_| Error::Internal("the conversion of parcels stopped".into()))
     }
 }
 
@@ -563,7 +564,7 @@ fn read_parcels(
         let read = read_into(path, &requests, native, &mut feeder).and_then(|r| feeder.send().map(|()| r));
         let frame = feeder.frame.take();
         drop(feeder);
-        let converted = converter.join().unwrap_or_else(|_| Err(Error::Other("conversion panicked".into())));
+        let converted = converter.join().unwrap_or_else(|_| Err(Error::panicked("the conversion of parcels")));
         ((read, frame), converted)
     });
     let (read, frame) = read;

@@ -217,7 +217,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     let tol = truth::Tolerances { area_mismatch_ratio: 0.05, split_area_ratio: 0.05 };
     let truth = truth::compute(&lay, &ids, &reg.certs, &cert_ids, &planted.overlaps, &tol, &reg.persons);
     if let Some(first) = truth.near_threshold.first() {
-        return Err(Error::Other(format!(
+        return Err(Error::Internal(format!(
             "internal error: {} planted decisions too close to a threshold, e.g. {first}",
             truth.near_threshold.len()
         )));

@@ -81,8 +81,9 @@ impl Register {
         female: Option<bool>,
         address: &str,
     ) -> Result<()> {
-        let too_big = || Error::Other("citizens: more than 4 GiB of text".into());
-        let k = u32::try_from(self.people.len()).map_err(|_| Error::Other("too many citizens".into()))?;
+        let too_big = || Error::Capacity { what: "citizens.csv text".into(), limit: "4 GiB" };
+        let k =
+            u32::try_from(self.people.len()).map_err(|_| Error::Capacity { what: "citizens".into(), limit: "2^32" })?;
         let person = Citizen {
             line,
             id: self.text.push(id).ok_or_else(too_big)?,

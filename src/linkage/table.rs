@@ -236,9 +236,9 @@ pub fn link_files(
     let (t, cpu) = (std::time::Instant::now(), threads_cpu_seconds());
     let m = if config.dedup { Matcher::new_dedup(&schema, &l) } else { Matcher::new(&schema, &l, &r) };
     if debug {
-        eprintln!("prior {:.4e}", m.model.prior);
+        tracing::info!("prior {:.4e}", m.model.prior);
         for (f, (name, _)) in schema.fields.iter().enumerate() {
-            eprintln!(
+            tracing::info!(
                 "{name}: m {:?} u {:?}",
                 m.model.m[f].map(|x| (x * 1e4).round() / 1e4),
                 m.model.u[f].map(|x| (x * 1e4).round() / 1e4)
@@ -278,7 +278,7 @@ pub fn link_files(
             one_to_one(pairs)
         };
     }
-    eprintln!(
+    tracing::info!(
         "{} x {} records, {} candidate pairs, {} links; read {read_s:.3} s, matched in {:.3} s (cpu {:.3} s)",
         l.len(),
         r.len(),

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use crate::check::{self, Progress};
+use crate::check;
 use crate::error::{Error, Result};
 pub use source::Source;
 
@@ -100,7 +100,10 @@ pub fn load(config: &ServerConfig) -> Result<Source> {
             source.apply_reviews(reviews.iter().map(|(id, status)| (id.as_str(), *status)));
             Ok(source)
         }
-        None => Ok(Source::new(check::run(&config.dataset, Progress::Hidden)?, config.tile_cache_bytes)),
+        None => {
+            let checked = check::run(&mut check::Directory::new(&config.dataset), &check::Options::default())?;
+            Ok(Source::new(checked, config.tile_cache_bytes))
+        }
     }
 }
 

@@ -45,10 +45,7 @@ pub async fn connect(url: &str) -> Result<PgConnection> {
             )
         })?;
     }
-    MIGRATOR
-        .run(&mut conn)
-        .await
-        .map_err(|e| Error::Other(format!("database: migrating the schema `thuadat`: {e}")))?;
+    MIGRATOR.run(&mut conn).await.map_err(Error::Migration)?;
     Ok(conn)
 }
 
@@ -61,7 +58,7 @@ pub(super) async fn lock_commune(conn: &mut PgConnection, code: &str) -> Result<
         .await
         .map_err(|e| Error::db("locking the commune", e))?;
     if !got {
-        eprintln!("commune {code}: another import or check of this commune is running; waiting for it to finish");
+        tracing::info!("commune {code}: another import or check of this commune is running; waiting for it to finish");
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind(&key)
             .execute(&mut *conn)

@@ -12,7 +12,7 @@ use super::connection::{connect, lock_commune, srid_for};
 use super::copy::{BinaryRows, CopyRows};
 use super::{partition, wkb};
 use super::{runtime, ImportSummary};
-use crate::check::Checked;
+use crate::check::{self, Checked};
 use crate::config::{DatasetConfig, CERTIFICATE_FIELDS, CITIZEN_FIELDS, PARCEL_FIELDS};
 use crate::dataset::parcels::{RawFeature, RawGeometry, RawPolygon};
 use crate::dataset::{value_area, value_integer, value_text, Dataset, Reader};
@@ -67,9 +67,12 @@ pub fn choose_commune(ds: &Dataset, chosen: Option<&str>) -> Result<String> {
 /// (`src/store/partition.rs`).
 pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<ImportSummary> {
     let start = Instant::now();
-    let (ds, mut timings) = crate::check::load(dir, crate::check::Progress::Hidden, Reader::Auto)?;
+    let pool = background_pool();
+    let options = check::Options { progress: check::Progress::Hidden, pool: pool.as_ref() };
+    let loaded = check::load(&mut check::Directory::new(dir), &options)?;
     let load_seconds = start.elapsed().as_secs_f64();
-    let code = choose_commune(&ds, commune)?;
+    let ds = &loaded.dataset;
+    let code = choose_commune(ds, commune)?;
     let t = Instant::now();
     let rt = runtime()?;
     let mut conn = rt.block_on(connect(url))?;
@@ -91,47 +94,32 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         for table in partition::TABLES {
             staged.push(partition::create(&mut tx, table, import_id, &code).await?);
         }
-        staged.try_into().map_err(|_| Error::Other("four partitions".into()))
+        staged.try_into().map_err(|_| Error::Internal("four partitions expected".into()))
     })?;
     // The check on the cores the store leaves free; the server parses and indexes meanwhile.
-    let (checked, stored) = std::thread::scope(|scope| {
-        let ds = &ds;
-        let check = scope.spawn(move || {
-            let t = Instant::now();
-            let run = || crate::reconcile::index_and_reconcile(ds, &indicatif::ProgressBar::hidden());
-            let checked = match background_pool() {
-                Some(pool) => pool.install(run),
-                None => run(),
-            };
-            (checked, t.elapsed().as_secs_f64())
-        });
-        let stored = (|| -> Result<_> {
-            let parcels = copy_parcels(&rt, &mut tx, &parcel.name, dir, &config, ds, &code, srid)?;
-            steps.lap("parcels");
-            let holders = rt.block_on(copy_certificates(&mut tx, &certificate.name, ds, &code))?;
-            let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
-            steps.lap("certificates, citizens");
-            let groups = Dataset::read_raw_groups(dir, &ds.config, Reader::Auto)?;
-            // A group's name is also the group of its parcels' conflicts: refused before either is stored.
-            if let Some(i) = groups.iter().position(|(name, _)| name.as_deref().is_some_and(|n| n.contains('\0'))) {
-                return Err(nul_error(Location::feature(input_path(ds, "groups"), i).field("group")));
+    let (checked, stored) = loaded.check_alongside(&options, |ds| -> Result<_> {
+        let parcels = copy_parcels(&rt, &mut tx, &parcel.name, dir, &config, ds, &code, srid)?;
+        steps.lap("parcels");
+        let holders = rt.block_on(copy_certificates(&mut tx, &certificate.name, ds, &code))?;
+        let citizens = rt.block_on(copy_citizens(&mut tx, &citizen.name, ds, &code))?;
+        steps.lap("certificates, citizens");
+        let groups = Dataset::read_raw_groups(dir, &ds.config, Reader::Auto)?;
+        // A group's name is also the group of its parcels' conflicts: refused before either is stored.
+        if let Some(i) = groups.iter().position(|(name, _)| name.as_deref().is_some_and(|n| n.contains('\0'))) {
+            return Err(nul_error(Location::feature(input_path(ds, "groups"), i).field("group")));
+        }
+        rt.block_on(async {
+            for s in [&parcel, &certificate, &citizen] {
+                partition::prepare(&mut tx, s).await?;
             }
-            rt.block_on(async {
-                for s in [&parcel, &certificate, &citizen] {
-                    partition::prepare(&mut tx, s).await?;
-                }
-                Ok::<(), Error>(())
-            })?;
-            steps.lap("indexes of parcels, certificates, citizens");
-            Ok((parcels, holders, citizens, groups))
-        })();
-        (check.join(), stored)
+            Ok::<(), Error>(())
+        })?;
+        steps.lap("indexes of parcels, certificates, citizens");
+        Ok((parcels, holders, citizens, groups))
     });
-    let ((index, reconciliation), check_seconds) = checked.map_err(|_| Error::Other("the check panicked".into()))?;
     let (parcels, holders, citizens, groups) = stored?;
     steps.lap("waiting for the check");
-    timings.push(("reconcile".to_string(), check_seconds));
-    let checked = Checked { dataset: ds, index, reconciliation, timings };
+    let check_seconds = checked.timings.iter().find(|(k, _)| k == "reconcile").map_or(0.0, |(_, v)| *v);
     let ds = &checked.dataset;
     let certificates = ds.certificates.certificates.len() as u64;
     rt.block_on(copy_linkage(&mut tx, &holder_link.name, &checked, &code))?;
@@ -155,7 +143,8 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     // The shared tables, under the swap lock.
     rt.block_on(partition::lock_swaps(&mut tx))?;
     steps.lap("waiting for other writers");
-    let config_json = serde_json::to_value(&config).map_err(|e| Error::Other(e.to_string()))?;
+    let config_json =
+        serde_json::to_value(&config).map_err(|cause| Error::Json { what: "the dataset config", cause })?;
     rt.block_on(async {
         sqlx::query(
             "INSERT INTO thuadat.commune (code, name, crs, srid, config, source, import_id, imported_at, has_register) \
@@ -341,7 +330,7 @@ pub(super) fn copy_parcels(
         ids[p.feature as usize] = Some(p.id.as_str());
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-    let stopped = |_| Error::Other("the COPY of parcels stopped".into());
+    let stopped = |_| Error::Internal("the COPY of parcels stopped".into());
     let (read, copied) = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             // Owned here, so that the COPY ends when the reading does.
@@ -378,7 +367,7 @@ pub(super) fn copy_parcels(
             ),
             rx,
         ));
-        let read = reader.join().unwrap_or_else(|_| Err(Error::Other("reading parcels panicked".into())));
+        let read = reader.join().unwrap_or_else(|_| Err(Error::panicked("reading parcels")));
         (read, copied)
     });
     match (copied, read) {
@@ -429,7 +418,7 @@ pub(super) fn nul_error(at: Location) -> Error {
 /// `n` as the value of an `integer` column (feature positions, CSV lines, register positions), or an error
 /// naming what is too many for the store.
 pub(super) fn int4(n: impl TryInto<i32> + Copy + std::fmt::Display, what: &str) -> Result<i32> {
-    n.try_into().map_err(|_| Error::Other(format!("{n} {what}: more than the store holds ({})", i32::MAX)))
+    n.try_into().map_err(|_| Error::Capacity { what: format!("{n} {what}"), limit: "2^31 - 1 in the store" })
 }
 
 /// The coordinates of polygons PostGIS cannot hold, as JSON (`geom_raw`).
@@ -550,7 +539,7 @@ pub(super) async fn store_linkage_model(conn: &mut PgConnection, checked: &Check
         .as_ref()
         .map(|l| serde_json::to_value(&l.model))
         .transpose()
-        .map_err(|e| Error::Other(format!("the linkage model cannot be stored: {e}")))?;
+        .map_err(|cause| Error::Json { what: "the linkage model", cause })?;
     sqlx::query("UPDATE thuadat.commune SET linkage_model = $2 WHERE code = $1")
         .bind(code)
         .bind(model)

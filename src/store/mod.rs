@@ -27,7 +27,7 @@ pub mod wkb;
 pub use connection::{connect, resolve_commune};
 pub use import::{choose_commune, import};
 pub use read::load_dataset;
-pub use run::{check, load_checked};
+pub use run::{check, load_checked, StoredCommune};
 
 use crate::error::{Error, Result};
 
@@ -81,7 +81,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))
+        .map_err(|cause| Error::System { what: "cannot start the runtime".into(), cause })
 }
 
 /// Who writes: `$THUADAT_USER`, else `$USER`, else `thuadat`.

@@ -66,7 +66,7 @@ pub async fn create(conn: &mut PgConnection, table: &'static str, import_id: i64
     .fetch_one(&mut *conn)
     .await
     .map_err(db("reading a table's columns"))?;
-    let columns = columns.ok_or_else(|| Error::Other(format!("{parent} has no columns")))?;
+    let columns = columns.ok_or_else(|| Error::Stored(format!("{parent} has no columns")))?;
     let checks: String = sqlx::query_scalar(
         "SELECT coalesce(string_agg(format(', CONSTRAINT %I %s', conname, pg_get_constraintdef(oid)), ''), '') \
          FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'",
@@ -111,7 +111,7 @@ pub async fn prepare(conn: &mut PgConnection, staged: &Staged) -> Result<()> {
     for def in indexes {
         // `CREATE [UNIQUE] INDEX name ON ONLY thuadat.t USING method (columns)`
         let Some(at) = def.find(" USING ") else {
-            return Err(Error::Other(format!("{parent}: an index this program cannot copy: {def}")));
+            return Err(Error::Stored(format!("{parent}: an index this program cannot copy: {def}")));
         };
         let unique = if def.starts_with("CREATE UNIQUE") { "UNIQUE " } else { "" };
         statements.push(format!("CREATE {unique}INDEX ON {name}{}", &def[at..]));

@@ -38,7 +38,7 @@ pub(super) async fn load_linkage(conn: &mut PgConnection, code: &str, certs: &Ce
             .map_err(db("reading the linkage model"))?;
     let Some(model) = model else { return Ok(None) };
     let model: Model = serde_json::from_value(model)
-        .map_err(|e| Error::Other(format!("commune {code}: the stored linkage model is unreadable: {e}")))?;
+        .map_err(|e| Error::Stored(format!("commune {code}: the stored linkage model is unreadable: {e}")))?;
     let mut holders = Vec::with_capacity(certs.holders.len());
     let mut rows = sqlx::query(
         "SELECT line, status, citizen, score, why FROM thuadat.holder_link WHERE commune_code = $1 ORDER BY line",
@@ -86,7 +86,7 @@ pub(super) async fn load_head(conn: &mut PgConnection, code: &str) -> Result<(Ra
     let has_register: bool = row.get(3);
     let dir = PathBuf::from(format!("postgresql:thuadat/{code}"));
     let config: DatasetConfig = serde_json::from_value(config)
-        .map_err(|e| Error::Other(format!("{}: stored dataset config: {e}", dir.display())))?;
+        .map_err(|e| Error::Stored(format!("{}: stored dataset config: {e}", dir.display())))?;
     let crs = Crs::parse(&crs_def).map_err(|e| Error::bad_input(Location::file(&dir).field("crs"), e))?;
     Ok((RawHead { dir, name, config, crs }, has_register))
 }

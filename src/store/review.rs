@@ -39,7 +39,7 @@ pub async fn statuses(conn: &mut PgConnection, code: &str) -> Result<Vec<(String
     rows.into_iter()
         .map(|(id, s)| match ReviewStatus::parse(&s) {
             Some(status) => Ok((id, status)),
-            None => Err(Error::Other(format!("conflict {id} of commune {code} has an unknown review status `{s}`"))),
+            None => Err(Error::Stored(format!("conflict {id} of commune {code} has an unknown review status `{s}`"))),
         })
         .collect()
 }

@@ -13,24 +13,24 @@ use super::import::{copy_linkage, finish_import, new_import, store_linkage_model
 use super::read::load_dataset;
 use super::{partition, review};
 use super::{runtime, ConflictSync, StoreSource};
-use crate::check::Checked;
+use crate::check::{self, Checked, DatasetSource};
+use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::review::ReviewStatus;
 
-/// Reads and checks a commune of the store, as `check::run` does a directory.
-pub(super) fn run_checked(
-    rt: &tokio::runtime::Runtime,
-    conn: &mut PgConnection,
-    code: &str,
-    stored_linkage: bool,
-) -> Result<Checked> {
-    let t = Instant::now();
-    let dataset = load_dataset(rt, conn, code, stored_linkage)?;
-    let mut timings = vec![("load".to_string(), t.elapsed().as_secs_f64())];
-    let t = Instant::now();
-    let (index, reconciliation) = crate::reconcile::index_and_reconcile(&dataset, &indicatif::ProgressBar::hidden());
-    timings.push(("reconcile".to_string(), t.elapsed().as_secs_f64()));
-    Ok(Checked { dataset, index, reconciliation, timings })
+/// A commune of the store as a [`DatasetSource`]: read back by [`load_dataset`] on an open connection. With
+/// `stored_linkage`, the holder linkage of the last import or check comes with it instead of the register.
+pub struct StoredCommune<'a> {
+    pub rt: &'a tokio::runtime::Runtime,
+    pub conn: &'a mut PgConnection,
+    pub code: &'a str,
+    pub stored_linkage: bool,
+}
+
+impl DatasetSource for StoredCommune<'_> {
+    fn load(&mut self) -> Result<Dataset> {
+        load_dataset(self.rt, self.conn, self.code, self.stored_linkage)
+    }
 }
 
 /// The server's data from the store (`thuadat serve --db`): the checked commune and the review status of
@@ -43,12 +43,13 @@ pub fn load_checked(store: &StoreSource) -> Result<(Checked, Vec<(String, Review
                 let rt = runtime()?;
                 let mut conn = rt.block_on(connect(&store.url))?;
                 let code = rt.block_on(pick_commune(&mut conn, store.commune.as_deref()))?;
-                let checked = run_checked(&rt, &mut conn, &code, true)?;
+                let mut commune = StoredCommune { rt: &rt, conn: &mut conn, code: &code, stored_linkage: true };
+                let checked = check::run(&mut commune, &check::Options::default())?;
                 let reviews = rt.block_on(review::statuses(&mut conn, &code))?;
                 Ok((checked, reviews))
             })
             .join()
-            .unwrap_or_else(|_| Err(Error::Other("loading from the store panicked".into())))
+            .unwrap_or_else(|_| Err(Error::panicked("loading from the store")))
     })
 }
 
@@ -59,11 +60,9 @@ pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, Co
     let report = crate::report::Destination::check(out, None)?;
     let rt = runtime()?;
     let mut conn = rt.block_on(connect(url))?;
-    let mut checked = run_checked(&rt, &mut conn, code, false)?;
-    let mut timings = checked.timings.clone();
-    timings.push(("total_before_report".into(), start.elapsed().as_secs_f64()));
-    crate::report::write(&checked.dataset, &checked.reconciliation, &report, &timings)?;
-    checked.timings.push(("report".to_string(), start.elapsed().as_secs_f64()));
+    let mut commune = StoredCommune { rt: &rt, conn: &mut conn, code, stored_linkage: false };
+    let mut checked = check::run(&mut commune, &check::Options::default())?;
+    check::report(&mut checked, &report, start)?;
     let mut tx = rt.block_on(conn.begin()).map_err(|e| Error::db("starting the transaction", e))?;
     rt.block_on(lock_commune(&mut tx, code))?;
     let source = format!("postgresql:thuadat/{code}");
