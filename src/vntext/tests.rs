@@ -30,12 +30,7 @@ fn uit_names() -> Vec<String> {
 fn given_names() -> Vec<String> {
     ["boy.txt", "girl.txt"]
         .iter()
-        .flat_map(|f| {
-            fixture(&format!("names-vn/{f}"))
-                .lines()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|f| fixture(&format!("names-vn/{f}")).lines().map(str::to_owned).collect::<Vec<_>>())
         .filter(|l| !l.trim().is_empty())
         .collect()
 }
