@@ -2,7 +2,7 @@
 # Compares `thuadat check` with PostGIS/GEOS on the real Da Nang parcels: invalid geometries, duplicate parcel
 # numbers and overlaps above the tolerance, ward by ward (docs/DANANG.md has the results and their explanation).
 #
-#   scripts/compare-danang.sh [--out DIR] [WARD ...]      (default: all wards of ../shared/data/parcels-danang)
+#   scripts/compare-danang.sh [--out DIR] [WARD ...]      (default: all wards of tests/fixtures/parcels-danang)
 #
 # Runs itself under scripts/with-postgis.sh unless a PostGIS database is already reachable through the PG*
 # variables. Uses target/release/thuadat (built when missing; THUADAT=path overrides). Prints a per-ward table
@@ -12,7 +12,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-data=${DANANG_DATA:-$repo/../shared/data/parcels-danang}
+data=${DANANG_DATA:-$repo/tests/fixtures/parcels-danang}
 
 out=""
 wards=()

@@ -1,4 +1,4 @@
-//! Real cadastral parcels of ten Da Nang wards (../shared/data/parcels-danang: EPSG:4326, VBDLIS column
+//! Real cadastral parcels of ten Da Nang wards (tests/fixtures/parcels-danang: EPSG:4326, VBDLIS column
 //! names, no certificates): `check` runs clean and finds the invalid rings, overlaps and repeated sheet+parcel
 //! numbers that the files contain. The counts were checked against PostGIS/GEOS (docs/DANANG.md).
 
@@ -10,8 +10,8 @@ use common::*;
 
 fn dataset(dir: &Path, ward: &str) {
     std::fs::create_dir_all(dir).unwrap();
-    let src = shared().join(format!("data/parcels-danang/{ward}.geojson.gz"));
-    assert!(src.is_file(), "{} is missing: the Da Nang wards come with ../shared", src.display());
+    let src = fixtures().join(format!("parcels-danang/{ward}.geojson.gz"));
+    assert!(src.is_file(), "{} is missing", src.display());
     std::os::unix::fs::symlink(&src, dir.join("parcels.geojson.gz")).unwrap();
     std::fs::write(
         dir.join("certificates.csv"),

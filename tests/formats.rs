@@ -75,7 +75,7 @@ fn native_geojson_reader_agrees_with_gdal() {
     write_small_commune(&small);
     let ward = tmp.path().join("ward");
     std::fs::create_dir_all(&ward).unwrap();
-    std::os::unix::fs::symlink(shared().join("data/parcels-danang/20206.geojson.gz"), ward.join("parcels.geojson.gz"))
+    std::os::unix::fs::symlink(fixtures().join("parcels-danang/20206.geojson.gz"), ward.join("parcels.geojson.gz"))
         .unwrap();
     std::fs::write(ward.join("certificates.csv"), "cert_id,sheet,parcel_no\n").unwrap();
     std::fs::write(

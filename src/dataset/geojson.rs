@@ -49,7 +49,9 @@ pub fn read(
     read_blocks(path, columns, sink, BLOCK)
 }
 
-fn read_blocks(
+/// [`read`] with `block` bytes read at a time instead of 8 MiB: public so that tests (tests/fuzz.rs) can make
+/// small files cross block boundaries anywhere; the result must not depend on it.
+pub fn read_blocks(
     path: &Path,
     columns: &[Option<String>],
     sink: &mut dyn FnMut(RawFeature, Option<&str>) -> Result<()>,
@@ -58,6 +60,8 @@ fn read_blocks(
     if columns.len() > 64 {
         return Err(Error::Internal("at most 64 columns can be read from GeoJSON".into()));
     }
+    // An empty block would read nothing and look like the end of the file.
+    let block = block.max(1);
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::bad_input(Location::file(path), "file not found"),
         _ => Error::unreadable(path, &e),
@@ -81,14 +85,16 @@ fn read_blocks(
     while !eof {
         let old = buf.len();
         buf.resize(old + block, 0);
+        // Errors of the data, not of the disk: a gzip stream that is corrupt or cut short.
         let n = read_full(&mut input, &mut buf[old..]).map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
-                Error::bad_input(Location::file(path), format!("cannot read: {e}"))
+            std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
+                let what = if gz {
+                    "not a whole, valid gzip file (cut short or damaged: copy it again)"
+                } else {
+                    "cannot read"
+                };
+                Error::bad_input(Location::file(path), format!("{what}: {e}"))
             }
-            std::io::ErrorKind::UnexpectedEof if gz => Error::bad_input(
-                Location::file(path),
-                "the compressed file ends too early (truncated or damaged gzip): copy it again",
-            ),
             _ => Error::unreadable(path, &e),
         })?;
         buf.truncate(old + n);
@@ -794,6 +800,43 @@ mod tests {
         let e = read_str(text, &[]).unwrap_err();
         assert!(e.is_bad_input());
         assert!(e.to_string().contains("line 7"), "{e}");
+    }
+
+    #[test]
+    fn a_gzip_file_cut_short_or_corrupt_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.geojson.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, br#"{"type":"FeatureCollection","features":[]}"#).unwrap();
+        let gz = gz.finish().unwrap();
+        let read = |bytes: &[u8]| {
+            std::fs::write(&p, bytes).unwrap();
+            read(&p, &[], &mut |_, _| Ok(())).map(|o| o.features)
+        };
+        assert_eq!(read(&gz).unwrap(), 0);
+        // Cut short (found by tests/fuzz.rs: it was an I/O error, exit 1).
+        for cut in [0, 1, 10, 11, gz.len() - 1] {
+            let e = read(&gz[..cut]).unwrap_err();
+            assert!(e.is_bad_input(), "{cut}: {e:?}");
+            assert!(
+                e.to_string().starts_with(&format!(
+                    "{}: not a whole, valid gzip file (cut short or damaged: copy it again): ",
+                    p.display()
+                )),
+                "{e}"
+            );
+        }
+        let e = read(&gz[..1]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: not a whole, valid gzip file (cut short or damaged: copy it again): unexpected end of file",
+                p.display()
+            )
+        );
+        let mut corrupt = gz.clone();
+        corrupt[12] ^= 0xFF;
+        assert!(read(&corrupt).unwrap_err().is_bad_input());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -42,7 +43,16 @@ fn unavailable(e: crate::Error) -> Response {
     json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
 }
 
-async fn get_conflict(State(state): Shared, Path(id): Path<String>) -> Response {
+/// A path that does not decode (`%FF`: not UTF-8) is a JSON 400 like every bad request, not axum's text.
+fn bad_path(e: PathRejection) -> Response {
+    json_error(StatusCode::BAD_REQUEST, &format!("bad path: {e}"))
+}
+
+async fn get_conflict(State(state): Shared, id: Result<Path<String>, PathRejection>) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(e) => return bad_path(e),
+    };
     let Some((pool, code)) = state.store.as_ref() else { return no_store() };
     match review::conflict(pool, code, &id).await {
         Ok(Some(v)) => json(StatusCode::OK, &v),
@@ -51,7 +61,11 @@ async fn get_conflict(State(state): Shared, Path(id): Path<String>) -> Response 
     }
 }
 
-async fn get_history(State(state): Shared, Path(id): Path<String>) -> Response {
+async fn get_history(State(state): Shared, id: Result<Path<String>, PathRejection>) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(e) => return bad_path(e),
+    };
     let Some((pool, code)) = state.store.as_ref() else { return no_store() };
     match review::history(pool, code, &id).await {
         Ok(Some(v)) => json(StatusCode::OK, &v),
@@ -69,7 +83,19 @@ struct Patch {
     by: String,
 }
 
-async fn patch_conflict(State(state): Shared, Path(id): Path<String>, body: Bytes) -> Response {
+async fn patch_conflict(
+    State(state): Shared,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(e) => return bad_path(e),
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return json_error(e.status(), &e.body_text()),
+    };
     let Some((pool, code)) = state.store.as_ref() else { return no_store() };
     let patch: Patch = match serde_json::from_slice(&body) {
         Ok(p) => p,

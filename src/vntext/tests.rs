@@ -1,6 +1,8 @@
 //! Exhaustive and data-driven tests of the module: every letter through every encoding, the real
-//! Vietnamese names of `../shared/data/names-vn`, and the European names of the linkage benchmarks.
+//! Vietnamese names of `names-vn`, and the European names of the linkage benchmarks (the files in
+//! `tests/fixtures`, gzip-compressed; `tests/fixtures/README.md` names their sources).
 
+use std::io::Read;
 use std::path::PathBuf;
 
 use unicode_normalization::UnicodeNormalization;
@@ -10,32 +12,25 @@ use super::letter::all_non_ascii;
 use super::syllable::is_vietnamese_word;
 use super::{fold, normalize, repair};
 
-/// The workplace's shared data (`../shared` beside the checkout, or `$THUADAT_SHARED`).
-fn shared() -> PathBuf {
-    std::env::var_os("THUADAT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+/// The text of the gzip-compressed file `tests/fixtures/<name>.gz`.
+fn fixture(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{name}.gz"));
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(file).read_to_string(&mut text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text
 }
 
-/// The full names of `names-vn/uit_member.json` (8,757 people).
+/// The full names of `names-vn/uit_member.json` (8,757 people; the fixture keeps only this column).
 fn uit_names() -> Vec<String> {
-    let path = shared().join("data/names-vn/uit_member.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-    rows.iter().map(|r| r["full_name"].as_str().unwrap().to_owned()).collect()
+    serde_json::from_str(&fixture("names-vn/uit_member.full_name.json")).unwrap()
 }
 
 /// The given names of `names-vn/boy.txt` and `girl.txt`.
 fn given_names() -> Vec<String> {
     ["boy.txt", "girl.txt"]
         .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(shared().join("data/names-vn").join(f))
-                .unwrap()
-                .lines()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|f| fixture(&format!("names-vn/{f}")).lines().map(str::to_owned).collect::<Vec<_>>())
         .filter(|l| !l.trim().is_empty())
         .collect()
 }
@@ -186,7 +181,7 @@ fn clean_text_is_not_detected() {
 /// German names of RLdata10000 with their umlauts and ß put back (the file spells them `UE`, `SS`).
 #[test]
 fn rldata_and_febrl_names_are_not_detected() {
-    let text = std::fs::read_to_string(shared().join("data/linkage/rldata/RLdata10000.tsv")).unwrap();
+    let text = fixture("linkage/rldata/RLdata10000.tsv");
     let mut n = 0;
     for line in text.lines().skip(1) {
         for field in line.split('\t').take(4).filter(|f| *f != "NA") {
@@ -205,8 +200,9 @@ fn rldata_and_febrl_names_are_not_detected() {
         }
     }
     assert!(n > 20_000, "{n}");
-    for file in ["dataset4a.csv", "dataset4b.csv"] {
-        let text = std::fs::read_to_string(shared().join("data/linkage/febrl").join(file)).unwrap();
+    // The FEBRL fixtures keep the columns rec_id, given_name, surname.
+    for file in ["dataset4a", "dataset4b"] {
+        let text = fixture(&format!("linkage/febrl/{file}.name.csv"));
         for line in text.lines().skip(1) {
             let fields: Vec<&str> = line.split(", ").collect();
             let name = format!("{} {}", fields[1], fields[2]);

@@ -48,11 +48,9 @@ pub fn serve_with(args: &[&str]) -> (Server, String) {
     (Server { child, addr }, line)
 }
 
-/// The workplace's shared data (`../shared` beside the checkout, or `$THUADAT_SHARED`).
-pub fn shared() -> PathBuf {
-    std::env::var_os("THUADAT_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+/// The test data carried in the repository (`tests/fixtures`; its README names each file's source).
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// Easting/northing of the commune's origin (VN-2000 TM-3 105, Hanoi).
