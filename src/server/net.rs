@@ -254,10 +254,15 @@ impl Guarded {
         Poll::Ready(Ok(()))
     }
 
-    fn timed<T>(&mut self, cx: &mut Context<'_>, p: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+    /// An operation's result, with the idle timeout: `moved` says whether it moved bytes (a flush that is
+    /// done at once moves none: counting it would let hyper's flush after every wake-up keep an idle
+    /// connection open for ever).
+    fn timed<T>(&mut self, cx: &mut Context<'_>, p: Poll<io::Result<T>>, moved: bool) -> Poll<io::Result<T>> {
         match p {
             Poll::Ready(r) => {
-                self.moved();
+                if moved {
+                    self.moved();
+                }
                 Poll::Ready(r)
             }
             Poll::Pending => self.waiting(cx).map(Err),
@@ -265,10 +270,16 @@ impl Guarded {
     }
 }
 
+fn wrote(p: &Poll<io::Result<usize>>) -> bool {
+    matches!(p, Poll::Ready(Ok(n)) if *n > 0)
+}
+
 impl AsyncRead for Guarded {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
         let p = Pin::new(&mut self.inner).poll_read(cx, buf);
-        self.timed(cx, p)
+        let moved = buf.filled().len() > before;
+        self.timed(cx, p, moved)
     }
 }
 
@@ -280,7 +291,8 @@ impl AsyncWrite for Guarded {
             return Poll::Ready(Ok(buf.len()));
         }
         let p = Pin::new(&mut self.inner).poll_write(cx, buf);
-        self.timed(cx, p)
+        let moved = wrote(&p);
+        self.timed(cx, p, moved)
     }
 
     fn poll_write_vectored(
@@ -294,7 +306,8 @@ impl AsyncWrite for Guarded {
             return Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()));
         }
         let p = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        self.timed(cx, p)
+        let moved = wrote(&p);
+        self.timed(cx, p, moved)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -304,13 +317,13 @@ impl AsyncWrite for Guarded {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.drain(cx))?;
         let p = Pin::new(&mut self.inner).poll_flush(cx);
-        self.timed(cx, p)
+        self.timed(cx, p, false)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.drain(cx))?;
         let p = Pin::new(&mut self.inner).poll_shutdown(cx);
-        self.timed(cx, p)
+        self.timed(cx, p, false)
     }
 }
 
