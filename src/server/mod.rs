@@ -105,14 +105,19 @@ pub struct ReloadOutcome {
     pub result: std::result::Result<usize, String>,
 }
 
-/// An error's text as it may be shown in `/health` and the log: a bad input's place (file, row or feature,
-/// field) without the message, which may quote the data; a database error's operation without the server's
-/// message.
+/// An error's text as it may be shown in `/health` and the log: a bad input's place (file name, row or
+/// feature, field) without the message, which may quote the data; a file's name, not its whole path; a
+/// database error's operation without the server's message.
 pub fn public_error(e: &Error) -> String {
+    let name = |p: &std::path::Path| p.file_name().map_or_else(|| p.to_path_buf(), PathBuf::from);
     match e {
-        Error::BadInput { at, .. } => format!("bad input at {at} (`thuadat check` on the dataset says what)"),
+        Error::BadInput { at, .. } => {
+            let at = crate::error::Location { file: name(&at.file), ..at.clone() };
+            format!("bad input at {at} (`thuadat check` on the dataset says what)")
+        }
+        Error::Io { path, source } => format!("{}: {source}", name(path).display()),
         Error::Database { what, .. } => format!("database: {what} failed"),
-        Error::Io { .. } | Error::Other(_) => e.to_string(),
+        Error::Other(_) => e.to_string(),
     }
 }
 
@@ -348,6 +353,19 @@ async fn reload_on_hangup(_: Arc<AppState>, _: (), _: impl Fn(&str) + Send + Syn
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn public_errors_name_the_place_not_the_data_nor_the_whole_path() {
+        use crate::error::Location;
+        let at = Location::feature("/srv/data/x/parcels.geojson", 7).field("SoTo");
+        let e = Error::bad_input(at, "`Nguyễn Văn An` is not a whole number");
+        assert_eq!(
+            public_error(&e),
+            "bad input at parcels.geojson, feature 7, field `SoTo` (`thuadat check` on the dataset says what)"
+        );
+        let io = Error::io("/srv/data/x/certificates.csv", std::io::ErrorKind::NotFound.into());
+        assert_eq!(public_error(&io), "certificates.csv: entity not found");
+    }
 
     #[test]
     fn times_are_rfc3339_utc() {
