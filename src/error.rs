@@ -79,9 +79,6 @@ pub enum Error {
     /// A state this program should never reach (a bug).
     #[error("internal error: {0}")]
     Internal(String),
-    /// Anything else that is our fault or the environment's (the server's few remaining cases).
-    #[error("{0}")]
-    Other(String),
 }
 
 impl Error {

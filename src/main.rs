@@ -73,6 +73,31 @@ enum Command {
         /// The commune of the store to serve (default: its only one).
         #[arg(long, requires = "db")]
         commune: Option<String>,
+        /// The URL clients reach the server at (e.g. https://maps.example.org/thuadat), for the links in the
+        /// documents served (default: http:// and the listen address; relative links for 0.0.0.0 / [::]).
+        #[arg(long, value_parser = public_url)]
+        public_url: Option<String>,
+        /// Seconds a client has to send a whole request head, counted from the connection or the end of the
+        /// previous answer (so also how long a kept-alive connection may wait between requests).
+        #[arg(long, default_value = "10", value_parser = seconds)]
+        header_timeout: std::time::Duration,
+        /// Seconds a connection may move no byte while the server waits to read or write (keep it above
+        /// --request-timeout).
+        #[arg(long, default_value = "60", value_parser = seconds)]
+        idle_timeout: std::time::Duration,
+        /// Seconds a request may take before it is answered 503.
+        #[arg(long, default_value = "30", value_parser = seconds)]
+        request_timeout: std::time::Duration,
+        /// Connections open at once; past it a new one is answered 503 and closed.
+        #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        max_connections: u32,
+        /// Seconds SIGTERM / Ctrl-C wait for open requests before the connections are cut.
+        #[arg(long, default_value = "10", value_parser = seconds)]
+        shutdown_timeout: std::time::Duration,
+        /// Let SIGHUP reload data with no parcels at all (by default such a reload is refused and the
+        /// previous data stay served).
+        #[arg(long)]
+        allow_empty_reload: bool,
     },
     /// Link two CSV files (or one against itself) with the record matcher under a column mapping (TOML; see
     /// src/linkage/table.rs); writes `left_id,right_id,probability`.
@@ -105,6 +130,18 @@ enum Command {
         #[arg(long, default_value_t = 0.03)]
         defect_rate: f64,
     },
+}
+
+/// A duration in seconds (fractions allowed), above 0 and at most a day.
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err(format!("`{text}` is not a number of seconds above 0 (at most 86400)")),
+    }
+}
+
+fn public_url(text: &str) -> Result<String, String> {
+    thuadat::server::check_public_url(text)
 }
 
 /// The bundled sample: `data/sample` beside the working directory, else in the source tree.
@@ -194,20 +231,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             std::mem::forget(checked);
             Ok(())
         }
-        Command::Serve { dataset, addr, tile_cache_mb, db, commune } => {
+        Command::Serve {
+            dataset,
+            addr,
+            tile_cache_mb,
+            db,
+            commune,
+            public_url,
+            header_timeout,
+            idle_timeout,
+            request_timeout,
+            max_connections,
+            shutdown_timeout,
+            allow_empty_reload,
+        } => {
             let dataset = dataset.unwrap_or_else(default_dataset);
             let mut config = thuadat::server::ServerConfig::new(dataset, addr);
             config.tile_cache_bytes = tile_cache_mb << 20;
             config.store = db.map(|url| thuadat::store::StoreSource { url, commune });
-            thuadat::server::serve(config, |addr, source| {
-                print_warnings(&source.checked.dataset);
-                println!(
-                    "serving {} ({} parcels, {} conflicts) on http://{addr}/ (tiles: http://{addr}/tiles.json)",
-                    source.checked.dataset.name,
-                    source.parcels().len(),
-                    source.conflicts().len()
-                );
-            })?;
+            config.public_url = public_url;
+            config.allow_empty_reload = allow_empty_reload;
+            config.limits = thuadat::server::net::Limits {
+                header_timeout,
+                idle_timeout,
+                request_timeout,
+                max_connections: max_connections as usize,
+                shutdown_timeout,
+            };
+            let stopped = thuadat::server::serve(
+                config,
+                |addr, source| {
+                    print_warnings(&source.checked.dataset);
+                    println!(
+                        "serving {} ({} parcels, {} conflicts) on http://{addr}/ (tiles: http://{addr}/tiles.json)",
+                        source.checked.dataset.name,
+                        source.parcels().len(),
+                        source.conflicts().len()
+                    );
+                },
+                |line| eprintln!("{line}"),
+            )?;
+            if stopped.cut > 0 {
+                eprintln!("stopped: {} connection(s) still open after the shutdown timeout were closed", stopped.cut);
+            }
             Ok(())
         }
         Command::Link { config, left, right, out } => {

@@ -3,7 +3,10 @@
 //! Written into a temporary sibling directory and swapped into place ([`Destination`]), so a failed run leaves
 //! no half report, an earlier report stays until the new one is whole, and nothing but an empty directory or an
 //! earlier report is ever replaced.
+//!
+//! The CSV files are opened in spreadsheets: every cell goes through [`spreadsheet_cell`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -18,6 +21,74 @@ use crate::conflict::{conflict_id, Conflict, ConflictGeometry, Kind};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::reconcile::Reconciliation;
+
+/// A CSV cell as a spreadsheet may open it (OWASP, "CSV Injection"): a cell that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return would be read as a formula, so it gets a `'` in front (which spreadsheets
+/// take as "text" and do not show). A cell that is a plain decimal number (`-12.5`, `+3`, `1e-3`) stays as
+/// it is. The same holds for each `;`-separated part of a cell (lists of ids; spreadsheets set to a `;`
+/// list separator split cells there). Any other cell is unchanged.
+pub fn spreadsheet_cell(cell: &str) -> Cow<'_, str> {
+    if !cell.split(';').any(formula_like) {
+        return Cow::Borrowed(cell);
+    }
+    let mut out = String::with_capacity(cell.len() + 2);
+    for (i, part) in cell.split(';').enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        if formula_like(part) {
+            out.push('\'');
+        }
+        out.push_str(part);
+    }
+    Cow::Owned(out)
+}
+
+fn formula_like(part: &str) -> bool {
+    matches!(part.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')) && !is_decimal_number(part)
+}
+
+/// `[+-]digits[.digits][e[+-]digits]` (at least one digit before the exponent).
+fn is_decimal_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut mantissa = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        mantissa += digits(&mut i);
+    }
+    if mantissa == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Writes one CSV record, each cell through [`spreadsheet_cell`].
+pub fn write_spreadsheet_record<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> csv::Result<()> {
+    struct Cell<'a>(Cow<'a, str>);
+    impl AsRef<[u8]> for Cell<'_> {
+        fn as_ref(&self) -> &[u8] {
+            self.0.as_bytes()
+        }
+    }
+    w.write_record(cells.iter().map(|c| Cell(spreadsheet_cell(c))))
+}
 
 /// Writes the whole report into `out` (checked beforehand with [`Destination::check`]), replacing the previous
 /// report in one step. `timings` are the caller's (seconds per step).
@@ -274,17 +345,20 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                         certs.push_str(if k > 0 { ";" } else { "" });
                         certs.push_str(ds.certificates.id(c as usize));
                     }
-                    w.write_record([
-                        p.id.as_str(),
-                        p.group.as_deref().unwrap_or(""),
-                        &status,
-                        &reasons,
-                        &sheet,
-                        &no,
-                        p.land_use.as_deref().unwrap_or(""),
-                        &area,
-                        &certs,
-                    ])?;
+                    write_spreadsheet_record(
+                        w,
+                        &[
+                            p.id.as_str(),
+                            p.group.as_deref().unwrap_or(""),
+                            &status,
+                            &reasons,
+                            &sheet,
+                            &no,
+                            p.land_use.as_deref().unwrap_or(""),
+                            &area,
+                            &certs,
+                        ],
+                    )?;
                 }
                 Ok(())
             })
@@ -318,14 +392,10 @@ fn write_holders(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                         }
                         None => ("", "", String::new()),
                     };
-                    w.write_record([
-                        certs.id(h.cert as usize),
-                        t(h.holder_name),
-                        t(h.holder_id),
-                        status,
-                        citizen,
-                        &score,
-                    ])?;
+                    write_spreadsheet_record(
+                        w,
+                        &[certs.id(h.cert as usize), t(h.holder_name), t(h.holder_id), status, citizen, &score],
+                    )?;
                 }
                 Ok(())
             })
@@ -424,4 +494,39 @@ pub fn summary(ds: &Dataset, rec: &Reconciliation, timings: &[(String, f64)]) ->
         "holder_linkage": holder_linkage(ds, rec),
         "timings_s": all_timings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_cell;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_numbers_stay_numbers() {
+        let cases = [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            ("-inf", "'-inf"),
+            ("C1;=1+2;C3", "C1;'=1+2;C3"),
+            ("-5;@x", "-5;'@x"),
+            // Left alone.
+            ("-12.5", "-12.5"),
+            ("+3", "+3"),
+            ("-.5", "-.5"),
+            ("-1e-3", "-1e-3"),
+            ("00118-1-4", "00118-1-4"),
+            ("Tổ dân phố 2", "Tổ dân phố 2"),
+            ("a=b", "a=b"),
+            (" =1", " =1"),
+            ("", ""),
+            ("C1;C2", "C1;C2"),
+        ];
+        for (cell, want) in cases {
+            assert_eq!(spreadsheet_cell(cell), want, "{cell:?}");
+        }
+    }
 }

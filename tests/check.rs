@@ -226,3 +226,29 @@ fn missing_optional_columns_and_points_are_said() {
         [("parcel_without_certificate".to_string(), vec!["10105-1-2".to_string()], vec![])]
     );
 }
+
+#[test]
+fn report_csv_files_neutralise_spreadsheet_formulas_and_keep_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("commune");
+    write_formula_commune(&ds);
+    let report = tmp.path().join("report");
+    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["parcels.csv", "holders.csv"] {
+        let bytes = std::fs::read(report.join(f)).unwrap();
+        assert_eq!(formula_cells(&bytes), Vec::<String>::new(), "{f}");
+    }
+    let parcels = report_parcels(&report);
+    assert_eq!(parcels[6].1, "'=cmd|' /C calc'!A0", "a group name");
+    let mut r = csv::Reader::from_path(report.join("parcels.csv")).unwrap();
+    let certs: Vec<String> = r.records().map(|rec| rec.unwrap()[8].to_string()).collect();
+    assert_eq!(certs[5], "'-2+3", "parcel 6's certificate");
+    assert_eq!(certs[8], "-9", "a number stays a number");
+    let mut r = csv::Reader::from_path(report.join("holders.csv")).unwrap();
+    let names: Vec<String> = r.records().map(|rec| rec.unwrap()[1].to_string()).collect();
+    assert!(names.iter().any(|n| n == "'=2*3"), "{names:?}");
+    // The GeoJSON report keeps the text as it is.
+    let conflicts = std::fs::read_to_string(report.join("conflicts.geojson")).unwrap();
+    assert!(conflicts.contains("\"-2+3\"") && conflicts.contains("\"=cmd|' /C calc'!A0\""));
+}

@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use crate::conflict::{Candidate, Conflict, ConflictGeometry, Kind, Severity};
+use crate::conflict::Conflict;
 use crate::dataset::Dataset;
 use crate::index::ParcelIndex;
 pub use linking::Links;

@@ -22,14 +22,19 @@ impl ApiError {
     }
 }
 
-/// A JSON error response.
-pub fn json_error(status: StatusCode, reason: &str) -> Response {
-    let body = serde_json::json!({
+/// The JSON error body.
+pub fn json_error_body(status: StatusCode, reason: &str) -> String {
+    serde_json::json!({
         "status": status.as_u16(),
         "error": status.canonical_reason().unwrap_or(""),
         "reason": reason,
-    });
-    (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    })
+    .to_string()
+}
+
+/// A JSON error response.
+pub fn json_error(status: StatusCode, reason: &str) -> Response {
+    (status, [(axum::http::header::CONTENT_TYPE, "application/json")], json_error_body(status, reason)).into_response()
 }
 
 impl IntoResponse for ApiError {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::params::Params;
 use super::source::Source;
-use crate::reconcile::Kind;
+use crate::conflict::Kind;
 use crate::review::{status_names, ReviewStatus};
 use crate::tiles::grid::{lonlat_to_mercator, mercator_to_lonlat};
 
@@ -364,7 +364,8 @@ pub fn groups(src: &Source, base: &str) -> Value {
     json!({"dataset": src.checked.dataset.name, "groups": list})
 }
 
-/// `/conflicts.csv`: one row per conflict, for officers' spreadsheets.
+/// `/conflicts.csv`: one row per conflict, for officers' spreadsheets (cells through
+/// [`crate::report::spreadsheet_cell`]).
 pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiError> {
     let ds = &src.checked.dataset;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -380,17 +381,20 @@ pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiErr
         }
         let pids: Vec<&str> = c.parcels.iter().map(|&i| ds.parcels[i].id.as_str()).collect();
         let cids: Vec<&str> = c.certificates.iter().map(|&i| ds.certificates.id(i)).collect();
-        w.write_record([
-            src.conflict_ids[ci].as_str(),
-            c.kind.as_str(),
-            c.kind.severity().as_str(),
-            src.conflict_group[ci].map_or("", |g| src.groups[g as usize].name.as_str()),
-            &pids.join(";"),
-            &cids.join(";"),
-            &c.measure.map(|m| m.to_string()).unwrap_or_default(),
-            src.public_detail(ci).unwrap_or(""),
-            src.review(ci).as_str(),
-        ])
+        crate::report::write_spreadsheet_record(
+            &mut w,
+            &[
+                src.conflict_ids[ci].as_str(),
+                c.kind.as_str(),
+                c.kind.severity().as_str(),
+                src.conflict_group[ci].map_or("", |g| src.groups[g as usize].name.as_str()),
+                &pids.join(";"),
+                &cids.join(";"),
+                &c.measure.map(|m| m.to_string()).unwrap_or_default(),
+                src.public_detail(ci).unwrap_or(""),
+                src.review(ci).as_str(),
+            ],
+        )
         .map_err(fail)?;
     }
     w.into_inner().map_err(|e| ApiError {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -28,7 +29,7 @@ use crate::tiles::{grid, TileId};
 type Shared = State<Arc<AppState>>;
 type Answer = Result<Response, ApiError>;
 
-/// Every route, with compression, CORS and panic catching around them.
+/// Every route, with the request bounds ([`bounded`]), compression, CORS and panic catching around them.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(landing))
@@ -51,6 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served (and PATCH on /conflicts/{id})")
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), bounded))
         .layer(CompressionLayer::new())
         .layer(
             CorsLayer::new()
@@ -62,6 +64,24 @@ pub fn router(state: Arc<AppState>) -> Router {
             json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         }))
         .with_state(state)
+}
+
+/// The router's bounds of a request: a request target longer than [`super::net::MAX_TARGET_BYTES`] is `414`;
+/// an answer not ready within the request timeout is `503` (both with the JSON body).
+async fn bounded(State(state): Shared, request: Request, next: Next) -> Response {
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > super::net::MAX_TARGET_BYTES {
+        let reason = format!("the request target is longer than {} bytes", super::net::MAX_TARGET_BYTES);
+        return json_error(StatusCode::URI_TOO_LONG, &reason);
+    }
+    let limit = state.config.limits.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let reason = format!("no answer within the request timeout ({} s)", limit.as_secs_f64());
+            json_error(StatusCode::SERVICE_UNAVAILABLE, &reason)
+        }
+    }
 }
 
 /// A strong ETag of the body's bytes (FxHash, 64 bits, deterministic).
@@ -103,14 +123,10 @@ fn respond_json(headers: &HeaderMap, content_type: &'static str, max_age: u32, v
     respond(headers, content_type, max_age, v.to_string().into_bytes())
 }
 
-/// `http://host` from the request's Host header, for links.
-fn base(headers: &HeaderMap, state: &AppState) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| state.config.addr.to_string(), str::to_string);
-    format!("http://{host}")
+/// The start of links: the configured public URL or the listen address, never the request's `Host` header
+/// (answers are cached publicly: a reflected host would poison caches).
+fn base(state: &AppState) -> &str {
+    &state.base
 }
 
 fn paging(state: &AppState) -> Paging {
@@ -123,7 +139,7 @@ async fn landing(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery
     let mut r = if webmap::wants_html(&headers, params.get("f")) {
         respond(&headers, "text/html; charset=utf-8", state.config.max_age_s, webmap::INDEX)
     } else {
-        let v = features::landing(&state.source(), &base(&headers, &state));
+        let v = features::landing(&state.source(), base(&state));
         respond_json(&headers, "application/json", state.config.max_age_s, &v)
     };
     r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
@@ -147,7 +163,7 @@ async fn conformance(State(state): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn collections(State(state): Shared, headers: HeaderMap) -> Response {
-    let v = features::collections(&state.source(), &base(&headers, &state));
+    let v = features::collections(&state.source(), base(&state));
     respond_json(&headers, "application/json", state.config.max_age_s, &v)
 }
 
@@ -157,7 +173,7 @@ fn path_error(e: PathRejection) -> ApiError {
 
 async fn collection(State(state): Shared, headers: HeaderMap, id: Result<Path<String>, PathRejection>) -> Answer {
     let Path(id) = id.map_err(path_error)?;
-    let v = features::collection(&state.source(), &base(&headers, &state), &id)?;
+    let v = features::collection(&state.source(), base(&state), &id)?;
     Ok(respond_json(&headers, "application/json", state.config.max_age_s, &v))
 }
 
@@ -169,13 +185,13 @@ async fn items(
 ) -> Answer {
     let Path(id) = id.map_err(path_error)?;
     let params = Params::parse(q.as_deref());
-    let v = features::items(&state.source(), &base(&headers, &state), &id, &params, paging(&state))?;
+    let v = features::items(&state.source(), base(&state), &id, &params, paging(&state))?;
     Ok(respond_json(&headers, "application/geo+json", state.config.max_age_s, &v))
 }
 
 async fn item(State(state): Shared, headers: HeaderMap, path: Result<Path<(String, String)>, PathRejection>) -> Answer {
     let Path((id, fid)) = path.map_err(path_error)?;
-    let v = features::item(&state.source(), &base(&headers, &state), &id, &fid)?;
+    let v = features::item(&state.source(), base(&state), &id, &fid)?;
     Ok(respond_json(&headers, "application/geo+json", state.config.max_age_s, &v))
 }
 
@@ -250,7 +266,7 @@ async fn tilejson(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuer
     let src = state.source();
     let params = Params::parse(q.as_deref());
     features::group_param(&src, &params)?;
-    let v = tilejson_doc(&src, &base(&headers, &state), params.get("group"));
+    let v = tilejson_doc(&src, base(&state), params.get("group"));
     Ok(respond_json(&headers, "application/json", state.config.max_age_s, &v))
 }
 
@@ -274,7 +290,7 @@ async fn lookup(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery)
 }
 
 async fn groups(State(state): Shared, headers: HeaderMap) -> Response {
-    let v = features::groups(&state.source(), &base(&headers, &state));
+    let v = features::groups(&state.source(), base(&state));
     respond_json(&headers, "application/json", state.config.max_age_s, &v)
 }
 
@@ -289,6 +305,10 @@ async fn conflicts_csv(State(state): Shared, headers: HeaderMap, RawQuery(q): Ra
 
 async fn health(State(state): Shared) -> Response {
     let src = state.source();
+    let reload = state.last_reload().map(|r| match r.result {
+        Ok(parcels) => json!({"at": super::rfc3339(r.at), "ok": true, "parcels": parcels}),
+        Err(e) => json!({"at": super::rfc3339(r.at), "ok": false, "error": e}),
+    });
     let v = json!({
         "status": "ok",
         "dataset": src.checked.dataset.name,
@@ -296,6 +316,7 @@ async fn health(State(state): Shared) -> Response {
         "conflicts": src.conflicts().len(),
         "groups": src.groups.len(),
         "tiles_cached": src.tiles.len(),
+        "last_reload": reload,
     });
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(v)).into_response()
 }

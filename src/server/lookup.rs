@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use super::source::Source;
-use crate::reconcile::Severity;
+use crate::conflict::Severity;
 use crate::review::ReviewStatus;
 
 /// Distance in metres from a planar point to parcel `i` (0 inside it); None without geometry.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod features;
 pub mod http;
 pub mod lookup;
+pub mod net;
 pub mod params;
 pub mod review;
 pub mod source;
@@ -19,6 +20,7 @@ pub mod webmap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use crate::check;
 use crate::error::{Error, Result};
@@ -44,6 +46,14 @@ pub struct ServerConfig {
     pub max_age_s: u32,
     /// Serve a commune of the PostGIS store (`src/store`) instead of the dataset directory.
     pub store: Option<crate::store::StoreSource>,
+    /// The URL clients reach the server at (`https://maps.example.org/thuadat`), for the links of the
+    /// documents served; without it, links are made from the listen address (relative ones when that is a
+    /// wildcard address such as `0.0.0.0`). Never from the request's `Host` header.
+    pub public_url: Option<String>,
+    /// Let a reload go from some parcels to none (else it is refused and the old data stay served).
+    pub allow_empty_reload: bool,
+    /// Timeouts and the connection limit.
+    pub limits: net::Limits,
 }
 
 impl ServerConfig {
@@ -58,8 +68,81 @@ impl ServerConfig {
             default_accuracy_m: 5.0,
             max_age_s: 60,
             store: None,
+            public_url: None,
+            allow_empty_reload: false,
+            limits: net::Limits::default(),
         }
     }
+
+    /// The start of every link served: the public URL without its final `/`, else `http://` and the listen
+    /// address, else (a wildcard address) nothing: links are then relative to the server's root.
+    pub fn link_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None if self.addr.ip().is_unspecified() => String::new(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+}
+
+/// Checks a public URL: `http://` or `https://`, a host, no query or fragment.
+pub fn check_public_url(url: &str) -> std::result::Result<String, String> {
+    let uri: axum::http::Uri = url.parse().map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none_or(str::is_empty) {
+        return Err(format!("`{url}` is not an http:// or https:// URL with a host"));
+    }
+    if uri.query().is_some() || url.contains('#') {
+        return Err(format!("`{url}` has a query or fragment; give the URL of the server's root"));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// The outcome of the last reload, for `/health`.
+#[derive(Debug, Clone)]
+pub struct ReloadOutcome {
+    pub at: SystemTime,
+    /// The parcels served since, or why the reload failed (no personal data: see [`public_error`]).
+    pub result: std::result::Result<usize, String>,
+}
+
+/// An error's text as it may be shown in `/health` and the log: a bad input's place (file name, row or
+/// feature, field) without the message, which may quote the data; a file's name, not its whole path; a
+/// database error's operation without the server's message.
+pub fn public_error(e: &Error) -> String {
+    let name = |p: &std::path::Path| p.file_name().map_or_else(|| p.to_path_buf(), PathBuf::from);
+    match e {
+        Error::BadInput { at, .. } => {
+            let at = crate::error::Location { file: name(&at.file), ..at.clone() };
+            format!("bad input at {at} (`thuadat check` on the dataset says what)")
+        }
+        Error::Refused { path, message } => format!("{}: {message}", name(path).display()),
+        Error::Io { path, cause } => format!("{}: {cause}", name(path).display()),
+        Error::Database { what, .. } => format!("database: {what} failed"),
+        Error::Stored(_) => "database: stored data this version cannot read".into(),
+        Error::Panicked { .. }
+        | Error::Capacity { .. }
+        | Error::Migration(_)
+        | Error::System { .. }
+        | Error::Json { .. }
+        | Error::Internal(_) => e.to_string(),
+    }
+}
+
+/// `2025-12-07T03:21:09Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Days to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 
 /// The server's shared state: the configuration and the current source (swapped whole on reload).
@@ -68,6 +151,9 @@ pub struct AppState {
     source: RwLock<Arc<Source>>,
     /// With `serve --db`: connections to the store and the commune served (the review endpoints).
     pub store: Option<(sqlx::PgPool, String)>,
+    /// The start of links ([`ServerConfig::link_base`]).
+    pub base: String,
+    last_reload: RwLock<Option<ReloadOutcome>>,
 }
 
 impl AppState {
@@ -77,7 +163,8 @@ impl AppState {
             let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&s.url).ok()?;
             Some((pool, s.commune.clone()?))
         });
-        AppState { config, source: RwLock::new(Arc::new(source)), store }
+        let base = config.link_base();
+        AppState { config, source: RwLock::new(Arc::new(source)), store, base, last_reload: RwLock::new(None) }
     }
 
     /// The source requests read now.
@@ -88,6 +175,35 @@ impl AppState {
     /// Swaps in a new source; its tile cache starts empty, the old one is dropped with the old data.
     pub fn replace(&self, source: Source) {
         *self.source.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(source);
+    }
+
+    /// A reload's end: swaps in the freshly loaded source, unless loading failed or it would take the server
+    /// from some parcels to none without [`ServerConfig::allow_empty_reload`]; then the old data stay served.
+    /// The outcome is kept for `/health` and returned (parcels served, or why not).
+    pub fn reload_with(&self, loaded: Result<Source>) -> std::result::Result<usize, String> {
+        let result = match loaded {
+            Ok(source) => {
+                let (old, new) = (self.source().parcels().len(), source.parcels().len());
+                if new == 0 && old > 0 && !self.config.allow_empty_reload {
+                    Err(format!(
+                        "refused: the reloaded data have no parcels and {old} are served (`serve --allow-empty-reload` \
+                         allows it)"
+                    ))
+                } else {
+                    self.replace(source);
+                    Ok(new)
+                }
+            }
+            Err(e) => Err(public_error(&e)),
+        };
+        let outcome = ReloadOutcome { at: SystemTime::now(), result: result.clone() };
+        *self.last_reload.write().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        result
+    }
+
+    /// The outcome of the last reload (none yet: `None`).
+    pub fn last_reload(&self) -> Option<ReloadOutcome> {
+        self.last_reload.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -107,69 +223,191 @@ pub fn load(config: &ServerConfig) -> Result<Source> {
     }
 }
 
-/// Loads the dataset, binds, and serves until interrupted (Ctrl-C / SIGTERM). SIGHUP reloads the dataset.
-/// `ready` is called with the bound address once the server accepts connections.
-pub fn serve(mut config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) -> Result<()> {
+/// Raises the soft limit of open files to what `connections` need, within the hard limit; an error when the
+/// hard limit is too low.
+fn ensure_open_files(connections: usize) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let need = connections.saturating_add(net::RESERVED_FDS) as libc::rlim_t;
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit writes the struct it is given.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 || lim.rlim_cur >= need {
+            return Ok(());
+        }
+        if lim.rlim_max != libc::RLIM_INFINITY && lim.rlim_max < need {
+            return Err(Error::bad_input(
+                crate::error::Location::file("--max-connections"),
+                format!(
+                    "{connections} connections need {need} open files and this process may open {} (ulimit -Hn); \
+                     lower --max-connections",
+                    lim.rlim_max
+                ),
+            ));
+        }
+        lim.rlim_cur = need;
+        // SAFETY: setrlimit reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+            return Err(Error::System {
+                what: format!("cannot raise the open files limit to {need}"),
+                cause: std::io::Error::last_os_error(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Loads the dataset, binds, and serves until interrupted (Ctrl-C / SIGTERM), within the configured limits
+/// ([`net`]). SIGHUP reloads the dataset. `ready` is called with the bound address once the server accepts
+/// connections; `log` with a line for the operator on each reload (no personal data).
+pub fn serve(
+    mut config: ServerConfig,
+    ready: impl FnOnce(SocketAddr, &Source),
+    log: impl Fn(&str) + Send + Sync + 'static,
+) -> Result<net::Stopped> {
     if let Some(store) = config.store.as_mut() {
         store.commune = Some(crate::store::resolve_commune(store)?);
     }
+    ensure_open_files(config.limits.max_connections)?;
     let source = load(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Other(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+        .map_err(|cause| Error::System { what: "cannot start the runtime".into(), cause })?;
+    let stopped = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
-            .map_err(|e| Error::Other(format!("cannot listen on {}: {e}", config.addr)))?;
-        let addr = listener.local_addr().map_err(|e| Error::Other(e.to_string()))?;
-        ready(addr, &source);
+            .map_err(|cause| Error::System { what: format!("cannot listen on {}", config.addr), cause })?;
+        let addr =
+            listener.local_addr().map_err(|cause| Error::System { what: "the listening address".into(), cause })?;
+        // Port 0 is the port found.
+        config.addr = addr;
+        // The signals are ours before anyone is told where we listen (a SIGHUP or SIGTERM sent at once would
+        // otherwise end the process).
+        let signals = Signals::new()?;
+        let limits = config.limits;
         let state = Arc::new(AppState::new(config, source));
-        tokio::spawn(reload_on_hangup(state.clone()));
-        axum::serve(listener, http::router(state))
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| Error::Other(format!("server: {e}")))
-    })
+        ready(addr, &state.source());
+        tokio::spawn(reload_on_hangup(state.clone(), signals.hangup, log));
+        Ok::<_, Error>(net::serve(listener, http::router(state), limits, shutdown(signals.stop)).await)
+    })?;
+    // A reload still checking in the background is not waited for.
+    runtime.shutdown_background();
+    Ok(stopped)
 }
 
-async fn shutdown() {
+/// The signals the server answers, registered at once.
+struct Signals {
+    /// SIGTERM and SIGINT.
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    stop: [tokio::signal::unix::Signal; 2],
+    #[cfg(not(unix))]
+    stop: (),
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
+    #[cfg(not(unix))]
+    hangup: (),
+}
+
+impl Signals {
+    fn new() -> Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let on = |kind: SignalKind| {
+                signal(kind).map_err(|cause| Error::System { what: "cannot handle signals".into(), cause })
+            };
+            Ok(Signals {
+                stop: [on(SignalKind::terminate())?, on(SignalKind::interrupt())?],
+                hangup: on(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals { stop: (), hangup: () })
+    }
+}
+
+#[cfg(unix)]
+async fn shutdown(stop: [tokio::signal::unix::Signal; 2]) {
+    let [mut term, mut int] = stop;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+#[cfg(not(unix))]
+async fn shutdown(_: ()) {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// SIGHUP: check the dataset again and swap it in ([`AppState::reload_with`]); a failed or refused reload
+/// keeps the data being served.
+#[cfg(unix)]
+async fn reload_on_hangup(
+    state: Arc<AppState>,
+    mut hup: tokio::signal::unix::Signal,
+    log: impl Fn(&str) + Send + Sync + 'static,
+) {
+    while hup.recv().await.is_some() {
+        let config = state.config.clone();
+        let loaded = match tokio::task::spawn_blocking(move || load(&config)).await {
+            Ok(loaded) => loaded,
+            Err(_) => Err(Error::panicked("the reload")),
         };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        let what = match &state.config.store {
+            Some(s) => format!("commune {}", s.commune.as_deref().unwrap_or("?")),
+            None => state.config.dataset.display().to_string(),
+        };
+        match state.reload_with(loaded) {
+            Ok(n) => log(&format!("reloaded {what}: {n} parcels")),
+            Err(e) => log(&format!("reload of {what} failed, still serving the previous data: {e}")),
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
-/// SIGHUP: check the dataset again and swap it in; a failed reload keeps the data being served.
-async fn reload_on_hangup(state: Arc<AppState>) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
-        while hup.recv().await.is_some() {
-            let config = state.config.clone();
-            match tokio::task::spawn_blocking(move || load(&config)).await {
-                Ok(Ok(source)) => {
-                    eprintln!("reloaded {}: {} parcels", state.config.dataset.display(), source.parcels().len());
-                    state.replace(source);
-                }
-                Ok(Err(e)) => eprintln!("reload failed, still serving the previous data: {e}"),
-                Err(e) => eprintln!("reload failed, still serving the previous data: {e}"),
-            }
-        }
+#[cfg(not(unix))]
+async fn reload_on_hangup(_: Arc<AppState>, _: (), _: impl Fn(&str) + Send + Sync + 'static) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn public_errors_name_the_place_not_the_data_nor_the_whole_path() {
+        use crate::error::Location;
+        let at = Location::feature("/srv/data/x/parcels.geojson", 7).field("SoTo");
+        let e = Error::bad_input(at, "`Nguyễn Văn An` is not a whole number");
+        assert_eq!(
+            public_error(&e),
+            "bad input at parcels.geojson, feature 7, field `SoTo` (`thuadat check` on the dataset says what)"
+        );
+        let io = Error::io("/srv/data/x/certificates.csv", std::io::ErrorKind::NotFound.into());
+        assert_eq!(public_error(&io), "certificates.csv: entity not found");
     }
-    #[cfg(not(unix))]
-    let _ = state;
+
+    #[test]
+    fn times_are_rfc3339_utc() {
+        let at = |s: u64| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_765_077_669), "2025-12-07T03:21:09Z");
+    }
+
+    #[test]
+    fn public_urls_are_checked_and_links_never_come_from_a_request() {
+        assert_eq!(
+            check_public_url("https://maps.example.org/thuadat/"),
+            Ok("https://maps.example.org/thuadat".into())
+        );
+        for bad in ["maps.example.org", "ftp://x/", "https:///x", "https://x/?a=1", "https://x/#top", "not a url"] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
+        let mut c = ServerConfig::new(PathBuf::from("x"), "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(c.link_base(), "http://127.0.0.1:8080");
+        c.addr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(c.link_base(), "");
+        c.public_url = Some("https://maps.example.org/t".into());
+        assert_eq!(c.link_base(), "https://maps.example.org/t");
+    }
 }

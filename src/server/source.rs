@@ -13,9 +13,9 @@ use rustc_hash::FxHashMap;
 
 use crate::check::Checked;
 use crate::conflict::conflict_id;
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::crs::Frame;
 use crate::dataset::Parcel;
-use crate::reconcile::{Conflict, ConflictGeometry, Kind};
 use crate::review::{ReviewStatus, Reviews};
 use crate::tiles::grid::{lonlat_to_mercator, mercator_to_lonlat};
 use crate::tiles::{TileCache, BUFFER};

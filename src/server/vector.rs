@@ -137,7 +137,7 @@ pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
             .locate_in_envelope_intersecting(&envelope)
             .filter(|e| group.is_none() || src.conflict_group[e.data as usize] == group)
             .map(|e| {
-                let warning = rec.conflicts[e.data as usize].kind.severity() == crate::reconcile::Severity::Warning;
+                let warning = rec.conflicts[e.data as usize].kind.severity() == crate::conflict::Severity::Warning;
                 (!complete && warning, e.data)
             })
             .collect();

@@ -145,6 +145,38 @@ C17,AD 00000014,00118,1,71,100.0,ODT,2010,Lý Văn Phong,,1975,Tổ 2
     std::fs::write(dir.join("certificates.csv"), certs).unwrap();
 }
 
+/// The small commune with formulas planted in its free text: a group name, certificate ids, a holder name
+///.
+pub fn write_formula_commune(dir: &Path) {
+    write_small_commune(dir);
+    let parcels = std::fs::read_to_string(dir.join("parcels.geojson")).unwrap();
+    std::fs::write(dir.join("parcels.geojson"), parcels.replace("\"To 2\"", "\"=cmd|' /C calc'!A0\"")).unwrap();
+    let certs = std::fs::read_to_string(dir.join("certificates.csv")).unwrap();
+    let certs = certs
+        .replace("\nC6,", "\n-2+3,")
+        .replace("\nC9,", "\n-9,")
+        .replace("\nC5N,", "\n@C5N,")
+        .replace("Bùi Văn Khoa", "=2*3");
+    std::fs::write(dir.join("certificates.csv"), certs).unwrap();
+}
+
+/// Every cell of a CSV, and each `;`-part of it, that a spreadsheet would take for a formula.
+pub fn formula_cells(csv_bytes: &[u8]) -> Vec<String> {
+    let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(csv_bytes);
+    let mut bad = Vec::new();
+    for rec in r.records() {
+        for cell in rec.unwrap().iter() {
+            for part in cell.split(';') {
+                let number = part.parse::<f64>().is_ok_and(f64::is_finite) && !part.contains(char::is_alphabetic);
+                if part.starts_with(['=', '+', '-', '@', '\t', '\r']) && !number {
+                    bad.push(cell.to_string());
+                }
+            }
+        }
+    }
+    bad
+}
+
 /// The contract's map and certificate kinds (all but the holder_* ones), in the report's order.
 pub const KINDS: [&str; 8] = [
     "overlap",
