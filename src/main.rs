@@ -157,13 +157,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The library says what it is doing through `tracing` (waiting for a lock, a reload, the matcher's
     // counts); here it goes to stderr as plain lines.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .without_time()
-        .with_target(false)
-        .with_level(false)
-        .with_max_level(tracing::Level::INFO)
-        .init();
+    // Only thuadat's own events: sqlx, hyper and the rest log through tracing too (sqlx passes on the server's
+    // notices, such as "relation already exists, skipping").
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        use tracing_subscriber::Layer;
+        let only_ours = tracing_subscriber::filter::Targets::new().with_target("thuadat", tracing::Level::INFO);
+        let lines = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .without_time()
+            .with_target(false)
+            .with_level(false)
+            .with_filter(only_ours);
+        tracing_subscriber::registry().with(lines).init();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
