@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// mimalloc: the parallel load allocates millions of small geometries; glibc's allocator spends more time
-/// than the parsing (see docs/BENCHMARKS.md).
+/// than the parsing (see docs/perf-log/2026-11-to-12.md, "What each step bought").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use thuadat::check::Progress;

@@ -3,7 +3,7 @@
 //!
 //! The binary format spares the server parsing numbers and escapes, and, for geometries, hex: PostGIS takes
 //! EWKB bytes as they are. On the 1M-parcel commune the server loaded the parcels in half the time and the
-//! holder links in 60-75% of it (`COPY` from files in `psql`, docs/BENCHMARKS.md). The tables with arrays
+//! holder links in 60-75% of it (`COPY` from files in `psql`, docs/perf-log/2026-11-to-12.md). The tables with arrays
 //! and JSON (conflicts) stay in the text format. No crate writes the format for sqlx (`postgres-binary-copy`
 //! and tokio-postgres' writer are built on rust-postgres' types): it is a few lines, below, tested against the
 //! server in `tests/store.rs`.

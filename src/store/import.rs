@@ -218,7 +218,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
 /// import's longest path, and the check has time to spare beside it. In rayon's global pool instead, the
 /// reader's parallel parsing queued behind the check's jobs (1M parcels: the parcels' COPY 4 s alone, 17.5 s
 /// beside the check). Nice 1, 4 and 10 measured on 2 cores: within the machine's noise; the higher, the
-/// longer the store waits for the check at the end (docs/BENCHMARKS.md).
+/// longer the store waits for the check at the end (docs/perf-log/2026-11-to-12.md).
 pub(super) fn background_pool() -> Option<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .thread_name(|i| format!("check-{i}"))
