@@ -3,6 +3,10 @@
 # geometry tests and the generated communes are large enough that debug builds only waste time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Snapshot tests (insta, tests/snapshots/): a missing or different snapshot fails, here and in CI, and no
+# `.snap.new` is written; accepting a change is a deliberate `INSTA_UPDATE=always cargo test …` (or
+# `cargo insta review`) and a commit of the `.snap` file.
+export INSTA_UPDATE=no INSTA_FORCE_PASS=0
 
 scripts/install-deps.sh
 scripts/web-deps.sh   # Node.js, Debian's chromium, `npm ci` in web/ (the web map's browser tests)
