@@ -87,7 +87,11 @@ impl Crs {
             return Crs::from_proj_string(s, &vn2000_proj_string(lon_0));
         }
         if s.starts_with('+') {
-            return Crs::from_proj_string(s, s);
+            let crs = Crs::from_proj_string(s, s)?;
+            if crs.proj.is_geocent() {
+                return Err(not_2d(s, GEOCENTRIC));
+            }
+            return Ok(crs);
         }
         let upper = s.to_ascii_uppercase();
         if matches!(upper.as_str(), "EPSG:4326" | "OGC:CRS84" | "CRS:84" | "WGS84" | "URN:OGC:DEF:CRS:OGC:1.3:CRS84") {
@@ -103,8 +107,12 @@ impl Crs {
         Crs::from_spatial_ref(s, &srs)
     }
 
-    /// The CRS that GDAL read from a data file.
+    /// The CRS that GDAL read from a data file. Only a projected or a geographic 2D CRS places parcels on a
+    /// map: geocentric, 3D, compound, vertical and engineering systems are refused.
     pub fn from_spatial_ref(definition: &str, srs: &gdal::spatial_ref::SpatialRef) -> Result<Crs, String> {
+        if let Some(kind) = not_2d_kind(srs) {
+            return Err(not_2d(definition, kind));
+        }
         if srs.is_geographic() && srs.auth_name().as_deref() == Some("EPSG") && srs.auth_code().ok() == Some(4326) {
             return Ok(Crs { definition: definition.into(), ..Crs::wgs84() });
         }
@@ -152,6 +160,40 @@ impl Crs {
             (p.0, p.1)
         }
     }
+}
+
+const GEOCENTRIC: &str = "a geocentric CRS (X, Y, Z from the Earth's centre)";
+
+/// What kind of CRS `srs` is when it is not a projected or a geographic 2D one.
+fn not_2d_kind(srs: &gdal::spatial_ref::SpatialRef) -> Option<&'static str> {
+    // Compound first: GDAL calls a compound CRS geographic or projected after its horizontal part.
+    Some(if srs.is_compound() {
+        "a compound CRS (horizontal and vertical): give its horizontal part alone"
+    } else if srs.is_geocentric() {
+        GEOCENTRIC
+    } else if srs.is_vertical() {
+        "a vertical CRS (heights only)"
+    } else if srs.is_local() {
+        "an engineering (local) CRS, not tied to the Earth"
+    } else if srs.is_geographic() {
+        if srs.axes_count() == 2 {
+            return None;
+        }
+        "a geographic 3D CRS (longitude, latitude and ellipsoidal height)"
+    } else if srs.is_projected() {
+        if srs.axes_count() == 2 {
+            return None;
+        }
+        "a projected 3D CRS (with heights)"
+    } else {
+        "neither a projected nor a geographic CRS"
+    })
+}
+
+fn not_2d(definition: &str, kind: &str) -> String {
+    format!(
+        "`{definition}` is {kind}: parcels need a projected or a geographic 2D CRS (e.g. \"VN2000:105.0\", EPSG:5897 or EPSG:4326)"
+    )
 }
 
 /// True when the CRS is on the VN-2000 datum (by EPSG datum code 6756 or by name, as ESRI writes it).
@@ -318,6 +360,38 @@ mod tests {
         assert!(Crs::parse("EPSG:99999999").unwrap_err().starts_with("unknown CRS"));
         assert!(Crs::parse("EPSG:4326").unwrap().is_geographic());
         assert!(!Crs::parse("EPSG:3857").unwrap().is_geographic());
+    }
+
+    #[test]
+    fn only_projected_and_geographic_2d_systems() {
+        for ok in ["EPSG:4326", "EPSG:5897", "VN2000:105.0", "EPSG:3857", "OGC:CRS84", "urn:ogc:def:crs:EPSG::4326"] {
+            assert!(Crs::parse(ok).is_ok(), "{ok}");
+        }
+        assert!(Crs::parse(&vn2000_proj_string(105.0)).is_ok());
+        let kind = |def: &str| Crs::parse(def).unwrap_err().split(": parcels need").next().unwrap().to_string();
+        assert_eq!(kind("EPSG:4978"), "`EPSG:4978` is a geocentric CRS (X, Y, Z from the Earth's centre)");
+        assert_eq!(
+            kind("+proj=geocent +ellps=WGS84"),
+            "`+proj=geocent +ellps=WGS84` is a geocentric CRS (X, Y, Z from the Earth's centre)"
+        );
+        assert_eq!(
+            kind("EPSG:4979"),
+            "`EPSG:4979` is a geographic 3D CRS (longitude, latitude and ellipsoidal height)"
+        );
+        assert_eq!(
+            kind("EPSG:9518"),
+            "`EPSG:9518` is a compound CRS (horizontal and vertical): give its horizontal part alone"
+        );
+        assert_eq!(kind("EPSG:5773"), "`EPSG:5773` is a vertical CRS (heights only)");
+        assert_eq!(
+            kind(r#"LOCAL_CS["site grid",UNIT["metre",1]]"#),
+            r#"`LOCAL_CS["site grid",UNIT["metre",1]]` is an engineering (local) CRS, not tied to the Earth"#
+        );
+        // A file's own CRS, as GDAL reads it.
+        let srs = gdal::spatial_ref::SpatialRef::from_epsg(4978).unwrap();
+        assert!(Crs::from_spatial_ref("EPSG:4978 (declared by parcels.gpkg)", &srs)
+            .unwrap_err()
+            .starts_with("`EPSG:4978 (declared by parcels.gpkg)` is a geocentric CRS"));
     }
 
     #[test]
