@@ -80,7 +80,7 @@ pub(crate) fn build_geometry(
         } else {
             mp.check_validation().map_err(|e| e.to_string())
         };
-        invalid = check.err();
+        invalid = check.err().or_else(|| zero_area_ring(&mp));
     }
     Ok((Some(mp), invalid))
 }
@@ -117,6 +117,31 @@ fn shell_is_valid(ring: &LineString<f64>) -> bool {
         }
     }
     true
+}
+
+/// The first ring (shells and holes, polygon by polygon) whose points all lie on one line, in the words of
+/// geo's validation: geo finds such a ring valid when it has three distinct points (a closed "triangle" of
+/// collinear points crosses itself only between adjacent edges), but it encloses no area.
+fn zero_area_ring(mp: &MultiPolygon<f64>) -> Option<String> {
+    for (pi, p) in mp.0.iter().enumerate() {
+        for (ri, ring) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
+            if !collinear(&ring.0) {
+                continue;
+            }
+            let role = if ri == 0 { "exterior ring".to_string() } else { format!("interior ring at index {}", ri - 1) };
+            let why = format!("{role} has zero area (its points are collinear)");
+            return Some(if mp.0.len() == 1 { why } else { format!("polygon at index {pi} is invalid: {why}") });
+        }
+    }
+    None
+}
+
+/// True when every point of the ring lies on one line, by geo's exact orientation predicate.
+fn collinear(ring: &[Coord<f64>]) -> bool {
+    use geo::kernels::{Kernel, Orientation, RobustKernel};
+    let Some(&a) = ring.first() else { return true };
+    let Some(&b) = ring.iter().find(|c| **c != a) else { return true };
+    ring.iter().all(|&c| RobustKernel::orient2d(a, b, c) == Orientation::Collinear)
 }
 
 /// Distinct points of a ring, not counting repeats in a row nor the closing point.
