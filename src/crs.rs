@@ -254,15 +254,33 @@ impl Frame {
         self.center_lon
     }
 
-    /// Projects source coordinates into the planar frame in place.
-    pub fn to_planar(&self, coords: &mut [geo::Coord<f64>]) -> Result<(), String> {
+    /// Projects source coordinates into the planar frame in place. On failure, the position of the coordinate
+    /// that failed (left as it was) and why.
+    pub fn to_planar(&self, coords: &mut [geo::Coord<f64>]) -> Result<(), (usize, String)> {
         let Some(planar) = &self.planar else { return Ok(()) };
-        for c in coords.iter_mut() {
+        for (k, c) in coords.iter_mut().enumerate() {
             let mut p = (c.x.to_radians(), c.y.to_radians(), 0.0);
-            transform(&self.source.proj, &planar.proj, &mut p).map_err(|e| e.to_string())?;
+            transform(&self.source.proj, &planar.proj, &mut p).map_err(|e| (k, e.to_string()))?;
+            if !(p.0.is_finite() && p.1.is_finite()) {
+                return Err((k, "no finite result".into()));
+            }
             *c = geo::Coord { x: p.0, y: p.1 };
         }
         Ok(())
+    }
+
+    /// True when the planar point projects back to a longitude/latitude on the ellipsoid (the projection alone:
+    /// what the area scale needs).
+    pub fn projects(&self, x: f64, y: f64) -> bool {
+        self.ellipsoidal(x, y).is_ok_and(|(lon, lat)| lon.is_finite() && lat.abs() <= std::f64::consts::FRAC_PI_2)
+    }
+
+    /// A planar point in radians of longitude/latitude on the frame's own ellipsoid, without datum shift.
+    fn ellipsoidal(&self, x: f64, y: f64) -> Result<(f64, f64), String> {
+        let crs = self.planar_crs();
+        let mut p = crs.input(x, y);
+        transform(&crs.proj, &self.ellipsoidal, &mut p).map_err(|e| e.to_string())?;
+        Ok((p.0, p.1))
     }
 
     /// The CRS of planar coordinates.
@@ -284,12 +302,7 @@ impl Frame {
     /// on the WGS 84 ellipsoid.
     pub fn area_scale(&self, x: f64, y: f64) -> Result<f64, String> {
         // The projection alone, on its own ellipsoid: a datum shift would only add iteration noise.
-        let crs = self.planar_crs();
-        let geographic = |x: f64, y: f64| -> Result<(f64, f64), String> {
-            let mut p = crs.input(x, y);
-            transform(&crs.proj, &self.ellipsoidal, &mut p).map_err(|e| e.to_string())?;
-            Ok((p.0, p.1))
-        };
+        let geographic = |x: f64, y: f64| self.ellipsoidal(x, y);
         let d = 10.0;
         let p0 = geographic(x, y)?;
         let px = geographic(x + d, y)?;
@@ -314,14 +327,17 @@ pub struct AreaScaleGrid {
     min: (f64, f64),
     cell: f64,
     cols: usize,
+    /// NaN where the cell's centre cannot be projected.
     values: Vec<f64>,
 }
 
 impl AreaScaleGrid {
-    pub fn new(frame: &Frame, min: (f64, f64), max: (f64, f64)) -> Result<Self, String> {
+    /// Side of the cells: 1 km, or more when the extent is wider than 512 km (at most 512 x 512 cells).
+    pub const CELL: f64 = 1000.0;
+
+    pub fn new(frame: &Frame, min: (f64, f64), max: (f64, f64)) -> Self {
         let span = (max.0 - min.0).max(max.1 - min.1).max(1.0);
-        // 1 km cells, at most 512 x 512 of them.
-        let cell = (span / 512.0).max(1000.0);
+        let cell = (span / 512.0).max(Self::CELL);
         let cols = ((max.0 - min.0) / cell).floor() as usize + 1;
         let rows = ((max.1 - min.1) / cell).floor() as usize + 1;
         let mut values = Vec::with_capacity(cols * rows);
@@ -329,13 +345,20 @@ impl AreaScaleGrid {
             for c in 0..cols {
                 let x = min.0 + (c as f64 + 0.5) * cell;
                 let y = min.1 + (r as f64 + 0.5) * cell;
-                values.push(frame.area_scale(x, y)?);
+                values.push(frame.area_scale(x, y).ok().filter(|s| s.is_finite() && *s > 0.0).unwrap_or(f64::NAN));
             }
         }
-        Ok(AreaScaleGrid { min, cell, cols, values })
+        AreaScaleGrid { min, cell, cols, values }
     }
 
-    /// The scale at a planar point (the nearest cell's; clamped at the edges).
+    /// True when the extent is wider than 512 km or some cell cannot be projected: data that reaches that far
+    /// is worth checking parcel by parcel.
+    pub fn stretched(&self) -> bool {
+        self.cell > Self::CELL || self.values.iter().any(|v| v.is_nan())
+    }
+
+    /// The scale at a planar point (the nearest cell's; clamped at the edges); NaN where the cell cannot be
+    /// projected.
     pub fn at(&self, x: f64, y: f64) -> f64 {
         let rows = self.values.len() / self.cols;
         let c = (((x - self.min.0) / self.cell).floor().max(0.0) as usize).min(self.cols - 1);
@@ -392,6 +415,20 @@ mod tests {
         assert!(Crs::from_spatial_ref("EPSG:4978 (declared by parcels.gpkg)", &srs)
             .unwrap_err()
             .starts_with("`EPSG:4978 (declared by parcels.gpkg)` is a geocentric CRS"));
+    }
+
+    #[test]
+    fn places_that_cannot_be_projected() {
+        let frame = Frame::new(Crs::parse("VN2000:105.0").unwrap(), 0.0);
+        assert!(frame.projects(585_000.0, 2_326_000.0));
+        assert!(!frame.projects(1e9, 2_326_000.0));
+        // A grid over data that reaches that far has cells without a scale, and says so.
+        let grid = AreaScaleGrid::new(&frame, (585_000.0, 2_326_000.0), (1e9, 2_326_020.0));
+        assert!(grid.stretched());
+        assert!(grid.at(1e9, 2_326_000.0).is_nan());
+        let grid = AreaScaleGrid::new(&frame, (585_000.0, 2_326_000.0), (585_100.0, 2_326_020.0));
+        assert!(!grid.stretched());
+        assert!((grid.at(585_050.0, 2_326_010.0) - frame.area_scale(585_500.0, 2_326_500.0).unwrap()).abs() < 1e-12);
     }
 
     #[test]

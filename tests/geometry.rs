@@ -100,6 +100,41 @@ fn collinear_hole_is_invalid_geometry() {
     );
 }
 
+/// Parcel 2's second vertex (585010, 2326000) moved to `x`.
+fn move_parcel_2_vertex(d: &Path, x: &str) {
+    edit(&d.join("parcels.geojson"), "[585010,2326000],[585010,2326020]", &format!("[{x},2326000],[585010,2326020]"));
+}
+
+#[test]
+fn coordinate_out_of_range_is_that_parcels_invalid_geometry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = check(tmp.path(), |d| move_parcel_2_vertex(d, "1e308"));
+    assert_eq!(report_conflicts(&report), small_commune_conflicts_and_invalid("00118-1-2"));
+    assert_eq!(
+        detail(&report, "invalid_geometry", "00118-1-2"),
+        "00118-1-2: exterior ring has coordinate (1e308, 2326000), which VN2000:105.0 cannot project to longitude/latitude"
+    );
+    assert_eq!(mapped_area(&report, "00118-1-2"), "");
+    assert_eq!(mapped_area(&report, "00118-1-1"), "100.00");
+    assert_eq!(summary(&report)["area_mismatch_not_compared"]["cert_ids"], serde_json::json!(["C10", "C11", "C2"]));
+}
+
+/// A coordinate within numeric range that the CRS cannot project (a billion metres east): the parcel is invalid,
+/// and the area-scale grid is built over the other parcels (their areas do not change).
+#[test]
+fn coordinate_the_crs_cannot_project_is_that_parcels_invalid_geometry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = check(tmp.path(), |d| move_parcel_2_vertex(d, "1000000000"));
+    assert_eq!(report_conflicts(&report), small_commune_conflicts_and_invalid("00118-1-2"));
+    assert_eq!(
+        detail(&report, "invalid_geometry", "00118-1-2"),
+        "00118-1-2: exterior ring has coordinate (1000000000, 2326000), which VN2000:105.0 cannot project to longitude/latitude"
+    );
+    assert_eq!(mapped_area(&report, "00118-1-2"), "");
+    assert_eq!(mapped_area(&report, "00118-1-1"), "100.00");
+    assert_eq!(mapped_area(&report, "00118-1-17"), "100.00");
+}
+
 /// The same map in the CRS forms the contract allows gives the same report.
 #[test]
 fn equivalent_crs_forms_give_the_same_conflicts() {

@@ -6,28 +6,116 @@ use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
 use super::parcels;
 use crate::crs::Frame;
 
-/// Projects, closes and orients rings; says why the geometry is invalid when it is. A failed projection is
-/// an error (the CRS does not fit the data).
+/// Planar coordinates beyond this (in the CRS's units) are no place on Earth in any projection; arithmetic on
+/// them (areas, orientation) would overflow long before it meant anything.
+const PLANAR_LIMIT: f64 = 1e12;
+
+/// Ring `ring` (0: the exterior) of polygon `polygon` of a feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RingAt {
+    pub polygon: usize,
+    pub ring: usize,
+}
+
+impl std::fmt::Display for RingAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.polygon > 0 {
+            write!(f, "polygon {}, ", self.polygon)?;
+        }
+        match self.ring {
+            0 => write!(f, "exterior ring"),
+            r => write!(f, "interior ring {r}"),
+        }
+    }
+}
+
+/// Where a coordinate that cannot be projected was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    Ring(RingAt),
+    /// A corner of the geometry's bounding box (no vertex alone fails).
+    BoundingBox,
+    /// The centre of the bounding box (where the area scale is taken).
+    Centre,
+}
+
+/// Why a parcel's geometry is not valid (its text is the parcel's `invalid`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Invalid {
+    /// The feature has no geometry.
+    Missing,
+    /// No polygon with a ring.
+    Empty,
+    NonFinite(RingAt),
+    /// Fewer than 3 distinct points (how many).
+    TooFewPoints(RingAt, usize),
+    NotClosed(RingAt),
+    /// A coordinate that the CRS cannot project to longitude/latitude: the geometry is dropped.
+    CannotProject {
+        place: Place,
+        coord: Coord<f64>,
+        crs: String,
+        error: Option<String>,
+    },
+    /// Self-intersections, rings crossing or outside their shell, rings of zero area: in geo's words.
+    Shape(String),
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Invalid::Missing => write!(f, "missing geometry"),
+            Invalid::Empty => write!(f, "empty geometry"),
+            Invalid::NonFinite(at) => write!(f, "{at} has a non-finite coordinate"),
+            Invalid::TooFewPoints(at, n) => write!(f, "{at} has {n} distinct points (at least 3 needed)"),
+            Invalid::NotClosed(at) => write!(f, "{at} is not closed"),
+            Invalid::CannotProject { place, coord, crs, error } => {
+                let (x, y) = (number(coord.x), number(coord.y));
+                match place {
+                    Place::Ring(at) => write!(f, "{at} has coordinate ({x}, {y}), which ")?,
+                    Place::BoundingBox => write!(f, "its bounding box reaches ({x}, {y}), which ")?,
+                    Place::Centre => write!(f, "its centre ({x}, {y}) is a place which ")?,
+                }
+                write!(f, "{crs} cannot project to longitude/latitude")?;
+                match error {
+                    Some(e) => write!(f, " ({e})"),
+                    None => Ok(()),
+                }
+            }
+            Invalid::Shape(why) => f.write_str(why),
+        }
+    }
+}
+
+/// A coordinate as written in messages: plainly, or in exponent form when it is huge (`1e308`).
+fn number(v: f64) -> String {
+    if v.abs() < 1e15 {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+fn cannot_project(place: Place, coord: Coord<f64>, frame: &Frame, error: Option<String>) -> Invalid {
+    Invalid::CannotProject { place, coord, crs: frame.source().definition.clone(), error }
+}
+
+/// Projects, closes and orients rings; says why the geometry is invalid when it is. Coordinates that are not
+/// longitude/latitude in a geographic CRS are an error (the CRS does not fit the data); a coordinate that
+/// cannot be projected makes the geometry invalid and drops it (None), so that nothing else works on it.
 pub(crate) fn build_geometry(
     polys: Vec<parcels::RawPolygon>,
     frame: &Frame,
-) -> std::result::Result<(Option<MultiPolygon<f64>>, Option<String>), String> {
-    let which = |pi: usize, ri: usize| {
-        let role = if ri == 0 { "exterior ring".to_string() } else { format!("interior ring {ri}") };
-        if pi == 0 {
-            role
-        } else {
-            format!("polygon {pi}, {role}")
-        }
-    };
+) -> std::result::Result<(Option<MultiPolygon<f64>>, Option<Invalid>), String> {
     let geographic = frame.source().is_geographic();
-    let mut invalid: Option<String> = None;
+    let mut invalid: Option<Invalid> = None;
     let mut out = Vec::with_capacity(polys.len());
     for (pi, rings) in polys.into_iter().enumerate() {
         // Without holes, no vector for them (most parcels).
         let mut geo_rings = Vec::with_capacity(rings.len().saturating_sub(1));
         let mut exterior: Option<LineString<f64>> = None;
         for (ri, mut ring) in rings.into_iter().enumerate() {
+            let at = RingAt { polygon: pi, ring: ri };
             if geographic {
                 if let Some(c) = ring.iter().find(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0) {
                     return Err(format!(
@@ -39,19 +127,26 @@ pub(crate) fn build_geometry(
                 }
             }
             if ring.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
-                invalid.get_or_insert_with(|| format!("{} has a non-finite coordinate", which(pi, ri)));
+                invalid.get_or_insert(Invalid::NonFinite(at));
                 ring.retain(|c| c.x.is_finite() && c.y.is_finite());
             }
             let closed = ring.len() > 1 && ring.first() == ring.last();
             let distinct = distinct_points(&ring);
             if distinct < 3 {
-                invalid.get_or_insert_with(|| {
-                    format!("{} has {distinct} distinct points (at least 3 needed)", which(pi, ri))
-                });
+                invalid.get_or_insert(Invalid::TooFewPoints(at, distinct));
             } else if !closed {
-                invalid.get_or_insert_with(|| format!("{} is not closed", which(pi, ri)));
+                invalid.get_or_insert(Invalid::NotClosed(at));
             }
-            frame.to_planar(&mut ring)?;
+            if !geographic {
+                let far = ring.iter().find(|c| c.x.abs() > PLANAR_LIMIT || c.y.abs() > PLANAR_LIMIT);
+                if let Some(&c) = far {
+                    return Ok((None, Some(cannot_project(Place::Ring(at), c, frame, None))));
+                }
+            }
+            if let Err((k, e)) = frame.to_planar(&mut ring) {
+                // The coordinate that failed is left as read.
+                return Ok((None, Some(cannot_project(Place::Ring(at), ring[k], frame, Some(e)))));
+            }
             let mut ring = LineString(ring);
             ring.close();
             // Shells counter-clockwise, holes clockwise: interiors on the left of every edge.
@@ -69,7 +164,7 @@ pub(crate) fn build_geometry(
         out.push(Polygon::new(exterior, geo_rings));
     }
     if out.is_empty() {
-        return Ok((None, Some("empty geometry".into())));
+        return Ok((None, Some(Invalid::Empty)));
     }
     let mp = MultiPolygon(out);
     if invalid.is_none() {
@@ -80,9 +175,31 @@ pub(crate) fn build_geometry(
         } else {
             mp.check_validation().map_err(|e| e.to_string())
         };
-        invalid = check.err().or_else(|| zero_area_ring(&mp));
+        invalid = check.err().or_else(|| zero_area_ring(&mp)).map(Invalid::Shape);
     }
     Ok((Some(mp), invalid))
+}
+
+/// Why `mp` (planar) cannot be measured, when some of it lies where the frame cannot project back to
+/// longitude/latitude: the first such coordinate, or the corner of its bounding box that is.
+pub(crate) fn unprojectable(mp: &MultiPolygon<f64>, frame: &Frame) -> Option<Invalid> {
+    use geo::BoundingRect;
+    let r = mp.bounding_rect()?;
+    let corners = [r.min(), r.max(), Coord { x: r.min().x, y: r.max().y }, Coord { x: r.max().x, y: r.min().y }];
+    let corner = corners.into_iter().find(|c| !frame.projects(c.x, c.y))?;
+    for (pi, p) in mp.0.iter().enumerate() {
+        for (ri, ring) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
+            if let Some(&c) = ring.0.iter().find(|c| !frame.projects(c.x, c.y)) {
+                return Some(cannot_project(Place::Ring(RingAt { polygon: pi, ring: ri }), c, frame, None));
+            }
+        }
+    }
+    Some(cannot_project(Place::BoundingBox, corner, frame, None))
+}
+
+/// The area scale cannot be had at `centre` of a geometry all of whose corners project.
+pub(crate) fn centre_unprojectable(centre: Coord<f64>, frame: &Frame) -> Invalid {
+    cannot_project(Place::Centre, centre, frame, None)
 }
 
 /// True when geo's `Polygon::check_validation` finds a polygon of this shell and no holes valid, at a

@@ -28,7 +28,7 @@ use rustc_hash::FxHashMap;
 use crate::config::DatasetConfig;
 use crate::crs::{AreaScaleGrid, Crs, Frame};
 use crate::error::{Error, Location, Result};
-use geometry::build_geometry;
+use geometry::{build_geometry, Invalid};
 
 /// Text shared by many parcels (commune codes, group names, land-use codes): stored once.
 pub type Shared = Arc<str>;
@@ -63,6 +63,14 @@ impl Parcel {
     /// True when the geometry is present and valid: the parcel takes part in geometric rules.
     pub fn is_valid(&self) -> bool {
         self.geometry.is_some() && self.invalid.is_none()
+    }
+
+    /// Drops a geometry that cannot be used at all, saying why.
+    fn drop_geometry(&mut self, why: &Invalid) {
+        self.geometry = None;
+        self.bbox = None;
+        self.area_m2 = None;
+        self.invalid = Some(why.to_string().into_boxed_str());
     }
 }
 
@@ -280,7 +288,7 @@ impl Dataset {
             Some(f) => Arc::try_unwrap(f).unwrap_or_else(|f| Frame::new(f.source().clone(), f.center_lon())),
             None => Frame::new(raw.crs, 0.0),
         };
-        measure(&mut parcels, &frame, &path)?;
+        measure(&mut parcels, &frame);
         assign_ids(&mut parcels);
         timings.push(("read_parcels".to_string(), clock.elapsed().as_secs_f64()));
         let mut groups = Vec::new();
@@ -557,7 +565,7 @@ fn read_parcels(
     };
     let input = InputFile { role: "parcels".into(), path: path.to_path_buf(), format, records: count };
     let (mut parcels, skipped) = outcome;
-    measure(&mut parcels, &frame, path)?;
+    measure(&mut parcels, &frame);
     assign_ids(&mut parcels);
     Ok((parcels, frame, input, skipped))
 }
@@ -617,27 +625,61 @@ fn required_columns_seen(path: &Path, requests: &[Option<ColumnRequest>], outcom
     Ok(())
 }
 
-/// Ground areas: planar area times the local areal scale.
-fn measure(parcels: &mut [Parcel], frame: &Frame, path: &Path) -> Result<()> {
-    let envelope = parcels.iter().filter_map(|p| p.bbox).reduce(|a, b| {
+/// Ground areas: planar area times the local areal scale, from a grid over the parcels' envelope. A parcel
+/// that lies where the frame cannot project back to longitude/latitude is an invalid geometry, dropped, and
+/// the grid covers the other parcels only (one far parcel would coarsen it, or leave it without values).
+fn measure(parcels: &mut [Parcel], frame: &Frame) {
+    let mut grid = scale_grid(parcels, frame);
+    if grid.as_ref().is_some_and(AreaScaleGrid::stretched) {
+        // Far or unprojectable places: check each parcel, and build the grid again without those dropped.
+        let dropped: usize = parcels
+            .par_iter_mut()
+            .map(|p| match p.geometry.as_ref().and_then(|g| geometry::unprojectable(g, frame)) {
+                Some(why) => {
+                    p.drop_geometry(&why);
+                    1
+                }
+                None => 0,
+            })
+            .sum();
+        if dropped > 0 {
+            grid = scale_grid(parcels, frame);
+        }
+    }
+    let Some(grid) = grid else { return };
+    parcels.par_iter_mut().for_each(|p| {
+        let (Some(g), Some(r)) = (&p.geometry, p.bbox) else { return };
+        let c = r.center();
+        let usable = |s: f64| s.is_finite() && s > 0.0;
+        // A cell that cannot be projected (far from the parcels, in a grid over scattered data): the scale at
+        // the parcel itself.
+        let scale = Some(grid.at(c.x, c.y))
+            .filter(|s| usable(*s))
+            .or_else(|| frame.area_scale(c.x, c.y).ok().filter(|s| usable(*s)));
+        match scale {
+            Some(s) => {
+                p.area_scale = s;
+                if p.invalid.is_none() {
+                    p.area_m2 = Some(g.unsigned_area() * s);
+                }
+            }
+            None => {
+                let why = geometry::unprojectable(g, frame).unwrap_or_else(|| geometry::centre_unprojectable(c, frame));
+                p.drop_geometry(&why);
+            }
+        }
+    });
+}
+
+/// The area-scale grid over the envelope of the parcels that have geometry (None when none has).
+fn scale_grid(parcels: &[Parcel], frame: &Frame) -> Option<AreaScaleGrid> {
+    let env = parcels.iter().filter_map(|p| p.bbox).reduce(|a, b| {
         Rect::new(
             Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
             Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
         )
-    });
-    let Some(env) = envelope else { return Ok(()) };
-    let grid = AreaScaleGrid::new(frame, (env.min().x, env.min().y), (env.max().x, env.max().y))
-        .map_err(|e| Error::bad_input(Location::file(path), format!("cannot project the parcels: {e}")))?;
-    parcels.par_iter_mut().for_each(|p| {
-        if let (Some(g), Some(r)) = (&p.geometry, p.bbox) {
-            let c = r.center();
-            p.area_scale = grid.at(c.x, c.y);
-            if p.invalid.is_none() {
-                p.area_m2 = Some(g.unsigned_area() * p.area_scale);
-            }
-        }
-    });
-    Ok(())
+    })?;
+    Some(AreaScaleGrid::new(frame, (env.min().x, env.min().y), (env.max().x, env.max().y)))
 }
 
 /// Text of a loosely typed value.
@@ -682,7 +724,7 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
     let recorded_area = value_area(&v[6]).map_err(|m| Error::bad_input(at("area"), m))?;
     let (geometry, invalid) = match f.geometry {
         RawGeometry::NotAreal(_) => return Ok(None),
-        RawGeometry::Missing => (None, Some("missing geometry".to_string())),
+        RawGeometry::Missing => (None, Some(Invalid::Missing)),
         RawGeometry::Polygons(polys) => {
             build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?
         }
@@ -699,7 +741,7 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
         recorded_area,
         bbox: geometry.as_ref().and_then(|g| g.bounding_rect()),
         geometry,
-        invalid: invalid.map(String::into_boxed_str),
+        invalid: invalid.map(|why| why.to_string().into_boxed_str()),
         area_m2: None,
         area_scale: 1.0,
     }))
@@ -793,10 +835,15 @@ fn build_groups(raw: RawGroups, frame: &Frame) -> Result<(Vec<Group>, InputFile)
                 return Err(Error::bad_input(at("geometry"), "a residential group needs a polygon"));
             };
             let (geometry, invalid) = build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?;
-            let geometry = geometry.ok_or_else(|| Error::bad_input(at("geometry"), "empty geometry"))?;
-            if let Some(why) = invalid {
-                return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
-            }
+            let geometry = match (geometry, invalid) {
+                (_, Some(Invalid::Empty)) | (None, None) => {
+                    return Err(Error::bad_input(at("geometry"), "empty geometry"));
+                }
+                (_, Some(why)) => {
+                    return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
+                }
+                (Some(g), None) => g,
+            };
             Ok(Group { name: Shared::from(name), geometry })
         })
         .collect();
