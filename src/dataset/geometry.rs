@@ -1,9 +1,9 @@
 //! Parcel geometry as read: projected into the planar frame, closed, oriented (shells counter-clockwise, holes
-//! clockwise) and validated.
+//! clockwise) and validated (`super::validity`); why a geometry is not valid, typed.
 
-use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 
-use super::parcels;
+use super::{parcels, validity};
 use crate::crs::Frame;
 
 /// Planar coordinates beyond this (in the CRS's units) are no place on Earth in any projection; arithmetic on
@@ -58,7 +58,7 @@ pub(crate) enum Invalid {
         error: Option<String>,
     },
     /// Self-intersections, rings crossing or outside their shell, rings of zero area: in geo's words.
-    Shape(String),
+    Shape(validity::Problem),
 }
 
 impl std::fmt::Display for Invalid {
@@ -74,7 +74,7 @@ impl std::fmt::Display for Invalid {
                 match place {
                     Place::Ring(at) => write!(f, "{at} has coordinate ({x}, {y}), which ")?,
                     Place::BoundingBox => write!(f, "its bounding box reaches ({x}, {y}), which ")?,
-                    Place::Centre => write!(f, "its centre ({x}, {y}) is a place which ")?,
+                    Place::Centre => write!(f, "its centre ({x}, {y}) is a point which ")?,
                 }
                 write!(f, "{crs} cannot project to longitude/latitude")?;
                 match error {
@@ -82,7 +82,7 @@ impl std::fmt::Display for Invalid {
                     None => Ok(()),
                 }
             }
-            Invalid::Shape(why) => f.write_str(why),
+            Invalid::Shape(why) => write!(f, "{why}"),
         }
     }
 }
@@ -168,14 +168,7 @@ pub(crate) fn build_geometry(
     }
     let mp = MultiPolygon(out);
     if invalid.is_none() {
-        let check = if mp.0.len() == 1 && mp.0[0].interiors().is_empty() && shell_is_valid(mp.0[0].exterior()) {
-            Ok(())
-        } else if mp.0.len() == 1 {
-            mp.0[0].check_validation().map_err(|e| e.to_string())
-        } else {
-            mp.check_validation().map_err(|e| e.to_string())
-        };
-        invalid = check.err().or_else(|| zero_area_ring(&mp)).map(Invalid::Shape);
+        invalid = validity::check(&mp).err().map(Invalid::Shape);
     }
     Ok((Some(mp), invalid))
 }
@@ -202,65 +195,6 @@ pub(crate) fn centre_unprojectable(centre: Coord<f64>, frame: &Frame) -> Invalid
     cannot_project(Place::Centre, centre, frame, None)
 }
 
-/// True when geo's `Polygon::check_validation` finds a polygon of this shell and no holes valid, at a
-/// fraction of its cost: the same three checks (too few points once repeats are removed, a self-intersection
-/// by geo's own segment predicate, a non-finite coordinate), each pair of segments tested once (the predicate
-/// is symmetric) and only when their boxes meet (segments that meet have boxes that meet). False sends the
-/// shell to geo's validation for the verdict and its message.
-fn shell_is_valid(ring: &LineString<f64>) -> bool {
-    use geo::{Intersects, RemoveRepeatedPoints};
-    if ring.0.iter().any(|c| !(c.x.is_finite() && c.y.is_finite())) || ring.remove_repeated_points().0.len() < 4 {
-        return false;
-    }
-    let lines: Vec<geo::Line<f64>> = ring.lines().collect();
-    let boxes: Vec<(f64, f64, f64, f64)> = lines
-        .iter()
-        .map(|l| (l.start.x.min(l.end.x), l.start.x.max(l.end.x), l.start.y.min(l.end.y), l.start.y.max(l.end.y)))
-        .collect();
-    for i in 0..lines.len() {
-        let (a, b) = (&lines[i], boxes[i]);
-        for j in i + 1..lines.len() {
-            let (c, d) = (&lines[j], boxes[j]);
-            if b.0 <= d.1
-                && d.0 <= b.1
-                && b.2 <= d.3
-                && d.2 <= b.3
-                && a.start != c.end
-                && a.end != c.start
-                && a.intersects(c)
-            {
-                return false;
-            }
-        }
-    }
-    true
-}
-
-/// The first ring (shells and holes, polygon by polygon) whose points all lie on one line, in the words of
-/// geo's validation: geo finds such a ring valid when it has three distinct points (a closed "triangle" of
-/// collinear points crosses itself only between adjacent edges), but it encloses no area.
-fn zero_area_ring(mp: &MultiPolygon<f64>) -> Option<String> {
-    for (pi, p) in mp.0.iter().enumerate() {
-        for (ri, ring) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
-            if !collinear(&ring.0) {
-                continue;
-            }
-            let role = if ri == 0 { "exterior ring".to_string() } else { format!("interior ring at index {}", ri - 1) };
-            let why = format!("{role} has zero area (its points are collinear)");
-            return Some(if mp.0.len() == 1 { why } else { format!("polygon at index {pi} is invalid: {why}") });
-        }
-    }
-    None
-}
-
-/// True when every point of the ring lies on one line, by geo's exact orientation predicate.
-fn collinear(ring: &[Coord<f64>]) -> bool {
-    use geo::kernels::{Kernel, Orientation, RobustKernel};
-    let Some(&a) = ring.first() else { return true };
-    let Some(&b) = ring.iter().find(|c| **c != a) else { return true };
-    ring.iter().all(|&c| RobustKernel::orient2d(a, b, c) == Orientation::Collinear)
-}
-
 /// Distinct points of a ring, not counting repeats in a row nor the closing point.
 fn distinct_points(ring: &[Coord<f64>]) -> usize {
     let mut n = ring.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!ring.is_empty());
@@ -273,42 +207,4 @@ fn distinct_points(ring: &[Coord<f64>]) -> usize {
 /// Twice the signed area of a closed ring (positive when counter-clockwise).
 fn signed_area(ring: &[Coord<f64>]) -> f64 {
     ring.windows(2).map(|w| (w[0].x - w[1].x) * (w[0].y + w[1].y)).sum::<f64>()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The fast shell check gives geo's verdict exactly, on rings full of the cases that matter: repeated
-    /// points, spikes, bow ties, vertices touching edges, collinear overlaps (small integer grids make them
-    /// common), and non-finite coordinates.
-    #[test]
-    fn shell_check_agrees_with_geo_validation_on_random_rings() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
-        let (mut valid, mut invalid) = (0, 0);
-        for case in 0..40_000 {
-            let points = 3 + next(7) as usize;
-            let grid = if case % 2 == 0 { 3 } else { 1000 };
-            let mut ring: Vec<Coord<f64>> =
-                (0..points).map(|_| Coord { x: next(grid) as f64, y: next(grid) as f64 }).collect();
-            if case % 997 == 0 {
-                ring[1].x = f64::NAN;
-            }
-            let polygon = Polygon::new(LineString(ring), vec![]);
-            let geo_says = polygon.check_validation().is_ok();
-            assert_eq!(shell_is_valid(polygon.exterior()), geo_says, "{:?}", polygon.exterior());
-            if geo_says {
-                valid += 1;
-            } else {
-                invalid += 1;
-            }
-        }
-        assert!(valid > 5_000 && invalid > 5_000, "{valid} valid, {invalid} invalid");
-    }
 }

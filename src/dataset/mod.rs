@@ -11,6 +11,7 @@ pub mod geojson;
 mod geometry;
 pub mod parcel_no;
 pub mod parcels;
+mod validity;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once};
