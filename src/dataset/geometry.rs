@@ -3,8 +3,11 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
-use super::{parcels, validity};
-use crate::crs::Frame;
+use geo::{Area, Rect};
+use rayon::prelude::*;
+
+use super::{parcels, validity, Parcel};
+use crate::crs::{AreaScaleGrid, Frame};
 
 /// Planar coordinates beyond this (in the CRS's units) are no place on Earth in any projection; arithmetic on
 /// them (areas, orientation) would overflow long before it meant anything.
@@ -207,4 +210,61 @@ fn distinct_points(ring: &[Coord<f64>]) -> usize {
 /// Twice the signed area of a closed ring (positive when counter-clockwise).
 fn signed_area(ring: &[Coord<f64>]) -> f64 {
     ring.windows(2).map(|w| (w[0].x - w[1].x) * (w[0].y + w[1].y)).sum::<f64>()
+}
+
+/// Ground areas: planar area times the local areal scale, from a grid over the parcels' envelope. A parcel
+/// that lies where the frame cannot project back to longitude/latitude is an invalid geometry, dropped, and
+/// the grid covers the other parcels only (one far parcel would coarsen it, or leave it without values).
+pub(crate) fn measure(parcels: &mut [Parcel], frame: &Frame) {
+    let mut grid = scale_grid(parcels, frame);
+    if grid.as_ref().is_some_and(AreaScaleGrid::stretched) {
+        // Far or unprojectable places: check each parcel, and build the grid again without those dropped.
+        let dropped: usize = parcels
+            .par_iter_mut()
+            .map(|p| match p.geometry.as_ref().and_then(|g| unprojectable(g, frame)) {
+                Some(why) => {
+                    p.drop_geometry(&why);
+                    1
+                }
+                None => 0,
+            })
+            .sum();
+        if dropped > 0 {
+            grid = scale_grid(parcels, frame);
+        }
+    }
+    let Some(grid) = grid else { return };
+    parcels.par_iter_mut().for_each(|p| {
+        let (Some(g), Some(r)) = (&p.geometry, p.bbox) else { return };
+        let c = r.center();
+        let usable = |s: f64| s.is_finite() && s > 0.0;
+        // A cell that cannot be projected (far from the parcels, in a grid over scattered data): the scale at
+        // the parcel itself.
+        let scale = Some(grid.at(c.x, c.y))
+            .filter(|s| usable(*s))
+            .or_else(|| frame.area_scale(c.x, c.y).ok().filter(|s| usable(*s)));
+        match scale {
+            Some(s) => {
+                p.area_scale = s;
+                if p.invalid.is_none() {
+                    p.area_m2 = Some(g.unsigned_area() * s);
+                }
+            }
+            None => {
+                let why = unprojectable(g, frame).unwrap_or_else(|| centre_unprojectable(c, frame));
+                p.drop_geometry(&why);
+            }
+        }
+    });
+}
+
+/// The area-scale grid over the envelope of the parcels that have geometry (None when none has).
+fn scale_grid(parcels: &[Parcel], frame: &Frame) -> Option<AreaScaleGrid> {
+    let env = parcels.iter().filter_map(|p| p.bbox).reduce(|a, b| {
+        Rect::new(
+            Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )
+    })?;
+    Some(AreaScaleGrid::new(frame, (env.min().x, env.min().y), (env.max().x, env.max().y)))
 }

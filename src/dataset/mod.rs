@@ -9,6 +9,7 @@ pub mod csv_table;
 pub mod date;
 pub mod geojson;
 mod geometry;
+mod groups;
 pub mod parcel_no;
 pub mod parcels;
 mod validity;
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once};
 use std::time::Instant;
 
-use geo::{Area, BoundingRect, Coord, InteriorPoint, MultiPolygon, Rect};
+use geo::{BoundingRect, MultiPolygon, Rect};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -27,9 +28,10 @@ use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
 use rustc_hash::FxHashMap;
 
 use crate::config::DatasetConfig;
-use crate::crs::{AreaScaleGrid, Crs, Frame};
+use crate::crs::{Crs, Frame};
 use crate::error::{Error, Location, Result};
-use geometry::{build_geometry, Invalid};
+use geometry::{build_geometry, measure, Invalid};
+use groups::{assign_groups, build_groups, read_raw_groups, RawGroups};
 
 /// Text shared by many parcels (commune codes, group names, land-use codes): stored once.
 pub type Shared = Arc<str>;
@@ -626,63 +628,6 @@ fn required_columns_seen(path: &Path, requests: &[Option<ColumnRequest>], outcom
     Ok(())
 }
 
-/// Ground areas: planar area times the local areal scale, from a grid over the parcels' envelope. A parcel
-/// that lies where the frame cannot project back to longitude/latitude is an invalid geometry, dropped, and
-/// the grid covers the other parcels only (one far parcel would coarsen it, or leave it without values).
-fn measure(parcels: &mut [Parcel], frame: &Frame) {
-    let mut grid = scale_grid(parcels, frame);
-    if grid.as_ref().is_some_and(AreaScaleGrid::stretched) {
-        // Far or unprojectable places: check each parcel, and build the grid again without those dropped.
-        let dropped: usize = parcels
-            .par_iter_mut()
-            .map(|p| match p.geometry.as_ref().and_then(|g| geometry::unprojectable(g, frame)) {
-                Some(why) => {
-                    p.drop_geometry(&why);
-                    1
-                }
-                None => 0,
-            })
-            .sum();
-        if dropped > 0 {
-            grid = scale_grid(parcels, frame);
-        }
-    }
-    let Some(grid) = grid else { return };
-    parcels.par_iter_mut().for_each(|p| {
-        let (Some(g), Some(r)) = (&p.geometry, p.bbox) else { return };
-        let c = r.center();
-        let usable = |s: f64| s.is_finite() && s > 0.0;
-        // A cell that cannot be projected (far from the parcels, in a grid over scattered data): the scale at
-        // the parcel itself.
-        let scale = Some(grid.at(c.x, c.y))
-            .filter(|s| usable(*s))
-            .or_else(|| frame.area_scale(c.x, c.y).ok().filter(|s| usable(*s)));
-        match scale {
-            Some(s) => {
-                p.area_scale = s;
-                if p.invalid.is_none() {
-                    p.area_m2 = Some(g.unsigned_area() * s);
-                }
-            }
-            None => {
-                let why = geometry::unprojectable(g, frame).unwrap_or_else(|| geometry::centre_unprojectable(c, frame));
-                p.drop_geometry(&why);
-            }
-        }
-    });
-}
-
-/// The area-scale grid over the envelope of the parcels that have geometry (None when none has).
-fn scale_grid(parcels: &[Parcel], frame: &Frame) -> Option<AreaScaleGrid> {
-    let env = parcels.iter().filter_map(|p| p.bbox).reduce(|a, b| {
-        Rect::new(
-            Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        )
-    })?;
-    Some(AreaScaleGrid::new(frame, (env.min().x, env.min().y), (env.max().x, env.max().y)))
-}
-
 /// Text of a loosely typed value.
 pub(crate) fn value_text(v: &RawValue) -> Option<String> {
     match v {
@@ -774,121 +719,4 @@ fn assign_ids(parcels: &mut [Parcel]) {
         let p = &mut parcels[i];
         p.id = compact_str::format_compact!("{}_{count}", p.id);
     }
-}
-
-/// The group boundaries as read, before projection.
-struct RawGroups {
-    path: PathBuf,
-    /// Each feature's name (or why it has none) and geometry, in file order.
-    features: Vec<(Option<String>, RawGeometry)>,
-    /// The reading's end: the layer, or the error that stopped it after `features`.
-    info: Result<parcels::LayerInfo>,
-}
-
-/// Reads `groups.<ext>` if there is one: GeoJSON with the native reader (unless GDAL's is chosen), every
-/// other format through GDAL.
-fn read_raw_groups(dir: &Path, config: &DatasetConfig, reader: Reader) -> Result<Option<RawGroups>> {
-    let Some(path) = parcels::find_vector_file(dir, "groups")? else { return Ok(None) };
-    let request = ColumnRequest {
-        canonical: "group".into(),
-        source: config.columns.group("group"),
-        required: true,
-        origin: if config.columns.groups.contains_key("group") {
-            "mapped in dataset.toml [columns.groups]".into()
-        } else {
-            "canonical name".into()
-        },
-    };
-    let mut features = Vec::new();
-    let mut keep = |f: RawFeature| {
-        features.push((value_text(&f.values[0]), f.geometry));
-        Ok(())
-    };
-    let requests = [Some(request)];
-    let info = if reader == Reader::Auto && geojson::handles(&path) {
-        let sources = requests.each_ref().map(|r| r.as_ref().map(|r| r.source.clone()));
-        geojson::read(&path, &sources, &mut |f, _| keep(f)).and_then(|outcome| {
-            // A column no feature has is the file's error, not each feature's: GDAL says so before any feature
-            // (a syntax error, by contrast, comes after the features read before it).
-            if let Err(e) = required_columns_seen(&path, &requests, &outcome) {
-                features.clear();
-                return Err(e);
-            }
-            Ok(parcels::LayerInfo { driver: "GeoJSON (native reader)".into(), crs: None, features: outcome.features })
-        })
-    } else {
-        parcels::read_features(&path, &requests, &mut |f, _| keep(f))
-    };
-    Ok(Some(RawGroups { path, features, info }))
-}
-
-/// Projects and checks the group boundaries (on every core); errors come in file order.
-fn build_groups(raw: RawGroups, frame: &Frame) -> Result<(Vec<Group>, InputFile)> {
-    let path = raw.path.as_path();
-    let built: Vec<Result<Group>> = raw
-        .features
-        .into_par_iter()
-        .enumerate()
-        .map(|(n, (name, geometry))| {
-            let at = |field: &str| Location::feature(path, n).field(field);
-            let name = name.ok_or_else(|| Error::bad_input(at("group"), "empty group name"))?;
-            let RawGeometry::Polygons(polys) = geometry else {
-                return Err(Error::bad_input(at("geometry"), "a residential group needs a polygon"));
-            };
-            let (geometry, invalid) = build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?;
-            let geometry = match (geometry, invalid) {
-                (_, Some(Invalid::Empty)) | (None, None) => {
-                    return Err(Error::bad_input(at("geometry"), "empty geometry"));
-                }
-                (_, Some(why)) => {
-                    return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
-                }
-                (Some(g), None) => g,
-            };
-            Ok(Group { name: Shared::from(name), geometry })
-        })
-        .collect();
-    let groups = built.into_iter().collect::<Result<Vec<Group>>>()?;
-    let info = raw.info?;
-    let input =
-        InputFile { role: "groups".into(), path: path.to_path_buf(), format: info.driver, records: info.features };
-    Ok((groups, input))
-}
-
-/// When group boundaries exist they decide: the group whose polygon holds the parcel (its centroid, or an
-/// interior point when the centroid falls outside a concave parcel). Boundaries are split into monotone
-/// pieces once, so each test is logarithmic in the boundary's vertex count.
-fn assign_groups(parcels: &mut [Parcel], groups: &[Group]) {
-    use geo::{Centroid, Contains, Intersects, MonotonicPolygons};
-    use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree};
-    let prepared: Vec<Vec<MonotonicPolygons<f64>>> =
-        groups.iter().map(|g| g.geometry.0.iter().map(|p| MonotonicPolygons::from(p.clone())).collect()).collect();
-    let tree = RTree::bulk_load(
-        groups
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| {
-                let r = g.geometry.bounding_rect()?;
-                Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
-            })
-            .collect(),
-    );
-    parcels.par_iter_mut().for_each(|p| {
-        let Some(g) = p.geometry.as_ref() else { return };
-        let pt = match g.centroid() {
-            Some(c) if g.contains(&c) => c,
-            _ => match g.interior_point() {
-                Some(ip) => ip,
-                None => return,
-            },
-        };
-        let found = tree
-            .locate_all_at_point(&[pt.x(), pt.y()])
-            .map(|c| c.data)
-            .filter(|&i| prepared[i].iter().any(|m| m.intersects(&pt.0)))
-            .min();
-        if let Some(i) = found {
-            p.group = Some(groups[i].name.clone());
-        }
-    });
 }
