@@ -87,7 +87,11 @@ impl Crs {
             return Crs::from_proj_string(s, &vn2000_proj_string(lon_0));
         }
         if s.starts_with('+') {
-            return Crs::from_proj_string(s, s);
+            let crs = Crs::from_proj_string(s, s)?;
+            if crs.proj.is_geocent() {
+                return Err(not_2d(s, GEOCENTRIC));
+            }
+            return Ok(crs);
         }
         let upper = s.to_ascii_uppercase();
         if matches!(upper.as_str(), "EPSG:4326" | "OGC:CRS84" | "CRS:84" | "WGS84" | "URN:OGC:DEF:CRS:OGC:1.3:CRS84") {
@@ -103,8 +107,12 @@ impl Crs {
         Crs::from_spatial_ref(s, &srs)
     }
 
-    /// The CRS that GDAL read from a data file.
+    /// The CRS that GDAL read from a data file. Only a projected or a geographic 2D CRS places parcels on a
+    /// map: geocentric, 3D, compound, vertical and engineering systems are refused.
     pub fn from_spatial_ref(definition: &str, srs: &gdal::spatial_ref::SpatialRef) -> Result<Crs, String> {
+        if let Some(kind) = not_2d_kind(srs) {
+            return Err(not_2d(definition, kind));
+        }
         if srs.is_geographic() && srs.auth_name().as_deref() == Some("EPSG") && srs.auth_code().ok() == Some(4326) {
             return Ok(Crs { definition: definition.into(), ..Crs::wgs84() });
         }
@@ -152,6 +160,40 @@ impl Crs {
             (p.0, p.1)
         }
     }
+}
+
+const GEOCENTRIC: &str = "a geocentric CRS (X, Y, Z from the Earth's centre)";
+
+/// What kind of CRS `srs` is when it is not a projected or a geographic 2D one.
+fn not_2d_kind(srs: &gdal::spatial_ref::SpatialRef) -> Option<&'static str> {
+    // Compound first: GDAL calls a compound CRS geographic or projected after its horizontal part.
+    Some(if srs.is_compound() {
+        "a compound CRS (horizontal and vertical): give its horizontal part alone"
+    } else if srs.is_geocentric() {
+        GEOCENTRIC
+    } else if srs.is_vertical() {
+        "a vertical CRS (heights only)"
+    } else if srs.is_local() {
+        "an engineering (local) CRS, not tied to the Earth"
+    } else if srs.is_geographic() {
+        if srs.axes_count() == 2 {
+            return None;
+        }
+        "a geographic 3D CRS (longitude, latitude and ellipsoidal height)"
+    } else if srs.is_projected() {
+        if srs.axes_count() == 2 {
+            return None;
+        }
+        "a projected 3D CRS (with heights)"
+    } else {
+        "neither a projected nor a geographic CRS"
+    })
+}
+
+fn not_2d(definition: &str, kind: &str) -> String {
+    format!(
+        "`{definition}` is {kind}: parcels need a projected or a geographic 2D CRS (e.g. \"VN2000:105.0\", EPSG:5897 or EPSG:4326)"
+    )
 }
 
 /// True when the CRS is on the VN-2000 datum (by EPSG datum code 6756 or by name, as ESRI writes it).
@@ -212,15 +254,33 @@ impl Frame {
         self.center_lon
     }
 
-    /// Projects source coordinates into the planar frame in place.
-    pub fn to_planar(&self, coords: &mut [geo::Coord<f64>]) -> Result<(), String> {
+    /// Projects source coordinates into the planar frame in place. On failure, the position of the coordinate
+    /// that failed (left as it was) and why.
+    pub fn to_planar(&self, coords: &mut [geo::Coord<f64>]) -> Result<(), (usize, String)> {
         let Some(planar) = &self.planar else { return Ok(()) };
-        for c in coords.iter_mut() {
+        for (k, c) in coords.iter_mut().enumerate() {
             let mut p = (c.x.to_radians(), c.y.to_radians(), 0.0);
-            transform(&self.source.proj, &planar.proj, &mut p).map_err(|e| e.to_string())?;
+            transform(&self.source.proj, &planar.proj, &mut p).map_err(|e| (k, e.to_string()))?;
+            if !(p.0.is_finite() && p.1.is_finite()) {
+                return Err((k, "no finite result".into()));
+            }
             *c = geo::Coord { x: p.0, y: p.1 };
         }
         Ok(())
+    }
+
+    /// True when the planar point projects back to a longitude/latitude on the ellipsoid (the projection alone:
+    /// what the area scale needs).
+    pub fn projects(&self, x: f64, y: f64) -> bool {
+        self.ellipsoidal(x, y).is_ok_and(|(lon, lat)| lon.is_finite() && lat.abs() <= std::f64::consts::FRAC_PI_2)
+    }
+
+    /// A planar point in radians of longitude/latitude on the frame's own ellipsoid, without datum shift.
+    fn ellipsoidal(&self, x: f64, y: f64) -> Result<(f64, f64), String> {
+        let crs = self.planar_crs();
+        let mut p = crs.input(x, y);
+        transform(&crs.proj, &self.ellipsoidal, &mut p).map_err(|e| e.to_string())?;
+        Ok((p.0, p.1))
     }
 
     /// The CRS of planar coordinates.
@@ -242,12 +302,7 @@ impl Frame {
     /// on the WGS 84 ellipsoid.
     pub fn area_scale(&self, x: f64, y: f64) -> Result<f64, String> {
         // The projection alone, on its own ellipsoid: a datum shift would only add iteration noise.
-        let crs = self.planar_crs();
-        let geographic = |x: f64, y: f64| -> Result<(f64, f64), String> {
-            let mut p = crs.input(x, y);
-            transform(&crs.proj, &self.ellipsoidal, &mut p).map_err(|e| e.to_string())?;
-            Ok((p.0, p.1))
-        };
+        let geographic = |x: f64, y: f64| self.ellipsoidal(x, y);
         let d = 10.0;
         let p0 = geographic(x, y)?;
         let px = geographic(x + d, y)?;
@@ -272,14 +327,17 @@ pub struct AreaScaleGrid {
     min: (f64, f64),
     cell: f64,
     cols: usize,
+    /// NaN where the cell's centre cannot be projected.
     values: Vec<f64>,
 }
 
 impl AreaScaleGrid {
-    pub fn new(frame: &Frame, min: (f64, f64), max: (f64, f64)) -> Result<Self, String> {
+    /// Side of the cells: 1 km, or more when the extent is wider than 512 km (at most 512 x 512 cells).
+    pub const CELL: f64 = 1000.0;
+
+    pub fn new(frame: &Frame, min: (f64, f64), max: (f64, f64)) -> Self {
         let span = (max.0 - min.0).max(max.1 - min.1).max(1.0);
-        // 1 km cells, at most 512 x 512 of them.
-        let cell = (span / 512.0).max(1000.0);
+        let cell = (span / 512.0).max(Self::CELL);
         let cols = ((max.0 - min.0) / cell).floor() as usize + 1;
         let rows = ((max.1 - min.1) / cell).floor() as usize + 1;
         let mut values = Vec::with_capacity(cols * rows);
@@ -287,13 +345,20 @@ impl AreaScaleGrid {
             for c in 0..cols {
                 let x = min.0 + (c as f64 + 0.5) * cell;
                 let y = min.1 + (r as f64 + 0.5) * cell;
-                values.push(frame.area_scale(x, y)?);
+                values.push(frame.area_scale(x, y).ok().filter(|s| s.is_finite() && *s > 0.0).unwrap_or(f64::NAN));
             }
         }
-        Ok(AreaScaleGrid { min, cell, cols, values })
+        AreaScaleGrid { min, cell, cols, values }
     }
 
-    /// The scale at a planar point (the nearest cell's; clamped at the edges).
+    /// True when the extent is wider than 512 km or some cell cannot be projected: data that reaches that far
+    /// is worth checking parcel by parcel.
+    pub fn stretched(&self) -> bool {
+        self.cell > Self::CELL || self.values.iter().any(|v| v.is_nan())
+    }
+
+    /// The scale at a planar point (the nearest cell's; clamped at the edges); NaN where the cell cannot be
+    /// projected.
     pub fn at(&self, x: f64, y: f64) -> f64 {
         let rows = self.values.len() / self.cols;
         let c = (((x - self.min.0) / self.cell).floor().max(0.0) as usize).min(self.cols - 1);
@@ -318,6 +383,52 @@ mod tests {
         assert!(Crs::parse("EPSG:99999999").unwrap_err().starts_with("unknown CRS"));
         assert!(Crs::parse("EPSG:4326").unwrap().is_geographic());
         assert!(!Crs::parse("EPSG:3857").unwrap().is_geographic());
+    }
+
+    #[test]
+    fn only_projected_and_geographic_2d_systems() {
+        for ok in ["EPSG:4326", "EPSG:5897", "VN2000:105.0", "EPSG:3857", "OGC:CRS84", "urn:ogc:def:crs:EPSG::4326"] {
+            assert!(Crs::parse(ok).is_ok(), "{ok}");
+        }
+        assert!(Crs::parse(&vn2000_proj_string(105.0)).is_ok());
+        let kind = |def: &str| Crs::parse(def).unwrap_err().split(": parcels need").next().unwrap().to_string();
+        assert_eq!(kind("EPSG:4978"), "`EPSG:4978` is a geocentric CRS (X, Y, Z from the Earth's centre)");
+        assert_eq!(
+            kind("+proj=geocent +ellps=WGS84"),
+            "`+proj=geocent +ellps=WGS84` is a geocentric CRS (X, Y, Z from the Earth's centre)"
+        );
+        assert_eq!(
+            kind("EPSG:4979"),
+            "`EPSG:4979` is a geographic 3D CRS (longitude, latitude and ellipsoidal height)"
+        );
+        assert_eq!(
+            kind("EPSG:9518"),
+            "`EPSG:9518` is a compound CRS (horizontal and vertical): give its horizontal part alone"
+        );
+        assert_eq!(kind("EPSG:5773"), "`EPSG:5773` is a vertical CRS (heights only)");
+        assert_eq!(
+            kind(r#"LOCAL_CS["site grid",UNIT["metre",1]]"#),
+            r#"`LOCAL_CS["site grid",UNIT["metre",1]]` is an engineering (local) CRS, not tied to the Earth"#
+        );
+        // A file's own CRS, as GDAL reads it.
+        let srs = gdal::spatial_ref::SpatialRef::from_epsg(4978).unwrap();
+        assert!(Crs::from_spatial_ref("EPSG:4978 (declared by parcels.gpkg)", &srs)
+            .unwrap_err()
+            .starts_with("`EPSG:4978 (declared by parcels.gpkg)` is a geocentric CRS"));
+    }
+
+    #[test]
+    fn places_that_cannot_be_projected() {
+        let frame = Frame::new(Crs::parse("VN2000:105.0").unwrap(), 0.0);
+        assert!(frame.projects(585_000.0, 2_326_000.0));
+        assert!(!frame.projects(1e9, 2_326_000.0));
+        // A grid over data that reaches that far has cells without a scale, and says so.
+        let grid = AreaScaleGrid::new(&frame, (585_000.0, 2_326_000.0), (1e9, 2_326_020.0));
+        assert!(grid.stretched());
+        assert!(grid.at(1e9, 2_326_000.0).is_nan());
+        let grid = AreaScaleGrid::new(&frame, (585_000.0, 2_326_000.0), (585_100.0, 2_326_020.0));
+        assert!(!grid.stretched());
+        assert!((grid.at(585_050.0, 2_326_010.0) - frame.area_scale(585_500.0, 2_326_500.0).unwrap()).abs() < 1e-12);
     }
 
     #[test]

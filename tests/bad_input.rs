@@ -55,6 +55,50 @@ fn unknown_crs() {
     assert!(e.contains("field `crs`"), "{e}");
 }
 
+/// A CRS that is not a 2D map or longitude/latitude system (geocentric X/Y/Z, 3D geographic with heights)
+/// would give areas of 0 or nonsense: refused, naming where it was set.
+#[test]
+fn crs_that_is_not_projected_or_geographic_2d() {
+    const NEED: &str =
+        "parcels need a projected or a geographic 2D CRS (e.g. \"VN2000:105.0\", EPSG:5897 or EPSG:4326)";
+    let e = fails(|d| edit(&d.join("dataset.toml"), "VN2000:105.0", "EPSG:4978"));
+    assert!(
+        e.contains(&format!(
+            "dataset.toml, field `crs`: `EPSG:4978` is a geocentric CRS (X, Y, Z from the Earth's centre): {NEED}"
+        )),
+        "{e}"
+    );
+    let e = fails(|d| edit(&d.join("dataset.toml"), "VN2000:105.0", "EPSG:4979"));
+    assert!(
+        e.contains(&format!(
+            "dataset.toml, field `crs`: `EPSG:4979` is a geographic 3D CRS (longitude, latitude and ellipsoidal height): {NEED}"
+        )),
+        "{e}"
+    );
+    let e = fails(|d| edit(&d.join("dataset.toml"), "VN2000:105.0", "+proj=geocent +datum=WGS84 +units=m"));
+    assert!(
+        e.contains(&format!(
+            "dataset.toml, field `crs`: `+proj=geocent +datum=WGS84 +units=m` is a geocentric CRS (X, Y, Z from the Earth's centre): {NEED}"
+        )),
+        "{e}"
+    );
+    // Declared by the parcels file itself.
+    let e = fails(|d| {
+        edit(&d.join("dataset.toml"), "crs = \"VN2000:105.0\"\n", "");
+        edit(
+            &d.join("parcels.geojson"),
+            "{\"type\":\"FeatureCollection\",",
+            "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::4978\"}},",
+        );
+    });
+    assert!(
+        e.contains(&format!(
+            "parcels.geojson, field `crs`: `urn:ogc:def:crs:EPSG::4978` is a geocentric CRS (X, Y, Z from the Earth's centre): {NEED}"
+        )),
+        "{e}"
+    );
+}
+
 #[test]
 fn geographic_crs_for_projected_coordinates() {
     let e = fails(|d| edit(&d.join("dataset.toml"), "VN2000:105.0", "EPSG:4326"));

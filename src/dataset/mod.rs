@@ -6,14 +6,17 @@
 
 pub mod certificates;
 pub mod geojson;
+mod geometry;
+mod groups;
 pub mod parcel_no;
 pub mod parcels;
+mod validity;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use geo::{Area, BoundingRect, Coord, InteriorPoint, LineString, MultiPolygon, Polygon, Rect, Validation};
+use geo::{BoundingRect, MultiPolygon, Rect};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -24,8 +27,10 @@ use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::DatasetConfig;
-use crate::crs::{AreaScaleGrid, Crs, Frame};
+use crate::crs::{Crs, Frame};
 use crate::error::{Error, Location, Result};
+use geometry::{build_geometry, measure, Invalid};
+use groups::{assign_groups, build_groups, read_raw_groups, RawGroups};
 
 /// Text shared by many parcels (commune codes, group names, land-use codes): stored once.
 pub type Shared = Arc<str>;
@@ -60,6 +65,14 @@ impl Parcel {
     /// True when the geometry is present and valid: the parcel takes part in geometric rules.
     pub fn is_valid(&self) -> bool {
         self.geometry.is_some() && self.invalid.is_none()
+    }
+
+    /// Drops a geometry that cannot be used at all, saying why.
+    fn drop_geometry(&mut self, why: &Invalid) {
+        self.geometry = None;
+        self.bbox = None;
+        self.area_m2 = None;
+        self.invalid = Some(why.to_string().into_boxed_str());
     }
 }
 
@@ -272,7 +285,7 @@ impl Dataset {
             Some(f) => Arc::try_unwrap(f).unwrap_or_else(|f| Frame::new(f.source().clone(), f.center_lon())),
             None => Frame::new(raw.crs, 0.0),
         };
-        measure(&mut parcels, &frame, &path)?;
+        measure(&mut parcels, &frame);
         assign_ids(&mut parcels, raw.config.commune.as_deref());
         timings.push(("read_parcels".to_string(), clock.elapsed().as_secs_f64()));
         let mut groups = Vec::new();
@@ -587,7 +600,7 @@ fn read_parcels(
     };
     let input = InputFile { role: "parcels".into(), path: path.to_path_buf(), format, records: count };
     let (mut parcels, skipped) = outcome;
-    measure(&mut parcels, &frame, path)?;
+    measure(&mut parcels, &frame);
     assign_ids(&mut parcels, config.commune.as_deref());
     Ok((parcels, frame, input, skipped))
 }
@@ -647,29 +660,6 @@ fn required_columns_seen(path: &Path, requests: &[Option<ColumnRequest>], outcom
     Ok(())
 }
 
-/// Ground areas: planar area times the local areal scale.
-fn measure(parcels: &mut [Parcel], frame: &Frame, path: &Path) -> Result<()> {
-    let envelope = parcels.iter().filter_map(|p| p.bbox).reduce(|a, b| {
-        Rect::new(
-            Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        )
-    });
-    let Some(env) = envelope else { return Ok(()) };
-    let grid = AreaScaleGrid::new(frame, (env.min().x, env.min().y), (env.max().x, env.max().y))
-        .map_err(|e| Error::bad_input(Location::file(path), format!("cannot project the parcels: {e}")))?;
-    parcels.par_iter_mut().for_each(|p| {
-        if let (Some(g), Some(r)) = (&p.geometry, p.bbox) {
-            let c = r.center();
-            p.area_scale = grid.at(c.x, c.y);
-            if p.invalid.is_none() {
-                p.area_m2 = Some(g.unsigned_area() * p.area_scale);
-            }
-        }
-    });
-    Ok(())
-}
-
 /// Text of a loosely typed value.
 pub(crate) fn value_text(v: &RawValue) -> Option<String> {
     match v {
@@ -712,7 +702,7 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
     let recorded_area = value_area(&v[6]).map_err(|m| Error::bad_input(at("area"), m))?;
     let (geometry, invalid) = match f.geometry {
         RawGeometry::NotAreal(_) => return Ok(None),
-        RawGeometry::Missing => (None, Some("missing geometry".to_string())),
+        RawGeometry::Missing => (None, Some(Invalid::Missing)),
         RawGeometry::Polygons(polys) => {
             build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?
         }
@@ -729,137 +719,10 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
         recorded_area,
         bbox: geometry.as_ref().and_then(|g| g.bounding_rect()),
         geometry,
-        invalid: invalid.map(String::into_boxed_str),
+        invalid: invalid.map(|why| why.to_string().into_boxed_str()),
         area_m2: None,
         area_scale: 1.0,
     }))
-}
-
-/// Projects, closes and orients rings; says why the geometry is invalid when it is. A failed projection is
-/// an error (the CRS does not fit the data).
-fn build_geometry(
-    polys: Vec<parcels::RawPolygon>,
-    frame: &Frame,
-) -> std::result::Result<(Option<MultiPolygon<f64>>, Option<String>), String> {
-    let which = |pi: usize, ri: usize| {
-        let role = if ri == 0 { "exterior ring".to_string() } else { format!("interior ring {ri}") };
-        if pi == 0 {
-            role
-        } else {
-            format!("polygon {pi}, {role}")
-        }
-    };
-    let geographic = frame.source().is_geographic();
-    let mut invalid: Option<String> = None;
-    let mut out = Vec::with_capacity(polys.len());
-    for (pi, rings) in polys.into_iter().enumerate() {
-        // Without holes, no vector for them (most parcels).
-        let mut geo_rings = Vec::with_capacity(rings.len().saturating_sub(1));
-        let mut exterior: Option<LineString<f64>> = None;
-        for (ri, mut ring) in rings.into_iter().enumerate() {
-            if geographic {
-                if let Some(c) = ring.iter().find(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0) {
-                    return Err(format!(
-                        "coordinate ({}, {}) is not longitude/latitude but the CRS is {}: set `crs` in dataset.toml (e.g. \"VN2000:105.0\")",
-                        c.x,
-                        c.y,
-                        frame.source().definition
-                    ));
-                }
-            }
-            if ring.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
-                invalid.get_or_insert_with(|| format!("{} has a non-finite coordinate", which(pi, ri)));
-                ring.retain(|c| c.x.is_finite() && c.y.is_finite());
-            }
-            let closed = ring.len() > 1 && ring.first() == ring.last();
-            let distinct = distinct_points(&ring);
-            if distinct < 3 {
-                invalid.get_or_insert_with(|| {
-                    format!("{} has {distinct} distinct points (at least 3 needed)", which(pi, ri))
-                });
-            } else if !closed {
-                invalid.get_or_insert_with(|| format!("{} is not closed", which(pi, ri)));
-            }
-            frame.to_planar(&mut ring)?;
-            let mut ring = LineString(ring);
-            ring.close();
-            // Shells counter-clockwise, holes clockwise: interiors on the left of every edge.
-            let ccw = signed_area(&ring.0) > 0.0;
-            if ccw != (ri == 0) {
-                ring.0.reverse();
-            }
-            if exterior.is_none() {
-                exterior = Some(ring);
-            } else {
-                geo_rings.push(ring);
-            }
-        }
-        let Some(exterior) = exterior else { continue };
-        out.push(Polygon::new(exterior, geo_rings));
-    }
-    if out.is_empty() {
-        return Ok((None, Some("empty geometry".into())));
-    }
-    let mp = MultiPolygon(out);
-    if invalid.is_none() {
-        let check = if mp.0.len() == 1 && mp.0[0].interiors().is_empty() && shell_is_valid(mp.0[0].exterior()) {
-            Ok(())
-        } else if mp.0.len() == 1 {
-            mp.0[0].check_validation().map_err(|e| e.to_string())
-        } else {
-            mp.check_validation().map_err(|e| e.to_string())
-        };
-        invalid = check.err();
-    }
-    Ok((Some(mp), invalid))
-}
-
-/// True when geo's `Polygon::check_validation` finds a polygon of this shell and no holes valid, at a
-/// fraction of its cost: the same three checks (too few points once repeats are removed, a self-intersection
-/// by geo's own segment predicate, a non-finite coordinate), each pair of segments tested once (the predicate
-/// is symmetric) and only when their boxes meet (segments that meet have boxes that meet). False sends the
-/// shell to geo's validation for the verdict and its message.
-fn shell_is_valid(ring: &LineString<f64>) -> bool {
-    use geo::{Intersects, RemoveRepeatedPoints};
-    if ring.0.iter().any(|c| !(c.x.is_finite() && c.y.is_finite())) || ring.remove_repeated_points().0.len() < 4 {
-        return false;
-    }
-    let lines: Vec<geo::Line<f64>> = ring.lines().collect();
-    let boxes: Vec<(f64, f64, f64, f64)> = lines
-        .iter()
-        .map(|l| (l.start.x.min(l.end.x), l.start.x.max(l.end.x), l.start.y.min(l.end.y), l.start.y.max(l.end.y)))
-        .collect();
-    for i in 0..lines.len() {
-        let (a, b) = (&lines[i], boxes[i]);
-        for j in i + 1..lines.len() {
-            let (c, d) = (&lines[j], boxes[j]);
-            if b.0 <= d.1
-                && d.0 <= b.1
-                && b.2 <= d.3
-                && d.2 <= b.3
-                && a.start != c.end
-                && a.end != c.start
-                && a.intersects(c)
-            {
-                return false;
-            }
-        }
-    }
-    true
-}
-
-/// Distinct points of a ring, not counting repeats in a row nor the closing point.
-fn distinct_points(ring: &[Coord<f64>]) -> usize {
-    let mut n = ring.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!ring.is_empty());
-    if n > 1 && ring.first() == ring.last() {
-        n -= 1;
-    }
-    n
-}
-
-/// Twice the signed area of a closed ring (positive when counter-clockwise).
-fn signed_area(ring: &[Coord<f64>]) -> f64 {
-    ring.windows(2).map(|w| (w[0].x - w[1].x) * (w[0].y + w[1].y)).sum::<f64>()
 }
 
 /// Parcels without a commune take `dataset.toml`'s `commune` (contract v2), then default ids
@@ -908,155 +771,5 @@ fn assign_ids(parcels: &mut [Parcel], default_commune: Option<&str>) {
         };
         taken.insert(id.clone());
         parcels[i].id = id;
-    }
-}
-
-/// The group boundaries as read, before projection.
-struct RawGroups {
-    path: PathBuf,
-    /// Each feature's name (or why it has none) and geometry, in file order.
-    features: Vec<(Option<String>, RawGeometry)>,
-    /// The reading's end: the layer, or the error that stopped it after `features`.
-    info: Result<parcels::LayerInfo>,
-}
-
-/// Reads `groups.<ext>` if there is one: GeoJSON with the native reader (unless GDAL's is chosen), every
-/// other format through GDAL.
-fn read_raw_groups(dir: &Path, config: &DatasetConfig, reader: Reader) -> Result<Option<RawGroups>> {
-    let Some(path) = parcels::find_vector_file(dir, "groups")? else { return Ok(None) };
-    let request = ColumnRequest {
-        canonical: "group".into(),
-        source: config.columns.group("group"),
-        required: true,
-        origin: if config.columns.groups.contains_key("group") {
-            "mapped in dataset.toml [columns.groups]".into()
-        } else {
-            "canonical name".into()
-        },
-    };
-    let mut features = Vec::new();
-    let mut keep = |f: RawFeature| {
-        features.push((value_text(&f.values[0]), f.geometry));
-        Ok(())
-    };
-    let requests = [Some(request)];
-    let info = if reader == Reader::Auto && geojson::handles(&path) {
-        let sources = requests.each_ref().map(|r| r.as_ref().map(|r| r.source.clone()));
-        geojson::read(&path, &sources, &mut |f, _| keep(f)).and_then(|outcome| {
-            // A column no feature has is the file's error, not each feature's: GDAL says so before any feature
-            // (a syntax error, by contrast, comes after the features read before it).
-            if let Err(e) = required_columns_seen(&path, &requests, &outcome) {
-                features.clear();
-                return Err(e);
-            }
-            Ok(parcels::LayerInfo { driver: "GeoJSON (native reader)".into(), crs: None, features: outcome.features })
-        })
-    } else {
-        parcels::read_features(&path, &requests, &mut |f, _| keep(f))
-    };
-    Ok(Some(RawGroups { path, features, info }))
-}
-
-/// Projects and checks the group boundaries (on every core); errors come in file order.
-fn build_groups(raw: RawGroups, frame: &Frame) -> Result<(Vec<Group>, InputFile)> {
-    let path = raw.path.as_path();
-    let built: Vec<Result<Group>> = raw
-        .features
-        .into_par_iter()
-        .enumerate()
-        .map(|(n, (name, geometry))| {
-            let at = |field: &str| Location::feature(path, n).field(field);
-            let name = name.ok_or_else(|| Error::bad_input(at("group"), "empty group name"))?;
-            let RawGeometry::Polygons(polys) = geometry else {
-                return Err(Error::bad_input(at("geometry"), "a residential group needs a polygon"));
-            };
-            let (geometry, invalid) = build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?;
-            let geometry = geometry.ok_or_else(|| Error::bad_input(at("geometry"), "empty geometry"))?;
-            if let Some(why) = invalid {
-                return Err(Error::bad_input(at("geometry"), format!("invalid group boundary: {why}")));
-            }
-            Ok(Group { name: Shared::from(name), geometry })
-        })
-        .collect();
-    let groups = built.into_iter().collect::<Result<Vec<Group>>>()?;
-    let info = raw.info?;
-    let input =
-        InputFile { role: "groups".into(), path: path.to_path_buf(), format: info.driver, records: info.features };
-    Ok((groups, input))
-}
-
-/// When group boundaries exist they decide: the group whose polygon holds the parcel (its centroid, or an
-/// interior point when the centroid falls outside a concave parcel). Boundaries are split into monotone
-/// pieces once, so each test is logarithmic in the boundary's vertex count.
-fn assign_groups(parcels: &mut [Parcel], groups: &[Group]) {
-    use geo::{Centroid, Contains, Intersects, MonotonicPolygons};
-    use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree};
-    let prepared: Vec<Vec<MonotonicPolygons<f64>>> =
-        groups.iter().map(|g| g.geometry.0.iter().map(|p| MonotonicPolygons::from(p.clone())).collect()).collect();
-    let tree = RTree::bulk_load(
-        groups
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| {
-                let r = g.geometry.bounding_rect()?;
-                Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
-            })
-            .collect(),
-    );
-    parcels.par_iter_mut().for_each(|p| {
-        let Some(g) = p.geometry.as_ref() else { return };
-        let pt = match g.centroid() {
-            Some(c) if g.contains(&c) => c,
-            _ => match g.interior_point() {
-                Some(ip) => ip,
-                None => return,
-            },
-        };
-        let found = tree
-            .locate_all_at_point(&[pt.x(), pt.y()])
-            .map(|c| c.data)
-            .filter(|&i| prepared[i].iter().any(|m| m.intersects(&pt.0)))
-            .min();
-        if let Some(i) = found {
-            p.group = Some(groups[i].name.clone());
-        }
-    });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The fast shell check gives geo's verdict exactly, on rings full of the cases that matter: repeated
-    /// points, spikes, bow ties, vertices touching edges, collinear overlaps (small integer grids make them
-    /// common), and non-finite coordinates.
-    #[test]
-    fn shell_check_agrees_with_geo_validation_on_random_rings() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
-        let (mut valid, mut invalid) = (0, 0);
-        for case in 0..40_000 {
-            let points = 3 + next(7) as usize;
-            let grid = if case % 2 == 0 { 3 } else { 1000 };
-            let mut ring: Vec<Coord<f64>> =
-                (0..points).map(|_| Coord { x: next(grid) as f64, y: next(grid) as f64 }).collect();
-            if case % 997 == 0 {
-                ring[1].x = f64::NAN;
-            }
-            let polygon = Polygon::new(LineString(ring), vec![]);
-            let geo_says = polygon.check_validation().is_ok();
-            assert_eq!(shell_is_valid(polygon.exterior()), geo_says, "{:?}", polygon.exterior());
-            if geo_says {
-                valid += 1;
-            } else {
-                invalid += 1;
-            }
-        }
-        assert!(valid > 5_000 && invalid > 5_000, "{valid} valid, {invalid} invalid");
     }
 }

@@ -130,7 +130,7 @@ pub fn read_features(
     let crs = match layer.spatial_ref() {
         Some(srs) => Some(
             Crs::from_spatial_ref(&declared_name(&srs, path), &srs)
-                .map_err(|e| Error::bad_input(Location::file(path), e))?,
+                .map_err(|e| Error::bad_input(Location::file(path).field("crs"), e))?,
         ),
         None => None,
     };

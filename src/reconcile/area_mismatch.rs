@@ -42,6 +42,16 @@ pub fn find(
     out
 }
 
+/// The certificates that [`find`] cannot compare although they carry an area and point at a parcel (not
+/// part of a split or duplicate): their parcel has no mapped area (invalid or missing geometry, itself an
+/// `invalid_geometry`). Reported in the summary, so that no certificate escapes the rule unseen.
+pub fn not_compared(parcels: &[Parcel], certs: &Certificates, links: &Links, explained: &HashSet<usize>) -> Vec<usize> {
+    (0..certs.certificates.len())
+        .filter(|ci| !explained.contains(ci) && certs.certificates[*ci].area.is_some())
+        .filter(|&ci| links.parcel_of(ci).is_some_and(|pi| !parcels[pi].area_m2.is_some_and(|a| a > 0.0)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +73,23 @@ mod tests {
             (found[0].parcels.clone(), found[0].certificates.clone(), found[0].measure),
             (vec![1], vec![1], Some(0.2))
         );
+    }
+
+    #[test]
+    fn certificates_of_parcels_without_mapped_area_are_listed() {
+        let mut ps = vec![numbered("p1", None, 1, 1, 100.0), numbered("p2", None, 1, 2, 100.0)];
+        ps[1].invalid = Some("exterior ring has zero area (its points are collinear)".into());
+        ps[1].area_m2 = None;
+        let cs = table(vec![
+            cert("a", None, Some(1), "1", Some(100.0)),
+            cert("b", None, Some(1), "2", Some(120.0)),
+            cert("c", None, Some(1), "2", None),
+            cert("d", None, Some(1), "7", Some(120.0)),
+        ]);
+        let links = link(&ps, &cs);
+        assert!(find(&ps, &cs, &links, &HashSet::new(), 0.05).is_empty());
+        // b has an area and a parcel without one; c has no area, d no parcel.
+        assert_eq!(not_compared(&ps, &cs, &links, &HashSet::new()), vec![1]);
+        assert!(not_compared(&ps, &cs, &links, &HashSet::from([1])).is_empty());
     }
 }

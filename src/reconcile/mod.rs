@@ -53,6 +53,8 @@ pub struct Reconciliation {
     pub overlap_stats: OverlapStats,
     /// Rules that did not run, and why.
     pub skipped_rules: Vec<String>,
+    /// Certificates with an area whose parcel has no mapped area: not compared by `area_mismatch`.
+    pub area_not_compared: Vec<usize>,
     /// Holder linkage against the register; None when the dataset has no citizens.csv.
     pub holders: Option<crate::linkage::holders::Linkage>,
     pub timings: Vec<(String, f64)>,
@@ -93,7 +95,7 @@ fn run<T: Send>(
     let tol = ds.config.tolerances;
     let (
         (extra, overlaps, overlap_stats, mut timings),
-        (others, links, skipped_rules, other_timings, holders, attribute_matches),
+        (others, links, (skipped_rules, area_not_compared), other_timings, holders, attribute_matches),
     ) = rayon::join(geometric, || {
         let mut timings = Vec::new();
         let mut clock = Instant::now();
@@ -113,6 +115,7 @@ fn run<T: Send>(
         let explained: std::collections::HashSet<usize> =
             splits.iter().chain(duplicates.iter()).flat_map(|c| c.certificates.iter().copied()).collect();
         conflicts.extend(area_mismatch::find(&ds.parcels, certs, &links, &explained, tol.area_mismatch_ratio));
+        let area_not_compared = area_mismatch::not_compared(&ds.parcels, certs, &links, &explained);
         conflicts.extend(splits);
         conflicts.extend(duplicates);
         conflicts.extend(unmatched::find(&ds.parcels, certs, &links));
@@ -153,7 +156,7 @@ fn run<T: Send>(
             }
         };
         lap("holders", &mut timings);
-        (conflicts, links, skipped_rules, timings, holders, attribute_matches)
+        (conflicts, links, (skipped_rules, area_not_compared), timings, holders, attribute_matches)
     });
     timings.extend(other_timings);
     let mut conflicts = overlaps;
@@ -163,7 +166,17 @@ fn run<T: Send>(
     sort_conflicts(&mut conflicts, ds);
     let statuses = status::classify(ds.parcels.len(), &conflicts, &attribute_matches);
     timings.push(("status".to_string(), t.elapsed().as_secs_f64()));
-    (extra, Reconciliation { conflicts, links, statuses, overlap_stats, skipped_rules, holders, timings })
+    let reconciliation = Reconciliation {
+        conflicts,
+        links,
+        statuses,
+        overlap_stats,
+        skipped_rules,
+        area_not_compared,
+        holders,
+        timings,
+    };
+    (extra, reconciliation)
 }
 
 /// Orders parcel and certificate lists by id, and conflicts by (kind, parcel ids, certificate ids).
