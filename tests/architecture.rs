@@ -93,3 +93,22 @@ fn the_lower_layers_know_nothing_of_the_upper_ones() {
         assert!(bad.is_empty(), "{module} names {bad:?}");
     }
 }
+
+/// Files small enough to read: at most 700 lines of code before a file's own `#[cfg(test)]` module.
+#[test]
+fn no_source_file_over_700_lines() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut long: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("tests.rs"))
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            let code = text.lines().take_while(|l| !l.starts_with("#[cfg(test)]")).count();
+            (code > 700).then(|| format!("{} ({code} lines)", f.display()))
+        })
+        .collect();
+    long.sort();
+    assert!(long.is_empty(), "files over 700 lines: {long:?}");
+}
