@@ -9,6 +9,7 @@
 //! ```text
 //! cargo run --release --example big_polygons -- /tmp/big
 //! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt::Write;
 use std::path::Path;

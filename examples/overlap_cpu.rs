@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release --example overlap_cpu -- /tmp/thuadat-bench/c100000 5
 //! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
 

@@ -11,6 +11,7 @@
 //! with their geometry commands and their properties resolved to key = value — and hashed (one line a tile,
 //! with its size and feature count), followed by every look-up answer, so that two builds can be compared
 //! with `cmp`.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt::Write as _;
 use std::io::Write as _;

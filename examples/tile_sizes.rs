@@ -8,6 +8,7 @@
 //! ```sh
 //! cargo run --release --example tile_sizes -- <dataset> [min-zoom] [max-zoom] [tiles-a-zoom]
 //! ```
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use anyhow::Context;
 use geozero::mvt::{Message, Tile};

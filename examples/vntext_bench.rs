@@ -4,6 +4,7 @@
 //!
 //! `cargo run --release --example vntext_bench -- ../shared/data/names-vn/uit_member.json [names per form]`
 //! (scripts/bench-vntext.sh runs it with the Python peer).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::hint::black_box;
 use std::time::Instant;

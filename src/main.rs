@@ -1,4 +1,5 @@
 //! The `thuadat` command line. Errors are reported with context here; bad input exits with code 2.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -1,5 +1,6 @@
 //! `thuadat::gen`: determinism, the truth against the files, the geometry (only planted overlaps, valid
 //! polygons, parcels inside their groups), certificate areas.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a test may say what it measured
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

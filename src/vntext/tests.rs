@@ -1,6 +1,7 @@
 //! Exhaustive and data-driven tests of the module: every letter through every encoding, the real
 //! Vietnamese names of `names-vn`, and the European names of the linkage benchmarks (the files in
 //! `tests/fixtures`, gzip-compressed; `tests/fixtures/README.md` names their sources).
+#![allow(clippy::print_stderr)] // the corpus counts are for the reader of the test log
 
 use std::io::Read;
 use std::path::PathBuf;
