@@ -1,4 +1,4 @@
-//! The dataset directory of the contract (`../shared/spec/DATASET.md`): reading it whole into memory.
+//! The dataset directory of the contract (the workplace's `spec/DATASET.md`, v2): reading it whole into memory.
 //!
 //! Parcels come through GDAL ([`parcels`]), certificates from CSV ([`certificates`]). Geometry is projected
 //! once into the planar metric [`Frame`], oriented (shells counter-clockwise, holes clockwise), validated and
