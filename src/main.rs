@@ -267,19 +267,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 max_connections: max_connections as usize,
                 shutdown_timeout,
             };
-            let stopped = thuadat::server::serve(
-                config,
-                |addr, source| {
-                    print_warnings(&source.checked.dataset);
-                    println!(
-                        "serving {} ({} parcels, {} conflicts) on http://{addr}/ (tiles: http://{addr}/tiles.json)",
-                        source.checked.dataset.name,
-                        source.parcels().len(),
-                        source.conflicts().len()
-                    );
-                },
-                |line| eprintln!("{line}"),
-            )?;
+            let stopped = thuadat::server::serve(config, |addr, source| {
+                print_warnings(&source.checked.dataset);
+                println!(
+                    "serving {} ({} parcels, {} conflicts) on http://{addr}/ (tiles: http://{addr}/tiles.json)",
+                    source.checked.dataset.name,
+                    source.parcels().len(),
+                    source.conflicts().len()
+                );
+            })?;
             if stopped.cut > 0 {
                 eprintln!("stopped: {} connection(s) still open after the shutdown timeout were closed", stopped.cut);
             }

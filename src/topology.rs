@@ -24,7 +24,7 @@ use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{BoundingRect, Coord, CoordinatePosition, Line, Polygon, Rect};
 use smallvec::SmallVec;
 
-fn orient(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> Orientation {
+pub(crate) fn orient(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> Orientation {
     RobustKernel::orient2d(p, q, r)
 }
 
@@ -177,14 +177,15 @@ fn boundary_stays_outside(a: &Polygon<f64>, near_a: &[Line<f64>], b: &Polygon<f6
 }
 
 /// True when `inner` lies within `outer` (closed boxes).
-fn rect_within(inner: &Rect<f64>, outer: &Rect<f64>) -> bool {
+pub(crate) fn rect_within(inner: &Rect<f64>, outer: &Rect<f64>) -> bool {
     outer.min().x <= inner.min().x
         && outer.min().y <= inner.min().y
         && inner.max().x <= outer.max().x
         && inner.max().y <= outer.max().y
 }
 
-fn rects_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
+/// True when the closed boxes share a point.
+pub(crate) fn rects_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
     a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
 }
 

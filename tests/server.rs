@@ -19,7 +19,8 @@ use geo::{Intersects, Rect};
 use serde_json::Value;
 
 use reference::{
-    conflict_features, mercator, names, parcels_in_mercator, parcels_with_geometry, report, sample, tile_of,
+    assert_json_error, conflict_features, mercator, names, parcels_in_mercator, parcels_with_geometry, report, sample,
+    tile_of, Reply,
 };
 
 impl Server {
@@ -44,23 +45,6 @@ thread_local! {
 
 fn server() -> String {
     ADDR.with(|a| a.borrow().clone())
-}
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
 }
 
 /// A raw HTTP/1.1 GET (the target is sent as given, so hostile paths reach the server unmodified). `Host` is
@@ -299,15 +283,6 @@ fn read_one_reply(s: &mut TcpStream, bound: Duration) -> Vec<u8> {
         }
     }
     got
-}
-
-fn assert_json_error(r: &Reply, status: u16, what: &str) {
-    assert_eq!(r.status, status, "{what}: {}", String::from_utf8_lossy(&r.body));
-    assert_eq!(r.header("content-type"), Some("application/json"), "{what}");
-    let v = r.json();
-    assert_eq!(v["status"].as_u64(), Some(u64::from(status)), "{what}");
-    assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{what}: {v}");
-    assert!(v["reason"].as_str().is_some_and(|e| !e.is_empty()), "{what}: {v}");
 }
 
 #[test]

@@ -196,12 +196,8 @@ fn resolve(path: &Path) -> PathBuf {
 /// not support it, moves the old one aside first (a short moment with neither in place).
 fn exchange(new: &Path, old: &Path) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
-    {
-        match renameat2(new, old, libc::RENAME_EXCHANGE) {
-            Ok(()) => return Ok(()),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) => {}
-            Err(e) => return Err(e),
-        }
+    if let Some(done) = renameat2(new, old, libc::RENAME_EXCHANGE) {
+        return done;
     }
     // Fallback: old -> aside, new -> old, aside -> new (so that dropping `new` removes the old report).
     let aside = new.with_extension("old");
@@ -216,12 +212,8 @@ fn exchange(new: &Path, old: &Path) -> std::io::Result<()> {
 /// Renames `from` to `to`, failing if `to` exists.
 fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
-    {
-        match renameat2(from, to, libc::RENAME_NOREPLACE) {
-            Ok(()) => return Ok(()),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) => {}
-            Err(e) => return Err(e),
-        }
+    if let Some(done) = renameat2(from, to, libc::RENAME_NOREPLACE) {
+        return done;
     }
     if std::fs::symlink_metadata(to).is_ok() {
         return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
@@ -229,20 +221,28 @@ fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::rename(from, to)
 }
 
+/// `renameat2(2)` with `flags`; None when the kernel or the file system does not support them (the caller
+/// falls back to plain renames).
 #[cfg(target_os = "linux")]
-fn renameat2(from: &Path, to: &Path, flags: libc::c_uint) -> std::io::Result<()> {
+fn renameat2(from: &Path, to: &Path, flags: libc::c_uint) -> Option<std::io::Result<()>> {
     use std::os::unix::ffi::OsStrExt;
     let c = |p: &Path| {
         std::ffi::CString::new(p.as_os_str().as_bytes())
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path with a NUL byte"))
     };
-    let (from, to) = (c(from)?, c(to)?);
+    let (from, to) = match (c(from), c(to)) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+    };
     // SAFETY: both are valid NUL-terminated paths, relative to the current directory.
     let rc = unsafe { libc::renameat2(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), flags) };
     if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
+        return Some(Ok(()));
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) => None,
+        _ => Some(Err(e)),
     }
 }
 

@@ -258,12 +258,8 @@ fn ensure_open_files(connections: usize) -> Result<()> {
 
 /// Loads the dataset, binds, and serves until interrupted (Ctrl-C / SIGTERM), within the configured limits
 /// ([`net`]). SIGHUP reloads the dataset. `ready` is called with the bound address once the server accepts
-/// connections; `log` with a line for the operator on each reload (no personal data).
-pub fn serve(
-    mut config: ServerConfig,
-    ready: impl FnOnce(SocketAddr, &Source),
-    log: impl Fn(&str) + Send + Sync + 'static,
-) -> Result<net::Stopped> {
+/// connections. Each reload is logged (`tracing`, no personal data).
+pub fn serve(mut config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) -> Result<net::Stopped> {
     if let Some(store) = config.store.as_mut() {
         store.commune = Some(crate::store::resolve_commune(store)?);
     }
@@ -287,7 +283,7 @@ pub fn serve(
         let limits = config.limits;
         let state = Arc::new(AppState::new(config, source));
         ready(addr, &state.source());
-        tokio::spawn(reload_on_hangup(state.clone(), signals.hangup, log));
+        tokio::spawn(reload_on_hangup(state.clone(), signals.hangup));
         Ok::<_, Error>(net::serve(listener, http::router(state), limits, shutdown(signals.stop)).await)
     })?;
     // A reload still checking in the background is not waited for.
@@ -343,11 +339,7 @@ async fn shutdown(_: ()) {
 /// SIGHUP: check the dataset again and swap it in ([`AppState::reload_with`]); a failed or refused reload
 /// keeps the data being served.
 #[cfg(unix)]
-async fn reload_on_hangup(
-    state: Arc<AppState>,
-    mut hup: tokio::signal::unix::Signal,
-    log: impl Fn(&str) + Send + Sync + 'static,
-) {
+async fn reload_on_hangup(state: Arc<AppState>, mut hup: tokio::signal::unix::Signal) {
     while hup.recv().await.is_some() {
         let config = state.config.clone();
         let loaded = match tokio::task::spawn_blocking(move || load(&config)).await {
@@ -359,8 +351,8 @@ async fn reload_on_hangup(
             None => state.config.dataset.display().to_string(),
         };
         match state.reload_with(loaded) {
-            Ok(n) => log(&format!("reloaded {what}: {n} parcels")),
-            Err(e) => log(&format!("reload of {what} failed, still serving the previous data: {e}")),
+            Ok(n) => tracing::info!("reloaded {what}: {n} parcels"),
+            Err(e) => tracing::warn!("reload of {what} failed, still serving the previous data: {e}"),
         }
     }
 }

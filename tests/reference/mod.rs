@@ -81,37 +81,62 @@ pub fn tile_box(z: u32, x: u32, y: u32, buffer: f64) -> Rect<f64> {
     Rect::new(Coord { x: left - m, y: top - s - m }, Coord { x: left + s + m, y: top + m })
 }
 
+/// A parcel's planar geometry in Web Mercator, through the dataset's own frame.
+pub fn in_mercator(ds: &thuadat::dataset::Dataset, g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let ring = |r: &LineString<f64>| {
+        LineString(
+            r.0.iter()
+                .map(|c| {
+                    let (lon, lat) = ds.frame.to_wgs84(c.x, c.y).unwrap();
+                    mercator(lon, lat)
+                })
+                .collect(),
+        )
+    };
+    MultiPolygon(
+        g.0.iter().map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect())).collect(),
+    )
+}
+
 /// Every parcel of the sample (id, Web Mercator geometry), from the library's reader.
 pub fn parcels_in_mercator() -> &'static Vec<(String, Option<MultiPolygon<f64>>)> {
     static P: OnceLock<Vec<(String, Option<MultiPolygon<f64>>)>> = OnceLock::new();
     P.get_or_init(|| {
         let ds = thuadat::dataset::Dataset::load(&sample()).unwrap();
-        let ring = |r: &LineString<f64>| {
-            LineString(
-                r.0.iter()
-                    .map(|c| {
-                        let (lon, lat) = ds.frame.to_wgs84(c.x, c.y).unwrap();
-                        mercator(lon, lat)
-                    })
-                    .collect(),
-            )
-        };
-        ds.parcels
-            .iter()
-            .map(|p| {
-                let g = p.geometry.as_ref().map(|g| {
-                    MultiPolygon(
-                        g.0.iter()
-                            .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
-                            .collect(),
-                    )
-                });
-                (p.id.to_string(), g)
-            })
-            .collect()
+        ds.parcels.iter().map(|p| (p.id.to_string(), p.geometry.as_ref().map(|g| in_mercator(&ds, g)))).collect()
     })
 }
 
 pub fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
+}
+
+/// An HTTP answer, whole: from the real server (tests/server.rs) or the router in-process (tests/http.rs).
+pub struct Reply {
+    pub status: u16,
+    /// Header fields in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The first field named `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// A JSON error answer: `status`, `application/json`, the status and a non-empty reason in the body.
+pub fn assert_json_error(r: &Reply, status: u16, what: &str) {
+    assert_eq!(r.status, status, "{what}: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("application/json"), "{what}");
+    let v = r.json();
+    assert_eq!(v["status"].as_u64(), Some(u64::from(status)), "{what}");
+    assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{what}: {v}");
+    assert!(v["reason"].as_str().is_some_and(|e| !e.is_empty()), "{what}: {v}");
 }

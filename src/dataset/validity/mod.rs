@@ -20,12 +20,14 @@
 //! means nothing) and `j`'s own problem is reported. The verdict is the same.
 
 use geo::algorithm::validation::{CoordIndex, InvalidPolygon, RingRole};
-use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::kernels::Orientation;
 use geo::{Coord, Intersects, Line, MultiPolygon, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{Envelope, RTree, RTreeObject, AABB};
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
+
+use crate::topology::{orient, rect_within, rects_meet};
 use std::ops::Range;
 
 use relate::Region;
@@ -143,21 +145,6 @@ pub fn check_counting(mp: &MultiPolygon<f64>) -> (Result<(), Problem>, Stats) {
 
 const C: Orientation = Orientation::Collinear;
 
-fn orient(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> Orientation {
-    RobustKernel::orient2d(p, q, r)
-}
-
-fn rect_within(inner: &Rect<f64>, outer: &Rect<f64>) -> bool {
-    outer.min().x <= inner.min().x
-        && outer.min().y <= inner.min().y
-        && inner.max().x <= outer.max().x
-        && inner.max().y <= outer.max().y
-}
-
-fn rects_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
-    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
-}
-
 /// True when every point of the ring lies on one line (exact): it encloses no area.
 fn collinear(coords: &[Coord<f64>]) -> bool {
     let Some(&a) = coords.first() else { return true };
@@ -167,6 +154,28 @@ fn collinear(coords: &[Coord<f64>]) -> bool {
 
 /// A segment in the R-tree: its ring and its position in the ring.
 type Seg = GeomWithData<Rectangle<[f64; 2]>, (u32, u32)>;
+
+/// A box in the R-tree of [`nested_pairs`], with its position.
+type Boxed = GeomWithData<Rectangle<[f64; 2]>, (usize, Rect<f64>)>;
+
+/// The pairs (lower position first) of the given boxes where one lies within the other, found through an
+/// R-tree of the boxes (holes in a shell, polygons of a multipolygon).
+fn nested_pairs(boxes: impl Iterator<Item = (usize, Rect<f64>)>) -> Vec<(usize, usize)> {
+    let items: Vec<Boxed> = boxes
+        .map(|(i, b)| GeomWithData::new(Rectangle::from_corners(b.min().into(), b.max().into()), (i, b)))
+        .collect();
+    let tree = RTree::bulk_load(items);
+    let mut out = Vec::new();
+    for b in tree.iter() {
+        for o in tree.locate_in_envelope_intersecting(&b.envelope()) {
+            let ((i, x), (j, y)) = (b.data, o.data);
+            if i < j && (rect_within(&x, &y) || rect_within(&y, &x)) {
+                out.push((i, j));
+            }
+        }
+    }
+    out
+}
 
 /// Up to this many segments (most parcels) are scanned rather than put in an R-tree.
 const FEW: usize = 32;
@@ -441,25 +450,7 @@ impl<'a> Shapes<'a> {
                 }
             }
         }
-        let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = holes
-            .clone()
-            .filter_map(|h| {
-                let b = self.rings[h].bbox?;
-                Some(GeomWithData::new(Rectangle::from_corners(b.min().into(), b.max().into()), h))
-            })
-            .collect();
-        let tree = RTree::bulk_load(boxes);
-        for b in tree.iter() {
-            for o in tree.locate_in_envelope_intersecting(&b.envelope()) {
-                let (h, k) = (b.data, o.data);
-                if h < k {
-                    let (bh, bk) = (self.rings[h].bbox, self.rings[k].bbox);
-                    if bh.zip(bk).is_some_and(|(x, y)| rect_within(&x, &y) || rect_within(&y, &x)) {
-                        pairs.insert((h, k));
-                    }
-                }
-            }
-        }
+        pairs.extend(nested_pairs(holes.filter_map(|h| Some((h, self.rings[h].bbox?)))));
         let mut pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
         pairs.sort_unstable();
         pairs
@@ -474,25 +465,11 @@ impl<'a> Shapes<'a> {
                 pairs.insert((pa.min(pb), pa.max(pb)));
             }
         }
-        let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = (0..self.polygons.len())
-            .filter(|&p| !self.polygons[p].is_empty())
-            .filter_map(|p| {
-                let b = self.region_box(Region::Polygon(p))?;
-                Some(GeomWithData::new(Rectangle::from_corners(b.min().into(), b.max().into()), p))
-            })
-            .collect();
-        let tree = RTree::bulk_load(boxes);
-        for b in tree.iter() {
-            for o in tree.locate_in_envelope_intersecting(&b.envelope()) {
-                let (p, q) = (b.data, o.data);
-                if p < q {
-                    let (bp, bq) = (self.region_box(Region::Polygon(p)), self.region_box(Region::Polygon(q)));
-                    if bp.zip(bq).is_some_and(|(x, y)| rect_within(&x, &y) || rect_within(&y, &x)) {
-                        pairs.insert((p, q));
-                    }
-                }
-            }
-        }
+        pairs.extend(nested_pairs(
+            (0..self.polygons.len())
+                .filter(|&p| !self.polygons[p].is_empty())
+                .filter_map(|p| Some((p, self.region_box(Region::Polygon(p))?))),
+        ));
         let mut pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
         pairs.sort_unstable();
         pairs
