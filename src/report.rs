@@ -31,9 +31,9 @@ pub fn spreadsheet_cell(cell: &str) -> Cow<'_, str> {
     // Most cells start with none of the characters, and hold no `;` followed by one: said with a byte look
     // (this runs for every cell of a million-row report).
     let b = cell.as_bytes();
-    let risky_at = |i: usize| matches!(b.get(i), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
-    // (A plain loop: cells are short, and memchr's set-up costs more than it saves on them.)
-    if !(risky_at(0) || (1..b.len()).any(|i| b[i - 1] == b';' && risky_at(i))) {
+    let risky = |c: &u8| matches!(c, b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r');
+    // (`contains` on bytes is memchr: most cells hold no `;` at all.)
+    if !b.first().is_some_and(risky) && (!b.contains(&b';') || !b.windows(2).any(|w| w[0] == b';' && risky(&w[1]))) {
         return Cow::Borrowed(cell);
     }
     if !cell.split(';').any(formula_like) {
@@ -87,15 +87,27 @@ fn is_decimal_number(text: &str) -> bool {
     i == b.len()
 }
 
-/// Writes one CSV record, each cell through [`spreadsheet_cell`].
-pub fn write_spreadsheet_record<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> csv::Result<()> {
-    struct Cell<'a>(Cow<'a, str>);
-    impl AsRef<[u8]> for Cell<'_> {
+/// A cell of a CSV record for spreadsheets.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    /// Text that came from the input (ids, names, groups): written through [`spreadsheet_cell`].
+    Text(&'a str),
+    /// Text thuadat wrote itself (numbers, statuses, kinds, conflict ids): written as it is.
+    Own(&'a str),
+}
+
+/// Writes one CSV record: input text through [`spreadsheet_cell`], thuadat's own cells as they are.
+pub fn write_spreadsheet_record<W: Write>(w: &mut csv::Writer<W>, cells: &[Cell<'_>]) -> csv::Result<()> {
+    struct Bytes<'a>(Cow<'a, str>);
+    impl AsRef<[u8]> for Bytes<'_> {
         fn as_ref(&self) -> &[u8] {
             self.0.as_bytes()
         }
     }
-    w.write_record(cells.iter().map(|c| Cell(spreadsheet_cell(c))))
+    w.write_record(cells.iter().map(|c| match *c {
+        Cell::Text(t) => Bytes(spreadsheet_cell(t)),
+        Cell::Own(t) => Bytes(Cow::Borrowed(t)),
+    }))
 }
 
 /// Writes the whole report into `out` (checked beforehand with [`Destination::check`]), replacing the previous
@@ -321,6 +333,7 @@ fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()
 }
 
 fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
+    use Cell::{Own, Text};
     let head = b"parcel_id,group,status,reasons,sheet,parcel_no,land_use,mapped_area_m2,cert_ids\n";
     write_chunked(
         path,
@@ -356,15 +369,15 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                     write_spreadsheet_record(
                         w,
                         &[
-                            p.id.as_str(),
-                            p.group.as_deref().unwrap_or(""),
-                            &status,
-                            &reasons,
-                            &sheet,
-                            &no,
-                            p.land_use.as_deref().unwrap_or(""),
-                            &area,
-                            &certs,
+                            Text(p.id.as_str()),
+                            Text(p.group.as_deref().unwrap_or("")),
+                            Own(&status),
+                            Own(&reasons),
+                            Own(&sheet),
+                            Own(&no),
+                            Text(p.land_use.as_deref().unwrap_or("")),
+                            Own(&area),
+                            Text(&certs),
                         ],
                     )?;
                 }
@@ -378,6 +391,7 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
 /// One row per certificate holder. Status, citizen_id and score come from holder linkage against the
 /// population register; without citizens.csv they are empty.
 fn write_holders(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
+    use Cell::{Own, Text};
     let certs = &ds.certificates;
     let linked = rec.holders.as_ref().zip(ds.register.as_ref());
     write_chunked(
@@ -402,7 +416,14 @@ fn write_holders(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                     };
                     write_spreadsheet_record(
                         w,
-                        &[certs.id(h.cert as usize), t(h.holder_name), t(h.holder_id), status, citizen, &score],
+                        &[
+                            Text(certs.id(h.cert as usize)),
+                            Text(t(h.holder_name)),
+                            Text(t(h.holder_id)),
+                            Own(status),
+                            Text(citizen),
+                            Own(&score),
+                        ],
                     )?;
                 }
                 Ok(())

@@ -367,6 +367,7 @@ pub fn groups(src: &Source, base: &str) -> Value {
 /// `/conflicts.csv`: one row per conflict, for officers' spreadsheets (cells through
 /// [`crate::report::spreadsheet_cell`]).
 pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiError> {
+    use crate::report::Cell::{Own, Text};
     let ds = &src.checked.dataset;
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ApiError {
@@ -384,15 +385,15 @@ pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiErr
         crate::report::write_spreadsheet_record(
             &mut w,
             &[
-                src.conflict_ids[ci].as_str(),
-                c.kind.as_str(),
-                c.kind.severity().as_str(),
-                src.conflict_group[ci].map_or("", |g| src.groups[g as usize].name.as_str()),
-                &pids.join(";"),
-                &cids.join(";"),
-                &c.measure.map(|m| m.to_string()).unwrap_or_default(),
-                src.public_detail(ci).unwrap_or(""),
-                src.review(ci).as_str(),
+                Own(src.conflict_ids[ci].as_str()),
+                Own(c.kind.as_str()),
+                Own(c.kind.severity().as_str()),
+                Text(src.conflict_group[ci].map_or("", |g| src.groups[g as usize].name.as_str())),
+                Text(&pids.join(";")),
+                Text(&cids.join(";")),
+                Own(&c.measure.map(|m| m.to_string()).unwrap_or_default()),
+                Text(src.public_detail(ci).unwrap_or("")),
+                Own(src.review(ci).as_str()),
             ],
         )
         .map_err(fail)?;

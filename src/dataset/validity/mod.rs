@@ -112,24 +112,21 @@ fn small_shell_is_valid(ring: &[Coord<f64>]) -> bool {
     if distinct < 3 || collinear(ring) {
         return false;
     }
-    let lines: SmallVec<[Line<f64>; FEW]> = ring.windows(2).map(|w| Line::new(w[0], w[1])).collect();
-    let boxes: SmallVec<[(f64, f64, f64, f64); FEW]> = lines
-        .iter()
-        .map(|l| (l.start.x.min(l.end.x), l.start.x.max(l.end.x), l.start.y.min(l.end.y), l.start.y.max(l.end.y)))
-        .collect();
-    for i in 0..lines.len() {
-        let (a, b) = (&lines[i], boxes[i]);
-        for j in i + 1..lines.len() {
-            let (c, d) = (&lines[j], boxes[j]);
-            if b.0 <= d.1
-                && d.0 <= b.1
-                && b.2 <= d.3
-                && d.2 <= b.3
-                && a.start != c.end
-                && a.end != c.start
-                && a.intersects(c)
-            {
-                return false;
+    // Segment i runs from ring[i] to ring[i + 1]; its box, on the stack (at most FEW segments).
+    let n = ring.len() - 1;
+    let mut boxes = [(0.0, 0.0, 0.0, 0.0); FEW];
+    for (b, w) in boxes.iter_mut().zip(ring.windows(2)) {
+        *b = (w[0].x.min(w[1].x), w[0].x.max(w[1].x), w[0].y.min(w[1].y), w[0].y.max(w[1].y));
+    }
+    for i in 0..n {
+        let (a, b) = (Line::new(ring[i], ring[i + 1]), boxes[i]);
+        for j in i + 1..n {
+            let d = boxes[j];
+            if b.0 <= d.1 && d.0 <= b.1 && b.2 <= d.3 && d.2 <= b.3 {
+                let c = Line::new(ring[j], ring[j + 1]);
+                if a.start != c.end && a.end != c.start && a.intersects(&c) {
+                    return false;
+                }
             }
         }
     }
