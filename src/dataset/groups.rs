@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use geo::{BoundingRect, InteriorPoint};
 use rayon::prelude::*;
 
+use super::features::LayerInfo;
 use super::geometry::{build_geometry, Invalid};
 use super::parcels::{self, ColumnRequest, RawFeature, RawGeometry};
-use super::{geojson, required_columns_seen, value_text, Group, InputFile, Parcel, Reader, Shared};
+use super::{value_text, Group, InputFile, Parcel, Reader, Shared};
 use crate::config::DatasetConfig;
 use crate::crs::Frame;
 use crate::error::{Error, Location, Result};
@@ -19,7 +20,7 @@ pub(super) struct RawGroups {
     /// Each feature's name (or why it has none) and geometry, in file order.
     pub(super) features: Vec<(Option<String>, RawGeometry)>,
     /// The reading's end: the layer, or the error that stopped it after `features`.
-    pub(super) info: Result<parcels::LayerInfo>,
+    pub(super) info: Result<LayerInfo>,
 }
 
 /// Reads `groups.<ext>` if there is one: GeoJSON with the native reader (unless GDAL's is chosen), every
@@ -42,20 +43,12 @@ pub(super) fn read_raw_groups(dir: &Path, config: &DatasetConfig, reader: Reader
         Ok(())
     };
     let requests = [Some(request)];
-    let info = if reader == Reader::Auto && geojson::handles(&path) {
-        let sources = requests.each_ref().map(|r| r.as_ref().map(|r| r.source.clone()));
-        geojson::read(&path, &sources, &mut |f, _| keep(f)).and_then(|outcome| {
-            // A column no feature has is the file's error, not each feature's: GDAL says so before any feature
-            // (a syntax error, by contrast, comes after the features read before it).
-            if let Err(e) = required_columns_seen(&path, &requests, &outcome) {
-                features.clear();
-                return Err(e);
-            }
-            Ok(parcels::LayerInfo { driver: "GeoJSON (native reader)".into(), crs: None, features: outcome.features })
-        })
-    } else {
-        parcels::read_features(&path, &requests, &mut |f, _| keep(f))
-    };
+    let info = super::features::open(&path, &requests, reader).read(&mut |f, _| keep(f));
+    if info.is_err() && features.iter().all(|(name, _)| name.is_none()) {
+        // A column no feature has is the file's error, not each feature's: GDAL says so before any feature,
+        // the native reader after them (other errors come after the features read before them).
+        features.clear();
+    }
     Ok(Some(RawGroups { path, features, info }))
 }
 

@@ -6,6 +6,7 @@
 
 pub mod certificates;
 mod convert;
+pub mod features;
 pub mod geojson;
 mod geometry;
 mod groups;
@@ -24,6 +25,7 @@ use serde::Serialize;
 pub use crate::input::text::Text;
 pub use certificates::{Certificate, Certificates, HolderRow};
 use compact_str::CompactString;
+use features::{FeatureSource, LayerInfo};
 use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -250,15 +252,13 @@ pub struct RawTables {
     pub inputs: Vec<InputFile>,
 }
 
-/// Calls its argument with every parcel feature, in the order of the parcels file, values in the order of
-/// the contract's parcel properties (`parcel_id, commune, sheet, parcel_no, group, land_use, area`).
-pub type RawParcelSource<'a> = &'a mut dyn FnMut(&mut dyn FnMut(RawFeature) -> Result<()>) -> Result<()>;
-
 impl Dataset {
     /// Builds a dataset from raw features and tables read elsewhere, through the same projection,
     /// orientation, validation, measuring, ids and groups as [`Dataset::load`]: the same features give the
-    /// same dataset.
-    pub fn from_raw(raw: RawHead, tables: RawTables, parcels: RawParcelSource<'_>) -> Result<Dataset> {
+    /// same dataset. `parcels` gives every parcel feature in the order of the parcels file, values in the order
+    /// of the contract's parcel properties (`parcel_id, commune, sheet, parcel_no, group, land_use, area`), in
+    /// `raw.crs`.
+    pub fn from_raw(raw: RawHead, tables: RawTables, parcels: &mut dyn FeatureSource) -> Result<Dataset> {
         let mut timings = Vec::new();
         let clock = Instant::now();
         let path = raw.dir.join("parcels");
@@ -273,7 +273,7 @@ impl Dataset {
         };
         let (read, frame, converted) = std::thread::scope(|scope| {
             let converter = scope.spawn(|| convert(&path, rx, 0));
-            let read = parcels(&mut |f| feeder.push(f, None)).and_then(|()| feeder.send());
+            let read = parcels.read(&mut |f, _| feeder.push(f, None)).and_then(|_| feeder.send());
             let frame = feeder.frame.take();
             drop(feeder);
             let converted = converter.join().unwrap_or_else(|_| Err(Error::panicked("the conversion of parcels")));
@@ -296,7 +296,7 @@ impl Dataset {
             let raw_groups = RawGroups {
                 path: raw.dir.join("groups"),
                 features: tables.groups,
-                info: Ok(parcels::LayerInfo { driver: "PostgreSQL".into(), crs: None, features }),
+                info: Ok(LayerInfo { driver: "PostgreSQL".into(), crs: None, features, crs_after_features: false }),
             };
             let (g, _) = build_groups(raw_groups, &frame)?;
             assign_groups(&mut parcels, &g);
@@ -348,7 +348,6 @@ impl Dataset {
         let path = parcels_file(dir)?;
         let config_crs = configured_crs(dir, config)?;
         let requests = parcel_requests(config);
-        let native = reader == Reader::Auto && geojson::handles(&path);
         let read = {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
             let mut feeder = Feeder {
@@ -366,17 +365,18 @@ impl Dataset {
                     }
                     Ok(())
                 });
-                let read = read_into(&path, &requests, native, &mut feeder).and_then(|r| feeder.send().map(|()| r));
+                let mut source = features::open(&path, &requests, reader);
+                let read = read_into(source.as_mut(), &mut feeder).and_then(|r| feeder.send().map(|()| r));
                 let frame = feeder.frame.take();
                 drop(feeder);
                 let consumed = consumer.join().unwrap_or_else(|_| Err(Error::panicked("reading parcels")));
                 (read, frame, consumed)
             });
-            let ((_, declared, _), outcome) = match (read, consumed) {
+            let (info, outcome) = match (read, consumed) {
                 (_, Err(e)) | (Err(e), _) => return Err(e),
                 (Ok(r), Ok(())) => r,
             };
-            (frame, declared, outcome)
+            (frame, info.crs, outcome)
         };
         let (frame, declared, outcome) = read;
         if let ReadOutcome::RetryWithGdal = outcome {
@@ -388,7 +388,7 @@ impl Dataset {
         }
         Ok(match frame {
             Some(f) => f.source().clone(),
-            None => config_crs.or_else(|| declared.and_then(|d| Crs::parse(&d).ok())).unwrap_or_else(Crs::wgs84),
+            None => config_crs.or(declared).unwrap_or_else(Crs::wgs84),
         })
     }
 }
@@ -489,7 +489,8 @@ fn read_parcels(
             0
         };
         let converter = scope.spawn(move || convert(path, rx, expected));
-        let read = read_into(path, &requests, native, &mut feeder).and_then(|r| feeder.send().map(|()| r));
+        let mut source = features::open(path, &requests, reader);
+        let read = read_into(source.as_mut(), &mut feeder).and_then(|r| feeder.send().map(|()| r));
         let frame = feeder.frame.take();
         drop(feeder);
         let converted = converter.join().unwrap_or_else(|_| Err(Error::panicked("the conversion of parcels")));
@@ -497,7 +498,7 @@ fn read_parcels(
     });
     let (read, frame) = read;
     // A conversion error (a bad value in some feature) explains a stopped reader: report it first.
-    let ((format, declared, count), outcome) = match (read, converted) {
+    let (info, outcome) = match (read, converted) {
         (_, Err(e)) | (Err(e), _) => return Err(e),
         (Ok(r), Ok(c)) => {
             if let ReadOutcome::RetryWithGdal = r.1 {
@@ -508,20 +509,15 @@ fn read_parcels(
     };
     let frame = match frame {
         Some(f) => Arc::try_unwrap(f).unwrap_or_else(|f| Frame::new(f.source().clone(), f.center_lon())),
-        None => Frame::new(
-            config_crs.or_else(|| declared.and_then(|d| Crs::parse(&d).ok())).unwrap_or_else(Crs::wgs84),
-            0.0,
-        ),
+        None => Frame::new(config_crs.or(info.crs).unwrap_or_else(Crs::wgs84), 0.0),
     };
-    let input = InputFile { role: "parcels".into(), path: path.to_path_buf(), format, records: count };
+    let input =
+        InputFile { role: "parcels".into(), path: path.to_path_buf(), format: info.driver, records: info.features };
     let (mut parcels, skipped) = outcome;
     measure(&mut parcels, &frame);
     assign_ids(&mut parcels, config.commune.as_deref());
     Ok((parcels, frame, input, skipped))
 }
-
-/// The format read, the CRS the file declares, the number of features.
-type ReadInfo = (String, Option<String>, usize);
 
 enum ReadOutcome {
     Done,
@@ -529,50 +525,13 @@ enum ReadOutcome {
     RetryWithGdal,
 }
 
-/// Reads the file into the feeder; returns (format, declared CRS, feature count).
-fn read_into(
-    path: &Path,
-    requests: &[Option<ColumnRequest>],
-    native: bool,
-    feeder: &mut Feeder,
-) -> Result<(ReadInfo, ReadOutcome)> {
-    if !native {
-        let info = parcels::read_features(path, requests, &mut |f, crs| feeder.push(f, crs))?;
-        return Ok(((info.driver, info.crs.map(|c| c.definition), info.features), ReadOutcome::Done));
-    }
-    let sources: Vec<Option<String>> = requests.iter().map(|r| r.as_ref().map(|r| r.source.clone())).collect();
-    let mut declared: Option<(String, Crs)> = None;
-    let mut parse_declared = |name: Option<&str>| -> Result<Option<Crs>> {
-        let Some(name) = name else { return Ok(None) };
-        if declared.as_ref().map(|d| d.0.as_str()) != Some(name) {
-            let crs = Crs::parse(name).map_err(|e| Error::bad_input(Location::file(path).field("crs"), e))?;
-            declared = Some((name.to_string(), crs));
-        }
-        Ok(declared.as_ref().map(|d| d.1.clone()))
-    };
+/// Reads the source into the feeder.
+fn read_into(source: &mut dyn FeatureSource, feeder: &mut Feeder) -> Result<(LayerInfo, ReadOutcome)> {
     let has_config_crs = feeder.config_crs.is_some();
-    let outcome = geojson::read(path, &sources, &mut |f, crs_name| {
-        let crs = parse_declared(crs_name)?;
-        feeder.push(f, crs.as_ref())
-    })?;
-    if outcome.crs_after_features && !has_config_crs {
-        return Ok((("GeoJSON".into(), outcome.crs, outcome.features), ReadOutcome::RetryWithGdal));
-    }
-    required_columns_seen(path, requests, &outcome)?;
-    Ok((("GeoJSON (native reader)".to_string(), outcome.crs, outcome.features), ReadOutcome::Done))
-}
-
-/// After the native GeoJSON reader: a required column that no feature had is an error naming it (GDAL's
-/// reader says so from the layer's fields).
-fn required_columns_seen(path: &Path, requests: &[Option<ColumnRequest>], outcome: &geojson::Outcome) -> Result<()> {
-    for (req, seen) in requests.iter().zip(&outcome.seen) {
-        if let Some(req) = req {
-            if req.required && !seen && outcome.features > 0 {
-                return Err(parcels::missing_column(path, req, &["(no feature has it)".to_string()]));
-            }
-        }
-    }
-    Ok(())
+    let info = source.read(&mut |f, crs| feeder.push(f, crs))?;
+    let outcome =
+        if info.crs_after_features && !has_config_crs { ReadOutcome::RetryWithGdal } else { ReadOutcome::Done };
+    Ok((info, outcome))
 }
 
 /// Text of a loosely typed value.

@@ -1,6 +1,6 @@
 //! Reading parcels (and residential-group polygons) from any vector format GDAL reads.
 //!
-//! Reading is in two steps: [`read_features`] pulls raw rings and attributes through GDAL (one thread: GDAL
+//! Reading is in two steps: [`read_features`] (the [`super::features::GdalLayer`] source) pulls raw rings and attributes through GDAL (one thread: GDAL
 //! datasets are not shareable), then [`super::Dataset`] projects, validates and measures them in parallel.
 
 use std::path::{Path, PathBuf};
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use gdal::vector::{FieldValue, LayerAccess, OGRwkbGeometryType};
 use gdal::{Dataset as GdalDataset, DatasetOptions, GdalOpenFlags};
 
+use super::features::{LayerInfo, Sink};
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 
@@ -97,23 +98,10 @@ fn gdal_path(path: &Path) -> String {
     }
 }
 
-/// What a reader learned about a layer besides its features.
-#[derive(Debug)]
-pub struct LayerInfo {
-    pub driver: String,
-    /// The CRS the file declares, if any.
-    pub crs: Option<Crs>,
-    pub features: usize,
-}
-
 /// Reads every feature of the first layer of `path` through GDAL, calling `sink` for each in order, with
 /// the values of `columns` (`None` for columns not to read). A required column that the file lacks is an
 /// error naming the file, the column and where its name came from.
-pub fn read_features(
-    path: &Path,
-    columns: &[Option<ColumnRequest>],
-    sink: &mut dyn FnMut(RawFeature, Option<&Crs>) -> Result<()>,
-) -> Result<LayerInfo> {
+pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>], sink: &mut Sink<'_>) -> Result<LayerInfo> {
     crate::input::gdal::quiet_gdal();
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
@@ -170,7 +158,7 @@ pub fn read_features(
         count += 1;
         sink(RawFeature { geometry, values }, crs.as_ref())?;
     }
-    Ok(LayerInfo { driver, crs, features: count })
+    Ok(LayerInfo { driver, crs, features: count, crs_after_features: false })
 }
 
 /// The error for a column that must exist and does not.

@@ -11,6 +11,7 @@ use crate::config::DatasetConfig;
 use crate::crs::Crs;
 use crate::dataset::certificates::Certificates;
 use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
+use crate::dataset::features::{FeatureSource, LayerInfo, Sink};
 use crate::dataset::parcels::{RawFeature, RawGeometry, RawPolygon, RawValue};
 use crate::dataset::{Dataset, InputFile, RawHead, RawTables};
 use crate::error::{Error, Location, Result};
@@ -228,15 +229,31 @@ pub fn load_dataset(
         Ok::<_, Error>((head, tables))
     })?;
     let dir = head.dir.clone();
-    let dataset = Dataset::from_raw(head, tables, &mut |feed| {
-        rt.block_on(async {
-            let bad = |line: i32, m: String| Error::bad_input(Location::feature(dir.join("parcel"), line as usize), m);
+    let dataset = Dataset::from_raw(head, tables, &mut StoredParcels { rt, conn: &mut *conn, code, dir: &dir })?;
+    rt.block_on(end_snapshot(conn))?;
+    Ok(dataset)
+}
+
+/// The parcels of a commune in the store, in the order of its parcels file, streamed as they arrive.
+struct StoredParcels<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    conn: &'a mut PgConnection,
+    code: &'a str,
+    /// Stands for the commune in errors (`postgresql:<db>/<code>`).
+    dir: &'a Path,
+}
+
+impl FeatureSource for StoredParcels<'_> {
+    fn read(&mut self, sink: &mut Sink<'_>) -> Result<LayerInfo> {
+        let StoredParcels { rt, conn, code, dir } = self;
+        let bad = |line: i32, m: String| Error::bad_input(Location::feature(dir.join("parcel"), line as usize), m);
+        let features = rt.block_on(async {
             let mut stream = sqlx::query(
                 "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, \
                  ST_AsBinary(geom), geom_raw FROM thuadat.parcel WHERE commune_code = $1 ORDER BY feature",
             )
-            .bind(code)
-            .fetch(&mut *conn);
+            .bind(*code)
+            .fetch(&mut **conn);
             let mut next = 0i32;
             while let Some(r) = stream.try_next().await.map_err(|e| Error::db("reading the parcels", e))? {
                 let feature: i32 = r.get(0);
@@ -253,13 +270,12 @@ pub fn load_dataset(
                     "not_areal" => RawGeometry::NotAreal(r.get::<Option<String>, _>(10).unwrap_or_default()),
                     _ => stored_geometry(r.get(9), r.get(10), false).map_err(|m| bad(feature, m))?,
                 };
-                feed(RawFeature { geometry, values: vec![t(1), t(2), n(3), n(4), t(5), t(6), area] })?;
+                sink(RawFeature { geometry, values: vec![t(1), t(2), n(3), n(4), t(5), t(6), area] }, None)?;
             }
-            Ok(())
-        })
-    })?;
-    rt.block_on(end_snapshot(conn))?;
-    Ok(dataset)
+            Ok(next as usize)
+        })?;
+        Ok(LayerInfo { driver: "PostgreSQL".into(), crs: None, features, crs_after_features: false })
+    }
 }
 
 /// A stored geometry: WKB from `geom`, else the raw JSON coordinates.
