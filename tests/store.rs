@@ -155,6 +155,44 @@ fn import_counts_and_the_report_from_the_store_equals_the_report_of_the_director
     );
 }
 
+/// A commune whose certificates.csv lacks optional columns: the stored commune remembers which, so that its
+/// check skips the same rules and gives the same warnings as the directory's.
+#[test]
+fn a_commune_without_optional_certificate_columns_is_checked_alike_from_the_store() {
+    let db = TestDb::new("absent");
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("sample");
+    std::fs::create_dir(&ds).unwrap();
+    for entry in std::fs::read_dir(sample()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, ds.join(path.file_name().unwrap())).unwrap();
+    }
+    // certificates.csv without `area` and `issued`.
+    let mut r = csv::Reader::from_path(sample().join("certificates.csv")).unwrap();
+    let header = r.headers().unwrap().clone();
+    let keep: Vec<usize> =
+        header.iter().enumerate().filter(|(_, h)| !["area", "issued"].contains(h)).map(|(i, _)| i).collect();
+    let mut w = csv::Writer::from_path(ds.join("certificates.csv")).unwrap();
+    w.write_record(keep.iter().map(|&i| &header[i])).unwrap();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        w.write_record(keep.iter().map(|&i| &rec[i])).unwrap();
+    }
+    w.flush().unwrap();
+    import(&db, &ds, &[]);
+    assert_eq!(sql_value(&db.url, "SELECT array_to_string(absent_columns, ',') FROM thuadat.commune"), "area,issued");
+    let (files, stored) = (tmp.path().join("files"), tmp.path().join("stored"));
+    ok(&["check", ds.to_str().unwrap(), "--out", files.to_str().unwrap(), "-q"]);
+    ok(&["check", "--db", &db.url, "--commune", "00118", "--out", stored.to_str().unwrap(), "-q"]);
+    let s = json(&stored.join("summary.json"));
+    assert_eq!(
+        s["skipped_rules"][0],
+        "area_mismatch, duplicate_certificate: certificates.csv has no `area` column (area)"
+    );
+    assert_eq!(s["warnings"].as_array().unwrap().len(), 2, "{}", s["warnings"]);
+    assert_same_report(&files, &stored);
+}
+
 #[test]
 fn a_generated_commune_with_every_defect_reads_back_identically() {
     let db = TestDb::new("gen");
@@ -490,7 +528,7 @@ fn an_older_schema_is_migrated() {
     assert_eq!(sql_value(&db.url, "SELECT status FROM thuadat.conflict WHERE commune_code = 'x''1'"), "waived");
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations"),
-        "1,2,3,4,5,6,7,8"
+        "1,2,3,4,5,6,7,8,9"
     );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.holder_link"), "3510");
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");

@@ -52,6 +52,11 @@ pub struct Certificate {
     first_holder: u32,
 }
 
+/// The contract's optional certificate columns (canonical names): a file may lack them, and says so in
+/// [`Certificates::absent_columns`].
+pub const OPTIONAL_COLUMNS: [&str; 9] =
+    ["serial", "commune", "area", "land_use", "issued", "holder_name", "holder_id", "holder_birth", "address"];
+
 /// Everything read from `certificates.csv`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Certificates {
@@ -262,6 +267,7 @@ impl Certificates {
         let c_no = col("parcel_no", true)?;
         let mut absent = Vec::new();
         let mut optional = |name: &'static str| {
+            debug_assert!(OPTIONAL_COLUMNS.contains(&name));
             let c = table.column(name, false)?;
             if c.is_none() {
                 absent.push(name);

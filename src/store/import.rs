@@ -147,10 +147,11 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         serde_json::to_value(&config).map_err(|cause| Error::Json { what: "the dataset config", cause })?;
     rt.block_on(async {
         sqlx::query(
-            "INSERT INTO thuadat.commune (code, name, crs, srid, config, source, import_id, imported_at, has_register) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8) ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+            "INSERT INTO thuadat.commune (code, name, crs, srid, config, source, import_id, imported_at, \
+             has_register, absent_columns) VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
              crs = excluded.crs, srid = excluded.srid, config = excluded.config, source = excluded.source, \
-             has_register = excluded.has_register, \
+             has_register = excluded.has_register, absent_columns = excluded.absent_columns, \
              import_id = excluded.import_id, imported_at = excluded.imported_at",
         )
         .bind(&code)
@@ -161,6 +162,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         .bind(&source)
         .bind(import_id)
         .bind(ds.register.is_some())
+        .bind(&ds.certificates.absent_columns)
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM thuadat.grp WHERE commune_code = $1").bind(&code).execute(&mut *tx).await?;

@@ -10,7 +10,7 @@ use super::wkb;
 use crate::config::DatasetConfig;
 use crate::crs::Crs;
 use crate::dataset::certificates::Certificates;
-use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
+use crate::dataset::certificates::{CertificateRow, CertificatesBuilder, OPTIONAL_COLUMNS};
 use crate::dataset::features::{FeatureSource, LayerInfo, Sink};
 use crate::dataset::parcels::{RawFeature, RawGeometry, RawPolygon, RawValue};
 use crate::dataset::{Dataset, InputFile, RawHead, RawTables};
@@ -64,13 +64,14 @@ pub(super) async fn load_linkage(conn: &mut PgConnection, code: &str, certs: &Ce
 }
 
 /// The commune's row: what reading its parcels needs, and whether it has a register.
-pub(super) async fn load_head(conn: &mut PgConnection, code: &str) -> Result<(RawHead, bool)> {
+pub(super) async fn load_head(conn: &mut PgConnection, code: &str) -> Result<(RawHead, Stored)> {
     let db = |what: &'static str| move |e| Error::db(what, e);
-    let row = sqlx::query("SELECT name, crs, config, has_register FROM thuadat.commune WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db("reading the commune"))?;
+    let row =
+        sqlx::query("SELECT name, crs, config, has_register, absent_columns FROM thuadat.commune WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db("reading the commune"))?;
     let Some(row) = row else {
         let known: Vec<String> = sqlx::query_scalar("SELECT code FROM thuadat.commune ORDER BY code")
             .fetch_all(&mut *conn)
@@ -85,11 +86,23 @@ pub(super) async fn load_head(conn: &mut PgConnection, code: &str) -> Result<(Ra
     let crs_def: String = row.get(1);
     let config: serde_json::Value = row.get(2);
     let has_register: bool = row.get(3);
+    let absent: Vec<String> = row.get(4);
     let dir = PathBuf::from(format!("postgresql:thuadat/{code}"));
+    // Names this version does not know (a newer one wrote them) are left out.
+    let absent_columns =
+        OPTIONAL_COLUMNS.iter().copied().filter(|c| absent.iter().any(|a| a == c)).collect::<Vec<&'static str>>();
     let config: DatasetConfig = serde_json::from_value(config)
         .map_err(|e| Error::Stored(format!("{}: stored dataset config: {e}", dir.display())))?;
     let crs = Crs::parse(&crs_def).map_err(|e| Error::bad_input(Location::file(&dir).field("crs"), e))?;
-    Ok((RawHead { dir, name, config, crs }, has_register))
+    Ok((RawHead { dir, name, config, crs }, Stored { has_register, absent_columns }))
+}
+
+/// What the commune's row says of its import besides the head.
+pub(super) struct Stored {
+    /// The import had a population register (citizens.csv).
+    pub(super) has_register: bool,
+    /// The optional certificate columns its certificates.csv lacked (canonical names).
+    pub(super) absent_columns: Vec<&'static str>,
 }
 
 /// The commune's tables but the parcels (which [`load_dataset`] streams after them). With `stored`, the
@@ -99,9 +112,10 @@ pub(super) async fn load_tables(
     conn: &mut PgConnection,
     code: &str,
     dir: &Path,
-    has_register: bool,
+    facts: Stored,
     stored: bool,
 ) -> Result<RawTables> {
+    let has_register = facts.has_register;
     let db = |what: &'static str| move |e| Error::db(what, e);
     let bad = |table: &str, line: i32, m: String| Error::bad_input(Location::row(dir.join(table), line as usize), m);
     let mut b = CertificatesBuilder::default();
@@ -136,7 +150,8 @@ pub(super) async fn load_tables(
             holders += 1;
         }
     }
-    let certificates = b.finish();
+    let mut certificates = b.finish();
+    certificates.absent_columns = facts.absent_columns;
     let mut inputs = vec![InputFile {
         role: "certificates".into(),
         path: dir.join("certificate"),
@@ -224,8 +239,8 @@ pub fn load_dataset(
 ) -> Result<Dataset> {
     let (head, tables) = rt.block_on(async {
         begin_snapshot(&mut *conn).await?;
-        let (head, has_register) = load_head(&mut *conn, code).await?;
-        let tables = load_tables(&mut *conn, code, &head.dir, has_register, stored_linkage).await?;
+        let (head, facts) = load_head(&mut *conn, code).await?;
+        let tables = load_tables(&mut *conn, code, &head.dir, facts, stored_linkage).await?;
         Ok::<_, Error>((head, tables))
     })?;
     let dir = head.dir.clone();
