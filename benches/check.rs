@@ -4,6 +4,8 @@
 //! binaries and PostGIS are `scripts/bench-check.sh` and `scripts/bench-against.sh`.
 // A benchmark fails loudly on its own generated data.
 #![allow(clippy::unwrap_used)]
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use thuadat::dataset::Dataset;

@@ -4,6 +4,8 @@
 //! grid). `cargo bench --bench serve`; throughput over HTTP with its peers is `scripts/bench-serve.sh`.
 // A benchmark fails loudly on its own generated data.
 #![allow(clippy::unwrap_used)]
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use thuadat::gen::GenOptions;

@@ -6,6 +6,8 @@
 //! `cargo bench --bench vntext`; `scripts/bench-vntext.sh` runs it with Python's folding as the peer.
 // A benchmark fails loudly on its own fixture.
 #![allow(clippy::unwrap_used)]
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::io::Read;

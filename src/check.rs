@@ -16,6 +16,7 @@ pub enum Progress {
     /// Bars on a terminal, nothing when stderr is not one.
     #[default]
     Auto,
+    /// No progress shown (`--quiet`, tests, benchmarks).
     Hidden,
 }
 
@@ -59,8 +60,8 @@ pub trait DatasetSource {
 /// A dataset directory (the contract's layout), read with the chosen parcels reader.
 #[derive(Debug, Clone, Copy)]
 pub struct Directory<'a> {
-    pub dir: &'a Path,
-    pub reader: Reader,
+    pub(crate) dir: &'a Path,
+    pub(crate) reader: Reader,
 }
 
 impl<'a> Directory<'a> {
@@ -79,7 +80,7 @@ impl DatasetSource for Directory<'_> {
 /// How a check runs.
 #[derive(Default)]
 pub struct Options<'a> {
-    pub progress: Progress,
+    pub(crate) progress: Progress,
     /// The thread pool of the reconciliation (None: rayon's global pool). `import` gives one of lower
     /// priority, so that storing beside the check goes first.
     pub pool: Option<&'a rayon::ThreadPool>,
@@ -94,15 +95,18 @@ impl Options<'_> {
 
 /// A dataset read and not yet checked, with the reading's timings.
 pub struct Loaded {
-    pub dataset: Dataset,
-    pub timings: Vec<(String, f64)>,
+    pub(crate) dataset: Dataset,
+    pub(crate) timings: Vec<(String, f64)>,
 }
 
 /// A dataset checked in memory.
 pub struct Checked {
+    /// The dataset as read (parcels, certificates, register, groups).
     pub dataset: Dataset,
-    pub index: ParcelIndex,
+    pub(crate) index: ParcelIndex,
+    /// Every conflict found and each parcel's status.
     pub reconciliation: Reconciliation,
+    /// What each step took, in order: `(step, seconds)`; the `peak_rss_mb_after_*` entries are MB.
     pub timings: Vec<(String, f64)>,
 }
 

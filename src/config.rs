@@ -83,10 +83,10 @@ pub struct MapSheets {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Columns {
-    pub parcels: BTreeMap<String, String>,
-    pub certificates: BTreeMap<String, String>,
-    pub citizens: BTreeMap<String, String>,
-    pub groups: BTreeMap<String, String>,
+    pub(crate) parcels: BTreeMap<String, String>,
+    pub(crate) certificates: BTreeMap<String, String>,
+    pub(crate) citizens: BTreeMap<String, String>,
+    pub(crate) groups: BTreeMap<String, String>,
 }
 
 impl Columns {
@@ -94,13 +94,13 @@ impl Columns {
     pub fn parcel(&self, canonical: &str) -> String {
         self.parcels.get(canonical).cloned().unwrap_or_else(|| canonical.to_string())
     }
-    pub fn certificate(&self, canonical: &str) -> String {
+    pub(crate) fn certificate(&self, canonical: &str) -> String {
         self.certificates.get(canonical).cloned().unwrap_or_else(|| canonical.to_string())
     }
-    pub fn citizen(&self, canonical: &str) -> String {
+    pub(crate) fn citizen(&self, canonical: &str) -> String {
         self.citizens.get(canonical).cloned().unwrap_or_else(|| canonical.to_string())
     }
-    pub fn group(&self, canonical: &str) -> String {
+    pub(crate) fn group(&self, canonical: &str) -> String {
         self.groups.get(canonical).cloned().unwrap_or_else(|| canonical.to_string())
     }
 }
@@ -110,17 +110,18 @@ impl Columns {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatasetConfig {
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// "EPSG:nnnn", a PROJ string, or "VN2000:<lon_0>"; None: the parcels file's own CRS, else EPSG:4326.
     pub crs: Option<String>,
     /// The 2-digit province code (Hanoi `01`), where a store holds several provinces.
     pub province: Option<String>,
     /// The commune code for parcels that carry none.
     pub commune: Option<String>,
+    /// The rules' thresholds (`[tolerances]`; defaults when the table is absent).
     pub tolerances: Tolerances,
-    pub rules: Rules,
-    pub columns: Columns,
-    pub map_sheets: Option<MapSheets>,
+    pub(crate) rules: Rules,
+    pub(crate) columns: Columns,
+    pub(crate) map_sheets: Option<MapSheets>,
 }
 
 impl DatasetConfig {

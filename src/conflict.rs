@@ -9,26 +9,38 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// Two valid parcels whose intersection has a ground area above `overlap_min_area_m2`.
     Overlap,
+    /// A parcel whose geometry is missing or not valid.
     InvalidGeometry,
+    /// Two or more parcels with the same commune, sheet and parcel number.
     DuplicateParcelNumber,
+    /// A parcel with two or more certificates that look like a split not mapped yet (a split suffix, or areas
+    /// that sum to the mapped area).
     UnmappedSplit,
+    /// A parcel with two or more certificates (not a split) of which two or more each fit the mapped area.
     DuplicateCertificate,
+    /// A certificate whose sheet and number point at no mapped parcel.
     UnmatchedCertificate,
+    /// A mapped parcel that no certificate points at.
     ParcelWithoutCertificate,
+    /// A certificate whose area differs from the mapped area by more than `area_mismatch_ratio`.
     AreaMismatch,
+    /// A holder row of the certificate has a malformed id, or a CCCD whose birth year is not `holder_birth`'s.
     HolderIdInvalid,
+    /// A holder row of the certificate matches no register entry (or several equally).
     HolderNotFound,
+    /// A holder row's CCCD is in the register, but that entry is someone else.
     HolderMismatch,
 }
 
 /// Everything about a kind, in one place: adding a kind is adding a row here (and its rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KindInfo {
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// The contract's name.
     pub name: &'static str,
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// The campaign status a parcel of this conflict gets at least (3 must be rebuilt, 2 usable after
     /// correction, 1 no effect).
     pub status: u8,
@@ -80,7 +92,7 @@ impl Kind {
         KINDS.iter().find(|k| k.name == s).map(|k| k.kind)
     }
 
-    pub fn severity(self) -> Severity {
+    pub(crate) fn severity(self) -> Severity {
         self.info().severity
     }
 
@@ -100,7 +112,9 @@ impl std::fmt::Display for Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// The records contradict each other or the geometry is unusable: to be corrected.
     Error,
+    /// Something is missing or does not fit closely: to be checked.
     Warning,
 }
 
@@ -117,29 +131,33 @@ impl Severity {
 /// What a conflict's feature is drawn as (planar coordinates, or a parcel's own geometry).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConflictGeometry {
+    /// Nothing to draw (an invalid parcel without geometry, a certificate on no parcel).
     None,
     /// The geometry of the parcel at this position.
     Parcel(usize),
+    /// An area of its own: the overlap's intersection, or the duplicate numbers' parcels together.
     Area(MultiPolygon<f64>),
+    /// A point: an unmatched certificate's best candidate parcel (an interior point of it).
     Point(Point<f64>),
 }
 
 /// A ranked guess at the parcel an unmatched certificate meant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    pub parcel: usize,
-    pub score: f64,
+    pub(crate) parcel: usize,
+    pub(crate) score: f64,
 }
 
 /// One conflict. Parcels and certificates are positions in the dataset's vectors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conflict {
+    /// The kind, which fixes the severity and the status level.
     pub kind: Kind,
-    pub parcels: Vec<usize>,
-    pub certificates: Vec<usize>,
-    pub measure: Option<f64>,
-    pub geometry: ConflictGeometry,
-    pub candidates: Vec<Candidate>,
+    pub(crate) parcels: Vec<usize>,
+    pub(crate) certificates: Vec<usize>,
+    pub(crate) measure: Option<f64>,
+    pub(crate) geometry: ConflictGeometry,
+    pub(crate) candidates: Vec<Candidate>,
     /// One sentence for an officer.
     pub detail: String,
     /// For overlaps: the two parcels are nearly the same plot digitised twice.
@@ -156,7 +174,7 @@ impl Conflict {
         }
     }
 
-    pub fn new(kind: Kind, parcels: Vec<usize>, certificates: Vec<usize>) -> Conflict {
+    pub(crate) fn new(kind: Kind, parcels: Vec<usize>, certificates: Vec<usize>) -> Conflict {
         Conflict {
             kind,
             parcels,

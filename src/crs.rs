@@ -245,6 +245,7 @@ impl Frame {
         Frame { source, center_lon, planar, ellipsoidal, axes }
     }
 
+    /// The CRS the data come in (the frame projects from it).
     pub fn source(&self) -> &Crs {
         &self.source
     }
@@ -335,7 +336,7 @@ impl AreaScaleGrid {
     /// Side of the cells: 1 km, or more when the extent is wider than 512 km (at most 512 x 512 cells).
     pub const CELL: f64 = 1000.0;
 
-    pub fn new(frame: &Frame, min: (f64, f64), max: (f64, f64)) -> Self {
+    pub(crate) fn new(frame: &Frame, min: (f64, f64), max: (f64, f64)) -> Self {
         let span = (max.0 - min.0).max(max.1 - min.1).max(1.0);
         let cell = (span / 512.0).max(Self::CELL);
         let cols = ((max.0 - min.0) / cell).floor() as usize + 1;

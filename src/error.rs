@@ -5,10 +5,10 @@ use std::path::PathBuf;
 /// Where in an input a problem was found: the file, and when known the row or feature and the field.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Location {
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// "row 12" (CSV, 1-based data row counting the header as row 1) or "feature 7" (0-based FID order).
     pub item: Option<String>,
-    pub field: Option<String>,
+    pub(crate) field: Option<String>,
 }
 
 impl std::fmt::Display for Location {
@@ -25,45 +25,74 @@ impl std::fmt::Display for Location {
 }
 
 impl Location {
-    pub fn file(file: impl Into<PathBuf>) -> Self {
+    pub(crate) fn file(file: impl Into<PathBuf>) -> Self {
         Location { file: file.into(), item: None, field: None }
     }
-    pub fn row(file: impl Into<PathBuf>, row: usize) -> Self {
+    pub(crate) fn row(file: impl Into<PathBuf>, row: usize) -> Self {
         Location { file: file.into(), item: Some(format!("row {row}")), field: None }
     }
-    pub fn feature(file: impl Into<PathBuf>, feature: usize) -> Self {
+    pub(crate) fn feature(file: impl Into<PathBuf>, feature: usize) -> Self {
         Location { file: file.into(), item: Some(format!("feature {feature}")), field: None }
     }
-    pub fn field(mut self, field: impl Into<String>) -> Self {
+    pub(crate) fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
     }
 }
 
+/// What can go wrong; [`Error::is_bad_input`] tells the input's fault from the rest.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The input is wrong: a missing file, an unknown CRS, a bad value. Exit code 2.
     #[error("{at}: {message}")]
-    BadInput { at: Location, message: String },
+    BadInput {
+        /// Where: the file, and when known the row or feature and the field.
+        at: Location,
+        /// What is wrong there, for the user.
+        message: String,
+    },
     /// A place the user named for output may not be replaced (it is the dataset, holds other files, ...).
     /// Exit code 2, like bad input: nothing was written.
     #[error("{}: {message}", path.display())]
-    Refused { path: PathBuf, message: String },
+    Refused {
+        /// The output path refused.
+        path: PathBuf,
+        /// Why it may not be replaced.
+        message: String,
+    },
     /// Writing (or reading something that is not input) failed for a reason outside the data (disk full).
     /// The OS error is part of this error's own text, not its `source()`, so that it is said once.
     #[error("{}: {cause}", path.display())]
-    Io { path: PathBuf, cause: std::io::Error },
+    Io {
+        /// The file or directory being written or read.
+        path: PathBuf,
+        /// The OS error.
+        cause: std::io::Error,
+    },
     /// The PostGIS store (`src/store`) failed: `what` was being done. The server's message is part of this
     /// error's own text and not its `source()`: sqlx's error repeats its source's text, and the CLI prints
     /// the chain, so the message came out three times.
     #[error("database: {what}: {cause}")]
-    Database { what: String, cause: sqlx::Error },
+    Database {
+        /// What was being done ("reading the conflict").
+        what: String,
+        /// The driver's or the server's error.
+        cause: sqlx::Error,
+    },
     /// A worker thread of ours panicked (a bug): what it was doing.
     #[error("{what} panicked (a bug: please report it)")]
-    Panicked { what: &'static str },
+    Panicked {
+        /// What the thread was doing.
+        what: &'static str,
+    },
     /// More than this version can hold (4 GiB of text, 2^32 rows, a 32-bit database column).
     #[error("{what}: more than this version can hold ({limit})")]
-    Capacity { what: String, limit: &'static str },
+    Capacity {
+        /// What grew too large ("certificate rows").
+        what: String,
+        /// The limit passed ("2^32", "4 GiB").
+        limit: &'static str,
+    },
     /// Data in the store that this version cannot read (written by another version, or edited by hand).
     #[error("database: {0}")]
     Stored(String),
@@ -72,19 +101,30 @@ pub enum Error {
     Migration(sqlx::migrate::MigrateError),
     /// The system refused something that is not about the data (a runtime, a socket).
     #[error("{what}: {cause}")]
-    System { what: String, cause: std::io::Error },
+    System {
+        /// What was refused ("cannot listen on 127.0.0.1:8080").
+        what: String,
+        /// The OS error.
+        cause: std::io::Error,
+    },
     /// Serialising our own output failed.
     #[error("{what}: {cause}")]
-    Json { what: &'static str, cause: serde_json::Error },
+    Json {
+        /// The output being serialised (`summary.json`).
+        what: &'static str,
+        /// serde_json's error.
+        cause: serde_json::Error,
+    },
     /// A state this program should never reach (a bug).
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl Error {
-    pub fn bad_input(at: Location, message: impl Into<String>) -> Self {
+    pub(crate) fn bad_input(at: Location, message: impl Into<String>) -> Self {
         Error::BadInput { at, message: message.into() }
     }
+    /// Writing or reading `path` failed for a reason outside the data (not bad input).
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), cause: source }
     }
@@ -131,4 +171,5 @@ fn plain(e: &std::io::Error) -> String {
     }
 }
 
+/// The library's result, with [`Error`] by default.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -21,7 +21,7 @@ pub enum ReviewStatus {
 }
 
 impl ReviewStatus {
-    pub const ALL: [ReviewStatus; 4] =
+    pub(crate) const ALL: [ReviewStatus; 4] =
         [ReviewStatus::Open, ReviewStatus::Acknowledged, ReviewStatus::Resolved, ReviewStatus::Waived];
 
     /// The name used in the API, the store and the report.
@@ -85,14 +85,6 @@ impl Reviews {
             }
             None => false,
         }
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Real cadastral parcels of ten Da Nang wards (tests/fixtures/parcels-danang: EPSG:4326, VBDLIS column
 //! names, no certificates): `check` runs clean and finds the invalid rings, overlaps and repeated sheet+parcel
 //! numbers that the files contain. The counts were checked against PostGIS/GEOS (docs/DANANG.md).
+#![allow(clippy::unwrap_used)] // a test fails loudly on its own fixtures
 
 mod common;
 

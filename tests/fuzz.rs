@@ -9,6 +9,7 @@
 //! Cases per target: the CI count passed to [`fuzz`] (the whole file runs in about a minute in release), or
 //! `PROPTEST_CASES` for every target (`scripts/fuzz.sh`, the long run; docs/FUZZ.md records the runs).
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a test may say what it measured
+#![allow(clippy::unwrap_used)] // a test fails loudly on its own fixtures
 
 mod common;
 

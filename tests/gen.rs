@@ -1,6 +1,7 @@
 //! `thuadat::gen`: determinism, the truth against the files, the geometry (only planted overlaps, valid
 //! polygons, parcels inside their groups), certificate areas.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a test may say what it measured
+#![allow(clippy::unwrap_used)] // a test fails loudly on its own fixtures
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! Holder linkage end to end on the small hand-made commune with a hand-made register: every holder status,
 //! the holder_* conflicts, the statuses they give, duplicates in the register, and the run without register.
+#![allow(clippy::unwrap_used)] // a test fails loudly on its own fixtures
 
 mod common;
 

@@ -7,6 +7,7 @@
 //!
 //! What needs a real process or socket (start-up, SIGHUP reloads, timeouts, the connection limit, SIGTERM,
 //! hyper's 414/431/400, the command line's flags, GDAL's clients) stays in tests/server.rs.
+#![allow(clippy::unwrap_used)] // a test fails loudly on its own fixtures
 
 mod common;
 mod reference;

@@ -4,6 +4,7 @@
 //! and SIGTERM. Expectations come from the data: the report `thuadat check` writes for the same sample, and
 //! parcel geometry tested with `geo` (tests/reference). The answers themselves (status codes, JSON errors,
 //! headers, features, look-up, groups, CSV, tiles) are tested in-process in tests/http.rs.
+#![allow(clippy::unwrap_used)] // a test fails loudly on its own fixtures
 
 mod common;
 mod reference;

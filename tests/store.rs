@@ -1,6 +1,7 @@
 //! The PostGIS store on the real binary against a real PostgreSQL 15 + PostGIS 3 server
 //! (`scripts/with-postgis.sh cargo test --release --test store`). Each test gets its own throwaway database;
 //! without `DATABASE_URL` every test here fails.
+#![allow(clippy::unwrap_used)] // a test fails loudly on its own fixtures
 
 mod common;
 

@@ -5,6 +5,7 @@
 //! Needs Node.js, Debian's `chromium` and `npm ci` in `web/` (scripts/web-deps.sh, called by
 //! scripts/test.sh). Missing any of them fails the test; nothing is skipped.
 #![allow(clippy::print_stdout)] // passes on the browser test's own report
+#![allow(clippy::unwrap_used)] // a test fails loudly on its own fixtures
 
 mod common;
 

@@ -21,10 +21,10 @@ pub struct HolderRow {
     pub line: u32,
     /// Its certificate, in [`Certificates::certificates`].
     pub cert: u32,
-    pub holder_name: Text,
-    pub holder_id: Text,
-    pub holder_birth: Text,
-    pub address: Text,
+    pub(crate) holder_name: Text,
+    pub(crate) holder_id: Text,
+    pub(crate) holder_birth: Text,
+    pub(crate) address: Text,
     /// The certificate's next holder row (`u32::MAX`: none).
     next: u32,
 }
@@ -32,20 +32,20 @@ pub struct HolderRow {
 /// A certificate: what its rows say about the parcel (from its first row).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Certificate {
-    pub id: Text,
-    pub serial: Text,
+    pub(crate) id: Text,
+    pub(crate) serial: Text,
     /// Empty when the row names no commune.
     pub commune: Text,
-    pub sheet: Option<i64>,
+    pub(crate) sheet: Option<i64>,
     /// The parcel number as written (`45`, `45a`, `4?`).
     pub parcel_no: Text,
     /// The number of the mapped parcel it points at, when readable (see [`ParcelNo`]).
     pub parcel_base: Option<i64>,
     /// The number carries a split suffix (`45a`, `45-1`, `45/2`).
     pub split: bool,
-    pub area: Option<f64>,
-    pub land_use: Text,
-    pub issued: Text,
+    pub(crate) area: Option<f64>,
+    pub(crate) land_use: Text,
+    pub(crate) issued: Text,
     /// Line of its first row.
     pub line: u32,
     /// Its first holder row.
@@ -60,7 +60,9 @@ pub const OPTIONAL_COLUMNS: [&str; 9] =
 /// Everything read from `certificates.csv`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Certificates {
+    /// One per distinct `cert_id`, in the order first seen.
     pub certificates: Vec<Certificate>,
+    /// Every row of the file, in file order: one holder each.
     pub holders: Vec<HolderRow>,
     /// The contract's optional columns that the file does not have (canonical names, in the contract's
     /// order): the rules that need them are skipped and said so.
@@ -112,11 +114,11 @@ impl Certificates {
         })
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.certificates.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.certificates.is_empty()
     }
 }
@@ -251,7 +253,7 @@ impl CertificatesBuilder {
         Ok(ci as usize)
     }
 
-    pub fn finish(self) -> Certificates {
+    pub(crate) fn finish(self) -> Certificates {
         self.out
     }
 }
@@ -321,18 +323,18 @@ impl Certificates {
 /// One row's fields, as text and parsed values.
 #[derive(Debug, Clone, Default)]
 pub struct CertificateRow<'a> {
-    pub cert_id: &'a str,
-    pub serial: &'a str,
-    pub commune: &'a str,
-    pub sheet: Option<i64>,
-    pub parcel_no: &'a str,
-    pub area: Option<f64>,
-    pub land_use: &'a str,
-    pub issued: &'a str,
-    pub holder_name: &'a str,
-    pub holder_id: &'a str,
-    pub holder_birth: &'a str,
-    pub address: &'a str,
+    pub(crate) cert_id: &'a str,
+    pub(crate) serial: &'a str,
+    pub(crate) commune: &'a str,
+    pub(crate) sheet: Option<i64>,
+    pub(crate) parcel_no: &'a str,
+    pub(crate) area: Option<f64>,
+    pub(crate) land_use: &'a str,
+    pub(crate) issued: &'a str,
+    pub(crate) holder_name: &'a str,
+    pub(crate) holder_id: &'a str,
+    pub(crate) holder_birth: &'a str,
+    pub(crate) address: &'a str,
 }
 
 fn fx(s: &str) -> u64 {

@@ -33,6 +33,7 @@ pub struct Outcome {
     pub crs: Option<String>,
     /// The `crs` member came after the first feature (too late to project while reading).
     pub crs_after_features: bool,
+    /// Features read (each one handed to the sink).
     pub features: usize,
     /// For each requested column: whether any feature had it.
     pub seen: Vec<bool>,

@@ -46,10 +46,16 @@ pub struct Parcel {
     pub id: CompactString,
     /// Position of the feature in the parcels file (0-based, counting every feature).
     pub feature: u32,
+    /// The `commune` column; `dataset.toml`'s `commune` when the feature has none; None when neither.
     pub commune: Option<Shared>,
+    /// The `sheet` column: the map sheet number; None when empty.
     pub sheet: Option<i64>,
+    /// The `parcel_no` column: the parcel's number on its sheet; None when empty.
     pub parcel_no: Option<i64>,
+    /// The residential group: the group whose boundary holds the parcel when `groups.<ext>` has one, else the
+    /// `group` column; None when neither.
     pub group: Option<Shared>,
+    /// The `land_use` column: the land-use code or codes (`ONT`, `DGT+DTL`); None when empty.
     pub land_use: Option<Shared>,
     /// Area recorded in the parcels file, m2.
     pub recorded_area: Option<f64>,
@@ -83,34 +89,42 @@ impl Parcel {
 /// A residential group's boundary (from `groups.<ext>`).
 #[derive(Debug, Clone)]
 pub struct Group {
-    pub name: Shared,
-    pub geometry: MultiPolygon<f64>,
+    pub(crate) name: Shared,
+    pub(crate) geometry: MultiPolygon<f64>,
 }
 
 /// One input file as read, for the report's summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputFile {
-    pub role: String,
-    pub path: PathBuf,
+    pub(crate) role: String,
+    pub(crate) path: PathBuf,
+    /// The format as read (`GPKG`, `GeoJSON (native reader)`, `CSV`, `PostgreSQL`).
     pub format: String,
-    pub records: usize,
+    pub(crate) records: usize,
 }
 
 /// A dataset directory in memory.
 #[derive(Debug)]
 pub struct Dataset {
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
+    /// `dataset.toml`'s `name`, else the directory's name (the stored commune's name for the store).
     pub name: String,
+    /// `dataset.toml` as read (defaults when absent).
     pub config: DatasetConfig,
+    /// The source CRS and the planar frame the geometry is in.
     pub frame: Frame,
+    /// The parcels in file order (features that are not areas left out).
     pub parcels: Vec<Parcel>,
+    /// Everything read from `certificates.csv`.
     pub certificates: Certificates,
     /// The population register (`citizens.csv`), when the dataset has one.
     pub register: Option<crate::linkage::register::Register>,
     /// Holder linkage read with the data instead of linking again: the PostGIS store keeps the linkage of
     /// its last import or check, and a server of the store starts from it (without the register).
     pub linkage: Option<crate::linkage::holders::Linkage>,
+    /// The residential groups' boundaries from `groups.<ext>` (empty without it).
     pub groups: Vec<Group>,
+    /// The files read, for the report's summary.
     pub inputs: Vec<InputFile>,
     /// Features that are not areas (points, open lines, text): not parcels, counted here.
     pub skipped_features: usize,
@@ -235,21 +249,21 @@ impl Dataset {
 pub struct RawHead {
     /// Stands for the source in errors and in the report (e.g. `postgresql:thuadat/00118`).
     pub dir: PathBuf,
-    pub name: String,
-    pub config: DatasetConfig,
+    pub(crate) name: String,
+    pub(crate) config: DatasetConfig,
     /// The CRS of the raw coordinates (the file's, or dataset.toml's).
     pub crs: Crs,
 }
 
 /// A dataset's tables other than the parcels, read as they are stored (see [`Dataset::from_raw`]).
 pub struct RawTables {
-    pub certificates: Certificates,
-    pub register: Option<crate::linkage::register::Register>,
+    pub(crate) certificates: Certificates,
+    pub(crate) register: Option<crate::linkage::register::Register>,
     /// Holder linkage as stored (see [`Dataset::linkage`]).
     pub linkage: Option<crate::linkage::holders::Linkage>,
     /// Group boundaries in order: name (None when empty) and geometry as read.
     pub groups: Vec<(Option<String>, RawGeometry)>,
-    pub inputs: Vec<InputFile>,
+    pub(crate) inputs: Vec<InputFile>,
 }
 
 impl Dataset {

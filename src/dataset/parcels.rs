@@ -31,17 +31,21 @@ pub enum RawGeometry {
 /// An attribute as read, typed loosely; the dataset model decides what it must be.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawValue {
+    /// No value: null, or a column the feature does not have.
     Null,
+    /// An integer field.
     Int(i64),
+    /// A floating-point field.
     Real(f64),
+    /// A text field, as written (trimmed later).
     Text(String),
 }
 
 /// One feature: its geometry and the values of the requested columns (in request order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawFeature {
-    pub geometry: RawGeometry,
-    pub values: Vec<RawValue>,
+    pub(crate) geometry: RawGeometry,
+    pub(crate) values: Vec<RawValue>,
 }
 
 /// Sidecar files that sit beside a vector file and are not themselves data.
@@ -178,10 +182,10 @@ pub fn missing_column(path: &Path, req: &ColumnRequest, names: &[String]) -> Err
 /// A column to read: its canonical name, the source name, whether it must exist, and where the name came from.
 #[derive(Debug, Clone)]
 pub struct ColumnRequest {
-    pub canonical: String,
-    pub source: String,
-    pub required: bool,
-    pub origin: String,
+    pub(crate) canonical: String,
+    pub(crate) source: String,
+    pub(crate) required: bool,
+    pub(crate) origin: String,
 }
 
 /// "EPSG:4326 (declared by parcels.gpkg)", or the CRS's name when it has no code.

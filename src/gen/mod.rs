@@ -89,6 +89,7 @@ pub struct GenOptions {
     pub out: PathBuf,
     /// Approximate number of mapped parcels.
     pub parcels: usize,
+    /// Seed of the random generator (ChaCha8): the same options give the same files and truth.
     pub seed: u64,
     /// Commune code, e.g. "00118".
     pub commune: String,

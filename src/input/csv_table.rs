@@ -9,7 +9,7 @@ use crate::error::{Error, Location, Result};
 /// A column of the file: its position and the names it goes by.
 #[derive(Debug, Clone)]
 pub struct Field {
-    pub index: usize,
+    pub(crate) index: usize,
     /// The name in the file.
     pub source: String,
 }
@@ -218,7 +218,7 @@ impl<R: std::io::Read> std::io::Read for Lines<R> {
 /// One data row.
 pub struct Row<'a> {
     path: &'a Path,
-    pub line: usize,
+    pub(crate) line: usize,
     record: &'a csv::ByteRecord,
     /// The row's fields back to back, when they are all UTF-8.
     text: Option<&'a str>,

@@ -3,8 +3,11 @@
 /// A year, or a full date (`month` and `day` 0 for a year alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct PartialDate {
+    /// The year (`YYYY`).
     pub year: u16,
+    /// The month, 1-12; 0 when only the year is known.
     pub month: u8,
+    /// The day of the month, 1-31; 0 when only the year is known.
     pub day: u8,
 }
 

@@ -9,7 +9,7 @@ pub struct Text {
 }
 
 impl Text {
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.len == 0
     }
 }

@@ -103,6 +103,7 @@ pub struct Cccd {
     pub value: u64,
     /// Province-of-birth code (1..=96, on the official list).
     pub province: u16,
+    /// The sex digit says female (odd century digit: 1, 3).
     pub female: bool,
     /// Full birth year from the century digit and the two year digits.
     pub birth_year: u16,
@@ -135,10 +136,13 @@ impl std::fmt::Display for Invalid {
 /// What a holder id field holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HolderId {
+    /// Nothing written (blank after trimming).
     Empty,
+    /// A well-formed 12-digit citizen id (CCCD).
     Cccd(Cccd),
     /// An old 9-digit identity card number: a real id, but not one the population register is keyed by.
     Cmnd(u32),
+    /// Not an id, and why.
     Invalid(Invalid),
 }
 
@@ -146,9 +150,17 @@ pub enum HolderId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contradiction {
     /// The id's birth year, and the year the record gives.
-    BirthYear { id: u16, record: u16 },
+    BirthYear {
+        /// The birth year the id's century and year digits give.
+        id: u16,
+        /// The year of the record's birth date.
+        record: u16,
+    },
     /// The id says female (true) or male (false); the record says the other.
-    Sex { id_female: bool },
+    Sex {
+        /// The id's sex digit says female.
+        id_female: bool,
+    },
 }
 
 impl std::fmt::Display for Contradiction {

@@ -35,7 +35,7 @@ impl Outcome {
             Outcome::Coarse(l) => 8 + l,
         }
     }
-    pub fn from_code(c: u8) -> Outcome {
+    pub(crate) fn from_code(c: u8) -> Outcome {
         match c {
             15 => Outcome::Missing,
             8.. => Outcome::Coarse(c - 8),
@@ -68,6 +68,7 @@ pub enum Comparator {
 }
 
 impl Comparator {
+    /// The agreement level of `a` and `b` (normalised text); [`Outcome::Missing`] when either is empty.
     pub fn compare(self, a: &str, b: &str) -> Outcome {
         if a.is_empty() || b.is_empty() {
             return Outcome::Missing;

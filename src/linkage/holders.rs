@@ -31,12 +31,12 @@ use crate::vntext;
 /// One holder as a certificate writes them: the fields linkage compares, as written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HolderRecord<'a> {
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// A 12-digit CCCD, a 9-digit CMND, or anything else as written.
     pub id: &'a str,
     /// `YYYY` or `YYYY-MM-DD` as written.
     pub birth: &'a str,
-    pub address: &'a str,
+    pub(crate) address: &'a str,
 }
 
 /// The holders to link, by position: certificates' holder rows, or any other list of people.
@@ -59,18 +59,23 @@ impl HolderRecords for [HolderRecord<'_>] {
 /// A holder's status (contract, holders.csv `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
+    /// A CCCD found in the register whose entry confirms the holder (name, birth) and agrees with its sex digit.
     MatchedById,
+    /// No usable id match, but matching by attributes found one register entry that confirms the holder.
     MatchedByAttributes,
+    /// A CCCD found in the register, but no entry with it confirms the holder: the id is someone else's.
     Mismatch,
+    /// No register entry found by attributes, or two or more that fit equally (namesakes are not guessed).
     NotFound,
+    /// The id is malformed, or a CCCD whose birth year differs from `holder_birth`'s.
     IdInvalid,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] =
+    pub(crate) const ALL: [Status; 5] =
         [Status::MatchedById, Status::MatchedByAttributes, Status::Mismatch, Status::NotFound, Status::IdInvalid];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::MatchedById => "matched_by_id",
             Status::MatchedByAttributes => "matched_by_attributes",
@@ -80,7 +85,7 @@ impl Status {
         }
     }
 
-    /// The status named `s` (as [`Status::as_str`] writes it).
+    /// The status named `s`, as holders.csv spells it (`matched_by_id`, `not_found`, ...).
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -89,6 +94,7 @@ impl Status {
 /// What linkage found for one holder row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HolderLink {
+    /// The row's status (holders.csv `status`).
     pub status: Status,
     /// The register entry matched (by id, or by attributes).
     pub citizen: Option<u32>,
@@ -165,7 +171,7 @@ pub fn confirms(pattern: u64) -> bool {
 pub struct Linkage {
     /// Per holder, in the order [`link`] was given them.
     pub holders: Vec<HolderLink>,
-    pub model: Model,
+    pub(crate) model: Model,
 }
 
 /// Links every holder against the register.

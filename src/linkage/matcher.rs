@@ -47,10 +47,11 @@ pub struct Records {
 }
 
 impl Records {
+    /// No rows yet; every row will have `fields` values.
     pub fn new(fields: usize) -> Records {
         Records { fields, values: Vec::new() }
     }
-    pub fn with_capacity(fields: usize, rows: usize) -> Records {
+    pub(crate) fn with_capacity(fields: usize, rows: usize) -> Records {
         Records { fields, values: Vec::with_capacity(fields * rows) }
     }
     /// Adds a row (missing trailing values are empty; extra ones are ignored).
@@ -59,13 +60,13 @@ impl Records {
             self.values.push(CompactString::from(row.get(f).copied().unwrap_or("")));
         }
     }
-    pub fn get(&self, row: usize, field: usize) -> &str {
+    pub(crate) fn get(&self, row: usize, field: usize) -> &str {
         self.values.get(row * self.fields + field).map_or("", |s| s.as_str())
     }
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.values.len().checked_div(self.fields).unwrap_or(0)
     }
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
@@ -138,9 +139,9 @@ impl Schema {
 /// [`Matcher::new`], among the candidates after [`Matcher::fit_m`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Model {
-    pub m: Vec<[f64; LEVELS]>,
-    pub u: Vec<[f64; LEVELS]>,
-    pub prior: f64,
+    pub(crate) m: Vec<[f64; LEVELS]>,
+    pub(crate) u: Vec<[f64; LEVELS]>,
+    pub(crate) prior: f64,
 }
 
 /// The weight of one field's outcome (`code`, see [`Outcome::code`]) under that field's m and u.
@@ -217,15 +218,17 @@ impl Model {
 /// A candidate of a left record.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
+    /// The right record, by position in the right [`Records`].
     pub right: u32,
-    pub weight: f64,
+    pub(crate) weight: f64,
 }
 
 /// The two best candidates of a left record.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Best {
+    /// The candidate of highest weight; None when no right record shares a blocking key.
     pub best: Option<Candidate>,
-    pub second: Option<Candidate>,
+    pub(crate) second: Option<Candidate>,
 }
 
 /// The right records by blocking key.
@@ -261,11 +264,11 @@ impl Blocks {
 
 /// Matches left records against right records under a schema.
 pub struct Matcher<'a> {
-    pub schema: &'a Schema,
-    pub left: &'a Records,
-    pub right: &'a Records,
+    pub(crate) schema: &'a Schema,
+    pub(crate) left: &'a Records,
+    pub(crate) right: &'a Records,
     blocks: Blocks,
-    pub model: Model,
+    pub(crate) model: Model,
     /// Every candidate pair with its pattern, kept by [`Matcher::new`] (EM reads them 20 times).
     cache: Option<Vec<(u32, u32, u64)>>,
     /// Left and right are one file: only pairs `i < j` are candidates.

@@ -25,17 +25,17 @@ use crate::input::text::{Text, TextArena};
 pub struct Citizen {
     /// Line of the row in the file (the header is line 1).
     pub line: u32,
-    pub id: Text,
-    pub name: Text,
-    pub birth: Option<PartialDate>,
-    pub female: Option<bool>,
-    pub address: Text,
+    pub(crate) id: Text,
+    pub(crate) name: Text,
+    pub(crate) birth: Option<PartialDate>,
+    pub(crate) female: Option<bool>,
+    pub(crate) address: Text,
 }
 
 /// The register in memory.
 #[derive(Debug, Clone, Default)]
 pub struct Register {
-    pub people: Vec<Citizen>,
+    pub(crate) people: Vec<Citizen>,
     text: TextArena,
     /// First entry of each id; further entries with the same id chain through `next_same`.
     by_id: FxHashMap<CompactString, u32>,
@@ -45,14 +45,16 @@ pub struct Register {
 }
 
 impl Register {
-    pub fn text(&self, t: Text) -> &str {
+    pub(crate) fn text(&self, t: Text) -> &str {
         self.text.get(t)
     }
 
+    /// Entries in the register (rows of `citizens.csv`, repeated ids included).
     pub fn len(&self) -> usize {
         self.people.len()
     }
 
+    /// True when the register has no entry.
     pub fn is_empty(&self) -> bool {
         self.people.is_empty()
     }

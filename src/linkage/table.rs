@@ -31,11 +31,11 @@ use crate::error::{Error, Location, Result};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FieldSpec {
-    pub name: String,
-    pub compare: String,
+pub(crate) struct FieldSpec {
+    pub(crate) name: String,
+    pub(crate) compare: String,
     #[serde(default)]
-    pub transform: Option<String>,
+    pub(crate) transform: Option<String>,
     /// Columns whose values make the field (default: the column `name`); with `transform = "ymd"`, year,
     /// month and day columns joined as `YYYY-MM-DD`.
     #[serde(default)]
@@ -46,21 +46,21 @@ pub struct FieldSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkConfig {
-    pub id: String,
+    pub(crate) id: String,
     #[serde(default)]
-    pub delimiter: Option<String>,
+    pub(crate) delimiter: Option<String>,
     #[serde(default)]
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
     #[serde(default)]
-    pub dedup: bool,
+    pub(crate) dedup: bool,
     #[serde(default)]
-    pub one_to_one: bool,
+    pub(crate) one_to_one: bool,
     #[serde(default = "half")]
-    pub min_probability: f64,
-    pub blocks: Vec<Vec<String>>,
-    pub fields: Vec<FieldSpec>,
+    pub(crate) min_probability: f64,
+    pub(crate) blocks: Vec<Vec<String>>,
+    pub(crate) fields: Vec<FieldSpec>,
     #[serde(default = "max_block")]
-    pub max_block: usize,
+    pub(crate) max_block: usize,
 }
 
 fn half() -> f64 {
@@ -71,6 +71,7 @@ fn max_block() -> usize {
 }
 
 impl LinkConfig {
+    /// Reads the mapping file; a missing, unreadable or malformed file is bad input.
     pub fn load(path: &Path) -> Result<LinkConfig> {
         // The mapping is input: a missing or unreadable file is the input's fault (exit code 2).
         let text = std::fs::read_to_string(path).map_err(|e| {

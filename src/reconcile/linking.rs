@@ -48,7 +48,7 @@ impl Links {
     }
 }
 
-pub fn link(parcels: &[Parcel], certs: &Certificates) -> Links {
+pub(crate) fn link(parcels: &[Parcel], certs: &Certificates) -> Links {
     let mut numbers: Vec<(i64, i64, u32)> =
         parcels.iter().enumerate().filter_map(|(i, p)| Some((p.sheet?, p.parcel_no?, i as u32))).collect();
     numbers.par_sort_unstable();

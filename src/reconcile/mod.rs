@@ -47,17 +47,17 @@ pub struct OverlapStats {
 pub struct Reconciliation {
     /// Sorted by kind, then parcel ids, then certificate ids.
     pub conflicts: Vec<Conflict>,
-    pub links: Links,
+    pub(crate) links: Links,
     /// Per parcel, in the dataset's order.
     pub statuses: Vec<ParcelStatus>,
-    pub overlap_stats: OverlapStats,
+    pub(crate) overlap_stats: OverlapStats,
     /// Rules that did not run, and why.
     pub skipped_rules: Vec<String>,
     /// Certificates with an area whose parcel has no mapped area: not compared by `area_mismatch`.
     pub area_not_compared: Vec<usize>,
     /// Holder linkage against the register; None when the dataset has no citizens.csv.
     pub holders: Option<crate::linkage::holders::Linkage>,
-    pub timings: Vec<(String, f64)>,
+    pub(crate) timings: Vec<(String, f64)>,
 }
 
 /// Runs every rule on a loaded dataset.

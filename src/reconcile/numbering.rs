@@ -23,7 +23,7 @@ pub fn commune_key(c: Option<&str>) -> String {
     }
 }
 
-pub fn find(parcels: &[Parcel]) -> Vec<Conflict> {
+pub(crate) fn find(parcels: &[Parcel]) -> Vec<Conflict> {
     // Parcels sorted by (commune, sheet, number): repeats are neighbours. Commune codes are compared through
     // their key, computed once per distinct code.
     let mut keys: FxHashMap<&str, u32> = FxHashMap::default();

@@ -6,7 +6,7 @@ use super::Links;
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::{Certificates, Parcel};
 
-pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, split_ratio: f64) -> Vec<Conflict> {
+pub(crate) fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, split_ratio: f64) -> Vec<Conflict> {
     let cert = |c: usize| &certs.certificates[c];
     let mut out = Vec::new();
     for (pi, parcel) in parcels.iter().enumerate() {

@@ -6,6 +6,7 @@ use crate::conflict::{Conflict, Kind, KINDS};
 /// A parcel's status and the kinds that decided it (4 bytes: a million parcels in 4 MB).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParcelStatus {
+    /// The campaign status: 3 must be rebuilt, 2 usable after correction or supplement, 1 usable as is.
     pub status: u8,
     /// The reasons of the deciding level, as bits of [`REASONS`].
     reasons: u16,

@@ -25,7 +25,7 @@ const ONE_DIGIT: f64 = 0.8;
 const DROPPED_OR_ADDED: f64 = 0.7;
 const TORN: f64 = 0.6;
 
-pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links) -> Vec<Conflict> {
+pub(crate) fn find(parcels: &[Parcel], certs: &Certificates, links: &Links) -> Vec<Conflict> {
     let mut out = Vec::new();
     for (ci, cert) in certs.certificates.iter().enumerate() {
         if links.parcel_of(ci).is_some() {

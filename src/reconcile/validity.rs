@@ -4,7 +4,7 @@
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 
-pub fn find(parcels: &[Parcel]) -> Vec<Conflict> {
+pub(crate) fn find(parcels: &[Parcel]) -> Vec<Conflict> {
     parcels
         .iter()
         .enumerate()

@@ -8,16 +8,18 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{status}: {reason}")]
 pub struct ApiError {
+    /// The HTTP status answered (400, 404, ...).
     pub status: StatusCode,
+    /// Why, in one sentence naming the parameter or the thing not found (the body's `reason`).
     pub reason: String,
 }
 
 impl ApiError {
-    pub fn bad_request(reason: impl Into<String>) -> ApiError {
+    pub(crate) fn bad_request(reason: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, reason: reason.into() }
     }
 
-    pub fn not_found(reason: impl Into<String>) -> ApiError {
+    pub(crate) fn not_found(reason: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::NOT_FOUND, reason: reason.into() }
     }
 }

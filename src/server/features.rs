@@ -18,8 +18,8 @@ pub const COLLECTIONS: [(&str, &str); 2] =
 /// Limits of a page of features.
 #[derive(Debug, Clone, Copy)]
 pub struct Paging {
-    pub default_limit: usize,
-    pub max_limit: usize,
+    pub(crate) default_limit: usize,
+    pub(crate) max_limit: usize,
 }
 
 fn lonlat(c: &Coord<f64>) -> [f64; 2] {
@@ -57,7 +57,7 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 /// Its media type, as OGC API - Features Part 1 names it for `rel=service-desc`.
 pub const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
 
-pub fn landing(src: &Source, base: &str) -> Value {
+pub(crate) fn landing(src: &Source, base: &str) -> Value {
     json!({
         "title": format!("thuadat: {}", src.checked.dataset.name),
         "description": "Cadastral parcels and the conflicts found by `thuadat check`, as OGC API - Features and vector tiles",
@@ -73,14 +73,14 @@ pub fn landing(src: &Source, base: &str) -> Value {
     })
 }
 
-pub fn conformance() -> Value {
+pub(crate) fn conformance() -> Value {
     json!({"conformsTo": [
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     ]})
 }
 
-pub fn collection(src: &Source, base: &str, id: &str) -> Result<Value, ApiError> {
+pub(crate) fn collection(src: &Source, base: &str, id: &str) -> Result<Value, ApiError> {
     let title = COLLECTIONS
         .iter()
         .find(|(c, _)| *c == id)
@@ -99,7 +99,7 @@ pub fn collection(src: &Source, base: &str, id: &str) -> Result<Value, ApiError>
     }))
 }
 
-pub fn collections(src: &Source, base: &str) -> Value {
+pub(crate) fn collections(src: &Source, base: &str) -> Value {
     let list: Vec<Value> = COLLECTIONS.iter().filter_map(|(id, _)| collection(src, base, id).ok()).collect();
     json!({
         "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json"}],

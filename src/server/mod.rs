@@ -31,7 +31,7 @@ pub use source::Source;
 pub struct ServerConfig {
     /// The dataset directory served.
     pub dataset: PathBuf,
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     /// Bytes of encoded tiles kept in memory (0: no tile cache).
     pub tile_cache_bytes: usize,
     /// Features per page when `limit` is not given.
@@ -57,6 +57,7 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// The defaults for serving `dataset` on `addr` (256 MB of tile cache, pages of 100 features, look-ups of 5 m).
     pub fn new(dataset: PathBuf, addr: SocketAddr) -> ServerConfig {
         ServerConfig {
             dataset,
@@ -100,7 +101,7 @@ pub fn check_public_url(url: &str) -> std::result::Result<String, String> {
 /// The outcome of the last reload, for `/health`.
 #[derive(Debug, Clone)]
 pub struct ReloadOutcome {
-    pub at: SystemTime,
+    pub(crate) at: SystemTime,
     /// The parcels served since, or why the reload failed (no personal data: see [`public_error`]).
     pub result: std::result::Result<usize, String>,
 }
@@ -147,7 +148,7 @@ pub fn rfc3339(t: SystemTime) -> String {
 
 /// The server's shared state: the configuration and the current source (swapped whole on reload).
 pub struct AppState {
-    pub config: ServerConfig,
+    pub(crate) config: ServerConfig,
     source: RwLock<Arc<Source>>,
     /// With `serve --db`: connections to the store and the commune served (the review endpoints).
     pub store: Option<(sqlx::PgPool, String)>,
@@ -157,6 +158,7 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state serving `source`; with `serve --db`, a pool of up to 4 connections to the store, opened on first use.
     pub fn new(config: ServerConfig, source: Source) -> AppState {
         // Connections open on first use (a runtime must be running).
         let store = config.store.as_ref().and_then(|s| {

@@ -47,10 +47,16 @@ pub const RESERVED_FDS: usize = MAX_REFUSING + 64;
 /// The bounds of connections and requests (docs/API.md, "Limits").
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// A request head must be complete within this (`--header-timeout`, default 10 s); else the connection is closed.
     pub header_timeout: Duration,
+    /// A connection on which no byte moves either way for this long is closed (`--idle-timeout`, default 60 s).
     pub idle_timeout: Duration,
+    /// A request not answered within this gets `503` (`--request-timeout`, default 30 s).
     pub request_timeout: Duration,
+    /// Connections open at once; past it a new one gets `503` (`--max-connections`, default 1024).
     pub max_connections: usize,
+    /// On shutdown, requests in flight get this long before their connections are cut (`--shutdown-timeout`,
+    /// default 10 s).
     pub shutdown_timeout: Duration,
 }
 
@@ -212,7 +218,7 @@ pub struct Guarded {
 }
 
 impl Guarded {
-    pub fn new(inner: TcpStream, idle: Duration) -> Guarded {
+    pub(crate) fn new(inner: TcpStream, idle: Duration) -> Guarded {
         let now = Instant::now();
         Guarded { inner, idle, last: now, timer: Box::pin(tokio::time::sleep_until(now + idle)), replacement: None }
     }

@@ -9,10 +9,12 @@ use super::error::ApiError;
 pub struct Params(Vec<(String, String)>);
 
 impl Params {
+    /// The parameters of a query string (none when there is no query).
     pub fn parse(query: Option<&str>) -> Params {
         Params(form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect())
     }
 
+    /// The value of parameter `name` (the last one when repeated), as decoded.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }

@@ -20,7 +20,7 @@ use crate::store::review::{self, Review};
 
 type Shared = State<Arc<AppState>>;
 
-pub fn routes() -> Router<Arc<AppState>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/conflicts/{id}", get(get_conflict).patch(patch_conflict))
         .route("/conflicts/{id}/history", get(get_history))

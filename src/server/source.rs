@@ -26,10 +26,13 @@ pub type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 /// A conflict's drawing in Web Mercator.
 #[derive(Debug, Clone)]
 pub enum Drawn {
+    /// Nothing to draw.
     None,
     /// The geometry of the parcel at this position.
     Parcel(usize),
+    /// An area of its own (see [`ConflictGeometry::Area`]).
     Area(MultiPolygon<f64>),
+    /// A point (see [`ConflictGeometry::Point`]).
     Point(Point<f64>),
 }
 
@@ -37,26 +40,27 @@ pub enum Drawn {
 /// parcels), a label point and its scorecard.
 #[derive(Debug, Clone)]
 pub struct GroupInfo {
-    pub name: String,
-    pub outline: Option<MultiPolygon<f64>>,
+    pub(crate) name: String,
+    pub(crate) outline: Option<MultiPolygon<f64>>,
     /// The outline's envelope.
     pub bbox: Option<Rect<f64>>,
-    pub label: Option<Point<f64>>,
-    pub parcels: usize,
+    pub(crate) label: Option<Point<f64>>,
+    pub(crate) parcels: usize,
     /// Parcels with status 1, 2, 3.
     pub by_status: [usize; 3],
-    pub conflicts_by_kind: BTreeMap<&'static str, usize>,
+    pub(crate) conflicts_by_kind: BTreeMap<&'static str, usize>,
 }
 
 /// Everything a request reads. Immutable once built.
 pub struct Source {
+    /// The checked dataset served, in its planar frame (`parcel_geometry` holds the Web Mercator copies).
     pub checked: Checked,
     /// Parcel geometry in Web Mercator (None: missing or not transformable).
     pub parcel_geometry: Vec<Option<MultiPolygon<f64>>>,
-    pub parcel_tree: RTree<Entry>,
+    pub(crate) parcel_tree: RTree<Entry>,
     /// Each parcel's group as a position in `groups`.
     pub parcel_group: Vec<Option<u32>>,
-    pub parcel_by_id: FxHashMap<String, u32>,
+    pub(crate) parcel_by_id: FxHashMap<String, u32>,
     /// Each parcel's place in the order tiles keep parcels in when a tile's byte budget is reached (see
     /// [`parcel_rank`]): lower is kept first.
     pub parcel_rank: Vec<u32>,
@@ -64,20 +68,21 @@ pub struct Source {
     pub parcel_conflicts: Vec<Vec<u32>>,
     /// Conflicts each certificate takes part in.
     pub cert_conflicts: Vec<Vec<u32>>,
-    pub conflict_ids: Vec<String>,
-    pub conflict_by_id: FxHashMap<String, u32>,
-    pub conflict_group: Vec<Option<u32>>,
-    pub conflict_geometry: Vec<Drawn>,
-    pub conflict_tree: RTree<Entry>,
+    pub(crate) conflict_ids: Vec<String>,
+    pub(crate) conflict_by_id: FxHashMap<String, u32>,
+    pub(crate) conflict_group: Vec<Option<u32>>,
+    pub(crate) conflict_geometry: Vec<Drawn>,
+    pub(crate) conflict_tree: RTree<Entry>,
     /// Each conflict's review status (all open unless served from the store).
     pub reviews: Reviews,
+    /// Residential groups in the order first met: the boundary file's, then those named only by parcels.
     pub groups: Vec<GroupInfo>,
-    pub group_by_name: FxHashMap<String, u32>,
+    pub(crate) group_by_name: FxHashMap<String, u32>,
     /// Longitude/latitude box of the parcels: west, south, east, north.
     pub bounds: [f64; 4],
     /// A tag of this load, part of every ETag.
     pub generation: u64,
-    pub tiles: TileCache,
+    pub(crate) tiles: TileCache,
 }
 
 fn envelope(r: Rect<f64>) -> Rectangle<[f64; 2]> {
@@ -308,10 +313,12 @@ impl Source {
         }
     }
 
+    /// The dataset's parcels, in file order.
     pub fn parcels(&self) -> &[Parcel] {
         &self.checked.dataset.parcels
     }
 
+    /// The reconciliation's conflicts (sorted by kind, then parcel ids, then certificate ids).
     pub fn conflicts(&self) -> &[Conflict] {
         &self.checked.reconciliation.conflicts
     }

@@ -21,11 +21,11 @@ use crate::tiles::{LayerBuilder, Property, TileId, BUFFER, TILE_BUDGET};
 
 /// A layer of the tiles, with the zooms it appears at and its fields (for TileJSON).
 pub struct LayerSpec {
-    pub id: &'static str,
-    pub minzoom: u8,
-    pub maxzoom: u8,
-    pub description: &'static str,
-    pub fields: &'static [(&'static str, &'static str)],
+    pub(crate) id: &'static str,
+    pub(crate) minzoom: u8,
+    pub(crate) maxzoom: u8,
+    pub(crate) description: &'static str,
+    pub(crate) fields: &'static [(&'static str, &'static str)],
 }
 
 /// From this zoom the `conflicts` layer holds every conflict drawn in the tile, whatever the budget.

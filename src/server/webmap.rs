@@ -9,9 +9,10 @@ use axum::http::{header, HeaderMap};
 
 /// One embedded file: its path under `/`, its media type and its bytes.
 pub struct Asset {
-    pub path: &'static str,
+    pub(crate) path: &'static str,
+    /// The `Content-Type` it is served with.
     pub content_type: &'static str,
-    pub body: &'static [u8],
+    pub(crate) body: &'static [u8],
 }
 
 /// The page itself, served at `/` to browsers.

@@ -11,12 +11,12 @@
 /// Builds one COPY text row after another into a buffer.
 #[derive(Debug, Default)]
 pub struct CopyRows {
-    pub buf: Vec<u8>,
+    pub(crate) buf: Vec<u8>,
     first: bool,
 }
 
 impl CopyRows {
-    pub fn with_capacity(n: usize) -> Self {
+    pub(crate) fn with_capacity(n: usize) -> Self {
         CopyRows { buf: Vec::with_capacity(n), first: true }
     }
 
@@ -89,7 +89,7 @@ impl CopyRows {
 /// makes rows alone (a piece of a COPY streamed in several).
 #[derive(Debug, Default)]
 pub struct BinaryRows {
-    pub buf: Vec<u8>,
+    pub(crate) buf: Vec<u8>,
     /// Values written in the current row.
     field: usize,
     /// The first value of the current row that is text with a NUL character (PostgreSQL's text cannot hold

@@ -37,6 +37,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// A commune of the store to serve (`thuadat serve --db`).
 #[derive(Debug, Clone)]
 pub struct StoreSource {
+    /// The database URL (`postgres://user@host:port/database`).
     pub url: String,
     /// None: the store's only commune.
     pub commune: Option<String>,
@@ -45,8 +46,11 @@ pub struct StoreSource {
 /// What an import or a check did to the stored conflicts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConflictSync {
+    /// Conflicts new to the store, opened with an `opened` history row.
     pub opened: u64,
+    /// Conflicts stored as present that this run no longer finds: kept, marked vanished.
     pub vanished: u64,
+    /// Conflicts that had vanished and occur again: present again, review status kept.
     pub reappeared: u64,
     /// Conflicts of this run (by distinct stable id).
     pub present: u64,
@@ -55,15 +59,21 @@ pub struct ConflictSync {
 /// What [`import`] wrote.
 #[derive(Debug, Clone)]
 pub struct ImportSummary {
+    /// The commune code the dataset was stored under.
     pub commune: String,
+    /// The id of this import's row in `thuadat.import` (the audit log's and history's import).
     pub import_id: i64,
     /// Rows: every feature of the parcels file.
     pub parcels: u64,
+    /// Certificates (distinct `cert_id`s).
     pub certificates: u64,
     /// Rows of certificates.csv.
     pub holders: u64,
+    /// Rows of citizens.csv (0 without a register).
     pub citizens: u64,
+    /// Residential group boundaries (0 without `groups.<ext>`).
     pub groups: u64,
+    /// What the import did to the stored conflicts.
     pub conflicts: ConflictSync,
     /// Reading the dataset directory.
     pub load_seconds: f64,

@@ -49,6 +49,7 @@ pub async fn statuses(conn: &mut PgConnection, code: &str) -> Result<Vec<(String
 pub enum Review {
     /// The conflict after the change.
     Done(Value),
+    /// The commune has no conflict with that id.
     NotFound,
 }
 

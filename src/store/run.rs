@@ -21,10 +21,10 @@ use crate::review::ReviewStatus;
 /// A commune of the store as a [`DatasetSource`]: read back by [`load_dataset`] on an open connection. With
 /// `stored_linkage`, the holder linkage of the last import or check comes with it instead of the register.
 pub struct StoredCommune<'a> {
-    pub rt: &'a tokio::runtime::Runtime,
-    pub conn: &'a mut PgConnection,
-    pub code: &'a str,
-    pub stored_linkage: bool,
+    pub(crate) rt: &'a tokio::runtime::Runtime,
+    pub(crate) conn: &'a mut PgConnection,
+    pub(crate) code: &'a str,
+    pub(crate) stored_linkage: bool,
 }
 
 impl DatasetSource for StoredCommune<'_> {

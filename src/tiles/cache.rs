@@ -22,7 +22,7 @@ pub struct TileCache {
 }
 
 impl TileCache {
-    pub fn new(capacity_bytes: usize) -> TileCache {
+    pub(crate) fn new(capacity_bytes: usize) -> TileCache {
         TileCache { capacity: capacity_bytes, inner: Mutex::new((FxHashMap::default(), 0)), epoch: AtomicU64::new(0) }
     }
 
@@ -32,7 +32,7 @@ impl TileCache {
         self.epoch.load(Ordering::Acquire)
     }
 
-    pub fn get(&self, key: &Key) -> Option<bytes::Bytes> {
+    pub(crate) fn get(&self, key: &Key) -> Option<bytes::Bytes> {
         if self.capacity == 0 {
             return None;
         }
@@ -81,6 +81,7 @@ impl TileCache {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).0.len()
     }
 
+    /// True when no tile is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -10,10 +10,13 @@ use super::quantize::TileGeometry;
 /// A property value of a tile feature.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Property<'a> {
+    /// A string other features may share: stored once in the layer's value table.
     Str(&'a str),
     /// A string no other feature of the layer has (an id): added to the value table without looking it up.
     Unique(&'a str),
+    /// An integer (MVT `int_value`).
     Int(i64),
+    /// A double (MVT `double_value`).
     Double(f64),
 }
 
@@ -137,6 +140,7 @@ pub struct LayerBuilder {
 /// What adding a feature did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Added {
+    /// The feature was added.
     Yes,
     /// The layer would have grown beyond the limit: the feature was not added, the layer is as before.
     OverLimit,
@@ -145,7 +149,7 @@ pub enum Added {
 }
 
 impl LayerBuilder {
-    pub fn new(name: &'static str) -> LayerBuilder {
+    pub(crate) fn new(name: &'static str) -> LayerBuilder {
         LayerBuilder { name, features: Vec::new(), tags: Tags::default(), content: 0 }
     }
 
@@ -199,15 +203,11 @@ impl LayerBuilder {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.features.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.features.is_empty()
     }
 
-    pub fn finish(self) -> tile::Layer {
+    pub(crate) fn finish(self) -> tile::Layer {
         tile::Layer {
             version: 2,
             name: self.name.to_string(),

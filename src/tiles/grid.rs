@@ -43,8 +43,11 @@ pub fn mercator_to_lonlat(x: f64, y: f64) -> (f64, f64) {
 /// One tile of the XYZ grid (y counted from the north).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TileId {
+    /// Zoom level, `0..=MAX_ZOOM`.
     pub z: u8,
+    /// Column, `0..2^z` from the west.
     pub x: u32,
+    /// Row, `0..2^z` from the north.
     pub y: u32,
 }
 

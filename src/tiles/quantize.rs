@@ -17,7 +17,9 @@ pub const SIMPLIFY_TOLERANCE: f64 = 1.0;
 /// A geometry in tile coordinates (whole numbers), ready for the encoder.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TileGeometry {
+    /// Polygons with whole-number vertices, rings wound as MVT wants them.
     Polygons(MultiPolygon<f64>),
+    /// A point with whole-number coordinates (also what a polygon too small for the grid collapses to).
     Point(Point<f64>),
 }
 
