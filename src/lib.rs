@@ -5,6 +5,7 @@
 //! and classifies each parcel, [`report`] writes the report directory. [`gen`] writes synthetic communes with
 //! their own truth.
 
+pub mod access;
 pub mod conflict;
 pub mod dataset;
 pub mod error;

@@ -62,9 +62,13 @@ enum Command {
     Serve {
         /// Dataset directory (default: the bundled data/sample).
         dataset: Option<PathBuf>,
-        /// Address to listen on (port 0: any free port, printed on start).
+        /// Address to listen on (port 0: any free port, printed on start). A dataset directory is served on
+        /// this machine only (loopback) unless --open is given.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        /// Serve a dataset directory (no logins) on an address other machines reach.
+        #[arg(long)]
+        open: bool,
         /// Memory for encoded tiles, MB (0: no tile cache).
         #[arg(long, default_value_t = 256)]
         tile_cache_mb: usize,
@@ -131,6 +135,156 @@ enum Command {
         #[arg(long, default_value_t = 0.03)]
         defect_rate: f64,
     },
+    /// Users of a team server (`serve --db`): roles admin, officer, field, viewer (docs/API.md, "Access").
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user; prints a generated password once (or reads one with --password-stdin).
+    Add {
+        /// Login: lower-case letters, digits, `.`, `_`, `-`.
+        login: String,
+        /// admin, officer, field or viewer.
+        #[arg(long, value_parser = role)]
+        role: thuadat::access::Role,
+        /// A residential group of a field user (repeat for several).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// A commune of an officer (repeat; none: every commune).
+        #[arg(long = "commune")]
+        communes: Vec<String>,
+        /// PostgreSQL URL of the store.
+        #[arg(long)]
+        db: String,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the users (never their passwords).
+    List {
+        /// PostgreSQL URL of the store.
+        #[arg(long)]
+        db: String,
+    },
+    /// Give a user another role.
+    SetRole {
+        /// The user's login.
+        login: String,
+        /// admin, officer, field or viewer.
+        #[arg(value_parser = role)]
+        role: thuadat::access::Role,
+        /// PostgreSQL URL of the store.
+        #[arg(long)]
+        db: String,
+    },
+    /// Set a field user's groups (or an officer's communes), replacing the old ones.
+    SetGroups {
+        /// The user's login.
+        login: String,
+        /// A residential group (repeat for several).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// A commune (repeat for several).
+        #[arg(long = "commune")]
+        communes: Vec<String>,
+        /// PostgreSQL URL of the store.
+        #[arg(long)]
+        db: String,
+    },
+    /// Refuse a user from now on (sessions included); `enable` undoes it.
+    Disable {
+        /// The user's login.
+        login: String,
+        /// PostgreSQL URL of the store.
+        #[arg(long)]
+        db: String,
+    },
+    /// Let a disabled user in again.
+    Enable {
+        /// The user's login.
+        login: String,
+        /// PostgreSQL URL of the store.
+        #[arg(long)]
+        db: String,
+    },
+    /// Set a new password: printed once, or read with --password-stdin.
+    Passwd {
+        /// The user's login.
+        login: String,
+        /// PostgreSQL URL of the store.
+        #[arg(long)]
+        db: String,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn role(text: &str) -> Result<thuadat::access::Role, String> {
+    thuadat::access::Role::parse(text)
+}
+
+/// The password to set: the first line of standard input, or a generated one (then printed).
+fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((thuadat::access::password::generate(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
+}
+
+fn run_user(action: UserAction) -> anyhow::Result<()> {
+    use thuadat::store::users::{self, Change, NewUser};
+    let by = thuadat::store::default_user();
+    let print_password = |login: &str, password: &str| {
+        println!("password of `{login}` (shown once: hand it on, it is not kept): {password}");
+    };
+    match action {
+        UserAction::Add { login, role, groups, communes, db, password_stdin } => {
+            let (password, generated) = new_password(password_stdin)?;
+            users::add(&db, &NewUser { login: login.clone(), role, groups, communes }, &password, &by)?;
+            println!("added `{login}` ({role})");
+            if generated {
+                print_password(&login, &password);
+            }
+        }
+        UserAction::List { db } => {
+            println!("login\trole\tgroups\tcommunes\tdisabled");
+            for u in users::list(&db)? {
+                println!("{}\t{}\t{}\t{}\t{}", u.login, u.role, u.groups.join(";"), u.communes.join(";"), u.disabled);
+            }
+        }
+        UserAction::SetRole { login, role, db } => {
+            users::change(&db, &login, &Change::Role(role), &by)?;
+            println!("`{login}` is now {role}");
+        }
+        UserAction::SetGroups { login, groups, communes, db } => {
+            users::change(&db, &login, &Change::Scope { groups, communes }, &by)?;
+            println!("scope of `{login}` changed");
+        }
+        UserAction::Disable { login, db } => {
+            users::change(&db, &login, &Change::Disabled(true), &by)?;
+            println!("`{login}` is disabled");
+        }
+        UserAction::Enable { login, db } => {
+            users::change(&db, &login, &Change::Disabled(false), &by)?;
+            println!("`{login}` is enabled");
+        }
+        UserAction::Passwd { login, db, password_stdin } => {
+            let (password, generated) = new_password(password_stdin)?;
+            users::change(&db, &login, &Change::Password(password.clone()), &by)?;
+            println!("password of `{login}` changed");
+            if generated {
+                print_password(&login, &password);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A duration in seconds (fractions allowed), above 0 and at most a day.
@@ -253,6 +407,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_connections,
             shutdown_timeout,
             allow_empty_reload,
+            open,
         } => {
             let dataset = dataset.unwrap_or_else(default_dataset);
             let mut config = thuadat::server::ServerConfig::new(dataset, addr);
@@ -260,6 +415,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.store = db.map(|url| thuadat::store::StoreSource { url, commune });
             config.public_url = public_url;
             config.allow_empty_reload = allow_empty_reload;
+            config.open = open;
             config.limits = thuadat::server::net::Limits {
                 header_timeout,
                 idle_timeout,
@@ -296,6 +452,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("total {:.3} s", t.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::User { action } => run_user(action),
         Command::Gen { out, parcels, seed, commune, lon_0, defect_rate } => {
             let opts = thuadat::gen::GenOptions { out: out.clone(), parcels, seed, commune, lon_0, defect_rate };
             let s = thuadat::gen::generate(&opts)?;

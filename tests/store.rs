@@ -529,7 +529,7 @@ fn an_older_schema_is_migrated() {
     assert_eq!(sql_value(&db.url, "SELECT status FROM thuadat.conflict WHERE commune_code = 'x''1'"), "waived");
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM _sqlx_migrations"),
-        "1,2,3,4,5,6,7,8,9"
+        "1,2,3,4,5,6,7,8,9,10"
     );
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.holder_link"), "3510");
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
@@ -682,9 +682,36 @@ fn kill_9_during_an_import_leaves_the_previous_import_whole() {
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "1");
 }
 
-/// `thuadat serve` with `args` on a free port: the child and its first line of output.
+/// The officer every request of these tests logs in as (`serve --db` needs a login).
+const LOGIN: (&str, &str) = ("an", "mat-khau-cua-an");
+
+/// Adds [`LOGIN`] to the store at `url` (once).
+fn add_officer(url: &str) {
+    if sql_value(url, "SELECT count(*)::text FROM thuadat.app_user WHERE login = 'an'") == "0" {
+        common::run_with_stdin(
+            &["user", "add", LOGIN.0, "--role", "officer", "--db", url, "--password-stdin"],
+            LOGIN.1,
+        );
+    }
+}
+
+/// `thuadat serve` with `args` on a free port: the child and its first line of output. With `--db`, the
+/// store gets the officer [`LOGIN`] first.
 fn serve(args: &[&str]) -> (common::Server, String) {
+    if let Some(url) = args.iter().position(|a| *a == "--db").map(|i| args[i + 1]) {
+        // The schema (with its users table) exists once anything was imported.
+        add_officer(url);
+    }
     common::serve_with(args)
+}
+
+/// `Authorization: Basic` of [`LOGIN`].
+fn authorization() -> String {
+    use base64::Engine;
+    format!(
+        "Authorization: Basic {}\r\n",
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", LOGIN.0, LOGIN.1))
+    )
 }
 
 /// One HTTP/1.1 request: the status code and the body.
@@ -694,7 +721,8 @@ fn http(addr: &str, method: &str, target: &str, body: &str) -> (u16, String) {
     write!(
         s,
         "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
+         {}Content-Length: {}\r\n\r\n{body}",
+        authorization(),
         body.len()
     )
     .unwrap();
@@ -775,12 +803,18 @@ fn review_over_http_sets_the_status_with_history_and_audit() {
     assert_eq!(
         sql(
             &db.url,
-            &["SELECT action, by_whom, detail->>'conflict', detail->>'to' FROM thuadat.audit_log ORDER BY id"]
+            &["SELECT action, by_whom, detail->>'conflict', detail->>'to' FROM thuadat.audit_log \
+               WHERE action IN ('import', 'review') ORDER BY id"]
         ),
         vec![
             vec![Some("import".into()), Some("tester".into()), None, None],
             vec![Some("review".into()), Some("an".into()), Some(id.clone()), Some("acknowledged".into())]
         ]
+    );
+    // The officer's first request verified the password once: one login in the audit log, with the address.
+    assert_eq!(
+        sql(&db.url, &["SELECT by_whom, address FROM thuadat.audit_log WHERE action = 'login'"]),
+        vec![vec![Some("an".into()), Some("127.0.0.1".into())]]
     );
 
     // Bad reviews: JSON errors, nothing written.
@@ -797,8 +831,8 @@ fn review_over_http_sets_the_status_with_history_and_audit() {
             400,
             "`status` must be one of open, acknowledged, resolved, waived, not `done`",
         ),
-        (&format!("/conflicts/{id}"), r#"{"status":"waived","by":" "}"#, 400, "`by` must name who reviews"),
-        (&format!("/conflicts/{id}"), r#"{"status":"waived"}"#, 400, "missing field `by`"),
+        (&format!("/conflicts/{id}"), r#"{"status":"waived","by":"binh"}"#, 400, "`by` is the login (an)"),
+        (&format!("/conflicts/{id}"), r#"{"status":"waived","who":"an"}"#, 400, "unknown field `who`"),
         (&format!("/conflicts/{id}"), "status=waived", 400, "the body must be JSON"),
     ] {
         let (code, text) = http(a, "PATCH", target, body);
@@ -809,7 +843,10 @@ fn review_over_http_sets_the_status_with_history_and_audit() {
     let (code, _) = http(a, "GET", "/conflicts/overlap-0000000000000000/history", "");
     assert_eq!(code, 404);
     assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.conflict_history WHERE event = 'status'"), "1");
-    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log"), "2");
+    assert_eq!(
+        sql_value(&db.url, "SELECT count(*)::text FROM thuadat.audit_log WHERE action IN ('import', 'review')"),
+        "2"
+    );
 
     // A re-import keeps the review.
     import(&db, &sample(), &[]);
@@ -828,7 +865,7 @@ fn review_over_http_sets_the_status_with_history_and_audit() {
 fn http_bytes(addr: &str, target: &str) -> (u16, Vec<u8>) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(s, "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{}\r\n", authorization()).unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
@@ -953,7 +990,7 @@ fn kill_9_during_review_updates_loses_no_acknowledged_review_and_leaves_no_half_
             let (chunk, addr, answered) = (chunk.to_vec(), addr.clone(), answered.clone());
             std::thread::spawn(move || {
                 for id in chunk {
-                    let body = format!(r#"{{"status": "resolved", "comment": "fixed {id}", "by": "field team"}}"#);
+                    let body = format!(r#"{{"status": "resolved", "comment": "fixed {id}", "by": "an"}}"#);
                     let reply = std::panic::catch_unwind(|| http(&addr, "PATCH", &format!("/conflicts/{id}"), &body));
                     match reply {
                         Ok((200, _)) => answered.lock().unwrap().push(id),

@@ -52,6 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served (and PATCH on /conflicts/{id})")
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::auth::authenticate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), bounded))
         .layer(CompressionLayer::new())
         .layer(

@@ -6,6 +6,7 @@
 //! Features (`/`, `/api` (OpenAPI 3.0), `/conformance`, `/collections`, `/collections/{id}/items`, `/collections/{id}/items/{fid}`),
 //! `/groups`, `/conflicts.csv`, `/health`; the web map at `/` for browsers ([`webmap`]).
 
+pub mod auth;
 pub mod error;
 pub mod features;
 pub mod http;
@@ -52,6 +53,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Let a reload go from some parcels to none (else it is refused and the old data stay served).
     pub allow_empty_reload: bool,
+    /// Serve a dataset directory (no users) on an address other machines reach (else only loopback).
+    pub open: bool,
     /// Timeouts and the connection limit.
     pub limits: net::Limits,
 }
@@ -71,6 +74,7 @@ impl ServerConfig {
             store: None,
             public_url: None,
             allow_empty_reload: false,
+            open: false,
             limits: net::Limits::default(),
         }
     }
@@ -152,6 +156,8 @@ pub struct AppState {
     source: RwLock<Arc<Source>>,
     /// With `serve --db`: connections to the store and the commune served (the review endpoints).
     pub store: Option<(sqlx::PgPool, String)>,
+    /// With `serve --db`: the users (every request but `/health` is authenticated).
+    pub(crate) auth: Option<auth::Auth>,
     /// The start of links ([`ServerConfig::link_base`]).
     pub base: String,
     last_reload: RwLock<Option<ReloadOutcome>>,
@@ -166,7 +172,8 @@ impl AppState {
             Some((pool, s.commune.clone()?))
         });
         let base = config.link_base();
-        AppState { config, source: RwLock::new(Arc::new(source)), store, base, last_reload: RwLock::new(None) }
+        let auth = store.as_ref().map(|(pool, _)| auth::Auth::new(pool.clone()));
+        AppState { config, source: RwLock::new(Arc::new(source)), store, auth, base, last_reload: RwLock::new(None) }
     }
 
     /// The source requests read now.
@@ -262,6 +269,16 @@ fn ensure_open_files(connections: usize) -> Result<()> {
 /// ([`net`]). SIGHUP reloads the dataset. `ready` is called with the bound address once the server accepts
 /// connections. Each reload is logged (`tracing`, no personal data).
 pub fn serve(mut config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) -> Result<net::Stopped> {
+    if config.store.is_none() && !config.addr.ip().is_loopback() && !config.open {
+        return Err(Error::bad_input(
+            crate::error::Location::file("--addr"),
+            format!(
+                "`serve <directory>` has no logins: it listens on this machine only (127.0.0.1) unless --open is \
+                 given, not on {}; a team server is `serve --db` (users and roles)",
+                config.addr
+            ),
+        ));
+    }
     if let Some(store) = config.store.as_mut() {
         store.commune = Some(crate::store::resolve_commune(store)?);
     }

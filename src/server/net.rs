@@ -101,9 +101,9 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
     let shutdown = std::pin::pin!(shutdown);
     let mut shutdown = shutdown;
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) if is_connection_error(&e) => continue,
                 // Out of file descriptors, or the like: wait instead of spinning.
                 Err(_) => {
@@ -125,7 +125,13 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             continue;
         };
         let io = TokioIo::new(Guarded::new(stream, limits.idle_timeout));
-        let conn = graceful.watch(http.serve_connection(io, TowerToHyperService::new(app.clone())));
+        // The peer's address for the handlers (`ConnectInfo`): failed logins are counted per address too.
+        let app = tower::ServiceExt::map_request(app.clone(), move |r: hyper::Request<hyper::body::Incoming>| {
+            let mut r = r.map(axum::body::Body::new);
+            r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            r
+        });
+        let conn = graceful.watch(http.serve_connection(io, TowerToHyperService::new(app)));
         tokio::spawn(async move {
             let _ = conn.await;
             drop(slot);

@@ -1,6 +1,8 @@
 //! The review endpoints (served with `serve --db`, docs/API.md): `GET /conflicts/{id}` (the conflict with its
-//! review status), `PATCH /conflicts/{id}` with `{"status", "comment", "by"}`, `GET /conflicts/{id}/history`.
-//! The work is in [`crate::store::review`]; every error is JSON.
+//! review status), `PATCH /conflicts/{id}` with `{"status", "comment"}`, `GET /conflicts/{id}/history`.
+//! The reviewer is the authenticated login ([`super::auth::Caller`]): officers and admins review any conflict,
+//! field users those of their residential groups, viewers none. The work is in [`crate::store::review`];
+//! every error is JSON.
 
 use std::sync::Arc;
 
@@ -10,9 +12,11 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use serde::Deserialize;
 
+use super::auth::Caller;
 use super::error::json_error;
 use super::AppState;
 use crate::review::{status_names, ReviewStatus};
@@ -80,11 +84,14 @@ struct Patch {
     status: String,
     #[serde(default)]
     comment: Option<String>,
-    by: String,
+    /// Older clients name the reviewer; it must then be the login.
+    #[serde(default)]
+    by: Option<String>,
 }
 
 async fn patch_conflict(
     State(state): Shared,
+    caller: Option<Extension<Caller>>,
     id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -102,7 +109,7 @@ async fn patch_conflict(
         Err(e) => {
             return json_error(
                 StatusCode::BAD_REQUEST,
-                &format!("the body must be JSON {{\"status\", \"comment\", \"by\"}}: {e}"),
+                &format!("the body must be JSON {{\"status\", \"comment\"}}: {e}"),
             )
         }
     };
@@ -112,9 +119,31 @@ async fn patch_conflict(
             &format!("`status` must be one of {}, not `{}`", status_names(), patch.status),
         );
     };
-    let by = patch.by.trim();
-    if by.is_empty() {
-        return json_error(StatusCode::BAD_REQUEST, "`by` must name who reviews");
+    let Some(Extension(caller)) = caller else {
+        return json_error(StatusCode::UNAUTHORIZED, "a review needs a login");
+    };
+    let by = caller.user.login.as_str();
+    if patch.by.as_deref().is_some_and(|b| b.trim() != by) {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            &format!("`by` is the login ({by}) and may be left out; it cannot name someone else"),
+        );
+    }
+    if !caller.user.role.reviews() {
+        return json_error(StatusCode::FORBIDDEN, &format!("`{by}` is a {}: viewers do not review", caller.user.role));
+    }
+    let source = state.source();
+    let group = source.conflict_by_id.get(&id).and_then(|&ci| source.conflict_group[ci as usize]);
+    let group_name = group.map(|g| source.groups[g as usize].name.as_str());
+    if source.conflict_by_id.contains_key(&id) && !caller.user.in_group(group_name) {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "conflict `{id}` is {}: not one of the groups of `{by}` ({})",
+                group_name.map_or("in no residential group".to_string(), |g| format!("in group {g}")),
+                caller.user.groups.join(", ")
+            ),
+        );
     }
     match review::set_status(pool, code, &id, status, patch.comment.as_deref(), by).await {
         Ok(Review::Done(v)) => {

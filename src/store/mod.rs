@@ -22,6 +22,7 @@ pub mod partition;
 mod read;
 pub mod review;
 mod run;
+pub mod users;
 pub mod wkb;
 
 pub use connection::{connect, resolve_commune};
@@ -87,7 +88,7 @@ pub struct ImportSummary {
     pub store_steps: Vec<(&'static str, f64)>,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -13,6 +13,27 @@ pub fn run(args: &[&str]) -> Output {
     Command::new(bin()).args(args).output().expect("the thuadat binary runs")
 }
 
+/// Runs the binary with `input` on its standard input; panics unless it succeeds.
+pub fn run_with_stdin(args: &[&str], input: &str) -> Output {
+    let out = run_with_stdin_status(args, input);
+    assert!(out.status.success(), "thuadat {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Runs the binary with `input` on its standard input.
+pub fn run_with_stdin_status(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the thuadat binary runs");
+    child.stdin.take().expect("stdin").write_all(format!("{input}\n").as_bytes()).expect("writing stdin");
+    child.wait_with_output().expect("the thuadat binary runs")
+}
+
 /// `thuadat serve` on a free port, stopped when dropped.
 pub struct Server {
     pub child: Child,

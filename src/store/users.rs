@@ -1,0 +1,215 @@
+//! Users of a team server in the store (`thuadat.app_user`, migration 0010), and their rows of the audit log
+//! (`thuadat.audit_log`): every change of a user is written with its audit row in one transaction.
+//! The roles and their scopes are [`crate::access`]'s.
+
+use sqlx::{PgConnection, PgPool, Row};
+
+use super::connection::connect;
+use super::runtime;
+use crate::access::{check_login, password, Role, User};
+use crate::error::{Error, Location, Result};
+
+/// A user to add.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The login (see [`check_login`]).
+    pub login: String,
+    /// The role.
+    pub role: Role,
+    /// Residential groups (for `field` users only).
+    pub groups: Vec<String>,
+    /// Commune codes (for `officer`s only; none: every commune).
+    pub communes: Vec<String>,
+}
+
+/// A change of a user.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A new role (its scope must fit it).
+    Role(Role),
+    /// New residential groups (field users) and communes (officers).
+    Scope {
+        /// Residential groups.
+        groups: Vec<String>,
+        /// Commune codes.
+        communes: Vec<String>,
+    },
+    /// Disabled (true) or enabled again.
+    Disabled(bool),
+    /// A new password.
+    Password(String),
+}
+
+fn bad(flag: &str, message: impl Into<String>) -> Error {
+    Error::bad_input(Location::file(flag), message)
+}
+
+/// The scope fits the role: groups for field users (at least one), communes for officers, neither otherwise.
+fn check_scope(role: Role, groups: &[String], communes: &[String]) -> Result<()> {
+    if let Some(g) = groups.iter().find(|g| g.trim().is_empty()) {
+        return Err(bad("--group", format!("`{g}` is not a group name")));
+    }
+    if let Some(c) = communes.iter().find(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(bad("--commune", format!("`{c}` is not a commune code (digits, e.g. 00118)")));
+    }
+    match role {
+        Role::Field if groups.is_empty() => Err(bad("--group", "a field user needs at least one --group")),
+        Role::Field if !communes.is_empty() => {
+            Err(bad("--commune", "a field user's scope is their groups: --commune is for officers"))
+        }
+        Role::Officer if !groups.is_empty() => {
+            Err(bad("--group", "an officer works on every group of their communes: --group is for field users"))
+        }
+        Role::Admin | Role::Viewer if !(groups.is_empty() && communes.is_empty()) => Err(bad(
+            if groups.is_empty() { "--commune" } else { "--group" },
+            format!("a{} {role} sees every group: no --group or --commune", if role == Role::Admin { "n" } else { "" }),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn user_of(row: &sqlx::postgres::PgRow) -> Result<User> {
+    let role: String = row.get("role");
+    Ok(User {
+        login: row.get("login"),
+        role: Role::parse(&role).map_err(|e| Error::Stored(format!("thuadat.app_user: {e}")))?,
+        groups: row.get("groups"),
+        communes: row.get("communes"),
+        disabled: row.get("disabled"),
+    })
+}
+
+/// Writes an audit row.
+pub async fn audit(
+    conn: &mut PgConnection,
+    login: &str,
+    address: Option<&str>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    sqlx::query("INSERT INTO thuadat.audit_log (by_whom, address, action, detail) VALUES ($1, $2, $3, $4)")
+        .bind(login)
+        .bind(address)
+        .bind(action)
+        .bind(detail)
+        .execute(conn)
+        .await
+        .map_err(|e| Error::db("writing the audit log", e))?;
+    Ok(())
+}
+
+/// The user `login` with its password hash, if there is one.
+pub async fn find(pool: &PgPool, login: &str) -> Result<Option<(User, String)>> {
+    let row = sqlx::query(
+        "SELECT login, role, groups, communes, disabled, password_hash FROM thuadat.app_user WHERE login = $1",
+    )
+    .bind(login)
+    .fetch_optional(pool)
+    .await
+    .map_err(|e| Error::db("reading the user", e))?;
+    row.map(|r| Ok((user_of(&r)?, r.get("password_hash")))).transpose()
+}
+
+/// Adds a user with `password` (checked for strength), recorded as done by `by`.
+pub fn add(url: &str, user: &NewUser, password: &str, by: &str) -> Result<()> {
+    check_login(&user.login).map_err(|m| bad("login", m))?;
+    check_scope(user.role, &user.groups, &user.communes)?;
+    password::check_strength(password).map_err(|m| bad("password", m))?;
+    let hash = password::hash(password).map_err(|m| Error::Internal(format!("hashing the password: {m}")))?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut conn = connect(url).await?;
+        let mut tx = sqlx::Connection::begin(&mut conn).await.map_err(|e| Error::db("starting the transaction", e))?;
+        let added = sqlx::query(
+            "INSERT INTO thuadat.app_user (login, role, password_hash, groups, communes) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (login) DO NOTHING",
+        )
+        .bind(&user.login)
+        .bind(user.role.as_str())
+        .bind(&hash)
+        .bind(&user.groups)
+        .bind(&user.communes)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| Error::db("adding the user", e))?;
+        if added.rows_affected() == 0 {
+            return Err(bad("login", format!("user `{}` exists (change it with `thuadat user set-role` ...)", user.login)));
+        }
+        let detail = serde_json::json!({"user": user.login, "role": user.role, "groups": user.groups, "communes": user.communes});
+        audit(&mut tx, by, None, "user added", detail).await?;
+        tx.commit().await.map_err(|e| Error::db("committing", e))
+    })
+}
+
+/// Every user, by login.
+pub fn list(url: &str) -> Result<Vec<User>> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut conn = connect(url).await?;
+        let rows = sqlx::query("SELECT login, role, groups, communes, disabled FROM thuadat.app_user ORDER BY login")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| Error::db("listing the users", e))?;
+        rows.iter().map(user_of).collect()
+    })
+}
+
+/// Changes user `login`, recorded as done by `by`.
+pub fn change(url: &str, login: &str, change: &Change, by: &str) -> Result<()> {
+    let hash = match change {
+        Change::Password(p) => {
+            password::check_strength(p).map_err(|m| bad("password", m))?;
+            Some(password::hash(p).map_err(|m| Error::Internal(format!("hashing the password: {m}")))?)
+        }
+        _ => None,
+    };
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut conn = connect(url).await?;
+        let mut tx = sqlx::Connection::begin(&mut conn).await.map_err(|e| Error::db("starting the transaction", e))?;
+        let row = sqlx::query(
+            "SELECT login, role, groups, communes, disabled FROM thuadat.app_user WHERE login = $1 FOR UPDATE",
+        )
+        .bind(login)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| Error::db("reading the user", e))?;
+        let Some(row) = row else {
+            return Err(bad("login", format!("no user `{login}` (see `thuadat user list`)")));
+        };
+        let mut user = user_of(&row)?;
+        let (action, detail) = match change {
+            Change::Role(role) => {
+                check_scope(*role, &user.groups, &user.communes)?;
+                user.role = *role;
+                ("role changed", serde_json::json!({"user": login, "role": role}))
+            }
+            Change::Scope { groups, communes } => {
+                check_scope(user.role, groups, communes)?;
+                user.groups.clone_from(groups);
+                user.communes.clone_from(communes);
+                ("scope changed", serde_json::json!({"user": login, "groups": groups, "communes": communes}))
+            }
+            Change::Disabled(d) => {
+                user.disabled = *d;
+                (if *d { "user disabled" } else { "user enabled" }, serde_json::json!({"user": login}))
+            }
+            Change::Password(_) => ("password changed", serde_json::json!({"user": login})),
+        };
+        sqlx::query(
+            "UPDATE thuadat.app_user SET role = $2, groups = $3, communes = $4, disabled = $5, \
+             password_hash = coalesce($6, password_hash), changed_at = now() WHERE login = $1",
+        )
+        .bind(login)
+        .bind(user.role.as_str())
+        .bind(&user.groups)
+        .bind(&user.communes)
+        .bind(user.disabled)
+        .bind(hash.as_deref())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| Error::db("changing the user", e))?;
+        audit(&mut tx, by, None, action, detail).await?;
+        tx.commit().await.map_err(|e| Error::db("committing", e))
+    })
+}
