@@ -11,6 +11,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use thuadat::gen::GenOptions;
 use thuadat::server::Source;
 use thuadat::tiles::grid::{lonlat_to_mercator, TileId};
+use thuadat::tiles::Cut;
 
 /// `n` x `n` points evenly inside the bounds (west, south, east, north).
 fn grid(bounds: [f64; 4], n: usize) -> Vec<(f64, f64)> {
@@ -40,7 +41,7 @@ fn bench(c: &mut Criterion) {
         tiles.dedup();
         group.throughput(Throughput::Elements(tiles.len() as u64));
         group.bench_function(format!("tiles z{z}"), |b| {
-            b.iter(|| tiles.iter().map(|&t| thuadat::server::vector::render(&src, t, None).len()).sum::<usize>())
+            b.iter(|| tiles.iter().map(|&t| thuadat::server::vector::render(&src, t, &Cut::All).len()).sum::<usize>())
         });
     }
     let points = grid(src.bounds, 10);
@@ -49,7 +50,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             points
                 .iter()
-                .map(|&(lon, lat)| thuadat::server::lookup::lookup_bytes(&src, lon, lat, 10.0).unwrap().len())
+                .map(|&(lon, lat)| {
+                    thuadat::server::lookup::lookup_bytes(&src, lon, lat, 10.0, &Cut::All).unwrap().len()
+                })
                 .sum::<usize>()
         })
     });

@@ -69,7 +69,7 @@ fn main() -> anyhow::Result<()> {
         let mut sized: Vec<Sized> = tiles
             .par_iter()
             .map(|&t| {
-                let bytes = thuadat::server::vector::render(&src, t, None);
+                let bytes = thuadat::server::vector::render(&src, t, &thuadat::tiles::Cut::All);
                 let tile = Tile::decode(bytes.as_slice()).expect("our own tile decodes");
                 let count = |name: &str| tile.layers.iter().find(|l| l.name == name).map_or(0, |l| l.features.len());
                 Sized {

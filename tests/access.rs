@@ -233,3 +233,172 @@ fn a_dataset_directory_is_served_on_loopback_only_unless_open() {
     let _ = child.wait();
     assert!(line.starts_with("serving "), "{line}");
 }
+
+fn get_json(a: &str, target: &str, login: (&str, &str)) -> Value {
+    let (code, _, body) = http(a, "GET", target, "", Some(login));
+    assert_eq!(code, 200, "{target}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn get_bytes(a: &str, target: &str, login: (&str, &str)) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", login.0, login.1));
+    let mut s = std::net::TcpStream::connect(a).unwrap();
+    write!(s, "GET {target} HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\nAuthorization: Basic {auth}\r\n\r\n")
+        .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    assert_eq!(&raw[9..12], b"200", "{target}");
+    raw[at + 4..].to_vec()
+}
+
+/// The `group` of every feature of every layer of a tile (the `name` for the groups layer).
+fn tile_groups(tile: Vec<u8>) -> Vec<(String, Option<String>)> {
+    let reader = mvt_reader::Reader::new(tile).unwrap();
+    let mut out = Vec::new();
+    for (i, layer) in reader.get_layer_names().unwrap().iter().enumerate() {
+        for f in reader.get_features(i).unwrap() {
+            let p = f.properties.unwrap();
+            let key = if layer == "groups" { "name" } else { "group" };
+            let g = match p.get(key) {
+                Some(mvt_reader::feature::Value::String(s)) => Some(s.clone()),
+                None => None,
+                other => panic!("{layer}.{key} is {other:?}"),
+            };
+            out.push((layer.clone(), g));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_endpoint_applies_the_callers_scope_and_personal_data_goes_to_the_entitled_only() {
+    let db = TestDb::new("scope");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add(&db, "an", "officer", &[]);
+    add(&db, "dung", "viewer", &[]);
+    let (server, _) = common::serve_with(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let (an, dung) = (password_of("an"), password_of("dung"));
+    let (an, dung) = (("an", an.as_str()), ("dung", dung.as_str()));
+    let groups = get_json(a, "/groups", an);
+    let names: Vec<String> =
+        groups["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap().to_string()).collect();
+    assert!(names.len() >= 2, "{names:?}");
+    let (mine, other) = (names[0].clone(), names[1].clone());
+    add(&db, "binh", "field", &["--group", &mine]);
+    let binh_pw = password_of("binh");
+    let binh = ("binh", binh_pw.as_str());
+    let q = |g: &str| form_urlencoded::byte_serialize(g.as_bytes()).collect::<String>();
+
+    // Features: the field user's parcels are the officer's parcels of that group; another group is 403.
+    let all_mine = get_json(a, &format!("/collections/parcels/items?group={}&limit=10000", q(&mine)), an);
+    let seen = get_json(a, "/collections/parcels/items?limit=10000", binh);
+    assert_eq!(seen["numberMatched"], all_mine["numberMatched"]);
+    assert!(seen["features"].as_array().unwrap().iter().all(|f| f["properties"]["group"] == mine.as_str()));
+    let (code, _, body) = http(a, "GET", &format!("/collections/parcels/items?group={}", q(&other)), "", Some(binh));
+    assert_eq!((code, reason(&body)), (403, format!("group `{other}` is not one of the groups of `binh`")));
+    let theirs = get_json(a, &format!("/collections/parcels/items?group={}&limit=1", q(&other)), an);
+    let their_id = theirs["features"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(http(a, "GET", &format!("/collections/parcels/items/{}", q(&their_id)), "", Some(binh)).0, 404);
+    assert_eq!(http(a, "GET", &format!("/collections/parcels/items/{}", q(&their_id)), "", Some(dung)).0, 200);
+    // Conflicts: in features and the CSV, only the field user's group.
+    let conflicts = get_json(a, "/collections/conflicts/items?limit=10000", binh);
+    assert!(conflicts["features"].as_array().unwrap().iter().all(|f| f["properties"]["group"] == mine.as_str()));
+    let (code, head, csv_text) = http(a, "GET", "/conflicts.csv", "", Some(binh));
+    assert_eq!(code, 200);
+    assert!(head.contains("cache-control: private, max-age=60"), "{head}");
+    let rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(csv_text.as_bytes()).records().map(|r| r.unwrap()).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|r| &r[3] == mine.as_str()));
+    // Groups: the field user's only.
+    let g = get_json(a, "/groups", binh);
+    assert_eq!(g["groups"].as_array().unwrap().len(), 1);
+    assert_eq!(g["groups"][0]["name"], mine.as_str());
+
+    // Tiles: over the whole commune at z14, the field user's tiles hold their group only; the viewer's all.
+    let tj = get_json(a, "/tiles.json", an);
+    let b: Vec<f64> = tj["bounds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let tile = |lon: f64, lat: f64| {
+        let n = f64::from(1u32 << 14);
+        let y = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n;
+        format!("/tiles/14/{}/{}.mvt", ((lon + 180.0) / 360.0 * n) as u32, y as u32)
+    };
+    let mut field_groups = std::collections::BTreeSet::new();
+    let mut viewer_groups = std::collections::BTreeSet::new();
+    for (lon, lat) in
+        [(b[0], b[1]), (b[2], b[3]), ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0), (b[0], b[3]), (b[2], b[1])]
+    {
+        let target = tile(lon, lat);
+        for (layer, g) in tile_groups(get_bytes(a, &target, binh)) {
+            assert_eq!(g.as_deref(), Some(mine.as_str()), "{target} {layer}");
+            field_groups.insert(g);
+        }
+        viewer_groups.extend(tile_groups(get_bytes(a, &target, dung)).into_iter().map(|(_, g)| g));
+    }
+    assert_eq!(field_groups.len(), 1);
+    assert!(viewer_groups.len() > 1, "{viewer_groups:?}");
+    let (code, _, _) = http(a, "GET", &format!("{}?group={}", tile(b[0], b[1]), q(&other)), "", Some(binh));
+    assert_eq!(code, 403);
+
+    // Look-up at a vertex of another group's parcel: nothing of that group, not even nearby.
+    let at = &theirs["features"][0]["geometry"]["coordinates"][0][0];
+    let (lon, lat) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+    let l = get_json(a, &format!("/lookup?lon={lon}&lat={lat}&accuracy=50"), binh);
+    let found: Vec<&Value> =
+        l["parcel"].as_object().map(|_| &l["parcel"]).into_iter().chain(l["nearby"].as_array().unwrap()).collect();
+    assert!(found.iter().all(|p| p["group"] == mine.as_str()), "{l}");
+    let viewer_l = get_json(a, &format!("/lookup?lon={lon}&lat={lat}&accuracy=50"), dung);
+    // The viewer sees it there (on it, or nearby when a neighbour shares the vertex).
+    let ids: Vec<&str> = std::iter::once(&viewer_l["parcel"])
+        .chain(viewer_l["nearby"].as_array().unwrap())
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert!(ids.contains(&their_id.as_str()), "{viewer_l}");
+
+    // Personal data: a parcel of the field user's group with a certificate; its holders to the officer and the
+    // field user, never to the viewer; another group's to nobody in the field.
+    let with_cert = seen["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .find(|id| {
+            let item = get_json(a, &format!("/collections/parcels/items/{}", q(id)), an);
+            !item["properties"]["certificates"].as_array().unwrap().is_empty()
+        })
+        .unwrap();
+    let target = format!("/parcels/{}/holders", q(&with_cert));
+    let (code, head, body) = http(a, "GET", &target, "", Some(binh));
+    assert_eq!(code, 200, "{body}");
+    assert!(head.contains("cache-control: no-store"), "{head}");
+    let h: Value = serde_json::from_str(&body).unwrap();
+    let holder = &h["holders"][0];
+    let name = holder["name"].as_str().unwrap().to_string();
+    assert!(!name.is_empty() && holder["cert_id"].is_string() && holder["linkage"]["status"].is_string(), "{h}");
+    // The register's record that the holder was matched to, from the store.
+    if holder["linkage"]["status"] == "matched_by_id" {
+        assert_eq!(holder["register"]["citizen_id"], holder["holder_id"], "{h}");
+    }
+    assert_eq!(get_json(a, &target, an), h);
+    let (code, _, body) = http(a, "GET", &target, "", Some(dung));
+    assert_eq!((code, reason(&body)), (403, "`dung` is a viewer: viewers never see personal data".to_string()));
+    assert_eq!(http(a, "GET", &format!("/parcels/{}/holders", q(&their_id)), "", Some(binh)).0, 404);
+    // The holder's name is in no tile, feature or look-up answer of the viewer.
+    let mut seen_by_viewer = Vec::new();
+    for (lon, lat) in [(b[0], b[1]), ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)] {
+        seen_by_viewer.extend(get_bytes(a, &tile(lon, lat), dung));
+    }
+    for target in [
+        "/collections/parcels/items?limit=10000",
+        "/collections/conflicts/items?limit=10000",
+        "/conflicts.csv",
+        "/groups",
+    ] {
+        seen_by_viewer.extend(get_bytes(a, target, dung));
+    }
+    seen_by_viewer.extend(get_bytes(a, &format!("/collections/parcels/items/{}", q(&with_cert)), dung));
+    assert!(!String::from_utf8_lossy(&seen_by_viewer).contains(&name), "{name} reached the viewer");
+}

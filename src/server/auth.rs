@@ -9,6 +9,7 @@
 //! - Failed logins are slowed per login and per address ([`crate::access::throttle`]): `429` with
 //!   `Retry-After`. An unknown login costs the same Argon2 run as a wrong password.
 //! - Logins (a password verified), failed logins and refusals of disabled users go to the audit log.
+//! - Answers to a login are `Cache-Control: private`: a shared cache never hands one scope's tiles to another.
 //! - `serve <directory>` has no users: nothing here applies.
 
 use std::collections::HashMap;
@@ -189,7 +190,15 @@ pub(crate) async fn authenticate(State(state): State<Arc<AppState>>, mut request
         ),
         Ok(user) => {
             request.extensions_mut().insert(Caller { user, address });
-            next.run(request).await
+            let mut r = next.run(request).await;
+            // What one login may see is not for another's cache: shared caches must not keep it.
+            let public = r.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).map(str::to_string);
+            if let Some(v) = public.and_then(|v| v.strip_prefix("public").map(|rest| format!("private{rest}"))) {
+                if let Ok(v) = HeaderValue::from_str(&v) {
+                    r.headers_mut().insert(header::CACHE_CONTROL, v);
+                }
+            }
+            r
         }
         Err(Denied::Wrong) => unauthorized("wrong login or password"),
         Err(Denied::Disabled) => unauthorized(&format!("user `{login}` is disabled")),

@@ -19,6 +19,10 @@ impl ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, reason: reason.into() }
     }
 
+    pub(crate) fn forbidden(reason: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::FORBIDDEN, reason: reason.into() }
+    }
+
     pub(crate) fn not_found(reason: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::NOT_FOUND, reason: reason.into() }
     }

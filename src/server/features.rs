@@ -10,6 +10,7 @@ use super::source::Source;
 use crate::conflict::Kind;
 use crate::review::{status_names, ReviewStatus};
 use crate::tiles::grid::{lonlat_to_mercator, mercator_to_lonlat};
+use crate::tiles::Cut;
 
 /// The two feature collections.
 pub const COLLECTIONS: [(&str, &str); 2] =
@@ -176,14 +177,20 @@ pub fn group_param(src: &Source, params: &Params) -> Result<Option<u32>, ApiErro
 }
 
 /// `/collections/{id}/items`: filtered, paged, with `next` links.
-pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging) -> Result<Value, ApiError> {
+pub fn items(
+    src: &Source,
+    base: &str,
+    id: &str,
+    params: &Params,
+    paging: Paging,
+    cut: &Cut,
+) -> Result<Value, ApiError> {
     collection(src, base, id)?;
     let limit = params.count("limit", paging.max_limit)?.unwrap_or(paging.default_limit);
     if limit == 0 {
         return Err(ApiError::bad_request("parameter `limit`: 0 would page forever; ask for 1 or more"));
     }
     let offset = params.count("offset", usize::MAX)?.unwrap_or(0);
-    let group = group_param(src, params)?;
     let bbox = params.bbox()?;
     let window = bbox.map(|b| {
         let (x0, y0) = lonlat_to_mercator(b.min().x, b.min().y);
@@ -221,7 +228,7 @@ pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging
         let parcels = src.parcels();
         candidates
             .into_iter()
-            .filter(|&i| group.is_none() || src.parcel_group[i] == group)
+            .filter(|&i| cut.admits(src.parcel_group[i]))
             .filter(|&i| status.is_none_or(|s| statuses[i].status == s))
             .filter(|&i| sheet.is_none_or(|s| parcels[i].sheet == Some(s)))
             .filter(|&i| parcel_no.is_none_or(|n| parcels[i].parcel_no == Some(n)))
@@ -259,7 +266,7 @@ pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging
         };
         candidates
             .into_iter()
-            .filter(|&i| group.is_none() || src.conflict_group[i] == group)
+            .filter(|&i| cut.admits(src.conflict_group[i]))
             .filter(|&i| kind.is_none_or(|k| src.conflicts()[i].kind == k))
             .filter(|&i| review.is_none_or(|r| src.review(i) == r))
             .collect()
@@ -301,10 +308,15 @@ pub fn items(src: &Source, base: &str, id: &str, params: &Params, paging: Paging
 }
 
 /// `/collections/{id}/items/{fid}`.
-pub fn item(src: &Source, base: &str, id: &str, fid: &str) -> Result<Value, ApiError> {
+pub fn item(src: &Source, base: &str, id: &str, fid: &str, cut: &Cut) -> Result<Value, ApiError> {
     collection(src, base, id)?;
+    // Outside the caller's groups a parcel or conflict is as good as absent.
     let mut f = if id == "parcels" {
-        let i = src.parcel_by_id.get(fid).ok_or_else(|| ApiError::not_found(format!("no parcel `{fid}`")))?;
+        let i = src
+            .parcel_by_id
+            .get(fid)
+            .filter(|&&i| cut.admits(src.parcel_group[i as usize]))
+            .ok_or_else(|| ApiError::not_found(format!("no parcel `{fid}`")))?;
         let mut f = parcel_feature(src, *i as usize);
         // One parcel comes with its certificates' summaries (ids, areas, status: no holders).
         if let Some(props) = f.get_mut("properties").and_then(Value::as_object_mut) {
@@ -312,7 +324,11 @@ pub fn item(src: &Source, base: &str, id: &str, fid: &str) -> Result<Value, ApiE
         }
         f
     } else {
-        let i = src.conflict_by_id.get(fid).ok_or_else(|| ApiError::not_found(format!("no conflict `{fid}`")))?;
+        let i = src
+            .conflict_by_id
+            .get(fid)
+            .filter(|&&i| cut.admits(src.conflict_group[i as usize]))
+            .ok_or_else(|| ApiError::not_found(format!("no conflict `{fid}`")))?;
         conflict_feature(src, *i as usize)
     };
     if let Some(obj) = f.as_object_mut() {
@@ -331,12 +347,14 @@ fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// `/groups`: every residential group's scorecard.
-pub fn groups(src: &Source, base: &str) -> Value {
+/// `/groups`: the scorecard of every residential group in `cut`.
+pub fn groups(src: &Source, base: &str, cut: &Cut) -> Value {
     let list: Vec<Value> = src
         .groups
         .iter()
-        .map(|g| {
+        .enumerate()
+        .filter(|(gi, _)| cut.admits(Some(*gi as u32)))
+        .map(|(_, g)| {
             let by_kind: serde_json::Map<String, Value> =
                 Kind::ALL.iter().map(|k| (k.as_str().to_string(), json!(g.conflicts_by_kind.get(k.as_str()).copied().unwrap_or(0)))).collect();
             let q = format!("group={}", urlencode(&g.name));
@@ -366,7 +384,7 @@ pub fn groups(src: &Source, base: &str) -> Value {
 
 /// `/conflicts.csv`: one row per conflict, for officers' spreadsheets (cells through
 /// [`crate::report::spreadsheet_cell`]).
-pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiError> {
+pub fn conflicts_csv(src: &Source, cut: &Cut) -> Result<Vec<u8>, ApiError> {
     use crate::report::Cell::{Own, Text};
     let ds = &src.checked.dataset;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -377,7 +395,7 @@ pub fn conflicts_csv(src: &Source, group: Option<u32>) -> Result<Vec<u8>, ApiErr
     w.write_record(["id", "kind", "severity", "group", "parcel_ids", "cert_ids", "measure", "detail", "status"])
         .map_err(fail)?;
     for (ci, c) in src.conflicts().iter().enumerate() {
-        if group.is_some() && src.conflict_group[ci] != group {
+        if !cut.admits(src.conflict_group[ci]) {
             continue;
         }
         let pids: Vec<&str> = c.parcels.iter().map(|&i| ds.parcels[i].id.as_str()).collect();

@@ -11,15 +11,17 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use serde_json::{json, Value};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 
+use super::auth::Caller;
 use super::error::{json_error, ApiError};
 use super::features::{self, Paging};
 use super::params::Params;
+use super::scope;
 use super::source::Source;
 use super::vector::{self, LAYERS};
 use super::webmap;
@@ -180,19 +182,28 @@ async fn collection(State(state): Shared, headers: HeaderMap, id: Result<Path<St
 
 async fn items(
     State(state): Shared,
+    caller: Option<Extension<Caller>>,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     let Path(id) = id.map_err(path_error)?;
     let params = Params::parse(q.as_deref());
-    let v = features::items(&state.source(), base(&state), &id, &params, paging(&state))?;
+    let src = state.source();
+    let cut = scope::cut(&src, caller.as_deref(), &params)?;
+    let v = features::items(&src, base(&state), &id, &params, paging(&state), &cut)?;
     Ok(respond_json(&headers, "application/geo+json", state.config.max_age_s, &v))
 }
 
-async fn item(State(state): Shared, headers: HeaderMap, path: Result<Path<(String, String)>, PathRejection>) -> Answer {
+async fn item(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Answer {
     let Path((id, fid)) = path.map_err(path_error)?;
-    let v = features::item(&state.source(), base(&state), &id, &fid)?;
+    let src = state.source();
+    let v = features::item(&src, base(&state), &id, &fid, &scope::own(&src, caller.as_deref()))?;
     Ok(respond_json(&headers, "application/geo+json", state.config.max_age_s, &v))
 }
 
@@ -214,6 +225,7 @@ fn tile_id(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
 
 async fn tile(
     State(state): Shared,
+    caller: Option<Extension<Caller>>,
     headers: HeaderMap,
     path: Result<Path<(String, String, String)>, PathRejection>,
     RawQuery(q): RawQuery,
@@ -221,13 +233,14 @@ async fn tile(
     let Path((z, x, y)) = path.map_err(path_error)?;
     let t = tile_id(&z, &x, &y)?;
     let src = state.source();
-    let group = features::group_param(&src, &Params::parse(q.as_deref()))?;
-    let key = (t, group);
+    // The cache is keyed by the groups the tile is cut to: one scope's tiles never go to another.
+    let cut = scope::cut(&src, caller.as_deref(), &Params::parse(q.as_deref()))?;
+    let key = (t, cut);
     let bytes = match src.tiles.get(&key) {
         Some(b) => b,
         None => {
             let epoch = src.tiles.epoch();
-            let b = bytes::Bytes::from(vector::render(&src, t, group));
+            let b = bytes::Bytes::from(vector::render(&src, t, &key.1));
             src.tiles.put(key, b.clone(), epoch);
             b
         }
@@ -263,15 +276,25 @@ fn tilejson_doc(src: &Source, base: &str, group: Option<&str>) -> Value {
     })
 }
 
-async fn tilejson(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+async fn tilejson(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
     let src = state.source();
     let params = Params::parse(q.as_deref());
-    features::group_param(&src, &params)?;
+    scope::cut(&src, caller.as_deref(), &params)?;
     let v = tilejson_doc(&src, base(&state), params.get("group"));
     Ok(respond_json(&headers, "application/json", state.config.max_age_s, &v))
 }
 
-async fn lookup(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+async fn lookup(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
     let params = Params::parse(q.as_deref());
     let lon = params.required_in("lon", -180.0..=180.0)?;
     let lat = params.required_in("lat", -90.0..=90.0)?;
@@ -285,20 +308,28 @@ async fn lookup(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery)
             )))
         }
     };
-    let body = super::lookup::lookup_bytes(&state.source(), lon, lat, accuracy)?;
+    let src = state.source();
+    let cut = scope::own(&src, caller.as_deref());
+    let body = super::lookup::lookup_bytes(&src, lon, lat, accuracy, &cut)?;
     // A field team's answer must be current: revalidate every time.
     Ok(respond(&headers, "application/json", 0, body))
 }
 
-async fn groups(State(state): Shared, headers: HeaderMap) -> Response {
-    let v = features::groups(&state.source(), base(&state));
+async fn groups(State(state): Shared, caller: Option<Extension<Caller>>, headers: HeaderMap) -> Response {
+    let src = state.source();
+    let v = features::groups(&src, base(&state), &scope::own(&src, caller.as_deref()));
     respond_json(&headers, "application/json", state.config.max_age_s, &v)
 }
 
-async fn conflicts_csv(State(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+async fn conflicts_csv(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
     let src = state.source();
-    let group = features::group_param(&src, &Params::parse(q.as_deref()))?;
-    let body = features::conflicts_csv(&src, group)?;
+    let cut = scope::cut(&src, caller.as_deref(), &Params::parse(q.as_deref()))?;
+    let body = features::conflicts_csv(&src, &cut)?;
     let mut r = respond(&headers, "text/csv; charset=utf-8", state.config.max_age_s, body);
     r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline; filename=\"conflicts.csv\""));
     Ok(r)

@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::source::Source;
 use crate::conflict::Severity;
 use crate::review::ReviewStatus;
+use crate::tiles::Cut;
 
 /// Distance in metres from a planar point to parcel `i` (0 inside it); None without geometry.
 fn distance(src: &Source, i: usize, at: Point<f64>) -> Option<f64> {
@@ -123,7 +124,7 @@ fn summary(src: &Source, i: usize, distance_m: f64) -> ParcelSummary<'_> {
     }
 }
 
-fn answer(src: &Source, lon: f64, lat: f64, accuracy: f64) -> Result<Answer<'_>, ApiError> {
+fn answer<'a>(src: &'a Source, lon: f64, lat: f64, accuracy: f64, cut: &Cut) -> Result<Answer<'a>, ApiError> {
     let (x, y) = src
         .checked
         .dataset
@@ -138,6 +139,8 @@ fn answer(src: &Source, lon: f64, lat: f64, accuracy: f64) -> Result<Answer<'_>,
         .checked
         .index
         .intersecting([x - accuracy, y - accuracy], [x + accuracy, y + accuracy])
+        // A parcel outside the caller's groups is not there, not even as "nearby".
+        .filter(|&i| cut.admits(src.parcel_group[i]))
         .filter_map(|i| Some((distance(src, i, at)?, i)))
         .filter(|(d, _)| *d <= accuracy)
         .collect();
@@ -156,14 +159,14 @@ fn answer(src: &Source, lon: f64, lat: f64, accuracy: f64) -> Result<Answer<'_>,
     Ok(Answer { accuracy_m: accuracy, ambiguous: hits.len() > 1, lat, lon, nearby, parcel, reason })
 }
 
-/// The look-up's answer for a point (degrees) and an accuracy radius (metres).
-pub fn lookup(src: &Source, lon: f64, lat: f64, accuracy: f64) -> Result<Value, ApiError> {
-    serde_json::to_value(answer(src, lon, lat, accuracy)?)
+/// The look-up's answer for a point (degrees) and an accuracy radius (metres), among the parcels of `cut`.
+pub fn lookup(src: &Source, lon: f64, lat: f64, accuracy: f64, cut: &Cut) -> Result<Value, ApiError> {
+    serde_json::to_value(answer(src, lon, lat, accuracy, cut)?)
         .map_err(|e| ApiError::bad_request(format!("cannot answer ({lon}, {lat}): {e}")))
 }
 
 /// The look-up's answer as the JSON bytes served (the same document as [`lookup`], keys in the same order).
-pub fn lookup_bytes(src: &Source, lon: f64, lat: f64, accuracy: f64) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(&answer(src, lon, lat, accuracy)?)
+pub fn lookup_bytes(src: &Source, lon: f64, lat: f64, accuracy: f64, cut: &Cut) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(&answer(src, lon, lat, accuracy, cut)?)
         .map_err(|e| ApiError::bad_request(format!("cannot answer ({lon}, {lat}): {e}")))
 }

@@ -14,6 +14,7 @@ pub mod lookup;
 pub mod net;
 pub mod params;
 pub mod review;
+pub mod scope;
 pub mod source;
 pub mod vector;
 pub mod webmap;

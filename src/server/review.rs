@@ -28,6 +28,53 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/conflicts/{id}", get(get_conflict).patch(patch_conflict))
         .route("/conflicts/{id}/history", get(get_history))
+        .route("/parcels/{id}/holders", get(get_holders))
+}
+
+/// `GET /parcels/{id}/holders`: the personal data of a parcel's certificates, for admins, officers and the
+/// field users of its group (a parcel outside a field user's groups is not found); viewers never.
+async fn get_holders(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(e) => return bad_path(e),
+    };
+    let (Some((pool, code)), Some(Extension(caller))) = (state.store.as_ref(), caller) else {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            "holders are served only by `serve --db`, to the logins entitled to them",
+        );
+    };
+    if caller.user.role == crate::access::Role::Viewer {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            &format!("`{}` is a viewer: viewers never see personal data", caller.user.login),
+        );
+    }
+    let src = state.source();
+    let Some(i) = src.parcel_by_id.get(&id).map(|&i| i as usize).filter(|&i| {
+        let group = src.parcel_group[i].map(|g| src.groups[g as usize].name.as_str());
+        caller.user.in_group(group)
+    }) else {
+        return json_error(StatusCode::NOT_FOUND, &format!("no parcel `{id}`"));
+    };
+    let certs = &src.checked.dataset.certificates;
+    let lines: Vec<i32> = src
+        .checked
+        .reconciliation
+        .links
+        .certs_of(i)
+        .iter()
+        .flat_map(|&c| certs.holders_of(c as usize))
+        .filter_map(|h| i32::try_from(certs.holders[h].line).ok())
+        .collect();
+    match crate::store::holders::holder_rows(pool, code, &lines).await {
+        Ok(rows) => json(StatusCode::OK, &serde_json::json!({"parcel_id": id, "holders": rows})),
+        Err(e) => unavailable(e),
+    }
 }
 
 fn json(status: StatusCode, v: &serde_json::Value) -> Response {

@@ -17,7 +17,7 @@ use rstar::AABB;
 use super::source::{Drawn, Source};
 use crate::tiles::encode::{encode, Added};
 use crate::tiles::quantize::{point, polygons};
-use crate::tiles::{LayerBuilder, Property, TileId, BUFFER, TILE_BUDGET};
+use crate::tiles::{Cut, LayerBuilder, Property, TileId, BUFFER, TILE_BUDGET};
 
 /// A layer of the tiles, with the zooms it appears at and its fields (for TileJSON).
 pub struct LayerSpec {
@@ -88,9 +88,9 @@ fn shows(layer: &LayerSpec, z: u8) -> bool {
     (layer.minzoom..=layer.maxzoom).contains(&z)
 }
 
-/// Encodes tile `t` of the source, cut to group `group` when given, within [`TILE_BUDGET`] bytes (see the
+/// Encodes tile `t` of the source, cut to the groups of `cut`, within [`TILE_BUDGET`] bytes (see the
 /// module's documentation for what is kept first).
-pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
+pub fn render(src: &Source, t: TileId, cut: &Cut) -> Vec<u8> {
     let area = t.buffered_bounds(BUFFER);
     let envelope = AABB::from_corners([area.min().x, area.min().y], [area.max().x, area.max().y]);
     let ds = &src.checked.dataset;
@@ -99,7 +99,7 @@ pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
     let mut groups = LayerBuilder::new("groups");
     if shows(&LAYERS[2], t.z) {
         for (gi, g) in src.groups.iter().enumerate() {
-            if group.is_some_and(|only| only as usize != gi) {
+            if !cut.admits(Some(gi as u32)) {
                 continue;
             }
             let conflicts: usize = g.conflicts_by_kind.values().sum();
@@ -135,7 +135,7 @@ pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
         let mut found: Vec<(bool, u32)> = src
             .conflict_tree
             .locate_in_envelope_intersecting(&envelope)
-            .filter(|e| group.is_none() || src.conflict_group[e.data as usize] == group)
+            .filter(|e| cut.admits(src.conflict_group[e.data as usize]))
             .map(|e| {
                 let warning = rec.conflicts[e.data as usize].kind.severity() == crate::conflict::Severity::Warning;
                 (!complete && warning, e.data)
@@ -178,7 +178,7 @@ pub fn render(src: &Source, t: TileId, group: Option<u32>) -> Vec<u8> {
         let mut found: Vec<u32> = src
             .parcel_tree
             .locate_in_envelope_intersecting(&envelope)
-            .filter(|e| group.is_none() || src.parcel_group[e.data as usize] == group)
+            .filter(|e| cut.admits(src.parcel_group[e.data as usize]))
             .map(|e| e.data)
             .collect();
         // A tile of few parcels almost always fits: they are drawn in dataset order (neighbours in memory), and

@@ -9,8 +9,35 @@ use rustc_hash::FxHashMap;
 
 use super::grid::TileId;
 
-/// Key: the tile and the residential group it was cut to (`None`: every group).
-pub type Key = (TileId, Option<u32>);
+/// The residential groups an answer is cut to (positions in the data's list of groups).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Cut {
+    /// Every group, and what belongs to none.
+    All,
+    /// These groups only (sorted; nothing of what belongs to no group).
+    Only(std::sync::Arc<[u32]>),
+}
+
+impl Cut {
+    /// The groups given (in any order, repeats allowed).
+    pub fn only(groups: impl IntoIterator<Item = u32>) -> Cut {
+        let mut g: Vec<u32> = groups.into_iter().collect();
+        g.sort_unstable();
+        g.dedup();
+        Cut::Only(g.into())
+    }
+
+    /// True when something of group `group` (None: of no group) is in the cut.
+    pub fn admits(&self, group: Option<u32>) -> bool {
+        match self {
+            Cut::All => true,
+            Cut::Only(groups) => group.is_some_and(|g| groups.binary_search(&g).is_ok()),
+        }
+    }
+}
+
+/// Key: the tile and the residential groups it was cut to.
+pub type Key = (TileId, Cut);
 
 /// Encoded tiles, at most `capacity` bytes of them; when full, the cache starts over (tiles are cheap to
 /// make again and requests cluster in space, so the simplest policy serves well). Capacity 0 disables it.
@@ -93,7 +120,7 @@ mod tests {
 
     #[test]
     fn the_cache_starts_over_when_full_and_off_at_zero() {
-        let t = |x| (TileId::new(2, x, 0).unwrap(), None);
+        let t = |x| (TileId::new(2, x, 0).unwrap(), Cut::All);
         let c = TileCache::new(10);
         c.put(t(0), bytes::Bytes::from_static(b"123456"), c.epoch());
         assert_eq!(c.get(&t(0)).as_deref(), Some(&b"123456"[..]));
@@ -106,7 +133,7 @@ mod tests {
 
     #[test]
     fn removal_drops_the_chosen_tiles_only_and_refuses_tiles_rendered_before_it() {
-        let t = |x| (TileId::new(3, x, 0).unwrap(), None);
+        let t = |x| (TileId::new(3, x, 0).unwrap(), Cut::All);
         let c = TileCache::new(100);
         for x in 0..4 {
             c.put(t(x), bytes::Bytes::from_static(b"1234"), c.epoch());

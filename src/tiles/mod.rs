@@ -11,7 +11,7 @@ pub mod grid;
 pub mod quantize;
 pub mod simplify;
 
-pub use cache::TileCache;
+pub use cache::{Cut, TileCache};
 pub use encode::{LayerBuilder, Property};
 pub use grid::{TileId, EXTENT, MAX_ZOOM};
 pub use quantize::TileGeometry;
