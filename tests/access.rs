@@ -185,6 +185,49 @@ fn serve_db_needs_a_login_and_applies_roles_to_reviews() {
     let by: Vec<&str> = h["history"].as_array().unwrap().iter().map(|e| e["by"].as_str().unwrap()).collect();
     assert_eq!(by, ["tester", "binh", "an"]);
 
+    // A session of the web map: a cookie from POST /login; writes with it must come from the server's pages.
+    let (code, head, _) = http(a, "POST", "/login", &format!(r#"{{"login": "an", "password": "{an}"}}"#), None);
+    assert_eq!(code, 200, "{head}");
+    let set_cookie = head.lines().find_map(|l| l.strip_prefix("set-cookie: ")).unwrap().to_string();
+    assert!(set_cookie.ends_with("; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let with_cookie = |method: &str, target: &str, body: &str, extra: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(a).unwrap();
+        write!(
+            s,
+            "{method} {target} HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\nCookie: {cookie}\r\n{extra}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        (head[9..12].parse::<u16>().unwrap(), head.to_string(), body.to_string())
+    };
+    assert_eq!(with_cookie("GET", "/me", "", "").0, 200);
+    let (code, _, text) = with_cookie("PATCH", &target, r#"{"status": "acknowledged"}"#, "");
+    assert_eq!(
+        (code, reason(&text)),
+        (403, "a write with the session cookie must come from this server's pages (Origin)".to_string())
+    );
+    let (code, _, text) =
+        with_cookie("PATCH", &target, r#"{"status": "acknowledged"}"#, "Origin: http://evil.example\r\n");
+    assert_eq!(code, 403, "{text}");
+    let (code, _, text) =
+        with_cookie("PATCH", &target, r#"{"status": "acknowledged"}"#, &format!("Origin: http://{a}\r\n"));
+    assert_eq!(code, 200, "{text}");
+    // After the logout the cookie is refused: a page goes to /login, an API call is 401 without a challenge.
+    let (code, _, _) = with_cookie("POST", "/logout", "", &format!("Origin: http://{a}\r\n"));
+    assert_eq!(code, 303);
+    let (code, head, _) = with_cookie("GET", "/", "", "Accept: text/html\r\n");
+    assert_eq!(code, 303);
+    assert!(head.contains("location: /login"), "{head}");
+    let (code, head, text) = with_cookie("GET", "/groups", "", "");
+    assert_eq!((code, reason(&text)), (401, "the session has ended: log in again".to_string()));
+    assert!(!head.contains("www-authenticate"), "{head}");
+
     // Wrong passwords and unknown logins: 401, counted; the fourth failure of a login makes it wait.
     for _ in 0..3 {
         let (code, _, text) = http(a, "GET", "/collections", "", Some(("an", "sai mat khau")));
@@ -401,4 +444,33 @@ fn every_endpoint_applies_the_callers_scope_and_personal_data_goes_to_the_entitl
     }
     seen_by_viewer.extend(get_bytes(a, &format!("/collections/parcels/items/{}", q(&with_cert)), dung));
     assert!(!String::from_utf8_lossy(&seen_by_viewer).contains(&name), "{name} reached the viewer");
+}
+
+/// The web map's login in Debian's headless Chromium (`web/tests/login.mjs`, playwright-core): redirect to
+/// the login page, a wrong password said, the session cookie, the header with the login's scope, logout,
+/// and a user disabled mid-session sent back to the login page. Needs Node.js, Chromium and `npm ci` in
+/// `web/` (scripts/web-deps.sh, called by scripts/test.sh); missing any fails the test.
+#[test]
+fn the_web_map_logs_in_and_out_in_a_real_browser() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let node = std::process::Command::new("node").arg("--version").output();
+    assert!(node.is_ok_and(|o| o.status.success()), "node is not installed: run scripts/web-deps.sh");
+    assert!(std::path::Path::new("/usr/bin/chromium").exists(), "chromium is not installed: run scripts/web-deps.sh");
+    let db = TestDb::new("browser");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let group = sql_value(&db.url, "SELECT name FROM thuadat.grp ORDER BY position LIMIT 1");
+    add(&db, "binh", "field", &["--group", &group]);
+    let out = std::process::Command::new("node")
+        .arg(root.join("web/tests/login.mjs"))
+        .arg(common::bin())
+        .arg(&db.url)
+        .arg("binh")
+        .arg(password_of("binh"))
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the login run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("5 checks passed"), "{stdout}");
 }

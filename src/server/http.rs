@@ -50,9 +50,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/app/{file}", get(asset))
         .route("/vendor/maplibre-gl/{file}", get(asset))
         .merge(super::review::routes())
+        .merge(super::login::routes())
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint (see /)") })
         .method_not_allowed_fallback(|| async {
-            json_error(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served (and PATCH on /conflicts/{id})")
+            json_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET and HEAD are served (and PATCH on /conflicts/{id}, POST on /login and /logout)",
+            )
         })
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::auth::authenticate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), bounded))

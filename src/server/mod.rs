@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod features;
 pub mod http;
+pub mod login;
 pub mod lookup;
 pub mod net;
 pub mod params;

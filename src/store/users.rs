@@ -213,3 +213,61 @@ pub fn change(url: &str, login: &str, change: &Change, by: &str) -> Result<()> {
         tx.commit().await.map_err(|e| Error::db("committing", e))
     })
 }
+
+/// Opens a session of `login` for `ttl`, kept as the digest of its token.
+pub async fn open_session(
+    pool: &PgPool,
+    digest: &[u8],
+    login: &str,
+    address: Option<&str>,
+    ttl: std::time::Duration,
+) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(|e| Error::db("starting the transaction", e))?;
+    // Sessions past their expiry go as new ones come.
+    sqlx::query("DELETE FROM thuadat.session WHERE expires_at < now()")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| Error::db("removing ended sessions", e))?;
+    sqlx::query(
+        "INSERT INTO thuadat.session (token_digest, login, address, expires_at) \
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+    )
+    .bind(digest)
+    .bind(login)
+    .bind(address)
+    .bind(ttl.as_secs_f64())
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| Error::db("opening the session", e))?;
+    audit(&mut tx, login, address, "login (web map)", serde_json::json!({})).await?;
+    tx.commit().await.map_err(|e| Error::db("committing", e))
+}
+
+/// The user of the session whose token has `digest`, while it lasts (disabled users included: the caller
+/// refuses them).
+pub async fn session_user(pool: &PgPool, digest: &[u8]) -> Result<Option<User>> {
+    let row = sqlx::query(
+        "SELECT u.login, u.role, u.groups, u.communes, u.disabled FROM thuadat.session s \
+         JOIN thuadat.app_user u ON u.login = s.login WHERE s.token_digest = $1 AND s.expires_at > now()",
+    )
+    .bind(digest)
+    .fetch_optional(pool)
+    .await
+    .map_err(|e| Error::db("reading the session", e))?;
+    row.map(|r| user_of(&r)).transpose()
+}
+
+/// Ends the session whose token has `digest` (nothing when there is none).
+pub async fn close_session(pool: &PgPool, digest: &[u8], address: Option<&str>) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(|e| Error::db("starting the transaction", e))?;
+    let login: Option<String> =
+        sqlx::query_scalar("DELETE FROM thuadat.session WHERE token_digest = $1 RETURNING login")
+            .bind(digest)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| Error::db("ending the session", e))?;
+    if let Some(login) = login {
+        audit(&mut tx, &login, address, "logout", serde_json::json!({})).await?;
+    }
+    tx.commit().await.map_err(|e| Error::db("committing", e))
+}

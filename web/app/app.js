@@ -74,6 +74,10 @@ async function api(path) {
   } catch {
     // handled below
   }
+  if (r.status === 401 && path !== '/me') {
+    // A server with logins (`serve --db`) whose session ended: back to its login page.
+    location.assign('/login');
+  }
   if (!r.ok) {
     const reason = body && body.reason ? body.reason : `HTTP ${r.status}`;
     const e = new ApiError(reason);
@@ -516,6 +520,26 @@ function locate() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// The login of a server with users (`serve --db`): who, in which role and groups, and a way out.
+
+const ROLES = { admin: 'Quản trị', officer: 'Cán bộ địa chính', field: 'Tổ thực địa', viewer: 'Xem' };
+
+async function showAccount() {
+  let me;
+  try {
+    me = await api('/me');
+  } catch {
+    return; // a dataset directory: no logins
+  }
+  const scope = me.role === 'field' ? me.groups.join(', ') : me.communes.length ? me.communes.join(', ') : '';
+  const out = el('form', { method: 'post', action: '/logout', class: 'inline' }, el('button', { type: 'submit', id: 'logout' }, 'Đăng xuất'));
+  const who = el('span', { id: 'who', title: `${me.login} (${me.role})` }, `${me.login} · ${ROLES[me.role] || me.role}${scope ? ` · ${scope}` : ''}`);
+  $('account').replaceChildren(who, out);
+  $('account').hidden = false;
+  state.me = me;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Start
 
 async function start() {
@@ -530,6 +554,7 @@ async function start() {
     return;
   }
   $('dataset').textContent = `· ${health.dataset}`;
+  await showAccount();
   fillPicker();
   try {
     map = new maplibregl.Map({
@@ -552,6 +577,10 @@ async function start() {
   let tileErrorShown = false;
   map.on('error', (e) => {
     const msg = (e && e.error && e.error.message) || 'unknown error';
+    if (e && e.error && e.error.status === 401) {
+      location.assign('/login');
+      return;
+    }
     if (tileErrorShown) return;
     tileErrorShown = true;
     setTimeout(() => { tileErrorShown = false; }, 5000);
