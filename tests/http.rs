@@ -481,7 +481,12 @@ fn the_landing_page_links_an_api_definition_that_documents_every_route() {
     let documented: BTreeSet<String> = paths.keys().map(|p| blank(p)).collect();
     // Every route of the router (the `.route("…"` lines of http.rs and of the review routes it merges) is
     // documented, and nothing else.
-    let router = [include_str!("../src/server/http.rs"), include_str!("../src/server/review.rs")].concat();
+    let router = [
+        include_str!("../src/server/http.rs"),
+        include_str!("../src/server/review.rs"),
+        include_str!("../src/server/login.rs"),
+    ]
+    .concat();
     let routes: BTreeSet<String> =
         router.split(".route(\"").skip(1).map(|r| blank(&r[..r.find('"').unwrap()])).collect();
     assert_eq!(routes, documented);
@@ -491,11 +496,20 @@ fn the_landing_page_links_an_api_definition_that_documents_every_route() {
     let parcel = &report().parcels_csv[0]["parcel_id"];
     let (x, y) = tile_of(16, lon, lat);
     for (path, item) in paths {
+        let ops: Vec<&Value> = ["get", "post", "patch"].iter().map(|m| &item[*m]).filter(|o| o.is_object()).collect();
+        assert!(!ops.is_empty(), "{path}");
+        for op in &ops {
+            assert!(op["operationId"].is_string() && op["responses"].is_object(), "{path}");
+        }
         let op = &item["get"];
-        assert!(op["operationId"].is_string() && op["responses"]["200"].is_object(), "{path}");
+        if !op.is_object() {
+            continue;
+        }
+        assert!(op["responses"]["200"].is_object(), "{path}");
         let target = path
             .replace("{collectionId}", "parcels")
             .replace("{featureId}", parcel)
+            .replace("{parcelId}", parcel)
             .replace("{z}", "16")
             .replace("{x}", &x.to_string())
             .replace("{y}", &format!("{y}.mvt"))
@@ -505,7 +519,8 @@ fn the_landing_page_links_an_api_definition_that_documents_every_route() {
         let target = target.replace("{conflictId}", conflict_features()[0]["properties"]["id"].as_str().unwrap());
         let reply = app.get(&format!("{target}{query}"));
         if item["x-thuadat-store"] == true {
-            // The reviews live in the PostGIS store (tests/store.rs); from a directory: 404 with the reason.
+            // Reviews, logins and holders live in the PostGIS store (tests/store.rs, tests/access.rs); from a
+            // directory: 404 with the reason.
             assert_eq!(reply.status, 404, "{path} as {target}");
             assert!(reply.json()["reason"].as_str().unwrap().contains("serve --db"), "{path}");
             continue;
