@@ -48,14 +48,14 @@ pub(crate) const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// The user as the store has it now.
-    pub user: User,
+    /// The user as the store has it now (shared: requests of one user hold the same record).
+    pub user: Arc<User>,
     /// The peer's address.
     pub address: Option<IpAddr>,
 }
 
 struct Known {
-    user: User,
+    user: Arc<User>,
     /// The stored hash the password verified against (a new password makes it stale).
     hash: String,
     /// Keyed digest of the password that verified.
@@ -63,13 +63,16 @@ struct Known {
     read: Instant,
 }
 
+/// A session's user as last read, and when.
+type Seen = (Arc<User>, Instant);
+
 /// The users' side of a server of the store.
 pub(crate) struct Auth {
     pub(crate) pool: PgPool,
     pub(crate) throttle: Throttle,
     known: Mutex<HashMap<String, Known>>,
     /// Sessions seen: the user as last read, and when.
-    sessions: Mutex<HashMap<[u8; 64], (User, Instant)>>,
+    sessions: Mutex<HashMap<[u8; 64], Seen>>,
     /// This process's key for the digests.
     key: [u8; 32],
     /// A hash no password matches, verified for unknown logins so that they take as long as known ones.
@@ -109,7 +112,7 @@ impl Auth {
 
     /// The user of a session token, read again at most a second after it last was (None: no such session,
     /// or it ended).
-    async fn session(&self, token: &str) -> Result<Option<User>, crate::Error> {
+    async fn session(&self, token: &str) -> Result<Option<Arc<User>>, crate::Error> {
         let digest = self.token_digest(token);
         {
             let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
@@ -117,7 +120,7 @@ impl Auth {
                 return Ok(Some(user.clone()));
             }
         }
-        let user = users::session_user(&self.pool, &digest).await?;
+        let user = users::session_user(&self.pool, &digest).await?.map(Arc::new);
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         match &user {
             Some(u) => {
@@ -156,7 +159,12 @@ impl Auth {
         }
     }
 
-    pub(crate) async fn check(&self, login: &str, password: &str, address: Option<IpAddr>) -> Result<User, Denied> {
+    pub(crate) async fn check(
+        &self,
+        login: &str,
+        password: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Arc<User>, Denied> {
         let digest = self.digest(login, password);
         {
             let known = self.known();
@@ -179,6 +187,7 @@ impl Auth {
             }
         }
         let Some((user, hash)) = found else { return Err(Denied::Wrong) };
+        let user = Arc::new(user);
         if user.disabled {
             self.audit(login, address, "refused: user disabled").await;
         } else if !verified_before {
