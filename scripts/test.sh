@@ -10,6 +10,7 @@ export INSTA_UPDATE=no INSTA_FORCE_PASS=0
 
 scripts/install-deps.sh
 scripts/web-deps.sh   # Node.js, Debian's chromium, `npm ci` in web/ (the web map's browser tests)
+scripts/apt-install.sh curl openssl   # the HTTPS tests' clients (tests/tls.rs)
 cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
 # The PostGIS tests (tests/store.rs) run against a throwaway PostgreSQL 15 + PostGIS 3 server.

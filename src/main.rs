@@ -69,6 +69,16 @@ enum Command {
         /// Serve a dataset directory (no logins) on an address other machines reach.
         #[arg(long)]
         open: bool,
+        /// HTTPS with this certificate chain (PEM; with --tls-key).
+        #[arg(long, requires = "tls_key", conflicts_with = "tls_self_signed")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// HTTPS with a self-signed certificate for this machine's names and addresses, kept in this directory
+        /// (made again only when they change); its fingerprint is printed for the team.
+        #[arg(long, value_name = "DIR")]
+        tls_self_signed: Option<PathBuf>,
         /// Memory for encoded tiles, MB (0: no tile cache).
         #[arg(long, default_value_t = 256)]
         tile_cache_mb: usize,
@@ -408,6 +418,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             shutdown_timeout,
             allow_empty_reload,
             open,
+            tls_cert,
+            tls_key,
+            tls_self_signed,
         } => {
             let dataset = dataset.unwrap_or_else(default_dataset);
             let mut config = thuadat::server::ServerConfig::new(dataset, addr);
@@ -416,6 +429,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.public_url = public_url;
             config.allow_empty_reload = allow_empty_reload;
             config.open = open;
+            config.tls = match (tls_cert, tls_key, tls_self_signed) {
+                (Some(cert), Some(key), _) => Some(thuadat::server::tls::TlsSource::Files { cert, key }),
+                (_, _, Some(dir)) => Some(thuadat::server::tls::TlsSource::SelfSigned(dir)),
+                _ => None,
+            };
             config.limits = thuadat::server::net::Limits {
                 header_timeout,
                 idle_timeout,
@@ -423,14 +441,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 max_connections: max_connections as usize,
                 shutdown_timeout,
             };
-            let stopped = thuadat::server::serve(config, |addr, source| {
+            let stopped = thuadat::server::serve(config, |started| {
+                let (source, url) = (started.source, &started.url);
                 print_warnings(&source.checked.dataset);
                 println!(
-                    "serving {} ({} parcels, {} conflicts) on http://{addr}/ (tiles: http://{addr}/tiles.json)",
+                    "serving {} ({} parcels, {} conflicts) on {url}/ (tiles: {url}/tiles.json)",
                     source.checked.dataset.name,
                     source.parcels().len(),
                     source.conflicts().len()
                 );
+                if let Some((fingerprint, names)) = &started.tls {
+                    println!("certificate SHA-256 {fingerprint}");
+                    if !names.is_empty() {
+                        println!(
+                            "  (self-signed for {}: compare this fingerprint when a browser asks)",
+                            names.join(", ")
+                        );
+                    }
+                }
             })?;
             if stopped.cut > 0 {
                 eprintln!("stopped: {} connection(s) still open after the shutdown timeout were closed", stopped.cut);

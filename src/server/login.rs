@@ -1,6 +1,6 @@
 //! The web map's login (`serve --db`): `GET /login` (the page), `POST /login` (a form or JSON with `login` and
 //! `password`: a session cookie, `HttpOnly`, `SameSite=Strict`, `Secure` when the server is reached over
-//! HTTPS, ending on the server after [`SESSION_TTL`]), `POST /logout`, and `GET /me` (who is logged in, with
+//! HTTPS (`--tls-…`, or an `https://` public URL), ending on the server after [`SESSION_TTL`]), `POST /logout`, and `GET /me` (who is logged in, with
 //! the role and groups the map shows). Failed logins are slowed as Basic ones are ([`super::auth`]).
 
 use std::net::SocketAddr;
@@ -91,7 +91,8 @@ struct Credentials {
 
 /// The `Set-Cookie` of a session (`token` empty: the cookie is removed).
 fn cookie(state: &AppState, token: &str) -> Option<HeaderValue> {
-    let secure = state.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let secure =
+        state.config.tls.is_some() || state.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     let max_age = if token.is_empty() { 0 } else { SESSION_TTL.as_secs() };
     let value = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",

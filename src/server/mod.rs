@@ -17,6 +17,7 @@ pub mod params;
 pub mod review;
 pub mod scope;
 pub mod source;
+pub mod tls;
 pub mod vector;
 pub mod webmap;
 
@@ -57,6 +58,8 @@ pub struct ServerConfig {
     pub allow_empty_reload: bool,
     /// Serve a dataset directory (no users) on an address other machines reach (else only loopback).
     pub open: bool,
+    /// HTTPS with this certificate (else plain HTTP).
+    pub tls: Option<tls::TlsSource>,
     /// Timeouts and the connection limit.
     pub limits: net::Limits,
 }
@@ -77,6 +80,7 @@ impl ServerConfig {
             public_url: None,
             allow_empty_reload: false,
             open: false,
+            tls: None,
             limits: net::Limits::default(),
         }
     }
@@ -87,6 +91,7 @@ impl ServerConfig {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
             None if self.addr.ip().is_unspecified() => String::new(),
+            None if self.tls.is_some() => format!("https://{}", self.addr),
             None => format!("http://{}", self.addr),
         }
     }
@@ -267,10 +272,20 @@ fn ensure_open_files(connections: usize) -> Result<()> {
     Ok(())
 }
 
+/// What [`serve`] tells its caller once it listens.
+pub struct Started<'a> {
+    /// `http://` or `https://` and the address listened on.
+    pub url: String,
+    /// The data served.
+    pub source: &'a Source,
+    /// With HTTPS: the certificate's SHA-256 fingerprint, and the names and addresses a self-signed one is for.
+    pub tls: Option<(String, Vec<String>)>,
+}
+
 /// Loads the dataset, binds, and serves until interrupted (Ctrl-C / SIGTERM), within the configured limits
 /// ([`net`]). SIGHUP reloads the dataset. `ready` is called with the bound address once the server accepts
 /// connections. Each reload is logged (`tracing`, no personal data).
-pub fn serve(mut config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) -> Result<net::Stopped> {
+pub fn serve(mut config: ServerConfig, ready: impl FnOnce(&Started)) -> Result<net::Stopped> {
     if config.store.is_none() && !config.addr.ip().is_loopback() && !config.open {
         return Err(Error::bad_input(
             crate::error::Location::file("--addr"),
@@ -285,6 +300,8 @@ pub fn serve(mut config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) 
         store.commune = Some(crate::store::resolve_commune(store)?);
     }
     ensure_open_files(config.limits.max_connections)?;
+    // A certificate that cannot be used is said before the data is checked.
+    let tls = config.tls.as_ref().map(tls::load).transpose()?;
     let source = load(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -302,10 +319,16 @@ pub fn serve(mut config: ServerConfig, ready: impl FnOnce(SocketAddr, &Source)) 
         // otherwise end the process).
         let signals = Signals::new()?;
         let limits = config.limits;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let state = Arc::new(AppState::new(config, source));
-        ready(addr, &state.source());
+        ready(&Started {
+            url: format!("{scheme}://{addr}"),
+            source: &state.source(),
+            tls: tls.as_ref().map(|t| (t.fingerprint.clone(), t.names.clone())),
+        });
         tokio::spawn(reload_on_hangup(state.clone(), signals.hangup));
-        Ok::<_, Error>(net::serve(listener, http::router(state), limits, shutdown(signals.stop)).await)
+        let acceptor = tls.map(|t| t.acceptor);
+        Ok::<_, Error>(net::serve(listener, http::router(state), limits, acceptor, shutdown(signals.stop)).await)
     })?;
     // A reload still checking in the background is not waited for.
     runtime.shutdown_background();

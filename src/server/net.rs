@@ -88,7 +88,13 @@ fn is_connection_error(e: &io::Error) -> bool {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops as the module says.
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl Future<Output = ()>) -> Stopped {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) -> Stopped {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -124,18 +130,34 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             }
             continue;
         };
-        let io = TokioIo::new(Guarded::new(stream, limits.idle_timeout));
         // The peer's address for the handlers (`ConnectInfo`): failed logins are counted per address too.
         let app = tower::ServiceExt::map_request(app.clone(), move |r: hyper::Request<hyper::body::Incoming>| {
             let mut r = r.map(axum::body::Body::new);
             r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
             r
         });
-        let conn = graceful.watch(http.serve_connection(io, TowerToHyperService::new(app)));
-        tokio::spawn(async move {
-            let _ = conn.await;
-            drop(slot);
-        });
+        match &tls {
+            None => {
+                let io = TokioIo::new(Guarded::new(stream, limits.idle_timeout));
+                let conn = graceful.watch(http.serve_connection(io, TowerToHyperService::new(app)));
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                    drop(slot);
+                });
+            }
+            Some(acceptor) => {
+                // The handshake is part of the request head: bounded by the header timeout.
+                let (acceptor, http, watcher) = (acceptor.clone(), http.clone(), graceful.watcher());
+                tokio::spawn(async move {
+                    let handshake = tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await;
+                    if let Ok(Ok(stream)) = handshake {
+                        let io = TokioIo::new(Guarded::new(stream, limits.idle_timeout));
+                        let _ = watcher.watch(http.serve_connection(io, TowerToHyperService::new(app))).await;
+                    }
+                    drop(slot);
+                });
+            }
+        }
     }
     drop(listener);
     match tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown()).await {
@@ -211,9 +233,10 @@ fn replace_bare_error(buf: &[u8]) -> Option<Vec<u8>> {
     empty.then(|| raw_answer(status, &parse_error_reason(status)))
 }
 
-/// A TCP stream with the idle timeout, and hyper's empty error answers replaced by JSON ones.
-pub struct Guarded {
-    inner: TcpStream,
+/// A stream (TCP, or TLS over it) with the idle timeout, and hyper's empty error answers replaced by JSON
+/// ones.
+pub struct Guarded<S = TcpStream> {
+    inner: S,
     idle: Duration,
     /// When a byte last moved.
     last: Instant,
@@ -223,8 +246,8 @@ pub struct Guarded {
     replacement: Option<(Vec<u8>, usize)>,
 }
 
-impl Guarded {
-    pub(crate) fn new(inner: TcpStream, idle: Duration) -> Guarded {
+impl<S: AsyncRead + AsyncWrite + Unpin> Guarded<S> {
+    pub(crate) fn new(inner: S, idle: Duration) -> Guarded<S> {
         let now = Instant::now();
         Guarded { inner, idle, last: now, timer: Box::pin(tokio::time::sleep_until(now + idle)), replacement: None }
     }
@@ -286,7 +309,7 @@ fn wrote(p: &Poll<io::Result<usize>>) -> bool {
     matches!(p, Poll::Ready(Ok(n)) if *n > 0)
 }
 
-impl AsyncRead for Guarded {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let p = Pin::new(&mut self.inner).poll_read(cx, buf);
@@ -295,7 +318,7 @@ impl AsyncRead for Guarded {
     }
 }
 
-impl AsyncWrite for Guarded {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         ready!(self.drain(cx))?;
         if let Some(answer) = replace_bare_error(buf) {
