@@ -474,3 +474,86 @@ fn the_web_map_logs_in_and_out_in_a_real_browser() {
     assert!(out.status.success(), "the login run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("5 checks passed"), "{stdout}");
 }
+
+#[test]
+fn admins_manage_users_over_http_with_the_same_checks_and_audit() {
+    let db = TestDb::new("admin");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add(&db, "quan.tri", "admin", &[]);
+    add(&db, "an", "officer", &[]);
+    let (server, _) = common::serve_with(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let (admin_pw, an_pw) = (password_of("quan.tri"), password_of("an"));
+    let (admin, an) = (Some(("quan.tri", admin_pw.as_str())), Some(("an", an_pw.as_str())));
+
+    // Only admins.
+    for (method, target, body) in [
+        ("GET", "/users", ""),
+        ("POST", "/users", r#"{"login": "x", "role": "viewer"}"#),
+        ("PATCH", "/users/an", r#"{"disabled": true}"#),
+    ] {
+        let (code, _, text) = http(a, method, target, body, an);
+        assert_eq!(
+            (code, reason(&text)),
+            (403, "`an` is not an admin: only admins manage users".to_string()),
+            "{method} {target}"
+        );
+    }
+    // A new field user: the generated password is answered once, and works.
+    let (code, head, text) =
+        http(a, "POST", "/users", r#"{"login": "binh", "role": "field", "groups": ["Tổ dân phố 2"]}"#, admin);
+    assert_eq!(code, 201, "{text}");
+    assert!(head.contains("cache-control: no-store"), "{head}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let binh_pw = v["password"].as_str().unwrap().to_string();
+    assert_eq!(binh_pw.len(), 16);
+    assert_eq!(http(a, "GET", "/me", "", Some(("binh", &binh_pw))).0, 200);
+    // The same checks as the command line, as 400 with the reason; an unknown user is 404.
+    for (method, target, body, want) in [
+        ("POST", "/users", r#"{"login": "binh", "role": "viewer"}"#, "user `binh` exists"),
+        ("POST", "/users", r#"{"login": "em", "role": "field"}"#, "a field user needs at least one --group"),
+        ("POST", "/users", r#"{"login": "em", "role": "boss"}"#, "role: `boss` is not a role"),
+        (
+            "POST",
+            "/users",
+            r#"{"login": "em", "role": "viewer", "password": "short"}"#,
+            "a password needs at least 10 characters",
+        ),
+        ("PATCH", "/users/binh", r#"{"role": "viewer", "disabled": true}"#, "one change at a time"),
+        ("PATCH", "/users/quan.tri", r#"{"disabled": true}"#, "an admin cannot disable or demote themselves"),
+    ] {
+        let (code, _, text) = http(a, method, target, body, admin);
+        assert_eq!(code, 400, "{body}: {text}");
+        assert!(reason(&text).contains(want), "{body}: {text}");
+    }
+    assert_eq!(http(a, "PATCH", "/users/nobody", r#"{"disabled": true}"#, admin).0, 404);
+    // Changes: scope, then disabled (the user is refused within a second).
+    let (code, _, text) = http(a, "PATCH", "/users/binh", r#"{"groups": ["Tổ dân phố 3"]}"#, admin);
+    assert_eq!(code, 200, "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["groups"][0], "Tổ dân phố 3");
+    assert_eq!(http(a, "PATCH", "/users/binh", r#"{"disabled": true}"#, admin).0, 200);
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(http(a, "GET", "/me", "", Some(("binh", &binh_pw))).0, 401);
+    let list = get_json(a, "/users", ("quan.tri", &admin_pw));
+    let logins: Vec<(&str, bool)> = list["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["login"].as_str().unwrap(), u["disabled"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(logins, [("an", false), ("binh", true), ("quan.tri", false)]);
+    assert!(!list.to_string().contains("argon2"));
+    // Audited as the admin, with the address.
+    assert_eq!(
+        sql(
+            &db.url,
+            &["SELECT action, by_whom, address FROM thuadat.audit_log WHERE detail->>'user' = 'binh' ORDER BY id"]
+        ),
+        ["user added", "scope changed", "user disabled"].map(|a| vec![
+            Some(a.to_string()),
+            Some("quan.tri".to_string()),
+            Some("127.0.0.1".to_string())
+        ])
+    );
+}

@@ -485,6 +485,7 @@ fn the_landing_page_links_an_api_definition_that_documents_every_route() {
         include_str!("../src/server/http.rs"),
         include_str!("../src/server/review.rs"),
         include_str!("../src/server/login.rs"),
+        include_str!("../src/server/users.rs"),
     ]
     .concat();
     let routes: BTreeSet<String> =

@@ -51,11 +51,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/vendor/maplibre-gl/{file}", get(asset))
         .merge(super::review::routes())
         .merge(super::login::routes())
+        .merge(super::users::routes())
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint (see /)") })
         .method_not_allowed_fallback(|| async {
             json_error(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "only GET and HEAD are served (and PATCH on /conflicts/{id}, POST on /login and /logout)",
+                "only GET and HEAD are served (and PATCH on /conflicts/{id} and /users/{login}, POST on /login, /logout and /users)",
             )
         })
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::auth::authenticate))
@@ -64,7 +65,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD, axum::http::Method::PATCH])
+                .allow_methods([
+                    axum::http::Method::GET,
+                    axum::http::Method::HEAD,
+                    axum::http::Method::PATCH,
+                    axum::http::Method::POST,
+                ])
                 .expose_headers([header::ETAG]),
         )
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {

@@ -18,6 +18,7 @@ pub mod review;
 pub mod scope;
 pub mod source;
 pub mod tls;
+pub mod users;
 pub mod vector;
 pub mod webmap;
 

@@ -110,16 +110,26 @@ pub async fn find(pool: &PgPool, login: &str) -> Result<Option<(User, String)>> 
     row.map(|r| Ok((user_of(&r)?, r.get("password_hash")))).transpose()
 }
 
-/// Adds a user with `password` (checked for strength), recorded as done by `by`.
+/// Adds a user with `password` (checked for strength), recorded as done by `by` (from `address`).
 pub fn add(url: &str, user: &NewUser, password: &str, by: &str) -> Result<()> {
+    let rt = runtime()?;
+    rt.block_on(async { add_user(&mut connect(url).await?, user, password, by, None).await })
+}
+
+/// [`add`] on a connection.
+pub async fn add_user(
+    conn: &mut PgConnection,
+    user: &NewUser,
+    password: &str,
+    by: &str,
+    address: Option<&str>,
+) -> Result<()> {
     check_login(&user.login).map_err(|m| bad("login", m))?;
     check_scope(user.role, &user.groups, &user.communes)?;
     password::check_strength(password).map_err(|m| bad("password", m))?;
     let hash = password::hash(password).map_err(|m| Error::Internal(format!("hashing the password: {m}")))?;
-    let rt = runtime()?;
-    rt.block_on(async {
-        let mut conn = connect(url).await?;
-        let mut tx = sqlx::Connection::begin(&mut conn).await.map_err(|e| Error::db("starting the transaction", e))?;
+    {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(|e| Error::db("starting the transaction", e))?;
         let added = sqlx::query(
             "INSERT INTO thuadat.app_user (login, role, password_hash, groups, communes) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (login) DO NOTHING",
@@ -133,29 +143,46 @@ pub fn add(url: &str, user: &NewUser, password: &str, by: &str) -> Result<()> {
         .await
         .map_err(|e| Error::db("adding the user", e))?;
         if added.rows_affected() == 0 {
-            return Err(bad("login", format!("user `{}` exists (change it with `thuadat user set-role` ...)", user.login)));
+            return Err(bad(
+                "login",
+                format!("user `{}` exists (change it with `thuadat user set-role` ...)", user.login),
+            ));
         }
         let detail = serde_json::json!({"user": user.login, "role": user.role, "groups": user.groups, "communes": user.communes});
-        audit(&mut tx, by, None, "user added", detail).await?;
+        audit(&mut tx, by, address, "user added", detail).await?;
         tx.commit().await.map_err(|e| Error::db("committing", e))
-    })
+    }
 }
 
 /// Every user, by login.
 pub fn list(url: &str) -> Result<Vec<User>> {
     let rt = runtime()?;
-    rt.block_on(async {
-        let mut conn = connect(url).await?;
-        let rows = sqlx::query("SELECT login, role, groups, communes, disabled FROM thuadat.app_user ORDER BY login")
-            .fetch_all(&mut conn)
-            .await
-            .map_err(|e| Error::db("listing the users", e))?;
-        rows.iter().map(user_of).collect()
-    })
+    rt.block_on(async { list_users(&mut connect(url).await?).await })
+}
+
+/// [`list`] on a connection.
+pub async fn list_users(conn: &mut PgConnection) -> Result<Vec<User>> {
+    let rows = sqlx::query("SELECT login, role, groups, communes, disabled FROM thuadat.app_user ORDER BY login")
+        .fetch_all(conn)
+        .await
+        .map_err(|e| Error::db("listing the users", e))?;
+    rows.iter().map(user_of).collect()
 }
 
 /// Changes user `login`, recorded as done by `by`.
 pub fn change(url: &str, login: &str, change: &Change, by: &str) -> Result<()> {
+    let rt = runtime()?;
+    rt.block_on(async { change_user(&mut connect(url).await?, login, change, by, None).await.map(|_| ()) })
+}
+
+/// [`change`] on a connection (`address`: where `by` acted from); the user as changed.
+pub async fn change_user(
+    conn: &mut PgConnection,
+    login: &str,
+    change: &Change,
+    by: &str,
+    address: Option<&str>,
+) -> Result<User> {
     let hash = match change {
         Change::Password(p) => {
             password::check_strength(p).map_err(|m| bad("password", m))?;
@@ -163,10 +190,8 @@ pub fn change(url: &str, login: &str, change: &Change, by: &str) -> Result<()> {
         }
         _ => None,
     };
-    let rt = runtime()?;
-    rt.block_on(async {
-        let mut conn = connect(url).await?;
-        let mut tx = sqlx::Connection::begin(&mut conn).await.map_err(|e| Error::db("starting the transaction", e))?;
+    {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(|e| Error::db("starting the transaction", e))?;
         let row = sqlx::query(
             "SELECT login, role, groups, communes, disabled FROM thuadat.app_user WHERE login = $1 FOR UPDATE",
         )
@@ -209,9 +234,10 @@ pub fn change(url: &str, login: &str, change: &Change, by: &str) -> Result<()> {
         .execute(&mut *tx)
         .await
         .map_err(|e| Error::db("changing the user", e))?;
-        audit(&mut tx, by, None, action, detail).await?;
-        tx.commit().await.map_err(|e| Error::db("committing", e))
-    })
+        audit(&mut tx, by, address, action, detail).await?;
+        tx.commit().await.map_err(|e| Error::db("committing", e))?;
+        Ok(user)
+    }
 }
 
 /// Opens a session of `login` for `ttl`, kept as the digest of its token.
