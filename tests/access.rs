@@ -170,6 +170,12 @@ fn serve_db_needs_a_login_and_applies_roles_to_reviews() {
     assert_eq!((code, reason(&text)), (403, "`dung` is a viewer: viewers do not review".to_string()));
     let (code, _, text) = http(a, "PATCH", &target, body, Some(("em", &em)));
     assert_eq!(code, 403, "{text}");
+    // Nor does a field user of another group see the conflict or its history.
+    for t in [target.clone(), format!("{target}/history")] {
+        let (code, _, text) = http(a, "GET", &t, "", Some(("em", &em)));
+        assert_eq!(code, 404, "{t}: {text}");
+        assert_eq!(http(a, "GET", &t, "", Some(("binh", &binh))).0, 200, "{t}");
+    }
     assert!(reason(&text).contains(&format!("is in group {group}: not one of the groups of `em`")), "{text}");
     let (code, _, text) = http(a, "PATCH", &target, r#"{"status": "resolved", "by": "an"}"#, Some(("binh", &binh)));
     assert_eq!(

@@ -99,12 +99,32 @@ fn bad_path(e: PathRejection) -> Response {
     json_error(StatusCode::BAD_REQUEST, &format!("bad path: {e}"))
 }
 
-async fn get_conflict(State(state): Shared, id: Result<Path<String>, PathRejection>) -> Response {
+/// True when the caller may see conflict `id`: a field user only those of their groups (conflicts no longer
+/// in the served data are seen by officers, admins and viewers only).
+fn sees(state: &AppState, caller: Option<&Caller>, id: &str) -> bool {
+    let Some(caller) = caller else { return true };
+    if caller.user.role != crate::access::Role::Field {
+        return true;
+    }
+    let source = state.source();
+    let group = source.conflict_by_id.get(id).and_then(|&ci| source.conflict_group[ci as usize]);
+    source.conflict_by_id.contains_key(id)
+        && caller.user.in_group(group.map(|g| source.groups[g as usize].name.as_str()))
+}
+
+async fn get_conflict(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
     let Path(id) = match id {
         Ok(id) => id,
         Err(e) => return bad_path(e),
     };
     let Some((pool, code)) = state.store.as_ref() else { return no_store() };
+    if !sees(&state, caller.as_deref(), &id) {
+        return unknown(&id, code);
+    }
     match review::conflict(pool, code, &id).await {
         Ok(Some(v)) => json(StatusCode::OK, &v),
         Ok(None) => unknown(&id, code),
@@ -112,12 +132,19 @@ async fn get_conflict(State(state): Shared, id: Result<Path<String>, PathRejecti
     }
 }
 
-async fn get_history(State(state): Shared, id: Result<Path<String>, PathRejection>) -> Response {
+async fn get_history(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
     let Path(id) = match id {
         Ok(id) => id,
         Err(e) => return bad_path(e),
     };
     let Some((pool, code)) = state.store.as_ref() else { return no_store() };
+    if !sees(&state, caller.as_deref(), &id) {
+        return unknown(&id, code);
+    }
     match review::history(pool, code, &id).await {
         Ok(Some(v)) => json(StatusCode::OK, &v),
         Ok(None) => unknown(&id, code),
