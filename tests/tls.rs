@@ -12,8 +12,21 @@ fn sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sample")
 }
 
-/// `thuadat serve` with `args`: the child and its first two lines (where it listens, the fingerprint).
-fn serve(args: &[&str]) -> (Child, String, String) {
+/// A server started by [`serve`], stopped when dropped; its output stays open while it runs.
+struct Served {
+    child: Child,
+    _output: std::io::Lines<BufReader<std::process::ChildStdout>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `thuadat serve` with `args`: the server and its first two lines (where it listens, the fingerprint).
+fn serve(args: &[&str]) -> (Served, String, String) {
     let mut child = Command::new(common::bin())
         .args(["serve", sample().to_str().unwrap(), "--addr", "127.0.0.1:0"])
         .args(args)
@@ -23,7 +36,7 @@ fn serve(args: &[&str]) -> (Child, String, String) {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let second = lines.next().unwrap().unwrap();
-    (child, first, second)
+    (Served { child, _output: lines }, first, second)
 }
 
 fn port(line: &str) -> String {
@@ -56,7 +69,7 @@ fn openssl_fingerprint(cert: &Path) -> String {
 fn a_self_signed_certificate_is_made_kept_and_verified_by_real_clients() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("tls");
-    let (mut server, line, fp_line) = serve(&["--tls-self-signed", dir.to_str().unwrap()]);
+    let (server, line, fp_line) = serve(&["--tls-self-signed", dir.to_str().unwrap()]);
     assert!(line.contains(" on https://127.0.0.1:"), "{line}");
     let p = port(&line);
     let fingerprint = fp_line.strip_prefix("certificate SHA-256 ").unwrap().to_string();
@@ -72,22 +85,19 @@ fn a_self_signed_certificate_is_made_kept_and_verified_by_real_clients() {
     // Plain HTTP to the HTTPS port gets no answer from the map.
     let plain = Command::new("curl").args(["-s", "-m", "5", &format!("http://127.0.0.1:{p}/health")]).output().unwrap();
     assert!(!plain.status.success() || !String::from_utf8_lossy(&plain.stdout).contains("\"status\""));
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 
     // A restart keeps the certificate (phones that accepted it need not again).
-    let (mut again, _, fp_again) = serve(&["--tls-self-signed", dir.to_str().unwrap()]);
+    let (again, _, fp_again) = serve(&["--tls-self-signed", dir.to_str().unwrap()]);
     assert_eq!(fp_again, fp_line);
-    let _ = again.kill();
-    let _ = again.wait();
+    drop(again);
 
     // The same files given as a certificate and key.
-    let (mut files, line, fp_files) =
+    let (files, line, fp_files) =
         serve(&["--tls-cert", cert.to_str().unwrap(), "--tls-key", dir.join("key.pem").to_str().unwrap()]);
     assert_eq!(fp_files, fp_line);
     assert_eq!(curl(&format!("https://localhost:{}/tiles.json", port(&line)), &cert), Ok("200".to_string()));
-    let _ = files.kill();
-    let _ = files.wait();
+    drop(files);
 }
 
 #[test]
