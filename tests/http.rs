@@ -545,7 +545,15 @@ fn conflicts_csv_neutralises_spreadsheet_formulas() {
     let ds = dir.path().join("commune");
     common::write_formula_commune(&ds);
     let app = App::new(&ds);
-    let csv_bytes = app.get("/conflicts.csv").body;
+    let reply = app.get("/conflicts.csv");
+    let csv_bytes = reply.body.clone();
+    // A byte-order mark for Excel, and a file name with the date (Vietnam's).
+    assert!(csv_bytes.starts_with(b"\xEF\xBB\xBFid,kind,severity,group,"), "{:?}", &csv_bytes[..20]);
+    let disposition = reply.header("content-disposition").unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"xung-dot_20") && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
     assert_eq!(common::formula_cells(&csv_bytes), Vec::<String>::new());
     let mut r = csv::Reader::from_reader(csv_bytes.as_slice());
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();

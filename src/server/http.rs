@@ -338,11 +338,43 @@ async fn conflicts_csv(
     RawQuery(q): RawQuery,
 ) -> Answer {
     let src = state.source();
-    let cut = scope::cut(&src, caller.as_deref(), &Params::parse(q.as_deref()))?;
-    let body = features::conflicts_csv(&src, &cut)?;
+    let params = Params::parse(q.as_deref());
+    let cut = scope::cut(&src, caller.as_deref(), &params)?;
+    // A byte-order mark first: Excel reads the file as UTF-8 only with one (else `Tổ dân phố` is mojibake).
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend(features::conflicts_csv(&src, &cut)?);
     let mut r = respond(&headers, "text/csv; charset=utf-8", state.config.max_age_s, body);
-    r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline; filename=\"conflicts.csv\""));
+    let name = csv_file_name(params.get("group"), std::time::SystemTime::now());
+    if let Ok(v) = HeaderValue::from_str(&name) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
     Ok(r)
+}
+
+/// `Content-Disposition` of `/conflicts.csv`: a file per group and date (Vietnam's, UTC+7), e.g.
+/// `xung-dot_to-dan-pho-2_2026-12-07.csv`, with the group's name as written in `filename*` (RFC 6266).
+fn csv_file_name(group: Option<&str>, now: std::time::SystemTime) -> String {
+    let date = &super::rfc3339(now + std::time::Duration::from_secs(7 * 3600))[..10];
+    let slug = |g: &str| {
+        let folded = crate::vntext::fold(g);
+        let words: Vec<&str> = folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        words.join("-")
+    };
+    match group {
+        Some(g) => {
+            let ascii = format!("xung-dot_{}_{date}.csv", slug(g));
+            let written = format!("xung-dot_{g}_{date}.csv");
+            let encoded: String = written
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+        }
+        None => format!("attachment; filename=\"xung-dot_{date}.csv\""),
+    }
 }
 
 async fn health(State(state): Shared) -> Response {
@@ -361,4 +393,22 @@ async fn health(State(state): Shared) -> Response {
         "last_reload": reload,
     });
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(v)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_file_name;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn the_csv_is_named_for_its_group_and_vietnams_date() {
+        // 2026-12-07 20:00 UTC is already 8 December in Vietnam.
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_673_600);
+        assert_eq!(
+            csv_file_name(Some("Tổ dân phố 2"), t),
+            "attachment; filename=\"xung-dot_to-dan-pho-2_2026-12-08.csv\"; \
+             filename*=UTF-8''xung-dot_T%E1%BB%95%20d%C3%A2n%20ph%E1%BB%91%202_2026-12-08.csv"
+        );
+        assert_eq!(csv_file_name(None, t), "attachment; filename=\"xung-dot_2026-12-08.csv\"");
+    }
 }

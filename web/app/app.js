@@ -245,7 +245,7 @@ function renderScorecard() {
   box.append(
     el('h2', { id: 'scorecard-title' }, g.name),
     el('table', { id: 'scorecard-table' }, rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', { class: 'count' }, v)))),
-    el('p', {}, el('a', { href: `/conflicts.csv?group=${encodeURIComponent(g.name)}`, download: 'conflicts.csv' }, 'Conflicts as CSV')),
+    el('p', {}, el('a', { href: `/conflicts.csv?group=${encodeURIComponent(g.name)}`, download: '' }, 'Conflicts as CSV')),
   );
 }
 
