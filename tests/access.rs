@@ -427,10 +427,23 @@ fn every_endpoint_applies_the_callers_scope_and_personal_data_goes_to_the_entitl
     let holder = &h["holders"][0];
     let name = holder["name"].as_str().unwrap().to_string();
     assert!(!name.is_empty() && holder["cert_id"].is_string() && holder["linkage"]["status"].is_string(), "{h}");
-    // The register's record that the holder was matched to, from the store.
+    // The register's record that the holder was matched to, from the store (by its line in citizens.csv).
     if holder["linkage"]["status"] == "matched_by_id" {
         assert_eq!(holder["register"]["citizen_id"], holder["holder_id"], "{h}");
     }
+    // Over the group: every holder matched by id shows the register's record with the same id.
+    let mut matched = 0;
+    for f in seen["features"].as_array().unwrap().iter().take(40) {
+        let id = f["id"].as_str().unwrap();
+        let v = get_json(a, &format!("/parcels/{}/holders", q(id)), binh);
+        for h in v["holders"].as_array().unwrap() {
+            if h["linkage"]["status"] == "matched_by_id" {
+                assert_eq!(h["register"]["citizen_id"], h["holder_id"], "{v}");
+                matched += 1;
+            }
+        }
+    }
+    assert!(matched > 0, "no holder matched by id among the group's first parcels");
     assert_eq!(get_json(a, &target, an), h);
     let (code, _, body) = http(a, "GET", &target, "", Some(dung));
     assert_eq!((code, reason(&body)), (403, "`dung` is a viewer: viewers never see personal data".to_string()));

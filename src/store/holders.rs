@@ -15,9 +15,7 @@ pub async fn holder_rows(pool: &PgPool, code: &str, lines: &[i32]) -> Result<Vec
                 l.status, l.score, l.why, z.citizen_id, z.full_name, z.birth_date, z.address \
          FROM thuadat.certificate c \
          LEFT JOIN thuadat.holder_link l ON l.commune_code = c.commune_code AND l.line = c.line \
-         LEFT JOIN LATERAL (SELECT citizen_id, full_name, birth_date, address FROM thuadat.citizen \
-                            WHERE commune_code = c.commune_code ORDER BY line OFFSET l.citizen LIMIT 1) z \
-                ON l.citizen IS NOT NULL \
+         LEFT JOIN thuadat.citizen z ON z.commune_code = c.commune_code AND z.line = l.citizen_line \
          WHERE c.commune_code = $1 AND c.line = ANY($2) ORDER BY c.line",
     )
     .bind(code)

@@ -556,15 +556,19 @@ pub(super) async fn store_linkage_model(conn: &mut PgConnection, checked: &Check
 pub(super) async fn copy_linkage(conn: &mut PgConnection, table: &str, checked: &Checked, code: &str) -> Result<u64> {
     let Some(l) = checked.reconciliation.holders.as_ref() else { return Ok(0) };
     let certs = &checked.dataset.certificates;
-    let mut out = BinaryRows::copy_data(l.holders.len() * 80);
+    let register = checked.dataset.register.as_ref();
+    let mut out = BinaryRows::copy_data(l.holders.len() * 84);
     for (h, link) in certs.holders.iter().zip(&l.holders) {
-        out.row(6).text(Some(code)).int4(Some(int4(h.line, "lines of certificates.csv")?));
+        out.row(7).text(Some(code)).int4(Some(int4(h.line, "lines of certificates.csv")?));
         out.text(Some(link.status.as_str())).int4(link.citizen.map(|j| int4(j, "citizens")).transpose()?);
         out.float8(link.score.filter(|s| s.is_finite())).text(Some(&link.why));
+        // The register entry's line in citizens.csv (its record is read by that key).
+        let line = link.citizen.and_then(|j| register?.people.get(j as usize)).map(|p| p.line);
+        out.int4(line.map(|l| int4(l, "lines of citizens.csv")).transpose()?);
     }
     send_all(
         conn,
-        &format!("COPY {table} (commune_code, line, status, citizen, score, why) FROM STDIN (FORMAT binary, FREEZE)"),
+        &format!("COPY {table} (commune_code, line, status, citizen, score, why, citizen_line) FROM STDIN (FORMAT binary, FREEZE)"),
         out.finish(),
     )
     .await
