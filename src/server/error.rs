@@ -43,6 +43,13 @@ pub fn json_error(status: StatusCode, reason: &str) -> Response {
     (status, [(axum::http::header::CONTENT_TYPE, "application/json")], json_error_body(status, reason)).into_response()
 }
 
+/// A JSON answer that no cache keeps (reviews, users, personal data).
+pub(crate) fn no_store_json(status: StatusCode, v: &serde_json::Value) -> Response {
+    use axum::http::header;
+    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], v.to_string())
+        .into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         json_error(self.status, &self.reason)

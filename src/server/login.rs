@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{same_origin, see_other, session_cookie, too_many, Caller, Denied, SESSION_COOKIE, SESSION_TTL};
-use super::error::json_error;
+use super::error::{json_error, no_store_json};
 use super::AppState;
 use crate::store::users;
 
@@ -195,13 +195,9 @@ async fn me(State(state): Shared, caller: Option<Extension<Caller>>) -> Response
     let Some(Extension(c)) = caller else {
         return json_error(StatusCode::UNAUTHORIZED, "not logged in");
     };
-    let mut r = (
+    let u = &c.user;
+    no_store_json(
         StatusCode::OK,
-        axum::Json(
-            json!({"login": c.user.login, "role": c.user.role, "groups": c.user.groups, "communes": c.user.communes}),
-        ),
+        &json!({"login": u.login, "role": u.role, "groups": u.groups, "communes": u.communes}),
     )
-        .into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
 }

@@ -9,18 +9,21 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Extension;
 use axum::Router;
 use serde::Deserialize;
 
 use super::auth::Caller;
-use super::error::json_error;
+use super::error::{json_error, no_store_json};
+use super::scope;
+use super::source::Source;
 use super::AppState;
 use crate::review::{status_names, ReviewStatus};
 use crate::store::review::{self, Review};
+use crate::tiles::Cut;
 
 type Shared = State<Arc<AppState>>;
 
@@ -55,10 +58,8 @@ async fn get_holders(
         );
     }
     let src = state.source();
-    let Some(i) = src.parcel_by_id.get(&id).map(|&i| i as usize).filter(|&i| {
-        let group = src.parcel_group[i].map(|g| src.groups[g as usize].name.as_str());
-        caller.user.in_group(group)
-    }) else {
+    let own = scope::own(&src, Some(&caller));
+    let Some(i) = src.parcel_by_id.get(&id).map(|&i| i as usize).filter(|&i| own.admits(src.parcel_group[i])) else {
         return json_error(StatusCode::NOT_FOUND, &format!("no parcel `{id}`"));
     };
     let certs = &src.checked.dataset.certificates;
@@ -72,14 +73,9 @@ async fn get_holders(
         .filter_map(|h| i32::try_from(certs.holders[h].line).ok())
         .collect();
     match crate::store::holders::holder_rows(pool, code, &lines).await {
-        Ok(rows) => json(StatusCode::OK, &serde_json::json!({"parcel_id": id, "holders": rows})),
+        Ok(rows) => no_store_json(StatusCode::OK, &serde_json::json!({"parcel_id": id, "holders": rows})),
         Err(e) => unavailable(e),
     }
-}
-
-fn json(status: StatusCode, v: &serde_json::Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], v.to_string())
-        .into_response()
 }
 
 fn no_store() -> Response {
@@ -99,17 +95,13 @@ fn bad_path(e: PathRejection) -> Response {
     json_error(StatusCode::BAD_REQUEST, &format!("bad path: {e}"))
 }
 
-/// True when the caller may see conflict `id`: a field user only those of their groups (conflicts no longer
-/// in the served data are seen by officers, admins and viewers only).
-fn sees(state: &AppState, caller: Option<&Caller>, id: &str) -> bool {
-    let Some(caller) = caller else { return true };
-    if caller.user.role != crate::access::Role::Field {
-        return true;
+/// True when the caller may see conflict `id`: one of its groups ([`scope::own`]); conflicts no longer in the
+/// served data only when it sees every group.
+fn sees(source: &Source, caller: Option<&Caller>, id: &str) -> bool {
+    match scope::own(source, caller) {
+        Cut::All => true,
+        own => source.conflict_by_id.get(id).is_some_and(|&ci| own.admits(source.conflict_group[ci as usize])),
     }
-    let source = state.source();
-    let group = source.conflict_by_id.get(id).and_then(|&ci| source.conflict_group[ci as usize]);
-    source.conflict_by_id.contains_key(id)
-        && caller.user.in_group(group.map(|g| source.groups[g as usize].name.as_str()))
 }
 
 async fn get_conflict(
@@ -122,11 +114,11 @@ async fn get_conflict(
         Err(e) => return bad_path(e),
     };
     let Some((pool, code)) = state.store.as_ref() else { return no_store() };
-    if !sees(&state, caller.as_deref(), &id) {
+    if !sees(&state.source(), caller.as_deref(), &id) {
         return unknown(&id, code);
     }
     match review::conflict(pool, code, &id).await {
-        Ok(Some(v)) => json(StatusCode::OK, &v),
+        Ok(Some(v)) => no_store_json(StatusCode::OK, &v),
         Ok(None) => unknown(&id, code),
         Err(e) => unavailable(e),
     }
@@ -142,11 +134,11 @@ async fn get_history(
         Err(e) => return bad_path(e),
     };
     let Some((pool, code)) = state.store.as_ref() else { return no_store() };
-    if !sees(&state, caller.as_deref(), &id) {
+    if !sees(&state.source(), caller.as_deref(), &id) {
         return unknown(&id, code);
     }
     match review::history(pool, code, &id).await {
-        Ok(Some(v)) => json(StatusCode::OK, &v),
+        Ok(Some(v)) => no_store_json(StatusCode::OK, &v),
         Ok(None) => unknown(&id, code),
         Err(e) => unavailable(e),
     }
@@ -209,7 +201,7 @@ async fn patch_conflict(
     let source = state.source();
     let group = source.conflict_by_id.get(&id).and_then(|&ci| source.conflict_group[ci as usize]);
     let group_name = group.map(|g| source.groups[g as usize].name.as_str());
-    if source.conflict_by_id.contains_key(&id) && !caller.user.in_group(group_name) {
+    if source.conflict_by_id.contains_key(&id) && !sees(&source, Some(&caller), &id) {
         return json_error(
             StatusCode::FORBIDDEN,
             &format!(
@@ -224,7 +216,7 @@ async fn patch_conflict(
             // Features, look-ups and tiles show the new status from the next request: the tiles that draw the
             // conflict leave the cache, the others stay.
             state.source().set_review(&id, status);
-            json(StatusCode::OK, &v)
+            no_store_json(StatusCode::OK, &v)
         }
         Ok(Review::NotFound) => unknown(&id, code),
         Err(e) => unavailable(e),

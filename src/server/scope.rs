@@ -10,11 +10,12 @@ use super::source::Source;
 use crate::access::Role;
 use crate::tiles::Cut;
 
-/// The groups the caller may see.
+/// The groups the caller may see: those its [`crate::access::User::in_group`] admits (every group but for
+/// field users).
 pub fn own(src: &Source, caller: Option<&Caller>) -> Cut {
     match caller.map(|c| &c.user) {
         Some(u) if u.role == Role::Field => {
-            Cut::only(u.groups.iter().filter_map(|g| src.group_by_name.get(g).copied()))
+            Cut::only(src.groups.iter().enumerate().filter(|(_, g)| u.in_group(Some(&g.name))).map(|(i, _)| i as u32))
         }
         _ => Cut::All,
     }

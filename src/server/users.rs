@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
 use axum::{Extension, Router};
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::Caller;
-use super::error::{json_error, ApiError};
+use super::error::{json_error, no_store_json, ApiError};
 use super::AppState;
 use crate::access::{password, Role};
 use crate::store::users::{self, Change, NewUser};
@@ -25,11 +25,6 @@ type Shared = State<Arc<AppState>>;
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/users", get(list).post(add)).route("/users/{login}", patch(change))
-}
-
-fn answer(status: StatusCode, v: &serde_json::Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], v.to_string())
-        .into_response()
 }
 
 /// The admin asking, or the answer refusing everyone else.
@@ -63,7 +58,7 @@ async fn list(State(state): Shared, caller: Option<Extension<Caller>>) -> Respon
         users::list_users(&mut conn).await
     };
     match listed.await {
-        Ok(list) => answer(StatusCode::OK, &json!({"users": list})),
+        Ok(list) => no_store_json(StatusCode::OK, &json!({"users": list})),
         Err(e) => failed(e),
     }
 }
@@ -117,7 +112,7 @@ async fn add(State(state): Shared, caller: Option<Extension<Caller>>, body: Resu
             if generated {
                 v["password"] = json!(password);
             }
-            answer(StatusCode::CREATED, &v)
+            no_store_json(StatusCode::CREATED, &v)
         }
         Err(e) => failed(e),
     }
@@ -188,13 +183,11 @@ async fn change(
         users::change_user(&mut conn, &login, &change, &caller.user.login, address.as_deref()).await
     };
     match changed.await {
-        Ok(u) => answer(
+        Ok(None) => json_error(StatusCode::NOT_FOUND, &format!("no user `{login}`")),
+        Ok(Some(u)) => no_store_json(
             StatusCode::OK,
             &json!({"login": u.login, "role": u.role, "groups": u.groups, "communes": u.communes, "disabled": u.disabled}),
         ),
-        Err(e) if e.is_bad_input() && e.to_string().contains("no user `") => {
-            json_error(StatusCode::NOT_FOUND, &e.to_string())
-        }
         Err(e) => failed(e),
     }
 }

@@ -172,17 +172,21 @@ pub async fn list_users(conn: &mut PgConnection) -> Result<Vec<User>> {
 /// Changes user `login`, recorded as done by `by`.
 pub fn change(url: &str, login: &str, change: &Change, by: &str) -> Result<()> {
     let rt = runtime()?;
-    rt.block_on(async { change_user(&mut connect(url).await?, login, change, by, None).await.map(|_| ()) })
+    match rt.block_on(async { change_user(&mut connect(url).await?, login, change, by, None).await })? {
+        Some(_) => Ok(()),
+        None => Err(bad("login", format!("no user `{login}` (see `thuadat user list`)"))),
+    }
 }
 
-/// [`change`] on a connection (`address`: where `by` acted from); the user as changed.
+/// [`change`] on a connection (`address`: where `by` acted from); the user as changed, None when there is no
+/// user `login`.
 pub async fn change_user(
     conn: &mut PgConnection,
     login: &str,
     change: &Change,
     by: &str,
     address: Option<&str>,
-) -> Result<User> {
+) -> Result<Option<User>> {
     let hash = match change {
         Change::Password(p) => {
             password::check_strength(p).map_err(|m| bad("password", m))?;
@@ -199,9 +203,7 @@ pub async fn change_user(
         .fetch_optional(&mut *tx)
         .await
         .map_err(|e| Error::db("reading the user", e))?;
-        let Some(row) = row else {
-            return Err(bad("login", format!("no user `{login}` (see `thuadat user list`)")));
-        };
+        let Some(row) = row else { return Ok(None) };
         let mut user = user_of(&row)?;
         let (action, detail) = match change {
             Change::Role(role) => {
@@ -236,7 +238,7 @@ pub async fn change_user(
         .map_err(|e| Error::db("changing the user", e))?;
         audit(&mut tx, by, address, action, detail).await?;
         tx.commit().await.map_err(|e| Error::db("committing", e))?;
-        Ok(user)
+        Ok(Some(user))
     }
 }
 
