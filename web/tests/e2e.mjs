@@ -6,57 +6,15 @@
 //
 // Run by tests/webmap.rs (and so by scripts/test.sh). Exits non-zero on the first failure; a missing
 // Chromium or a server that does not start is a failure, never a skip.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { check, done, launch, serve, stop, tempDir } from './harness.mjs';
 
 const [bin, dataset, shots] = process.argv.slice(2);
 if (!bin || !dataset) {
   console.error('usage: node web/tests/e2e.mjs <thuadat binary> <dataset dir> [<screenshot dir>]');
   process.exit(2);
-}
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`not ok - Chromium is not installed at ${CHROMIUM} (scripts/apt-install.sh chromium)`);
-  process.exit(1);
-}
-
-const children = [];
-const temps = [];
-function cleanUp() {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-}
-process.on('exit', cleanUp);
-
-/** Starts `thuadat serve <dir>` on a free port; resolves with its base URL and the child. */
-function serve(dir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['serve', dir, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    const timer = setTimeout(() => reject(new Error(`thuadat serve ${dir} did not start in 120 s`)), 120000);
-    child.on('exit', (code) => reject(new Error(`thuadat serve ${dir} exited with ${code}`)));
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      const m = line.match(/http:\/\/([^/\s]+)\//);
-      if (!m) reject(new Error(`unexpected first line from thuadat serve: ${line}`));
-      else resolve({ base: `http://${m[1]}`, child });
-    });
-  });
-}
-
-/** Stops a server and waits until it is gone. */
-function stop(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 async function json(base, path) {
@@ -66,40 +24,8 @@ async function json(base, path) {
 }
 
 const sorted = (xs) => [...new Set(xs)].sort();
-let passed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-  } catch (e) {
-    console.error(`not ok - ${name}\n${e.stack || e}`);
-    cleanUp();
-    process.exit(1);
-  }
-  passed += 1;
-  console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-}
 
-// ----------------------------------------------------------------------------------------------------------
-
-/** Debian's Chromium with a fresh profile (a new --user-data-dir) and the given viewport. */
-async function launch(options) {
-  const profile = mkdtempSync(join(tmpdir(), 'thuadat-chromium-'));
-  temps.push(profile);
-  return chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // No GPU here: WebGL through SwiftShader (software), which MapLibre needs.
-      '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-    ],
-    ...options,
-  });
-}
-
-const { base, child: server } = await serve(dataset);
+const { base, child: server } = await serve(bin, [dataset]);
 const groupsDoc = await json(base, '/groups');
 const groups = groupsDoc.groups;
 // The group with the most conflicts: its layers have the most to show.
@@ -415,13 +341,12 @@ await check('a 360 px phone: no sideways scrolling, the map and the panel both u
 
 // An empty group: the sample with one more residential group that holds no parcel.
 await check('an empty group is said to be empty, not shown as a blank map', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'thuadat-empty-group-'));
-  temps.push(dir);
+  const dir = tempDir('thuadat-empty-group-');
   cpSync(dataset, dir, { recursive: true });
   const gj = JSON.parse(readFileSync(join(dir, 'groups.geojson'), 'utf8'));
   gj.features.push({ type: 'Feature', properties: { group: 'Tổ dân phố 9' }, geometry: { type: 'Polygon', coordinates: [[[541000, 2321000], [541100, 2321000], [541100, 2321100], [541000, 2321100], [541000, 2321000]]] } });
   writeFileSync(join(dir, 'groups.geojson'), JSON.stringify(gj));
-  const second = await serve(dir);
+  const second = await serve(bin, [dir]);
   const empty = (await json(second.base, '/groups')).groups.find((g) => g.name === 'Tổ dân phố 9');
   assert.equal(empty.parcels, 0);
   const p = await desktop.newPage();
@@ -452,5 +377,4 @@ await check('the server going away is said in words', async () => {
 });
 
 await desktop.close();
-console.log(`${passed} checks passed`);
-cleanUp();
+done();

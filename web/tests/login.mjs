@@ -6,70 +6,18 @@
 //   node web/tests/login.mjs <thuadat binary> <database URL> <login> <password>
 //
 // The store must hold an imported commune and the user (a field user of one group). Run by tests/access.rs.
-import { spawn, execFileSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { check, done, launch, serve } from './harness.mjs';
 
 const [bin, db, login, password] = process.argv.slice(2);
 if (!bin || !db || !login || !password) {
   console.error('usage: node web/tests/login.mjs <thuadat binary> <database URL> <login> <password>');
   process.exit(2);
 }
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.error(`not ok - Chromium is not installed at ${CHROMIUM} (scripts/apt-install.sh chromium)`);
-  process.exit(1);
-}
-const children = [];
-const temps = [];
-function cleanUp() {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-}
-process.on('exit', cleanUp);
 
-const base = await new Promise((resolve, reject) => {
-  const child = spawn(bin, ['serve', '--db', db, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  const timer = setTimeout(() => reject(new Error('thuadat serve --db did not start in 120 s')), 120000);
-  child.on('exit', (code) => reject(new Error(`thuadat serve --db exited with ${code}`)));
-  createInterface({ input: child.stdout }).once('line', (line) => {
-    clearTimeout(timer);
-    const m = line.match(/http:\/\/([^/\s]+)\//);
-    if (!m) reject(new Error(`unexpected first line from thuadat serve: ${line}`));
-    else resolve(`http://${m[1]}`);
-  });
-});
-
-let passed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-  } catch (e) {
-    console.error(`not ok - ${name}\n${e.stack || e}`);
-    cleanUp();
-    process.exit(1);
-  }
-  passed += 1;
-  console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-}
-
-const profile = mkdtempSync(join(tmpdir(), 'thuadat-chromium-'));
-temps.push(profile);
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-  ],
-});
+const { base } = await serve(bin, ['--db', db]);
+const context = await launch();
 const page = context.pages()[0] || (await context.newPage());
 const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));
@@ -138,6 +86,4 @@ await check('a user disabled mid-session is sent back to the login page at the n
 });
 
 await context.close();
-console.log(`${passed} checks passed`);
-cleanUp();
-process.exit(0);
+done();
