@@ -16,10 +16,11 @@ mkdir -p "$bench"
 cargo build --release --quiet
 export BENCH_BIN=$PWD/target/release/thuadat BENCH_DS=$bench/c$n BENCH_OUT=$bench
 [ -f "$BENCH_DS/truth.json" ] || "$BENCH_BIN" gen "$BENCH_DS" --parcels "$n" --seed 7 >/dev/null
-export BENCH_SECS=${BENCH_SECONDS:-10} BENCH_ROUNDS=${BENCH_ROUNDS:-3} BENCH_CONNS=${BENCH_CONNECTIONS:-32}
+export WRK_SECS=${BENCH_SECONDS:-10} BENCH_ROUNDS=${BENCH_ROUNDS:-3} WRK_CONNS=${BENCH_CONNECTIONS:-32}
 
 scripts/with-postgis.sh bash -c '
 set -euo pipefail
+source scripts/wrk-lib.sh
 bin=$BENCH_BIN; out=$BENCH_OUT
 "$bin" import "$BENCH_DS" --db "$DATABASE_URL" --by bench > /dev/null
 echo "bench-password-1" | "$bin" user add bench --role officer --db "$DATABASE_URL" --password-stdin > /dev/null
@@ -38,64 +39,18 @@ cookie="Cookie: $(curl -s -D - -o /dev/null -H "Content-Type: application/json" 
   -d "{\"login\":\"bench\",\"password\":\"bench-password-1\"}" "http://127.0.0.1:$db_port/login" |
   sed -n "s/^set-cookie: \([^;]*\);.*/\1/p")"
 curl -sf "http://127.0.0.1:$dir_port/tiles.json" > "$out/tiles.json"
-python3 - "$out" <<PY
-import json, math, random, sys
-d = sys.argv[1]
-w, s, e, n = json.load(open(f"{d}/tiles.json"))["bounds"]
-def tile(z, lon, lat):
-    k = 2 ** z
-    return int((lon + 180) / 360 * k), int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * k)
-rng = random.Random(7)
-with open(f"{d}/auth-tiles.txt", "w") as f:
-    for _ in range(2000):
-        z = rng.randint(14, 18)
-        x, y = tile(z, rng.uniform(w, e), rng.uniform(s, n))
-        f.write(f"/tiles/{z}/{x}/{y}.mvt\n")
-with open(f"{d}/auth-lookups.txt", "w") as f:
-    for _ in range(2000):
-        f.write(f"/lookup?lon={rng.uniform(w, e):.7f}&lat={rng.uniform(s, n):.7f}&accuracy=10\n")
-PY
-cat > "$out/paths.lua" <<LUA
-local paths = {}
-local i = 0
-init = function(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  i = math.random(#paths)
-end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-LUA
-run() { # name, list, port, header
-  local o
-  if [ -n "$4" ]; then
-    o=$(wrk -t2 -c"$BENCH_CONNS" -d"${BENCH_SECS}s" --latency -H "$4" -s "$out/paths.lua" "http://127.0.0.1:$3" -- "$2")
-  else
-    o=$(wrk -t2 -c"$BENCH_CONNS" -d"${BENCH_SECS}s" --latency -s "$out/paths.lua" "http://127.0.0.1:$3" -- "$2")
-  fi
-  python3 - "$1" "$o" <<PY
-import re, sys
-name, o = sys.argv[1], sys.argv[2]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", o).group(1))
-def pct(p):
-    m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)\b", o)
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-errs = re.search(r"Non-2xx or 3xx responses: (\d+)", o)
-print(f"| {name} | {rps:,.0f} | {pct(50):.2f} | {pct(99):.2f} | {errs.group(1) if errs else 0} |")
-PY
-}
-echo "machine: $(nproc) cores; wrk -t2 -c$BENCH_CONNS -d${BENCH_SECS}s on the same machine; thuadat $(git rev-parse --short HEAD 2>/dev/null || echo ?); $(sed -n "s/^serving //p" "$out/serve-dir.log" | sed "s/ on http.*//")"
+wrk_lists "$out"
+sed "s|^|/tiles/|; s|$|.mvt|" "$out/tiles.txt" > "$out/auth-tiles.txt"
+echo "machine: $(nproc) cores; wrk -t2 -c$WRK_CONNS -d${WRK_SECS}s on the same machine; thuadat $(git rev-parse --short HEAD 2>/dev/null || echo ?); $(sed -n "s/^serving //p" "$out/serve-dir.log" | sed "s/ on http.*//")"
 echo
 echo "| round, server, requests | requests/s | p50 ms | p99 ms | non-2xx |"
 echo "|---|---|---|---|---|"
 for r in $(seq 1 "$BENCH_ROUNDS"); do
-  run "$r, directory (no login), tiles" "$out/auth-tiles.txt" "$dir_port" ""
-  run "$r, --db with Basic, tiles" "$out/auth-tiles.txt" "$db_port" "$basic"
-  run "$r, --db with the session cookie, tiles" "$out/auth-tiles.txt" "$db_port" "$cookie"
-  run "$r, directory (no login), /lookup" "$out/auth-lookups.txt" "$dir_port" ""
-  run "$r, --db with Basic, /lookup" "$out/auth-lookups.txt" "$db_port" "$basic"
-  run "$r, --db with the session cookie, /lookup" "$out/auth-lookups.txt" "$db_port" "$cookie"
+  wrk_run "$r, directory (no login), tiles" "$out/auth-tiles.txt" "$dir_port" ""
+  wrk_run "$r, --db with Basic, tiles" "$out/auth-tiles.txt" "$db_port" "$basic"
+  wrk_run "$r, --db with the session cookie, tiles" "$out/auth-tiles.txt" "$db_port" "$cookie"
+  wrk_run "$r, directory (no login), /lookup" "$out/lookups.txt" "$dir_port" ""
+  wrk_run "$r, --db with Basic, /lookup" "$out/lookups.txt" "$db_port" "$basic"
+  wrk_run "$r, --db with the session cookie, /lookup" "$out/lookups.txt" "$db_port" "$cookie"
 done
 '

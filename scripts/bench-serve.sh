@@ -22,19 +22,9 @@ bin=$PWD/target/release/thuadat
 ds=$bench/c$n
 [ -f "$ds/truth.json" ] || "$bin" gen "$ds" --parcels "$n" --seed 7 >/dev/null
 
-# wrk walks a list of paths, from a random start in each thread.
-cat > "$bench/paths.lua" <<'LUA'
-local paths = {}
-local i = 0
-init = function(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  i = math.random(#paths)
-end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-LUA
+# wrk_lists, wrk_run: the request lists and the wrk runs shared with bench-auth.sh.
+source scripts/wrk-lib.sh
+export WRK_CONNS=$conns WRK_SECS=$secs
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin" serve "$ds" --addr "127.0.0.1:$port" --tile-cache-mb 0 > "$bench/serve.log" 2>&1 &
@@ -44,50 +34,16 @@ for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/health" >/dev/null &&
 curl -sf "http://127.0.0.1:$port/tiles.json" > "$bench/tiles.json"
 
 # The request lists: 2000 tiles over z14-z18 inside the commune, 2000 look-up points (seeded).
-python3 - "$bench" <<'PY'
-import json, math, random, sys
-d = sys.argv[1]
-w, s, e, n = json.load(open(f"{d}/tiles.json"))["bounds"]
-def tile(z, lon, lat):
-    k = 2 ** z
-    x = int((lon + 180) / 360 * k)
-    y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * k)
-    return x, y
-rng = random.Random(7)
-with open(f"{d}/tiles.txt", "w") as f:
-    for _ in range(2000):
-        z = rng.randint(14, 18)
-        x, y = tile(z, rng.uniform(w, e), rng.uniform(s, n))
-        f.write(f"{z}/{x}/{y}\n")
-with open(f"{d}/lookups.txt", "w") as f:
-    for _ in range(2000):
-        f.write(f"/lookup?lon={rng.uniform(w, e):.7f}&lat={rng.uniform(s, n):.7f}&accuracy=10\n")
-PY
+wrk_lists "$bench"
 sed 's|^|/tiles/|; s|$|.mvt|' "$bench/tiles.txt" > "$bench/ours.txt"
-
-run() { # name, paths file, port
-  local out
-  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$bench/paths.lua" "http://127.0.0.1:$3" -- "$2")
-  python3 - "$1" "$out" <<'PY'
-import re, sys
-name, out = sys.argv[1], sys.argv[2]
-rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
-def pct(p):
-    m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)\b", out)
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-print(f"| {name} | {float(rps):,.0f} | {pct(50):.2f} | {pct(99):.2f} | {errs.group(1) if errs else 0} |")
-PY
-}
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(lscpu | sed -n 's/^Model name: *//p'); wrk -t2 -c$conns -d${secs}s on the same machine"
 echo "thuadat $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(sed -n 's/^serving //p' "$bench/serve.log")"
 echo
 echo "| server, requests | requests/s | p50 ms | p99 ms | non-2xx |"
 echo "|---|---|---|---|---|"
-run "thuadat, 2000 tiles z14-z18 (cache off)" "$bench/ours.txt" "$port"
-run "thuadat, /lookup (accuracy 10 m)" "$bench/lookups.txt" "$port"
+wrk_run "thuadat, 2000 tiles z14-z18 (cache off)" "$bench/ours.txt" "$port"
+wrk_run "thuadat, /lookup (accuracy 10 m)" "$bench/lookups.txt" "$port"
 kill $server; wait $server 2>/dev/null || true
 trap - EXIT
 
@@ -95,8 +51,8 @@ trap - EXIT
 # martin 1.14 is the newest release that builds with the machine's rustc 1.95 (later ones need 1.98). Only its
 # PostGIS source: the default features add map rendering, whose build clones maplibre-native from GitHub.
 command -v martin >/dev/null || cargo install martin --version 1.14.0 --locked --no-default-features --features postgres
-export BENCH_DS=$ds BENCH_OUT=$bench BENCH_SECS=$secs BENCH_CONNS=$conns
-export -f run
+export BENCH_DS=$ds BENCH_OUT=$bench
+export -f wrk_run
 scripts/with-postgis.sh bash -c '
 set -euo pipefail
 PG_USE_COPY=YES CPL_LOG=/dev/null ogr2ogr -q -f PostgreSQL "PG:dbname=$PGDATABASE host=$PGHOST port=$PGPORT user=$PGUSER" "$BENCH_DS/parcels.geojson" \
@@ -108,5 +64,5 @@ m=$!
 trap "kill $m 2>/dev/null || true" EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/catalog" >/dev/null && break; sleep 0.5; done
 sed "s|^|/parcels/|" "$BENCH_OUT/tiles.txt" > "$BENCH_OUT/martin.txt"
-secs=$BENCH_SECS conns=$BENCH_CONNS bench=$BENCH_OUT run "martin $(martin --version | cut -d" " -f2) + PostGIS, same 2000 tiles (cache off)" "$BENCH_OUT/martin.txt" "$port"
+wrk_run "martin $(martin --version | cut -d" " -f2) + PostGIS, same 2000 tiles (cache off)" "$BENCH_OUT/martin.txt" "$port"
 '
