@@ -189,11 +189,13 @@ fn the_group_filter_cuts_every_layer_and_the_scorecard_matches_the_report() {
         for s in ["1", "2", "3"] {
             assert_eq!(g["status"][s].as_u64().unwrap_or(0), status[s].as_u64().unwrap_or(0), "{name} status {s}");
         }
-        let kinds = &summary["conflicts"]["by_group"][name];
-        let total: u64 = kinds.as_object().map_or(0, |m| m.values().map(|v| v.as_u64().unwrap()).sum());
+        // The report's count for the group, and the unmatched certificates whose best candidate is in it.
+        let kinds = served_group_kinds();
+        let kinds = kinds.get(name).cloned().unwrap_or_default();
+        let total: u64 = kinds.values().sum();
         assert_eq!(g["conflicts"].as_u64().unwrap(), total, "{name}");
-        for (k, n) in kinds.as_object().into_iter().flatten() {
-            assert_eq!(g["conflicts_by_kind"][k], *n, "{name} {k}");
+        for (k, n) in g["conflicts_by_kind"].as_object().unwrap() {
+            assert_eq!(n.as_u64().unwrap(), kinds.get(k).copied().unwrap_or(0), "{name} {k}");
         }
         let q: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
         let items = app.get(&format!("/collections/conflicts/items?group={q}&limit=1")).json();
@@ -230,6 +232,235 @@ fn the_group_filter_cuts_every_layer_and_the_scorecard_matches_the_report() {
         }
     }
     assert_eq!(app.get("/groups").json()["groups"].as_array().unwrap().len(), groups.len());
+}
+
+/// Conflicts per group and kind as the server counts them: the report's `group` (the first parcel's), or for
+/// a conflict without parcels the group of its best candidate parcel; `""` for none.
+fn served_group_kinds() -> BTreeMap<String, BTreeMap<String, u64>> {
+    let group_of: BTreeMap<&str, &str> =
+        report().parcels_csv.iter().map(|r| (r["parcel_id"].as_str(), r["group"].as_str())).collect();
+    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for f in conflict_features() {
+        let p = &f["properties"];
+        let group = match p["group"].as_str() {
+            Some(g) => g.to_string(),
+            None => p["candidates"]
+                .as_array()
+                .and_then(|c| c.first())
+                .and_then(|c| group_of.get(c["parcel_id"].as_str().unwrap()))
+                .map_or(String::new(), |g| g.to_string()),
+        };
+        *out.entry(group).or_default().entry(p["kind"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    out
+}
+
+#[test]
+fn every_conflict_is_in_one_groups_list_or_the_not_located_one_and_the_counts_add_up() {
+    let app = sample_app();
+    let expected = served_group_kinds();
+    let doc = app.get("/groups").json();
+    let all = conflict_features().len() as u64;
+    let not_located: u64 = expected.get("").map_or(0, |k| k.values().sum());
+    assert_eq!(doc["not_located"]["conflicts"].as_u64().unwrap(), not_located);
+    assert_eq!(doc["totals"]["conflicts"].as_u64().unwrap(), all);
+    assert_eq!(doc["totals"]["parcels"].as_u64().unwrap(), report().parcels_csv.len() as u64);
+    let in_groups: u64 = doc["groups"].as_array().unwrap().iter().map(|g| g["conflicts"].as_u64().unwrap()).sum();
+    assert_eq!(in_groups + not_located, all);
+    // The unmatched certificates of the sample all name a likely parcel, so each lands in a group.
+    let unmatched = conflict_features().iter().filter(|f| f["properties"]["kind"] == "unmatched_certificate").count();
+    assert!(unmatched > 0);
+    let listed: u64 = doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["conflicts_by_kind"]["unmatched_certificate"].as_u64().unwrap())
+        .sum();
+    let without_candidate = conflict_features()
+        .iter()
+        .filter(|f| {
+            f["properties"]["kind"] == "unmatched_certificate"
+                && f["properties"]["candidates"].as_array().unwrap().is_empty()
+        })
+        .count();
+    assert_eq!(listed as usize + without_candidate, unmatched);
+
+    // The work lists: every conflict id exactly once over the groups' lists and the not-located one.
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    let mut lists: Vec<String> = doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            format!(
+                "group={}",
+                form_urlencoded::byte_serialize(g["name"].as_str().unwrap().as_bytes()).collect::<String>()
+            )
+        })
+        .collect();
+    lists.push("not_located=true".into());
+    for q in &lists {
+        let w = app.get(&format!("/work?{q}&limit=1000")).json();
+        assert_eq!(w["matched"], w["total"], "{q}");
+        assert_eq!(w["returned"], w["matched"], "{q}");
+        let mut conflicts = 0;
+        for item in w["items"].as_array().unwrap() {
+            if item["type"] == "conflict" {
+                conflicts += 1;
+                *seen.entry(item["id"].as_str().unwrap().to_string()).or_default() += 1;
+            } else {
+                // A parcel needing work that no conflict names: status 2 or 3, no conflict in the report.
+                assert_eq!(item["type"], "parcel");
+                assert!(item["parcel"]["status"].as_u64().unwrap() >= 2, "{item}");
+            }
+        }
+        assert_eq!(w["progress"]["conflicts"].as_u64().unwrap(), conflicts, "{q}");
+    }
+    let ids: BTreeSet<String> =
+        conflict_features().iter().map(|f| f["properties"]["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(seen.keys().cloned().collect::<BTreeSet<_>>(), ids);
+    assert!(seen.values().all(|&n| n == 1));
+
+    // Status-2/3 parcels with no conflict are listed too: exactly those of parcels.csv.
+    let with_conflict: BTreeSet<&str> = conflict_features()
+        .iter()
+        .flat_map(|f| f["properties"]["parcel_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()))
+        .collect();
+    let needing: BTreeSet<String> = report()
+        .parcels_csv
+        .iter()
+        .filter(|r| r["status"] != "1" && !with_conflict.contains(r["parcel_id"].as_str()))
+        .map(|r| r["parcel_id"].clone())
+        .collect();
+    let mut listed_parcels = BTreeSet::new();
+    for q in &lists {
+        let w = app.get(&format!("/work?{q}&limit=1000")).json();
+        for item in w["items"].as_array().unwrap().iter().filter(|i| i["type"] == "parcel") {
+            listed_parcels.insert(item["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(listed_parcels, needing);
+}
+
+#[test]
+fn the_work_list_filters_sorts_searches_and_pages() {
+    let app = sample_app();
+    let groups = app.get("/groups").json();
+    let g = groups["groups"].as_array().unwrap().iter().max_by_key(|g| g["conflicts"].as_u64().unwrap()).unwrap();
+    let q: String = form_urlencoded::byte_serialize(g["name"].as_str().unwrap().as_bytes()).collect();
+    let all = app.get(&format!("/work?group={q}&limit=1000")).json();
+    let items = all["items"].as_array().unwrap();
+    // Default order: errors, then warnings, then parcels; by sheet and number (as numbers) within each.
+    let rank = |i: &Value| match i["severity"].as_str() {
+        Some("error") => 0,
+        Some("warning") => 1,
+        _ => 2,
+    };
+    let key = |i: &Value| {
+        (
+            rank(i),
+            i["parcel"]["sheet"].as_i64().unwrap_or(i64::MAX),
+            i["parcel"]["parcel_no"].as_i64().unwrap_or(i64::MAX),
+        )
+    };
+    for w in items.windows(2) {
+        assert!(
+            key(&w[0]) <= key(&w[1])
+                || w[1]["parcel"].is_null()
+                || w[0]["kind"] == "unmatched_certificate"
+                || w[1]["kind"] == "unmatched_certificate",
+            "{} before {}",
+            w[0],
+            w[1]
+        );
+    }
+    // Kind filter: exactly the group's conflicts of the kinds asked.
+    let kinds = g["conflicts_by_kind"].as_object().unwrap();
+    let picked: Vec<&String> = kinds.iter().filter(|(_, n)| n.as_u64().unwrap() > 0).map(|(k, _)| k).take(2).collect();
+    let two = app.get(&format!("/work?group={q}&kind={},{}&limit=1000", picked[0], picked[1])).json();
+    assert_eq!(
+        two["matched"].as_u64().unwrap(),
+        kinds[picked[0]].as_u64().unwrap() + kinds[picked[1]].as_u64().unwrap()
+    );
+    assert!(two["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| picked.contains(&&i["kind"].as_str().unwrap().to_string())));
+    // Severity and status filters.
+    let errors = app.get(&format!("/work?group={q}&severity=error&limit=1000")).json();
+    assert_eq!(errors["matched"].as_u64().unwrap() as usize, items.iter().filter(|i| i["severity"] == "error").count());
+    let s3 = app.get(&format!("/work?group={q}&status=3&limit=1000")).json();
+    assert_eq!(s3["matched"].as_u64().unwrap() as usize, items.iter().filter(|i| i["parcel"]["status"] == 3).count());
+    assert!(s3["matched"].as_u64().unwrap() > 0);
+    // Review filter: everything is open on a dataset directory.
+    assert_eq!(app.get(&format!("/work?group={q}&review=open&limit=1")).json()["matched"], g["conflicts"]);
+    assert_eq!(app.get(&format!("/work?group={q}&review=resolved")).json()["matched"], 0);
+    // Search by sheet/number finds the entries of that parcel.
+    let p = &items.iter().find(|i| i["type"] == "conflict" && i["located_by"] == "parcel").unwrap()["parcel"];
+    let label = format!("{}/{}", p["sheet"], p["parcel_no"]);
+    let found = app
+        .get(&format!("/work?group={q}&q={}", form_urlencoded::byte_serialize(label.as_bytes()).collect::<String>()))
+        .json();
+    let expected = items
+        .iter()
+        .filter(|i| {
+            i["parcel_ids"].as_array().is_some_and(|ids| ids.contains(&p["id"]))
+                || i["id"] == p["id"]
+                || (i["located_by"] == "candidate" && i["parcel"]["id"] == p["id"])
+        })
+        .count();
+    assert_eq!(found["matched"].as_u64().unwrap() as usize, expected, "{label}");
+    // Paging: pages of 7 concatenate to the whole list.
+    let mut paged = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = app.get(&format!("/work?group={q}&limit=7&offset={offset}")).json();
+        let got = page["items"].as_array().unwrap().clone();
+        if got.is_empty() {
+            break;
+        }
+        assert!(got.len() <= 7);
+        paged.extend(got);
+        offset += 7;
+    }
+    assert_eq!(&paged, items);
+    // Sorted by number: non-decreasing sheet/number.
+    let by_number = app.get(&format!("/work?group={q}&sort=number&limit=1000")).json();
+    let nums: Vec<(i64, i64)> = by_number["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["located_by"] != "candidate")
+        .map(|i| (i["parcel"]["sheet"].as_i64().unwrap(), i["parcel"]["parcel_no"].as_i64().unwrap()))
+        .collect();
+    assert!(nums.windows(2).all(|w| w[0] <= w[1]));
+    // Bad parameters: 400 naming the parameter; an unknown group 404.
+    assert_json_error(&app.get(&format!("/work?group={q}&kind=gaps")), 400, "parameter `kind`");
+    assert_json_error(&app.get(&format!("/work?group={q}&status=4")), 400, "parameter `status`");
+    assert_json_error(&app.get(&format!("/work?group={q}&sort=size")), 400, "parameter `sort`");
+    assert_json_error(&app.get(&format!("/work?group={q}&limit=0")), 400, "parameter `limit`");
+    assert_json_error(&app.get(&format!("/work?group={q}&not_located=true")), 400, "exclude each other");
+    assert_json_error(&app.get("/work?group=Nowhere"), 404, "no residential group `Nowhere`");
+}
+
+#[test]
+fn lookup_takes_projected_coordinates_of_the_datasets_crs() {
+    let app = sample_app();
+    let (lon, lat) = center(app);
+    let by_lonlat = app.get(&format!("/lookup?lon={lon}&lat={lat}&accuracy=3")).json();
+    // The same point in the sample's VN-2000 (TM-3, 105°): Y (easting) and X (northing) in metres.
+    let crs = thuadat::crs::Crs::parse("VN2000:105.0").unwrap();
+    let (e, n) = crs.from_wgs84(lon, lat).unwrap();
+    let by_xy = app.get(&format!("/lookup?easting={e}&northing={n}&accuracy=3")).json();
+    assert!((by_xy["lon"].as_f64().unwrap() - lon).abs() < 1e-7);
+    assert!((by_xy["lat"].as_f64().unwrap() - lat).abs() < 1e-7);
+    assert_eq!(by_xy["parcel"], by_lonlat["parcel"]);
+    assert_eq!(by_xy["nearby"], by_lonlat["nearby"]);
+    assert_json_error(&app.get("/lookup?easting=541000"), 400, "parameter `northing` is required");
+    assert_json_error(&app.get("/lookup?easting=abc&northing=1"), 400, "parameter `easting`");
+    let health = app.get("/health").json();
+    assert_eq!(health["crs"], json!({"definition": "VN2000:105.0", "projected": true}));
 }
 
 #[test]
@@ -479,11 +710,12 @@ fn the_landing_page_links_an_api_definition_that_documents_every_route() {
     };
     let paths = doc["paths"].as_object().unwrap();
     let documented: BTreeSet<String> = paths.keys().map(|p| blank(p)).collect();
-    // Every route of the router (the `.route("…"` lines of http.rs and of the review routes it merges) is
-    // documented, and nothing else.
+    // Every route of the router (the `.route("…"` lines of http.rs and of the review, holder, login and user
+    // routes it merges) is documented, and nothing else.
     let router = [
         include_str!("../src/server/http.rs"),
         include_str!("../src/server/review.rs"),
+        include_str!("../src/server/holders.rs"),
         include_str!("../src/server/login.rs"),
         include_str!("../src/server/users.rs"),
     ]
@@ -497,7 +729,8 @@ fn the_landing_page_links_an_api_definition_that_documents_every_route() {
     let parcel = &report().parcels_csv[0]["parcel_id"];
     let (x, y) = tile_of(16, lon, lat);
     for (path, item) in paths {
-        let ops: Vec<&Value> = ["get", "post", "patch"].iter().map(|m| &item[*m]).filter(|o| o.is_object()).collect();
+        let ops: Vec<&Value> =
+            ["get", "post", "put", "patch"].iter().map(|m| &item[*m]).filter(|o| o.is_object()).collect();
         assert!(!ops.is_empty(), "{path}");
         for op in &ops {
             assert!(op["operationId"].is_string() && op["responses"].is_object(), "{path}");

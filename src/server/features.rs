@@ -347,6 +347,13 @@ fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// A Web Mercator box as `[west, south, east, north]` in longitude/latitude.
+pub(crate) fn bbox_json(r: geo::Rect<f64>) -> Value {
+    let [w, s] = lonlat(&r.min());
+    let [e, n] = lonlat(&r.max());
+    json!([w, s, e, n])
+}
+
 /// `/groups`: the scorecard of every residential group in `cut`.
 pub fn groups(src: &Source, base: &str, cut: &Cut) -> Value {
     let list: Vec<Value> = src
@@ -359,11 +366,7 @@ pub fn groups(src: &Source, base: &str, cut: &Cut) -> Value {
                 Kind::ALL.iter().map(|k| (k.as_str().to_string(), json!(g.conflicts_by_kind.get(k.as_str()).copied().unwrap_or(0)))).collect();
             let q = format!("group={}", urlencode(&g.name));
             // The outline's box in longitude/latitude (west, south, east, north): what a map fits to.
-            let bbox = g.bbox.map(|r| {
-                let [w, s] = lonlat(&r.min());
-                let [e, n] = lonlat(&r.max());
-                json!([w, s, e, n])
-            });
+            let bbox = g.bbox.map(bbox_json);
             json!({
                 "name": g.name,
                 "bbox": bbox,
@@ -379,7 +382,41 @@ pub fn groups(src: &Source, base: &str, cut: &Cut) -> Value {
             })
         })
         .collect();
-    json!({"dataset": src.checked.dataset.name, "groups": list})
+    // What belongs to no group: conflicts with neither a parcel nor a candidate in a group, parcels without a
+    // group. Shown to those who see every group, so that the groups and this add up to the commune.
+    let mut body = json!({"dataset": src.checked.dataset.name, "groups": list});
+    if let Cut::All = cut {
+        let mut by_kind: serde_json::Map<String, Value> =
+            Kind::ALL.iter().map(|k| (k.as_str().to_string(), json!(0))).collect();
+        let mut conflicts = 0usize;
+        for (ci, c) in src.conflicts().iter().enumerate() {
+            if src.conflict_group[ci].is_none() {
+                conflicts += 1;
+                if let Some(n) = by_kind.get_mut(c.kind.as_str()) {
+                    *n = json!(n.as_u64().unwrap_or(0) + 1);
+                }
+            }
+        }
+        let statuses = &src.checked.reconciliation.statuses;
+        let mut status = [0usize; 3];
+        let mut parcels = 0usize;
+        for (i, g) in src.parcel_group.iter().enumerate() {
+            if g.is_none() {
+                parcels += 1;
+                if let Some(n) = status.get_mut(usize::from(statuses[i].status).wrapping_sub(1)) {
+                    *n += 1;
+                }
+            }
+        }
+        body["not_located"] = json!({
+            "parcels": parcels,
+            "status": {"1": status[0], "2": status[1], "3": status[2]},
+            "conflicts": conflicts,
+            "conflicts_by_kind": by_kind,
+        });
+        body["totals"] = json!({"parcels": src.parcels().len(), "conflicts": src.conflicts().len()});
+    }
+    body
 }
 
 /// `/conflicts.csv`: one row per conflict, for officers' spreadsheets (cells through

@@ -45,6 +45,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/tiles.json", get(tilejson))
         .route("/lookup", get(lookup))
         .route("/groups", get(groups))
+        .route("/work", get(work))
         .route("/conflicts.csv", get(conflicts_csv))
         .route("/health", get(health))
         .route("/app/{file}", get(asset))
@@ -306,8 +307,11 @@ async fn lookup(
     RawQuery(q): RawQuery,
 ) -> Answer {
     let params = Params::parse(q.as_deref());
-    let lon = params.required_in("lon", -180.0..=180.0)?;
-    let lat = params.required_in("lat", -90.0..=90.0)?;
+    let src = state.source();
+    let (lon, lat) = match (params.get("easting"), params.get("northing")) {
+        (None, None) => (params.required_in("lon", -180.0..=180.0)?, params.required_in("lat", -90.0..=90.0)?),
+        _ => projected_point(&src, &params)?,
+    };
     let accuracy = match params.number("accuracy")? {
         None => state.config.default_accuracy_m,
         Some(a) if (0.0..=state.config.max_accuracy_m).contains(&a) => a,
@@ -318,17 +322,54 @@ async fn lookup(
             )))
         }
     };
-    let src = state.source();
     let cut = scope::own(&src, caller.as_deref());
     let body = super::lookup::lookup_bytes(&src, lon, lat, accuracy, &cut)?;
     // A field team's answer must be current: revalidate every time.
     Ok(respond(&headers, "application/json", 0, body))
 }
 
+/// `?easting=&northing=` in metres of the dataset's own projected CRS (VN-2000: Y is the easting, X the
+/// northing) as longitude/latitude.
+fn projected_point(src: &Source, params: &Params) -> Result<(f64, f64), ApiError> {
+    let crs = src.checked.dataset.frame.source();
+    if crs.is_geographic() {
+        return Err(ApiError::bad_request(format!(
+            "parameters `easting`/`northing`: the dataset's CRS ({}) is geographic; give `lon` and `lat`",
+            crs.definition
+        )));
+    }
+    let e = params
+        .number("easting")?
+        .ok_or_else(|| ApiError::bad_request("parameter `easting` is required with `northing`"))?;
+    let n = params
+        .number("northing")?
+        .ok_or_else(|| ApiError::bad_request("parameter `northing` is required with `easting`"))?;
+    let (lon, lat) = crs.to_wgs84(e, n).map_err(|why| {
+        ApiError::bad_request(format!("easting {e}, northing {n} is not a place in {}: {why}", crs.definition))
+    })?;
+    if !(lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+        return Err(ApiError::bad_request(format!("easting {e}, northing {n} is not a place in {}", crs.definition)));
+    }
+    Ok((lon, lat))
+}
+
 async fn groups(State(state): Shared, caller: Option<Extension<Caller>>, headers: HeaderMap) -> Response {
     let src = state.source();
     let v = features::groups(&src, base(&state), &scope::own(&src, caller.as_deref()));
     respond_json(&headers, "application/json", state.config.max_age_s, &v)
+}
+
+async fn work(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let src = state.source();
+    let params = Params::parse(q.as_deref());
+    let v = super::work::work(&src, &scope::own(&src, caller.as_deref()), &params)?;
+    // Review states change under the list: revalidate every time (the ETag spares the body).
+    Ok(respond_json(&headers, "application/json", 0, &v))
 }
 
 async fn conflicts_csv(
@@ -389,6 +430,7 @@ async fn health(State(state): Shared) -> Response {
         "parcels": src.parcels().len(),
         "conflicts": src.conflicts().len(),
         "groups": src.groups.len(),
+        "crs": {"definition": src.checked.dataset.frame.source().definition, "projected": !src.checked.dataset.frame.source().is_geographic()},
         "tiles_cached": src.tiles.len(),
         "last_reload": reload,
     });

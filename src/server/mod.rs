@@ -21,6 +21,7 @@ pub mod tls;
 pub mod users;
 pub mod vector;
 pub mod webmap;
+pub mod work;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

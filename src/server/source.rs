@@ -217,7 +217,9 @@ impl Source {
             g.bbox = g.outline.as_ref().and_then(|o| o.bounding_rect());
         }
 
-        // Conflicts: ids, groups (the first parcel's, as in the report), drawings.
+        // Conflicts: ids, groups, drawings. A conflict's group is its first parcel's (as in the report); a
+        // certificate that points at no mapped parcel (`unmatched_certificate`) belongs to the group of its best
+        // candidate parcel, so that some group's work list leads to it. Those with neither are "not located".
         let pid = |i: &usize| ds.parcels[*i].id.as_str();
         let conflict_ids: Vec<String> = rec
             .conflicts
@@ -228,8 +230,11 @@ impl Source {
                 conflict_id(c.kind, &pids, &cids)
             })
             .collect();
-        let conflict_group: Vec<Option<u32>> =
-            rec.conflicts.iter().map(|c| c.parcels.first().and_then(|&i| parcel_group[i])).collect();
+        let conflict_group: Vec<Option<u32>> = rec
+            .conflicts
+            .iter()
+            .map(|c| c.parcels.first().or(c.candidates.first().map(|k| &k.parcel)).and_then(|&i| parcel_group[i]))
+            .collect();
         for (c, g) in rec.conflicts.iter().zip(&conflict_group) {
             if let Some(g) = g {
                 *groups[*g as usize].conflicts_by_kind.entry(c.kind.as_str()).or_default() += 1;
