@@ -31,12 +31,14 @@ use crate::vntext;
 /// One holder as a certificate writes them: the fields linkage compares, as written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HolderRecord<'a> {
-    pub(crate) name: &'a str,
+    /// The full name as written.
+    pub name: &'a str,
     /// A 12-digit CCCD, a 9-digit CMND, or anything else as written.
     pub id: &'a str,
     /// `YYYY` or `YYYY-MM-DD` as written.
     pub birth: &'a str,
-    pub(crate) address: &'a str,
+    /// The address as written (old three-level or new two-level).
+    pub address: &'a str,
 }
 
 /// The holders to link, by position: certificates' holder rows, or any other list of people.

@@ -4,10 +4,12 @@
 //! * [`compare`]: field comparators (names, codes, dates, old and new addresses);
 //! * [`matcher`]: a Fellegi-Sunter matcher generic over the fields, with blocking;
 //! * [`register`]: `citizens.csv` read into a compact register;
-//! * [`holders`]: each holder's status (`matched_by_id` ... `id_invalid`) and the `holder_*` conflicts.
+//! * [`holders`]: each holder's status (`matched_by_id` ... `id_invalid`) and the `holder_*` conflicts;
+//! * [`differs`]: which fields of a holder disagree with the register's record it was linked to.
 
 pub mod citizen_id;
 pub mod compare;
+pub mod differs;
 pub mod holders;
 pub mod matcher;
 pub mod register;
