@@ -576,3 +576,142 @@ fn admins_manage_users_over_http_with_the_same_checks_and_audit() {
         ])
     );
 }
+
+/// The holder comparison an officer acts on (issue 17): on the sample's `holder_mismatch` of certificate
+/// CH000519, which fields differ from the register's record (as the linkage compares them: a name in TCVN3
+/// is the same name), and the officer's decision on the link, confirmed, then rejected by a field user of the
+/// parcel's group (the latest wins, both kept, each with an audit row without personal data).
+#[test]
+fn officers_see_where_holders_differ_from_the_register_and_confirm_or_reject_the_link() {
+    let db = TestDb::new("decisions");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add(&db, "an", "officer", &[]);
+    add(&db, "dung", "viewer", &[]);
+    add(&db, "em", "field", &["--group", "Tổ dân phố 1"]);
+    let (server, _) = common::serve_with(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let (an_pw, dung_pw, em_pw) = (password_of("an"), password_of("dung"), password_of("em"));
+    let (an, dung, em) = (("an", an_pw.as_str()), ("dung", dung_pw.as_str()), ("em", em_pw.as_str()));
+
+    // The sample's 18 holder_mismatch conflicts; CH000519's is on parcel 00118-2-527 of Tổ dân phố 2.
+    let conflicts = get_json(a, "/collections/conflicts/items?kind=holder_mismatch&limit=100", an);
+    let features = conflicts["features"].as_array().unwrap();
+    assert_eq!(features.len(), 18);
+    // (Semicolon-separated lists, as the OGC items give them.)
+    let c = &features.iter().find(|f| f["properties"]["cert_ids"] == "CH000519").unwrap()["properties"];
+    assert_eq!((&c["parcel_ids"], &c["group"]), (&Value::from("00118-2-527"), &Value::from("Tổ dân phố 2")));
+    add(&db, "binh", "field", &["--group", "Tổ dân phố 2"]);
+    let binh_pw = password_of("binh");
+    let binh = ("binh", binh_pw.as_str());
+    let target = "/parcels/00118-2-527/holders";
+
+    let h = get_json(a, target, an);
+    let rows = h["holders"].as_array().unwrap();
+    assert_eq!(rows.iter().map(|r| r["line"].as_i64().unwrap()).collect::<Vec<_>>(), [665, 666]);
+    // Line 665: a name written in TCVN3 seen through Windows-1252, linked by attributes; nothing differs.
+    assert_eq!((&rows[0]["name"], &rows[0]["register"]["name"]), (&"Ph¹m §×nh HiÕu".into(), &"Phạm Đình Hiếu".into()));
+    assert_eq!(rows[0]["linkage"]["status"], "matched_by_attributes");
+    assert_eq!(rows[0]["differs"], serde_json::json!([]));
+    // Line 666, the mismatch: someone else's id on the certificate; name and birth agree, and the old
+    // three-level address agrees with the register's new one as far as the two compare.
+    assert_eq!(rows[1]["linkage"]["status"], "mismatch");
+    assert_eq!(
+        (&rows[1]["holder_id"], &rows[1]["register"]["citizen_id"]),
+        (&"001067323076".into(), &"001167883975".into())
+    );
+    assert_eq!(rows[1]["differs"], serde_json::json!(["holder_id"]));
+    assert!(rows.iter().all(|r| r["decision"].is_null()), "{h}");
+
+    // The officer confirms the link: the row after it, the login as who decided.
+    let comment = "đúng người, số CCCD trên giấy chứng nhận sai";
+    let body = serde_json::json!({"decision": "confirmed", "comment": comment}).to_string();
+    let (code, head, text) = http(a, "PUT", &format!("{target}/666"), &body, Some(an));
+    assert_eq!(code, 200, "{text}");
+    assert!(head.contains("cache-control: no-store"), "{head}");
+    let row: Value = serde_json::from_str(&text).unwrap();
+    let d = &row["decision"];
+    assert_eq!((&d["decision"], &d["comment"], &d["by"]), (&"confirmed".into(), &comment.into(), &"an".into()));
+    let at = d["at"].as_str().unwrap();
+    assert!(at.len() == 27 && at.as_bytes()[10] == b'T' && at.ends_with('Z'), "{at}");
+    assert_eq!((&row["line"], &row["differs"]), (&666.into(), &serde_json::json!(["holder_id"])));
+    let h = get_json(a, target, an);
+    assert_eq!((&h["holders"][1], &h["holders"][0]["decision"]), (&row, &Value::Null));
+    // A field user of the parcel's group rejects it: the latest decision wins; both are kept.
+    let (code, _, text) = http(a, "PUT", &format!("{target}/666"), r#"{"decision": "rejected"}"#, Some(binh));
+    assert_eq!(code, 200, "{text}");
+    let d = get_json(a, target, binh)["holders"][1]["decision"].clone();
+    assert_eq!((&d["decision"], &d["comment"], &d["by"]), (&"rejected".into(), &Value::Null, &"binh".into()));
+    assert_eq!(get_json(a, target, an)["holders"][1]["decision"], d);
+    assert_eq!(
+        sql(
+            &db.url,
+            &["SELECT decision, by_whom, comment, citizen_line::text FROM thuadat.holder_decision ORDER BY id"]
+        ),
+        [("confirmed", "an", Some(comment)), ("rejected", "binh", None)].map(|(d, by, c)| vec![
+            Some(d.to_string()),
+            Some(by.to_string()),
+            c.map(str::to_string),
+            Some("1499".to_string())
+        ])
+    );
+    // Each with an audit row: who, from where, what; neither the holder nor the comment.
+    let audit = sql(
+        &db.url,
+        &["SELECT by_whom, address, commune_code, detail::text FROM thuadat.audit_log \
+           WHERE action = 'holder decision' ORDER BY id"],
+    );
+    let detail =
+        |d: &str| format!(r#"{{"line": 666, "parcel": "00118-2-527", "cert_id": "CH000519", "decision": "{d}"}}"#);
+    assert_eq!(
+        audit,
+        [("an", "confirmed"), ("binh", "rejected")].map(|(by, d)| vec![
+            Some(by.to_string()),
+            Some("127.0.0.1".to_string()),
+            Some("00118".to_string()),
+            Some(detail(d))
+        ])
+    );
+
+    // Refused: a viewer (403), a field user of another group (404, as for reading), a bad body (400 naming
+    // the field), a line that is not a holder of the parcel (404), a line that is not a number (400).
+    let put = |login: (&str, &str), line: &str, body: &str| {
+        let (code, _, text) = http(a, "PUT", &format!("{target}/{line}"), body, Some(login));
+        (code, reason(&text))
+    };
+    let confirm = r#"{"decision": "confirmed"}"#;
+    assert_eq!(put(dung, "666", confirm), (403, "`dung` is a viewer: viewers never see personal data".to_string()));
+    assert_eq!(put(em, "666", confirm), (404, "no parcel `00118-2-527`".to_string()));
+    assert_eq!(http(a, "GET", target, "", Some(em)).0, 404);
+    for (body, want) in [
+        (r#"{"decision": "maybe"}"#, "`decision` must be one of confirmed, rejected, not `maybe`"),
+        (r#"{"comment": "x"}"#, "`decision` is missing: one of confirmed, rejected"),
+        (r#"{"decision": "confirmed", "comment": 7}"#, "`comment` must be a string (or null)"),
+        (r#"{"decision": "confirmed", "by": "an"}"#, "unknown field `by`: a decision has `decision` and `comment`"),
+    ] {
+        assert_eq!(put(an, "666", body), (400, want.to_string()), "{body}");
+    }
+    let (code, why) = put(an, "666", "confirmed");
+    assert!(code == 400 && why.starts_with("the body must be JSON {\"decision\""), "{code} {why}");
+    // Line 141 is CH000114's holder, on another parcel.
+    for line in ["141", "99999"] {
+        let want =
+            format!("no holder at line {line} of certificates.csv among the certificates of parcel `00118-2-527`");
+        assert_eq!(put(an, line, confirm), (404, want));
+    }
+    assert_eq!(
+        put(an, "x1", confirm),
+        (400, "`line` must be the holder's line in certificates.csv (a number), not `x1`".to_string())
+    );
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.holder_decision"), "2");
+
+    // The comparison is made per request: the certificate's name without diacritics and in capitals is the
+    // same name; a birth date one day off is a difference.
+    sql(
+        &db.url,
+        &["UPDATE thuadat.certificate SET holder_name = 'NGUYEN THI  KIM THAO', holder_birth = '1967-08-23' \
+           WHERE commune_code = '00118' AND line = 666"],
+    );
+    let h = get_json(a, target, an);
+    assert_eq!(h["holders"][1]["differs"], serde_json::json!(["holder_id", "birth"]));
+}

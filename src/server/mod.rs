@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod error;
 pub mod features;
+pub mod holders;
 pub mod http;
 pub mod login;
 pub mod lookup;

@@ -2,7 +2,8 @@
 //! review status), `PATCH /conflicts/{id}` with `{"status", "comment"}`, `GET /conflicts/{id}/history`.
 //! The reviewer is the authenticated login ([`super::auth::Caller`]): officers and admins review any conflict,
 //! field users those of their residential groups, viewers none. The work is in [`crate::store::review`];
-//! every error is JSON.
+//! every error is JSON. The holders of a parcel (`/parcels/{id}/holders`) are [`super::holders`]'s, whose routes
+//! are merged here.
 
 use std::sync::Arc;
 
@@ -31,51 +32,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/conflicts/{id}", get(get_conflict).patch(patch_conflict))
         .route("/conflicts/{id}/history", get(get_history))
-        .route("/parcels/{id}/holders", get(get_holders))
-}
-
-/// `GET /parcels/{id}/holders`: the personal data of a parcel's certificates, for admins, officers and the
-/// field users of its group (a parcel outside a field user's groups is not found); viewers never.
-async fn get_holders(
-    State(state): Shared,
-    caller: Option<Extension<Caller>>,
-    id: Result<Path<String>, PathRejection>,
-) -> Response {
-    let Path(id) = match id {
-        Ok(id) => id,
-        Err(e) => return bad_path(e),
-    };
-    let (Some((pool, code)), Some(Extension(caller))) = (state.store.as_ref(), caller) else {
-        return json_error(
-            StatusCode::NOT_FOUND,
-            "holders are served only by `serve --db`, to the logins entitled to them",
-        );
-    };
-    if caller.user.role == crate::access::Role::Viewer {
-        return json_error(
-            StatusCode::FORBIDDEN,
-            &format!("`{}` is a viewer: viewers never see personal data", caller.user.login),
-        );
-    }
-    let src = state.source();
-    let own = scope::own(&src, Some(&caller));
-    let Some(i) = src.parcel_by_id.get(&id).map(|&i| i as usize).filter(|&i| own.admits(src.parcel_group[i])) else {
-        return json_error(StatusCode::NOT_FOUND, &format!("no parcel `{id}`"));
-    };
-    let certs = &src.checked.dataset.certificates;
-    let lines: Vec<i32> = src
-        .checked
-        .reconciliation
-        .links
-        .certs_of(i)
-        .iter()
-        .flat_map(|&c| certs.holders_of(c as usize))
-        .filter_map(|h| i32::try_from(certs.holders[h].line).ok())
-        .collect();
-    match crate::store::holders::holder_rows(pool, code, &lines).await {
-        Ok(rows) => no_store_json(StatusCode::OK, &serde_json::json!({"parcel_id": id, "holders": rows})),
-        Err(e) => unavailable(e),
-    }
+        .merge(super::holders::routes())
 }
 
 fn no_store() -> Response {
@@ -86,12 +43,12 @@ fn unknown(id: &str, code: &str) -> Response {
     json_error(StatusCode::NOT_FOUND, &format!("no conflict `{id}` in commune {code}"))
 }
 
-fn unavailable(e: crate::Error) -> Response {
+pub(super) fn unavailable(e: crate::Error) -> Response {
     json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
 }
 
 /// A path that does not decode (`%FF`: not UTF-8) is a JSON 400 like every bad request, not axum's text.
-fn bad_path(e: PathRejection) -> Response {
+pub(super) fn bad_path(e: PathRejection) -> Response {
     json_error(StatusCode::BAD_REQUEST, &format!("bad path: {e}"))
 }
 

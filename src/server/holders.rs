@@ -1,0 +1,200 @@
+//! The holders of a parcel's certificates, for the officer who acts on their linkage (served with
+//! `serve --db`, docs/API.md "Access"): `GET /parcels/{id}/holders` (each holder as the certificate writes
+//! them, the linkage, the register's record, the fields where the two disagree, the latest decision) and
+//! `PUT /parcels/{id}/holders/{line}` with `{"decision": "confirmed" | "rejected", "comment"}` (a decision on
+//! the link of the holder at certificate line `line`).
+//!
+//! Both are for admins, officers and the field users of the parcel's group ([`scope::own`]: a parcel outside
+//! a field user's groups is not found); viewers never (`403`). The personal data are read from the store per
+//! request ([`crate::store::holders`]), never kept or logged; every answer is JSON and `no-store`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Extension, Router};
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::error::{json_error, no_store_json, ApiError};
+use super::review::{bad_path, unavailable};
+use super::scope;
+use super::AppState;
+use crate::access::Role;
+use crate::store::holders::{self, Decision, NewDecision};
+
+type Shared = State<Arc<AppState>>;
+
+pub(crate) fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/parcels/{id}/holders", get(get_holders))
+        .route("/parcels/{id}/holders/{line}", put(put_decision))
+}
+
+/// A request entitled to a parcel's holders ([`entitled`]): the store, the commune, the caller and the
+/// certificate lines of the parcel's holders.
+struct Entitled {
+    pool: sqlx::PgPool,
+    code: String,
+    caller: Caller,
+    lines: Vec<i32>,
+}
+
+/// The personal data of parcel `id` go to admins, officers and the field users of its group; viewers are
+/// `403`, a parcel unknown or outside a field user's groups `404`.
+fn entitled(state: &AppState, caller: Option<Extension<Caller>>, id: &str) -> Result<Entitled, ApiError> {
+    let (Some((pool, code)), Some(Extension(caller))) = (state.store.as_ref(), caller) else {
+        return Err(ApiError::not_found("holders are served only by `serve --db`, to the logins entitled to them"));
+    };
+    if caller.user.role == Role::Viewer {
+        let login = &caller.user.login;
+        return Err(ApiError::forbidden(format!("`{login}` is a viewer: viewers never see personal data")));
+    }
+    let src = state.source();
+    let own = scope::own(&src, Some(&caller));
+    let Some(i) = src.parcel_by_id.get(id).map(|&i| i as usize).filter(|&i| own.admits(src.parcel_group[i])) else {
+        return Err(ApiError::not_found(format!("no parcel `{id}`")));
+    };
+    let certs = &src.checked.dataset.certificates;
+    let lines: Vec<i32> = src
+        .checked
+        .reconciliation
+        .links
+        .certs_of(i)
+        .iter()
+        .flat_map(|&c| certs.holders_of(c as usize))
+        .filter_map(|h| i32::try_from(certs.holders[h].line).ok())
+        .collect();
+    Ok(Entitled { pool: pool.clone(), code: code.clone(), caller, lines })
+}
+
+/// `GET /parcels/{id}/holders`: `{"parcel_id", "holders": [...]}`, the rows of [`holders::holder_rows`].
+async fn get_holders(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(e) => return bad_path(e),
+    };
+    let e = match entitled(&state, caller, &id) {
+        Ok(e) => e,
+        Err(e) => return e.into_response(),
+    };
+    match holders::holder_rows(&e.pool, &e.code, &e.lines).await {
+        Ok(rows) => no_store_json(StatusCode::OK, &json!({"parcel_id": id, "holders": rows})),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// The body of a decision: `{"decision": "confirmed" | "rejected", "comment": "..." | null}` (the comment
+/// optional), or the `400` naming the field that is wrong.
+fn decision_of(body: &[u8]) -> Result<(Decision, Option<String>), ApiError> {
+    let bad_body = |reason: &str| ApiError::bad_request(reason);
+    let names = Decision::ALL.map(Decision::as_str).join(", ");
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        bad_body(&format!("the body must be JSON {{\"decision\": \"confirmed\" | \"rejected\", \"comment\"}}: {e}"))
+    })?;
+    let Some(fields) = v.as_object() else {
+        return Err(bad_body("the body must be a JSON object {\"decision\", \"comment\"}"));
+    };
+    if let Some(other) = fields.keys().find(|k| !matches!(k.as_str(), "decision" | "comment")) {
+        return Err(bad_body(&format!("unknown field `{other}`: a decision has `decision` and `comment`")));
+    }
+    let decision = match fields.get("decision") {
+        None => return Err(bad_body(&format!("`decision` is missing: one of {names}"))),
+        Some(Value::String(s)) => {
+            Decision::parse(s).ok_or_else(|| bad_body(&format!("`decision` must be one of {names}, not `{s}`")))?
+        }
+        Some(other) => return Err(bad_body(&format!("`decision` must be one of {names}, not {other}"))),
+    };
+    let comment = match fields.get("comment") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(bad_body("`comment` must be a string (or null)")),
+    };
+    Ok((decision, comment))
+}
+
+/// `PUT /parcels/{id}/holders/{line}`: records a decision on the link of the holder at certificate line
+/// `line` (one of the parcel's holders, else `404`) with its audit row, and answers the holder's row after it.
+async fn put_decision(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Path((id, line)) = match path {
+        Ok(p) => p,
+        Err(e) => return bad_path(e),
+    };
+    let e = match entitled(&state, caller, &id) {
+        Ok(e) => e,
+        Err(e) => return e.into_response(),
+    };
+    let Ok(line_no) = line.parse::<i32>() else {
+        let reason = format!("`line` must be the holder's line in certificates.csv (a number), not `{line}`");
+        return json_error(StatusCode::BAD_REQUEST, &reason);
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return json_error(e.status(), &e.body_text()),
+    };
+    let (decision, comment) = match decision_of(&body) {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let unknown = || {
+        json_error(
+            StatusCode::NOT_FOUND,
+            &format!("no holder at line {line_no} of certificates.csv among the certificates of parcel `{id}`"),
+        )
+    };
+    if !e.lines.contains(&line_no) {
+        return unknown();
+    }
+    let address = e.caller.address.map(|a| a.to_string());
+    let new =
+        NewDecision { decision, comment: comment.as_deref(), by: &e.caller.user.login, address: address.as_deref() };
+    match holders::decide(&e.pool, &e.code, &id, line_no, &new).await {
+        Ok(Some(row)) => no_store_json(StatusCode::OK, &row),
+        Ok(None) => unknown(),
+        Err(e) => unavailable(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_body_is_read_or_refused_naming_the_field() {
+        assert_eq!(decision_of(br#"{"decision": "confirmed"}"#), Ok((Decision::Confirmed, None)));
+        assert_eq!(
+            decision_of(r#"{"decision": "rejected", "comment": "khác người"}"#.as_bytes()),
+            Ok((Decision::Rejected, Some("khác người".to_string())))
+        );
+        assert_eq!(decision_of(br#"{"decision": "rejected", "comment": null}"#), Ok((Decision::Rejected, None)));
+        for (body, want) in [
+            (&br#"{"decision": "maybe"}"#[..], "`decision` must be one of confirmed, rejected, not `maybe`"),
+            (br#"{"decision": 1}"#, "`decision` must be one of confirmed, rejected, not 1"),
+            (br#"{"comment": "x"}"#, "`decision` is missing: one of confirmed, rejected"),
+            (br#"{"decision": "confirmed", "comment": 3}"#, "`comment` must be a string (or null)"),
+            (
+                br#"{"decision": "confirmed", "by": "an"}"#,
+                "unknown field `by`: a decision has `decision` and `comment`",
+            ),
+            (br#"["confirmed"]"#, "the body must be a JSON object {\"decision\", \"comment\"}"),
+        ] {
+            assert_eq!(decision_of(body), Err(ApiError::bad_request(want)), "{body:?}");
+        }
+        let Err(e) = decision_of(b"confirmed") else { panic!("not JSON was accepted") };
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(e.reason.starts_with("the body must be JSON {\"decision\""), "{e}");
+    }
+}
