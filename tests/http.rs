@@ -387,6 +387,12 @@ fn the_work_list_filters_sorts_searches_and_pages() {
         .unwrap()
         .iter()
         .all(|i| picked.contains(&&i["kind"].as_str().unwrap().to_string())));
+    // `parcel` in the kinds lets the parcel entries through.
+    let with_parcels = app.get(&format!("/work?group={q}&kind={},parcel&limit=1000", picked[0])).json();
+    assert_eq!(
+        with_parcels["matched"].as_u64().unwrap(),
+        kinds[picked[0]].as_u64().unwrap() + all["progress"]["parcels"].as_u64().unwrap()
+    );
     // Severity and status filters.
     let errors = app.get(&format!("/work?group={q}&severity=error&limit=1000")).json();
     assert_eq!(errors["matched"].as_u64().unwrap() as usize, items.iter().filter(|i| i["severity"] == "error").count());

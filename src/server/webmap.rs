@@ -26,6 +26,36 @@ pub const ASSETS: &[Asset] = &[
         body: include_bytes!("../../web/app/app.js"),
     },
     Asset {
+        path: "app/dom.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/app/dom.js"),
+    },
+    Asset {
+        path: "app/i18n.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/app/i18n.js"),
+    },
+    Asset {
+        path: "app/style.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/app/style.js"),
+    },
+    Asset {
+        path: "app/coords.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/app/coords.js"),
+    },
+    Asset {
+        path: "app/worklist.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/app/worklist.js"),
+    },
+    Asset {
+        path: "app/parcel.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../web/app/parcel.js"),
+    },
+    Asset {
         path: "app/app.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../../web/app/app.css"),

@@ -1,7 +1,7 @@
 //! `GET /work`: a residential group's work list, what one team goes through. Every conflict of the group
 //! (an `unmatched_certificate` counts in the group of its best candidate parcel, see [`Source::new`]) and every
 //! parcel of status 2 or 3 that no conflict leads to (e.g. a holder matched only by attributes), filtered by
-//! kind, severity, parcel status and review state, searched by sheet/number or id, sorted, paged; with the
+//! kind (`parcel` for the parcel entries), severity, parcel status and review state, searched by sheet/number or id, sorted, paged; with the
 //! group's progress (how many of its conflicts are reviewed). `?not_located=true` lists what belongs to no
 //! group (officers and admins only). No personal data: the entries carry what tiles and features carry.
 
@@ -31,7 +31,8 @@ enum Entry {
 
 /// The filters of one request, each `None` when absent (everything passes).
 struct Filter {
-    kinds: Option<Vec<Kind>>,
+    /// Conflict kinds, and whether parcel entries pass (`kind=parcel`).
+    kinds: Option<(Vec<Kind>, bool)>,
     severities: Option<Vec<Severity>>,
     statuses: Option<Vec<u8>>,
     reviews: Option<Vec<ReviewStatus>>,
@@ -71,8 +72,14 @@ fn list<T>(
 impl Filter {
     fn parse(params: &Params) -> Result<Filter, ApiError> {
         let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        let kinds = list(
+            params,
+            "kind",
+            |s| if s == "parcel" { Some(None) } else { Kind::parse(s).map(Some) },
+            &format!("{}, parcel", kinds.join(", ")),
+        )?;
         Ok(Filter {
-            kinds: list(params, "kind", Kind::parse, &kinds.join(", "))?,
+            kinds: kinds.map(|ks| (ks.iter().flatten().copied().collect(), ks.iter().any(Option::is_none))),
             severities: list(
                 params,
                 "severity",
@@ -204,7 +211,7 @@ fn passes(src: &Source, f: &Filter, e: Entry) -> bool {
         Entry::Conflict(ci) => (Some(src.conflicts()[ci].kind), Some(src.review(ci))),
         Entry::Parcel(_) => (None, None),
     };
-    f.kinds.as_ref().is_none_or(|ks| kind.is_some_and(|k| ks.contains(&k)))
+    f.kinds.as_ref().is_none_or(|(ks, parcels)| kind.map_or(*parcels, |k| ks.contains(&k)))
         && f.severities.as_ref().is_none_or(|ss| kind.is_some_and(|k| ss.contains(&k.severity())))
         && f.statuses.as_ref().is_none_or(|ss| status.is_some_and(|s| ss.contains(&s)))
         && f.reviews.as_ref().is_none_or(|rs| review.is_some_and(|r| rs.contains(&r)))
@@ -219,10 +226,8 @@ fn entry_json(src: &Source, e: Entry) -> Value {
         let p = &ds.parcels[i];
         json!({"id": p.id.as_str(), "sheet": p.sheet, "parcel_no": p.parcel_no, "status": statuses[i].status, "land_use": p.land_use.as_deref()})
     });
-    let bbox = primary
-        .and_then(|i| src.parcel_geometry[i].as_ref())
-        .and_then(geo::BoundingRect::bounding_rect)
-        .map(bbox_json);
+    let bbox =
+        primary.and_then(|i| src.parcel_geometry[i].as_ref()).and_then(geo::BoundingRect::bounding_rect).map(bbox_json);
     match e {
         Entry::Parcel(i) => json!({
             "type": "parcel",

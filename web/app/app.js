@@ -1,91 +1,41 @@
-// The web map of `thuadat serve`: residential groups, parcels by status, conflicts by kind, parcel details,
-// find by sheet and number, and "where am I" through /lookup. Everything comes from the same server
-// (docs/API.md); MapLibre GL JS is served by it too (no CDN), so the page works without internet.
+// The web map of `thuadat serve`, the team's workplace: residential groups and their work lists, parcels by
+// status (nhóm 1/2/3), conflicts by kind, decisions and holders in the parcel panel, find by sheet and number,
+// "where am I" by GPS or typed coordinates. Vietnamese first, English as a switch. Everything comes from the
+// same server (docs/API.md); MapLibre GL JS is served by it too (no CDN), so the page works without internet.
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
+import { $, el, fill, api, say, busy, notBusy } from './dom.js';
+import { initLang, setLang, getLang, t, num, collator, dictionaries, lookupReason } from './i18n.js';
+import { style, applyFilters, hatchImage, STATUS, KIND_COLORS, PARCELS_MINZOOM, PARCEL_LAYERS, CONFLICT_LAYERS } from './style.js';
+import { createWorkList, KINDS } from './worklist.js';
+import { createPanel } from './parcel.js';
+import { parse as parseCoords, dms } from './coords.js';
 
 window.thuadatStarted = true;
+initLang();
 
-const STATUS = {
-  1: { color: '#43a047', words: 'status 1: records and map agree' },
-  2: { color: '#fbc02d', words: 'status 2: records to complete or correct' },
-  3: { color: '#e53935', words: 'status 3: the map to correct' },
-};
-const KIND_COLORS = {
-  overlap: '#d81b60',
-  invalid_geometry: '#8e24aa',
-  duplicate_parcel_number: '#3949ab',
-  unmapped_split: '#00897b',
-  duplicate_certificate: '#6d4c41',
-  unmatched_certificate: '#757575',
-  parcel_without_certificate: '#fb8c00',
-  area_mismatch: '#1e88e5',
-  holder_id_invalid: '#5d4037',
-  holder_not_found: '#546e7a',
-  holder_mismatch: '#c0ca33',
-};
-const PARCELS_MINZOOM = 14; // the `parcels` tile layer starts here (docs/API.md)
-const LABELS_MINZOOM = 17;
-
-const $ = (id) => document.getElementById(id);
-const el = (tag, attrs = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-  return e;
-};
-const fmt = (n, digits = 1) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits }));
-
+const NOT_LOCATED = '__not_located__';
 const state = {
   group: '', // '' = all groups
-  groups: [], // /groups entries
-  conflicts: [], // the conflict features of the current group (/collections/conflicts/items)
-  kindsOff: new Set(), // conflict kinds switched off
+  notLocated: false, // the list of what belongs to no group
+  groups: [], // /groups entries, in natural order
+  groupsDoc: null,
+  kindsOn: [...KINDS],
   selected: null, // the selected parcel's id
   bounds: null, // the dataset's [w, s, e, n]
+  me: null, // the login (serve --db), or null
+  health: null,
 };
 let map = null;
 
 // ---------------------------------------------------------------------------------------------------------
-// Messages: every bad state is said in words.
+// Texts of the static page in the chosen language.
 
-function say(text, kind = 'info') {
-  const m = $('message');
-  m.textContent = text || '';
-  m.className = text ? kind : '';
-}
-
-class ApiError extends Error {}
-
-/** GET a JSON document from the server; failures become sentences. */
-async function api(path) {
-  let r;
-  try {
-    r = await fetch(path, { headers: { Accept: 'application/json' } });
-  } catch {
-    throw new ApiError(`The server at ${location.host} does not answer: is \`thuadat serve\` still running? (${path})`);
-  }
-  let body = null;
-  try {
-    body = await r.json();
-  } catch {
-    // handled below
-  }
-  if (r.status === 401 && path !== '/me') {
-    // A server with logins (`serve --db`) whose session ended: back to its login page.
-    location.assign('/login');
-  }
-  if (!r.ok) {
-    const reason = body && body.reason ? body.reason : `HTTP ${r.status}`;
-    const e = new ApiError(reason);
-    e.status = r.status;
-    throw e;
-  }
-  if (body === null) throw new ApiError(`The server's answer to ${path} was not JSON`);
-  return body;
+function translatePage() {
+  document.title = t('app.title');
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-placeholder]')) e.placeholder = t(e.dataset.i18nPlaceholder);
+  for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
+  for (const e of document.querySelectorAll('[data-i18n-title]')) e.title = t(e.dataset.i18nTitle);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -93,7 +43,7 @@ async function api(path) {
 
 function readHash() {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const out = { group: p.get('group') || '', parcel: p.get('parcel') || null };
+  const out = { group: p.get('group') || '', parcel: p.get('parcel') || null, notLocated: p.get('list') === 'not-located' };
   const z = Number(p.get('z'));
   const c = (p.get('c') || '').split(',').map(Number);
   if (p.has('z') && Number.isFinite(z) && c.length === 2 && c.every(Number.isFinite)) {
@@ -107,6 +57,7 @@ function writeHash() {
   if (!map) return;
   const p = new URLSearchParams();
   if (state.group) p.set('group', state.group);
+  if (state.notLocated) p.set('list', 'not-located');
   const c = map.getCenter();
   p.set('z', map.getZoom().toFixed(2));
   p.set('c', `${c.lng.toFixed(6)},${c.lat.toFixed(6)}`);
@@ -116,56 +67,6 @@ function writeHash() {
 
 // ---------------------------------------------------------------------------------------------------------
 // The map
-
-function tileUrl(group) {
-  const q = group ? `?group=${encodeURIComponent(group)}` : '';
-  return `${location.origin}/tiles/{z}/{x}/{y}.mvt${q}`;
-}
-
-const isPolygon = ['==', ['geometry-type'], 'Polygon'];
-const isPoint = ['==', ['geometry-type'], 'Point'];
-const statusColor = ['match', ['get', 'status'], 1, STATUS[1].color, 2, STATUS[2].color, 3, STATUS[3].color, '#999'];
-const kindColor = ['match', ['get', 'kind'], ...Object.entries(KIND_COLORS).flat(), '#000'];
-
-function style(group) {
-  const src = 'thuadat';
-  return {
-    version: 8,
-    sources: {
-      thuadat: { type: 'vector', tiles: [tileUrl(group)], minzoom: 0, maxzoom: 18, attribution: 'thuadat' },
-      lookup: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
-    },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#eef0ea' } },
-      { id: 'groups-fill', type: 'fill', source: src, 'source-layer': 'groups', filter: ['==', ['get', 'role'], 'outline'], maxzoom: 15, paint: { 'fill-color': '#17324d', 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.12, 14, 0.02] } },
-      { id: 'groups-outline', type: 'line', source: src, 'source-layer': 'groups', filter: ['==', ['get', 'role'], 'outline'], maxzoom: 15, paint: { 'line-color': '#17324d', 'line-width': 2 } },
-      { id: 'parcels-fill', type: 'fill', source: src, 'source-layer': 'parcels', filter: isPolygon, paint: { 'fill-color': statusColor, 'fill-opacity': 0.55 } },
-      { id: 'parcels-line', type: 'line', source: src, 'source-layer': 'parcels', filter: isPolygon, paint: { 'line-color': '#37474f', 'line-width': ['interpolate', ['linear'], ['zoom'], 14, 0.2, 18, 1] } },
-      { id: 'parcels-point', type: 'circle', source: src, 'source-layer': 'parcels', filter: isPoint, paint: { 'circle-color': statusColor, 'circle-radius': 3, 'circle-stroke-width': 1, 'circle-stroke-color': '#37474f' } },
-      { id: 'conflicts-fill', type: 'fill', source: src, 'source-layer': 'conflicts', filter: isPolygon, paint: { 'fill-color': kindColor, 'fill-opacity': ['match', ['get', 'status'], ['resolved', 'waived'], 0.08, 0.35] } },
-      { id: 'conflicts-line', type: 'line', source: src, 'source-layer': 'conflicts', filter: isPolygon, paint: { 'line-color': kindColor, 'line-width': 2 } },
-      { id: 'conflicts-point', type: 'circle', source: src, 'source-layer': 'conflicts', filter: isPoint, paint: { 'circle-color': kindColor, 'circle-radius': 5, 'circle-stroke-width': 1, 'circle-stroke-color': '#fff' } },
-      { id: 'conflict-selected', type: 'line', source: src, 'source-layer': 'conflicts', filter: ['==', ['get', 'id'], ''], paint: { 'line-color': '#000', 'line-width': 4, 'line-dasharray': [2, 1] } },
-      { id: 'parcel-selected', type: 'line', source: src, 'source-layer': 'parcels', filter: ['==', ['get', 'id'], ''], paint: { 'line-color': '#0b57d0', 'line-width': 4 } },
-      { id: 'parcels-label', type: 'symbol', source: src, 'source-layer': 'parcels', minzoom: LABELS_MINZOOM, layout: { 'text-field': ['concat', ['to-string', ['get', 'sheet']], '/', ['to-string', ['get', 'parcel_no']]], 'text-font': ['sans-serif'], 'text-size': 11, 'text-allow-overlap': false }, paint: { 'text-color': '#1b1f23', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
-      { id: 'groups-label', type: 'symbol', source: src, 'source-layer': 'groups', filter: ['==', ['get', 'role'], 'label'], maxzoom: 15, layout: { 'text-field': ['get', 'name'], 'text-font': ['sans-serif'], 'text-size': 13 }, paint: { 'text-color': '#17324d', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
-      { id: 'lookup-accuracy', type: 'fill', source: 'lookup', filter: isPolygon, paint: { 'fill-color': '#0b57d0', 'fill-opacity': 0.15 } },
-      { id: 'lookup-accuracy-line', type: 'line', source: 'lookup', filter: isPolygon, paint: { 'line-color': '#0b57d0', 'line-width': 1.5 } },
-      { id: 'lookup-point', type: 'circle', source: 'lookup', filter: isPoint, paint: { 'circle-color': '#0b57d0', 'circle-radius': 6, 'circle-stroke-width': 2, 'circle-stroke-color': '#fff' } },
-    ],
-  };
-}
-
-const CONFLICT_LAYERS = ['conflicts-fill', 'conflicts-line', 'conflicts-point'];
-const PARCEL_LAYERS = ['parcels-fill', 'parcels-point'];
-
-function applyKindFilter() {
-  const on = Object.keys(KIND_COLORS).filter((k) => !state.kindsOff.has(k));
-  const kinds = ['in', ['get', 'kind'], ['literal', on]];
-  map.setFilter('conflicts-fill', ['all', isPolygon, kinds]);
-  map.setFilter('conflicts-line', ['all', isPolygon, kinds]);
-  map.setFilter('conflicts-point', ['all', isPoint, kinds]);
-}
 
 function bboxOf(geometry) {
   let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
@@ -178,224 +79,164 @@ function bboxOf(geometry) {
   return Number.isFinite(w) ? [w, s, e, n] : null;
 }
 
-function fit(bbox, maxZoom = 19) {
+/** Fits the map to a box, never below `minZoom` (a spread-out group is shown where its parcels draw). */
+function fit(bbox, maxZoom = 19, minZoom = 0) {
   if (!bbox) return;
-  const small = window.innerWidth < 700;
-  map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: small ? 16 : 40, maxZoom, duration: 0 });
+  const padding = window.innerWidth < 700 ? 16 : 40;
+  const cam = map.cameraForBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding, maxZoom });
+  if (!cam) return;
+  if (cam.zoom < minZoom) cam.zoom = minZoom;
+  map.jumpTo(cam);
 }
 
 function zoomHint() {
   const hint = $('zoom-hint');
-  if (!hint || !map) return;
-  hint.hidden = map.getZoom() >= PARCELS_MINZOOM;
-}
-
-/** Marks the page busy (`<body data-busy>`) while an action's requests are under way. */
-let busyCount = 0;
-function busy(fn) {
-  return async (...args) => {
-    busyCount += 1;
-    document.body.dataset.busy = 'true';
-    try {
-      return await fn(...args);
-    } finally {
-      busyCount -= 1;
-      if (busyCount === 0) delete document.body.dataset.busy;
-    }
-  };
+  if (hint && map) hint.hidden = map.getZoom() >= PARCELS_MINZOOM;
 }
 
 /** Resolves when no action is under way and the map has drawn everything it is asked to (for the tests). */
 async function idle() {
-  while (busyCount > 0) await new Promise((r) => setTimeout(r, 20));
+  await notBusy();
   await new Promise((resolve) => {
     if (map.loaded() && map.areTilesLoaded() && !map.isMoving()) resolve();
     else map.once('idle', () => resolve());
   });
 }
 
+function refilter() {
+  applyFilters(map, state.group, state.kindsOn);
+}
+
 // ---------------------------------------------------------------------------------------------------------
-// Groups: picker, scorecard, legend, conflict list
+// Groups: picker (natural order, search), scorecard and legend
 
 function groupEntry(name) {
   return state.groups.find((g) => g.name === name) || null;
 }
 
-function fillPicker() {
+function fillPicker(filter = '') {
   const select = $('group');
+  const f = filter.trim().toLocaleLowerCase();
+  const current = state.notLocated ? NOT_LOCATED : state.group;
+  const options = [el('option', { value: '' }, t('group.all'))];
   for (const g of state.groups) {
-    select.append(el('option', { value: g.name }, `${g.name} (${g.parcels} parcels, ${g.conflicts} conflicts)`));
+    if (f && !g.name.toLocaleLowerCase().includes(f) && g.name !== current) continue;
+    options.push(el('option', { value: g.name }, `${g.name} (${num(g.parcels, 0)} · ${num(g.conflicts, 0)})`));
   }
+  const nl = state.groupsDoc && state.groupsDoc.not_located;
+  if (nl && nl.conflicts + nl.parcels > 0) options.push(el('option', { value: NOT_LOCATED }, `${t('work.notLocated')} (${num(nl.conflicts, 0)})`));
+  fill(select, ...options);
+  select.value = current;
 }
 
 function renderScorecard() {
   const box = $('scorecard');
-  box.replaceChildren();
   const g = groupEntry(state.group);
-  if (!g) {
-    const parcels = state.groups.reduce((a, x) => a + x.parcels, 0);
-    box.append(el('h2', {}, 'All groups'), el('p', { class: 'muted' }, `${state.groups.length} residential groups, ${parcels} parcels in groups. Pick a group to see its scorecard.`));
-    return;
-  }
+  const doc = state.groupsDoc;
+  const totals = g
+    ? { parcels: g.parcels, status: g.status, conflicts: g.conflicts }
+    : {
+      parcels: doc.totals ? doc.totals.parcels : state.groups.reduce((a, x) => a + x.parcels, 0),
+      status: [1, 2, 3].reduce((o, s) => ({ ...o, [s]: state.groups.reduce((a, x) => a + x.status[s], 0) + (doc.not_located ? doc.not_located.status[s] : 0) }), {}),
+      conflicts: doc.totals ? doc.totals.conflicts : state.groups.reduce((a, x) => a + x.conflicts, 0),
+    };
   const rows = [
-    ['Parcels', g.parcels],
-    ...[1, 2, 3].map((s) => [el('span', {}, el('span', { class: 'swatch', style: `background:${STATUS[s].color}` }), `Status ${s}`), g.status[String(s)]]),
-    ['Conflicts', g.conflicts],
+    [t('scorecard.parcels'), totals.parcels],
+    ...[1, 2, 3].map((s) => [el('span', {}, el('span', { class: `swatch status-swatch-${s}`, style: `background:${STATUS[s].fill};border-color:${STATUS[s].line}` }), t(`status.${s}`)), totals.status[String(s)]]),
+    [t('scorecard.conflicts'), totals.conflicts],
   ];
-  box.append(
-    el('h2', { id: 'scorecard-title' }, g.name),
-    el('table', { id: 'scorecard-table' }, rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', { class: 'count' }, v)))),
-    el('p', {}, el('a', { href: `/conflicts.csv?group=${encodeURIComponent(g.name)}`, download: '' }, 'Conflicts as CSV')),
+  const q = state.group ? `?group=${encodeURIComponent(state.group)}` : '';
+  fill(box, 
+    el('h2', { id: 'scorecard-title' }, g ? g.name : t('scorecard.commune')),
+    el('table', { id: 'scorecard-table' }, rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', { class: 'count', 'data-count': v }, num(v, 0))))),
+    el('p', {}, el('a', { href: `/conflicts.csv${q}`, download: '', 'data-testid': 'csv-link' }, t('csv'))),
   );
 }
 
-function renderLegend() {
-  const box = $('legend');
-  box.replaceChildren(el('h2', {}, 'Legend'));
-  const g = groupEntry(state.group);
-  for (const s of [1, 2, 3]) {
-    box.append(el('div', { class: 'legend-row' }, el('span', { class: 'swatch', style: `background:${STATUS[s].color}` }), STATUS[s].words, g ? el('span', { class: 'count' }, g.status[String(s)]) : null));
-  }
-  box.append(el('h3', {}, 'Conflicts (tick to show)'));
-  const counts = {};
-  for (const f of state.conflicts) counts[f.properties.kind] = (counts[f.properties.kind] || 0) + 1;
-  for (const kind of Object.keys(KIND_COLORS)) {
-    const n = counts[kind] || 0;
-    const box2 = el('input', {
-      type: 'checkbox', 'data-kind': kind, checked: !state.kindsOff.has(kind),
-      onchange: (e) => { if (e.target.checked) state.kindsOff.delete(kind); else state.kindsOff.add(kind); applyKindFilter(); },
-    });
-    box.append(el('label', { class: 'legend-row', 'data-kind': kind }, box2, el('span', { class: 'swatch', style: `background:${KIND_COLORS[kind]}` }), kind.replaceAll('_', ' '), el('span', { class: 'count' }, n)));
-  }
-  const offMap = state.conflicts.filter((f) => !f.geometry).length;
-  if (offMap) box.append(el('p', { class: 'muted' }, `${offMap} of these conflicts have no place on the map (listed below).`));
+// ---------------------------------------------------------------------------------------------------------
+// Work list and parcel panel
+
+const panel = createPanel({
+  state,
+  clear: () => clearSelection(),
+  zoomTo: (f) => zoomToConflict(f.properties.id, bboxOf(f.geometry)),
+  onReviewed: async (id, status) => {
+    // The tiles that draw the conflict are fresh on the server; reload them, and the list's progress.
+    map.getSource('thuadat').setTiles([tileUrl()]);
+    await work.refresh();
+  },
+});
+
+const work = createWorkList({
+  state,
+  onKinds: () => refilter(),
+  onOpen: busy(async (item) => {
+    map.setFilter('conflict-selected', ['==', ['get', 'id'], item.type === 'conflict' ? item.id : '']);
+    if (item.parcel) {
+      await selectParcel(item.parcel.id, { follow: false });
+    } else {
+      state.selected = null;
+      map.setFilter('parcel-selected', ['==', ['get', 'id'], '']);
+      await panel.showConflict(item);
+    }
+    if (item.bbox) fit(item.bbox, 19, PARCELS_MINZOOM);
+    writeHash();
+  }),
+});
+
+function zoomToConflict(id, bbox) {
+  map.setFilter('conflict-selected', ['==', ['get', 'id'], id]);
+  if (bbox) fit(bbox, 19);
 }
 
-function renderConflictList() {
-  const box = $('conflicts');
-  box.replaceChildren(el('h2', {}, `Conflicts${state.group ? ` in ${state.group}` : ''} (${state.conflicts.length})`));
-  if (!state.conflicts.length) {
-    box.append(el('p', { class: 'muted' }, 'No conflicts here.'));
-    return;
-  }
-  const list = el('ul', { id: 'conflict-list' });
-  for (const f of state.conflicts) {
-    const p = f.properties;
-    const parcels = (p.parcel_ids || '').split(';').filter(Boolean).join(', ');
-    const label = `${p.kind.replaceAll('_', ' ')}${parcels ? `: ${parcels}` : ''}`;
-    const entry = f.geometry
-      ? el('button', { class: 'link', 'data-conflict': p.id, onclick: () => zoomToConflict(f) }, label)
-      : el('span', { 'data-conflict': p.id }, label, el('span', { class: 'muted' }, ' (not on the map)'));
-    list.append(el('li', {}, el('span', { class: 'swatch', style: `background:${KIND_COLORS[p.kind] || '#000'}` }), entry, reviewTag(p.status), p.detail ? el('div', { class: 'muted' }, p.detail) : null));
-  }
-  box.append(list);
-}
-
-/** A conflict's review status, when it is not open (reviews are kept by the PostGIS store). */
-function reviewTag(status) {
-  return status && status !== 'open' ? el('span', { class: `review review-${status}`, 'data-review': status }, ` ${status}`) : null;
-}
-
-function zoomToConflict(f) {
-  map.setFilter('conflict-selected', ['==', ['get', 'id'], f.properties.id]);
-  state.kindsOff.delete(f.properties.kind);
-  const cb = document.querySelector(`input[data-kind="${f.properties.kind}"]`);
-  if (cb) cb.checked = true;
-  applyKindFilter();
-  const b = bboxOf(f.geometry);
-  if (b) fit(b, 19);
+/** A cache-busting tile URL: after a decision the server's tiles change, the browser's copies must not stay. */
+let tileVersion = 0;
+function tileUrl() {
+  tileVersion += 1;
+  return `${location.origin}/tiles/{z}/{x}/{y}.mvt${tileVersion > 1 ? `?v=${tileVersion}` : ''}`;
 }
 
 const setGroup = busy(async function setGroup(name, { fit: doFit = true } = {}) {
-  if (name && !groupEntry(name)) {
-    say(`There is no residential group named “${name}”; showing all groups.`, 'error');
+  let notLocated = false;
+  if (name === NOT_LOCATED) {
+    notLocated = true;
+    name = '';
+  } else if (name && !groupEntry(name)) {
+    say(t('group.none', { name }), 'error');
     name = '';
   }
   state.group = name;
-  $('group').value = name;
-  map.getSource('thuadat').setTiles([tileUrl(name)]);
+  state.notLocated = notLocated;
+  $('group').value = notLocated ? NOT_LOCATED : name;
+  refilter();
   renderScorecard();
+  work.reset();
+  await work.load(0);
   const g = groupEntry(name);
-  try {
-    const q = name ? `&group=${encodeURIComponent(name)}` : '';
-    const doc = await api(`/collections/conflicts/items?limit=10000${q}`);
-    state.conflicts = doc.features;
-  } catch (e) {
-    state.conflicts = [];
-    say(`The conflicts could not be loaded: ${e.message}`, 'error');
-  }
-  renderLegend();
-  renderConflictList();
   if (g && g.parcels === 0) {
-    say(`The group “${g.name}” has no parcels: there is nothing to draw for it.`, 'warn');
+    say(t('group.empty', { name: g.name }), 'warn');
   } else if (doFit) {
-    if (g && g.bbox) fit(g.bbox, 18);
+    if (g && g.bbox) fit(g.bbox, 18, PARCELS_MINZOOM);
     else if (!g && state.bounds) fit(state.bounds, 18);
   }
   writeHash();
 });
 
-// ---------------------------------------------------------------------------------------------------------
-// A parcel's panel
-
-function row(k, v, id) {
-  return el('tr', {}, el('th', {}, k), el('td', id ? { 'data-field': id } : {}, v ?? '—'));
-}
-
-const selectParcel = busy(async function selectParcel(id, { zoom = false } = {}) {
-  let f;
-  try {
-    f = await api(`/collections/parcels/items/${encodeURIComponent(id)}`);
-  } catch (e) {
-    say(e.status === 404 ? `There is no parcel “${id}”.` : `The parcel could not be loaded: ${e.message}`, 'error');
-    return;
-  }
-  const p = f.properties;
-  state.selected = p.id;
-  map.setFilter('parcel-selected', ['==', ['get', 'id'], p.id]);
-  const box = $('parcel');
-  box.hidden = false;
-  const certs = p.certificates || [];
-  const conflictIds = (p.conflict_ids || '').split(';').filter(Boolean);
-  const conflicts = await Promise.all(conflictIds.map((cid) => api(`/collections/conflicts/items/${encodeURIComponent(cid)}`).catch(() => null)));
-  box.replaceChildren(
-    el('button', { class: 'close', onclick: clearSelection, 'aria-label': 'Close' }, '×'),
-    el('h2', { id: 'parcel-title' }, `Parcel ${p.sheet ?? '?'}/${p.parcel_no ?? '?'}`),
-    el('table', { id: 'parcel-table' },
-      row('Id', p.id, 'id'),
-      row('Sheet', p.sheet, 'sheet'),
-      row('Parcel no.', p.parcel_no, 'parcel_no'),
-      row('Land use', p.land_use, 'land_use'),
-      row('Group', p.group, 'group'),
-      row('Status', el('span', {}, el('span', { class: 'swatch', style: `background:${(STATUS[p.status] || {}).color}` }), `${p.status}${p.reasons ? ` (${p.reasons.replaceAll(';', ', ')})` : ''}`), 'status'),
-      row('Mapped area', p.area_m2 === null ? null : `${fmt(p.area_m2, 2)} m²`, 'area_m2'),
-      row('Recorded area', p.recorded_area_m2 === null ? null : `${fmt(p.recorded_area_m2, 2)} m²`, 'recorded_area_m2'),
-      row('Geometry', p.valid ? 'valid' : el('span', { class: 'bad' }, 'invalid'), 'valid'),
-    ),
-    el('h3', {}, `Certificates (${certs.length})`),
-    certs.length
-      ? el('ul', { id: 'parcel-certificates' }, certs.map((c) => el('li', { 'data-cert': c.id }, `${c.id}: ${fmt(c.area_m2, 2)} m², `, c.status === 'ok' ? 'ok' : el('span', { class: 'bad' }, `in conflict (${c.conflict_ids.length})`))))
-      : el('p', { class: 'muted', id: 'parcel-certificates' }, 'No certificate is linked to this parcel.'),
-    el('h3', {}, `Conflicts (${conflictIds.length})`),
-    conflictIds.length
-      ? el('ul', { id: 'parcel-conflicts' }, conflictIds.map((cid, i) => {
-        const c = conflicts[i];
-        const kind = c ? c.properties.kind : '?';
-        return el('li', { 'data-conflict': cid }, el('span', { class: 'swatch', style: `background:${KIND_COLORS[kind] || '#000'}` }),
-          c && c.geometry ? el('button', { class: 'link', onclick: () => zoomToConflict(c) }, kind.replaceAll('_', ' ')) : kind.replaceAll('_', ' '),
-          reviewTag(c && c.properties.status),
-          c && c.properties.detail ? el('div', { class: 'muted' }, c.properties.detail) : null);
-      }))
-      : el('p', { class: 'muted', id: 'parcel-conflicts' }, 'None.'),
-  );
+const selectParcel = busy(async function selectParcel(id, { zoom = false, follow = true } = {}) {
+  const f = await panel.showParcel(id);
+  if (!f) return;
+  state.selected = f.properties.id;
+  map.setFilter('parcel-selected', ['==', ['get', 'id'], state.selected]);
+  if (follow) work.follow(state.selected);
   if (zoom) fit(bboxOf(f.geometry), 19);
-  if (window.innerWidth < 700) box.scrollIntoView({ block: 'nearest' });
+  if (window.innerWidth < 700) $('parcel').scrollIntoView({ block: 'nearest' });
   writeHash();
 });
 
 function clearSelection() {
   state.selected = null;
   map.setFilter('parcel-selected', ['==', ['get', 'id'], '']);
+  map.setFilter('conflict-selected', ['==', ['get', 'id'], '']);
   $('parcel').hidden = true;
   writeHash();
 }
@@ -405,30 +246,30 @@ function clearSelection() {
 
 const findParcel = busy(async function findParcel(sheet, number) {
   if (!/^\d+$/.test(sheet) || !/^\d+$/.test(number)) {
-    say('Type the sheet and the parcel number as whole numbers, e.g. sheet 3, parcel 412.', 'error');
+    say(t('find.bad'), 'error');
     return;
   }
   let doc;
   try {
     doc = await api(`/collections/parcels/items?sheet=${sheet}&parcel_no=${number}&limit=100`);
   } catch (e) {
-    say(`The search failed: ${e.message}`, 'error');
+    say(t('find.failed', { reason: e.message }), 'error');
     return;
   }
   const found = doc.features;
   if (!found.length) {
-    say(`There is no parcel number ${number} on sheet ${sheet}.`, 'error');
+    say(t('find.none', { number, sheet }), 'error');
     return;
   }
   const first = found[0].properties;
   if (state.group && first.group !== state.group) await setGroup(first.group || '', { fit: false });
-  say(found.length > 1 ? `${found.length} parcels carry number ${number} on sheet ${sheet} (a duplicate parcel number); showing the first.` : '', 'warn');
-  if (found.length > 1) renderCandidates(`Parcels numbered ${sheet}/${number}`, found.map((f) => f.properties), null);
+  say(found.length > 1 ? t('find.many', { n: found.length, number, sheet }) : '', 'warn');
+  if (found.length > 1) renderCandidates(t('find.many.title', { sheet, number }), found.map((f) => f.properties), null);
   await selectParcel(first.id, { zoom: true });
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Where am I: /lookup with an accuracy circle and the candidate parcels
+// Where am I: /lookup with an accuracy circle and the candidate parcels; live position with an averaged fix
 
 function circle(lon, lat, radiusM, steps = 64) {
   const ring = [];
@@ -441,30 +282,24 @@ function circle(lon, lat, radiusM, steps = 64) {
   return { type: 'Polygon', coordinates: [ring] };
 }
 
-function renderCandidates(title, parcels, reason) {
+function renderCandidates(title, parcels, reason, extra = null) {
   const box = $('lookup');
   box.hidden = false;
-  box.replaceChildren(
-    el('button', { class: 'close', onclick: () => { box.hidden = true; map.getSource('lookup').setData({ type: 'FeatureCollection', features: [] }); }, 'aria-label': 'Close' }, '×'),
+  fill(box, 
+    el('button', { type: 'button', class: 'close', onclick: () => { box.hidden = true; map.getSource('lookup').setData({ type: 'FeatureCollection', features: [] }); }, 'aria-label': t('close') }, '×'),
     el('h2', { id: 'lookup-title' }, title),
+    extra ? el('p', { class: 'muted small', id: 'lookup-extra' }, extra) : null,
     reason ? el('p', { id: 'lookup-reason' }, reason) : null,
     el('ul', { id: 'lookup-candidates' }, parcels.map((p) => el('li', { 'data-parcel': p.id },
-      el('span', { class: 'swatch', style: `background:${(STATUS[p.status] || {}).color}` }),
-      el('button', { class: 'link', onclick: () => selectParcel(p.id, { zoom: true }) }, `${p.sheet}/${p.parcel_no}`),
+      el('span', { class: 'swatch', style: `background:${(STATUS[p.status] || {}).fill}` }),
+      el('button', { type: 'button', class: 'link', onclick: () => selectParcel(p.id, { zoom: true }) }, `${p.sheet}/${p.parcel_no}`),
       ` ${p.id}`,
-      p.distance_m !== undefined ? el('span', { class: 'muted' }, p.distance_m === 0 ? ' (under the point)' : ` (${fmt(p.distance_m, 2)} m away)`) : null,
+      p.distance_m !== undefined ? el('span', { class: 'muted' }, p.distance_m === 0 ? t('lookup.under') : t('lookup.away', { d: num(p.distance_m, 2) })) : null,
     ))),
   );
 }
 
-const lookUp = busy(async function lookUp(lon, lat, accuracy) {
-  let doc;
-  try {
-    doc = await api(`/lookup?lon=${lon}&lat=${lat}&accuracy=${accuracy}`);
-  } catch (e) {
-    say(`The look-up failed: ${e.message}`, 'error');
-    return;
-  }
+function showPoint(lon, lat, accuracy) {
   map.getSource('lookup').setData({
     type: 'FeatureCollection',
     features: [
@@ -472,57 +307,116 @@ const lookUp = busy(async function lookUp(lon, lat, accuracy) {
       { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [lon, lat] } },
     ],
   });
-  const where = `${lat.toFixed(6)}, ${lon.toFixed(6)} (±${fmt(accuracy, 0)} m)`;
+}
+
+/** Looks up a point given as longitude/latitude or, with `projected`, easting/northing of the dataset's CRS. */
+const lookUp = busy(async function lookUp(lon, lat, accuracy, { projected = null, extra = null } = {}) {
+  let doc;
+  try {
+    const q = projected ? `easting=${projected.easting}&northing=${projected.northing}` : `lon=${lon}&lat=${lat}`;
+    doc = await api(`/lookup?${q}&accuracy=${accuracy}`);
+  } catch (e) {
+    say(t('lookup.failed', { reason: e.message }), 'error');
+    return;
+  }
+  [lon, lat] = [doc.lon, doc.lat];
+  showPoint(lon, lat, accuracy);
+  const where = `${lat.toFixed(6)}, ${lon.toFixed(6)} (±${num(accuracy, 0)} m)`;
+  const info = [extra, `${dms(lat, getLang() === 'vi')}${getLang() === 'vi' ? 'B' : 'N'} ${dms(lon, getLang() === 'vi')}${getLang() === 'vi' ? 'Đ' : 'E'}`].filter(Boolean).join(' · ');
   const candidates = [doc.parcel, ...doc.nearby].filter(Boolean);
+  const reason = lookupReason(doc);
   if (!candidates.length) {
-    say(`No parcel at ${where}: the point is outside every parcel of the map (${doc.reason}).`, 'warn');
-    renderCandidates(`Nothing at ${where}`, [], doc.reason);
+    say(t('lookup.none', { where, reason }), 'warn');
+    renderCandidates(t('lookup.nothing', { where }), [], reason, info);
   } else {
-    say(doc.ambiguous ? `More than one parcel is within reach of ${where}: ${doc.reason}.` : '', 'warn');
-    renderCandidates(`At ${where}`, candidates, doc.reason);
-    if (doc.parcel && (!state.group || doc.parcel.group === state.group || !groupEntry(doc.parcel.group))) {
-      await selectParcel(doc.parcel.id);
-    } else if (doc.parcel) {
+    say(doc.ambiguous ? t('lookup.ambiguous', { where, reason }) : '', 'warn');
+    renderCandidates(t('lookup.at', { where }), candidates, reason, info);
+    if (doc.parcel && state.group && doc.parcel.group !== state.group && groupEntry(doc.parcel.group)) {
       await setGroup(doc.parcel.group || '', { fit: false });
-      await selectParcel(doc.parcel.id);
     }
+    if (doc.parcel) await selectParcel(doc.parcel.id);
   }
   map.jumpTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), accuracy > 200 ? 15 : 18) });
   writeHash();
 });
 
-/** `lat, lon` or `lat, lon, accuracy` (metres); a first number outside ±90 is taken as the longitude. */
-function parseCoords(text) {
-  const n = text.split(/[\s,;]+/).filter(Boolean).map(Number);
-  if ((n.length !== 2 && n.length !== 3) || !n.every(Number.isFinite)) return null;
-  let [lat, lon] = n;
-  if (Math.abs(lat) > 90) [lat, lon] = [lon, lat];
-  if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
-  const acc = n.length === 3 ? n[2] : 5;
-  if (acc < 0 || acc > 1000) return null;
-  return { lat, lon, acc };
+/** Live position: fixes of the last minute averaged, weighted by their accuracy (1/σ²). */
+const follow = { id: null, fixes: [], last: null };
+
+function averagedFix() {
+  const now = Date.now();
+  follow.fixes = follow.fixes.filter((f) => now - f.at < 60000).slice(-10);
+  let sw = 0, lon = 0, lat = 0;
+  for (const f of follow.fixes) {
+    const w = 1 / Math.max(1, f.acc) ** 2;
+    sw += w; lon += w * f.lon; lat += w * f.lat;
+  }
+  return { lon: lon / sw, lat: lat / sw, acc: Math.max(1, Math.round(1 / Math.sqrt(sw))), n: follow.fixes.length };
+}
+
+function stopFollowing() {
+  if (follow.id !== null) navigator.geolocation.clearWatch(follow.id);
+  follow.id = null;
+  follow.fixes = [];
+  follow.last = null;
+  $('locate').textContent = t('locate');
+  $('locate').setAttribute('aria-pressed', 'false');
 }
 
 function locate() {
-  if (!('geolocation' in navigator) || !window.isSecureContext) {
-    say('This browser gives no position here (geolocation needs https or localhost): type your coordinates as “lat, lon” instead.', 'error');
+  if (follow.id !== null) {
+    stopFollowing();
     return;
   }
-  say('Asking the device for its position…');
-  navigator.geolocation.getCurrentPosition(
-    (pos) => { say(''); lookUp(pos.coords.longitude, pos.coords.latitude, Math.min(1000, Math.max(1, Math.round(pos.coords.accuracy)))); },
-    (err) => {
-      const why = { 1: 'permission was refused', 2: 'the position is unavailable', 3: 'it took too long' }[err.code] || err.message;
-      say(`No position from this device (${why}): type your coordinates as “lat, lon” instead.`, 'error');
+  if (!('geolocation' in navigator) || !window.isSecureContext) {
+    say(t('locate.noGeo'), 'error');
+    return;
+  }
+  say(t('locate.asking'));
+  $('locate').textContent = t('locate.stop');
+  $('locate').setAttribute('aria-pressed', 'true');
+  follow.id = navigator.geolocation.watchPosition(
+    (pos) => {
+      follow.fixes.push({ lon: pos.coords.longitude, lat: pos.coords.latitude, acc: Math.min(1000, pos.coords.accuracy), at: Date.now() });
+      const fix = averagedFix();
+      const moved = follow.last ? Math.hypot((fix.lon - follow.last.lon) * 111320 * Math.cos((fix.lat * Math.PI) / 180), (fix.lat - follow.last.lat) * 111320) : Infinity;
+      showPoint(fix.lon, fix.lat, fix.acc);
+      if (moved > Math.max(3, fix.acc / 2) || (follow.last && Date.now() - follow.last.at > 15000)) {
+        if (!follow.last) say('');
+        follow.last = { ...fix, at: Date.now() };
+        lookUp(fix.lon, fix.lat, Math.min(1000, fix.acc), { extra: t('locate.fix', { n: fix.n, acc: num(fix.acc, 0) }) });
+      }
     },
-    { enableHighAccuracy: true, timeout: 15000, maximumAge: 10000 },
+    (err) => {
+      const why = { 1: t('locate.denied'), 2: t('locate.unavailable'), 3: t('locate.timeout') }[err.code] || err.message;
+      say(t('locate.failed', { why }), 'error');
+      stopFollowing();
+    },
+    { enableHighAccuracy: true, timeout: 20000, maximumAge: 5000 },
   );
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// The login of a server with users (`serve --db`): who, in which role and groups, and a way out.
+function lookUpTyped(text) {
+  const c = parseCoords(text);
+  if (!c) {
+    say(t('where.bad'), 'error');
+    return;
+  }
+  say('');
+  const acc = c.acc ?? 5;
+  if (c.type === 'projected') {
+    if (!state.health.crs || !state.health.crs.projected) {
+      say(t('where.noProjected', { crs: state.health.crs ? state.health.crs.definition : '?' }), 'error');
+      return;
+    }
+    lookUp(null, null, acc, { projected: c, extra: `X ${num(c.northing, 2)} · Y ${num(c.easting, 2)} (${state.health.crs.definition})` });
+  } else {
+    lookUp(c.lon, c.lat, acc);
+  }
+}
 
-const ROLES = { admin: 'Quản trị', officer: 'Cán bộ địa chính', field: 'Tổ thực địa', viewer: 'Xem' };
+// ---------------------------------------------------------------------------------------------------------
+// Account, language, API panel
 
 async function showAccount() {
   let me;
@@ -532,47 +426,69 @@ async function showAccount() {
     return; // a dataset directory: no logins
   }
   const scope = me.role === 'field' ? me.groups.join(', ') : me.communes.length ? me.communes.join(', ') : '';
-  const out = el('form', { method: 'post', action: '/logout', class: 'inline' }, el('button', { type: 'submit', id: 'logout' }, 'Đăng xuất'));
-  const who = el('span', { id: 'who', title: `${me.login} (${me.role})` }, `${me.login} · ${ROLES[me.role] || me.role}${scope ? ` · ${scope}` : ''}`);
-  $('account').replaceChildren(who, out);
+  const out = el('form', { method: 'post', action: '/logout', class: 'inline' }, el('button', { type: 'submit', id: 'logout', 'data-testid': 'logout' }, t('account.logout')));
+  const who = el('span', { id: 'who', 'data-testid': 'who', title: `${me.login} (${me.role})` }, `${me.login} · ${t(`role.${me.role}`)}${scope ? ` · ${scope}` : ''}`);
+  fill($('account'), who, out);
   $('account').hidden = false;
   state.me = me;
+}
+
+function renderApiPanel() {
+  const base = location.origin;
+  const code = (s) => el('code', {}, s);
+  fill($('api-body'), 
+    el('p', {}, t('api.intro')),
+    el('ul', {},
+      el('li', {}, el('a', { href: '/collections', target: '_blank' }, t('api.features')), ' ', code(`${base}/`)),
+      el('li', {}, el('a', { href: '/tiles.json', target: '_blank' }, t('api.tilejson')), ' ', code(`${base}/tiles/{z}/{x}/{y}.mvt`)),
+      el('li', {}, el('a', { href: '/api', target: '_blank' }, t('api.openapi'))),
+      el('li', {}, el('a', { href: '/conflicts.csv', download: '' }, t('api.csv')))),
+    el('ol', {},
+      el('li', {}, t('api.qgis1', { url: `${base}/` })),
+      el('li', {}, t('api.qgis2', { url: `${base}/tiles/{z}/{x}/{y}.mvt` })),
+      state.me ? el('li', {}, t('api.qgis3')) : null),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Start
 
 async function start() {
+  translatePage();
   const hash = readHash();
-  let health;
   try {
-    [health, state.groups] = await Promise.all([api('/health'), api('/groups').then((d) => d.groups)]);
-    const tj = await api('/tiles.json');
+    const [health, groupsDoc, tj] = await Promise.all([api('/health'), api('/groups'), api('/tiles.json'), showAccount()]);
+    state.health = health;
+    state.groupsDoc = groupsDoc;
+    state.groups = [...groupsDoc.groups].sort((a, b) => collator().compare(a.name, b.name));
     state.bounds = tj.bounds;
   } catch (e) {
-    say(`The map cannot start: ${e.message}`, 'error');
+    say(t('map.cannotStart', { reason: e.message }), 'error');
     return;
   }
-  $('dataset').textContent = `· ${health.dataset}`;
-  await showAccount();
+  $('dataset').textContent = `· ${state.health.dataset}`;
   fillPicker();
+  renderApiPanel();
   try {
     map = new maplibregl.Map({
       container: 'map',
-      style: style(hash.group && state.groups.some((g) => g.name === hash.group) ? hash.group : ''),
+      style: style(tileUrl()),
       center: hash.center || [(state.bounds[0] + state.bounds[2]) / 2, (state.bounds[1] + state.bounds[3]) / 2],
       zoom: hash.zoom ?? 14,
       attributionControl: { compact: true },
       maxZoom: 22,
     });
   } catch (e) {
-    say(`This browser cannot draw the map (${e.message}). It needs WebGL.`, 'error');
+    say(t('map.noWebgl', { reason: e.message }), 'error');
     return;
   }
+  map.on('styleimagemissing', (e) => {
+    if (e.id === 'hatch' && !map.hasImage('hatch')) map.addImage('hatch', hatchImage());
+  });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
-  $('map').append(el('div', { id: 'zoom-hint', class: 'map-hint', hidden: true }, 'Zoom in to see the parcels (drawn from zoom 14; in dense places every parcel from zoom 16, status 3 and parcels in conflict first below it).'));
-  window.thuadat = { map, state, idle, setGroup, selectParcel, lookUp, findParcel };
+  $('map').append(el('div', { id: 'zoom-hint', class: 'map-hint', hidden: true }, t('zoom.hint')));
+  window.thuadat = { map, state, idle, setGroup, selectParcel, lookUp, findParcel, work, palette: { STATUS, KIND_COLORS }, dictionaries, parseCoords };
 
   let tileErrorShown = false;
   map.on('error', (e) => {
@@ -584,40 +500,39 @@ async function start() {
     if (tileErrorShown) return;
     tileErrorShown = true;
     setTimeout(() => { tileErrorShown = false; }, 5000);
-    if (/fetch|network|Failed/i.test(msg) || (e.error && e.error.status === 0)) {
-      say(`Map tiles could not be loaded: the server at ${location.host} does not answer. The map may be incomplete.`, 'error');
-    } else {
-      say(`The map reported a problem: ${msg}`, 'error');
-    }
+    if (/fetch|network|Failed/i.test(msg) || (e.error && e.error.status === 0)) say(t('map.tilesDown', { host: location.host }), 'error');
+    else say(t('map.problem', { reason: msg }), 'error');
   });
   await new Promise((resolve) => map.once('load', resolve));
   say('');
   map.on('moveend', () => { writeHash(); zoomHint(); });
   map.on('click', (e) => {
+    const box = [[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]];
+    const conflict = map.queryRenderedFeatures(box, { layers: ['conflicts-point', 'conflicts-line'] })[0];
     const hits = map.queryRenderedFeatures(e.point, { layers: PARCEL_LAYERS });
+    if (conflict) map.setFilter('conflict-selected', ['==', ['get', 'id'], conflict.properties.id]);
     if (hits.length) selectParcel(hits[0].properties.id);
   });
-  map.on('mouseenter', 'parcels-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
-  map.on('mouseleave', 'parcels-fill', () => { map.getCanvas().style.cursor = ''; });
+  for (const layer of [...PARCEL_LAYERS, ...CONFLICT_LAYERS]) {
+    map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
+  }
 
   $('group').addEventListener('change', (e) => { say(''); setGroup(e.target.value); });
+  $('group-search').addEventListener('input', (e) => fillPicker(e.target.value));
   $('find').addEventListener('submit', (e) => { e.preventDefault(); say(''); findParcel($('find-sheet').value.trim(), $('find-parcel').value.trim()); });
-  $('where').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const c = parseCoords($('where-coords').value);
-    if (!c) {
-      say('Type coordinates as “latitude, longitude” in degrees, optionally with an accuracy in metres: e.g. 20.9862, 105.4086, 10.', 'error');
-      return;
-    }
-    say('');
-    lookUp(c.lon, c.lat, c.acc);
-  });
+  $('where').addEventListener('submit', (e) => { e.preventDefault(); lookUpTyped($('where-coords').value); });
   $('locate').addEventListener('click', locate);
+  $('lang').addEventListener('click', () => { setLang(getLang() === 'vi' ? 'en' : 'vi'); location.reload(); });
+  $('menu-toggle').addEventListener('click', () => {
+    const open = document.body.classList.toggle('tools-open');
+    $('menu-toggle').setAttribute('aria-expanded', String(open));
+  });
 
-  await setGroup(hash.group, { fit: !hash.center });
+  await setGroup(hash.notLocated ? NOT_LOCATED : hash.group, { fit: !hash.center });
   if (hash.parcel) await selectParcel(hash.parcel);
   zoomHint();
   document.body.dataset.ready = 'true';
 }
 
-start().catch((e) => say(`The map stopped with an error: ${e.message}`, 'error'));
+start().catch((e) => say(t('map.stopped', { reason: e.message }), 'error'));
