@@ -494,6 +494,41 @@ fn the_web_map_logs_in_and_out_in_a_real_browser() {
     assert!(stdout.contains("5 checks passed"), "{stdout}");
 }
 
+/// The web map as a workplace with logins (`web/tests/workplace.mjs`, Chromium): a decision with its comment
+/// and history, seen after a reload and by a second officer, the map restyled at once, the holder
+/// comparison with the differing fields marked and a confirmed link, and a viewer without either. It writes
+/// the README's screenshots of the decision and the holders into docs/.
+#[test]
+fn officers_decide_in_the_web_map_and_see_each_others_decisions() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let node = std::process::Command::new("node").arg("--version").output();
+    assert!(node.is_ok_and(|o| o.status.success()), "node is not installed: run scripts/web-deps.sh");
+    assert!(std::path::Path::new("/usr/bin/chromium").exists(), "chromium is not installed: run scripts/web-deps.sh");
+    let db = TestDb::new("workplace");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add(&db, "an", "officer", &[]);
+    add(&db, "chi", "officer", &["--commune", "00118"]);
+    add(&db, "dung", "viewer", &[]);
+    let out = std::process::Command::new("node")
+        .arg(root.join("web/tests/workplace.mjs"))
+        .arg(common::bin())
+        .arg(&db.url)
+        .args(["an", &password_of("an"), "chi", &password_of("chi"), "dung", &password_of("dung")])
+        .arg(root.join("docs"))
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the workplace run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("5 checks passed"), "{stdout}");
+    // The decisions are in the store's history and audit log under the logins that made them.
+    assert_eq!(
+        sql_value(&db.url, "SELECT string_agg(by_whom || ':' || to_status, ',' ORDER BY id) FROM thuadat.conflict_history WHERE event = 'status'"),
+        "an:acknowledged,chi:resolved"
+    );
+}
+
 #[test]
 fn admins_manage_users_over_http_with_the_same_checks_and_audit() {
     let db = TestDb::new("admin");

@@ -16,7 +16,8 @@
 //!   bent at their middle so that plots have 4 to 8 vertices and some are concave.
 //! * Roads are parcels too (DGT; some rural ones are canals, DTL): the road south of each block runs through
 //!   the crossing at its south-west corner, the road west of it ends there. They have no certificate (state
-//!   land), so the rules give each of them `parcel_without_certificate`.
+//!   land); dataset.toml lists their land uses in `[rules] no_certificate_land_use`, so they are not
+//!   `parcel_without_certificate`.
 //!
 //! Neighbours share boundaries exactly: every shared vertex, T-junctions included (the rear corners of one
 //! row lie on the rear line of the other and appear in both rings), is computed once and written into both

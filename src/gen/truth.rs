@@ -278,7 +278,10 @@ pub(crate) fn compute(
         let p = i as u32;
         let area_of = |c: u32| certs[c as usize].area10 as f64 / 10.0;
         if cs.is_empty() {
-            add(&mut mask, PARCEL_WITHOUT_CERTIFICATE, &[p], &[], None);
+            // Roads and canals never carry a certificate (`[rules] no_certificate_land_use` of dataset.toml).
+            if !matches!(lay.parcels[i].land_use, super::layout::DGT | super::layout::DTL) {
+                add(&mut mask, PARCEL_WITHOUT_CERTIFICATE, &[p], &[], None);
+            }
             continue;
         }
         let m = mapped(i);

@@ -140,6 +140,9 @@ overlap_min_area_m2 = 0.5
 area_mismatch_ratio = 0.05
 split_area_ratio = 0.05
 
+[rules]
+no_certificate_land_use = ["DGT", "DTL", "SON", "MNC"]
+
 [columns.parcels]
 sheet = "SoHieuToBanDo"
 parcel_no = "SoThuTuThua"

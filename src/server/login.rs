@@ -54,11 +54,15 @@ button {{ margin-top: 20px; width: 100%; min-height: 48px; font: inherit; font-w
 <h1>Đăng nhập <span class="en">Log in</span></h1>
 {message}
 <label for="login">Tên đăng nhập <span class="en">Login</span></label>
-<input id="login" name="login" autocomplete="username" autocapitalize="none" required autofocus>
+<input id="login" data-testid="login-name" name="login" autocomplete="username" autocapitalize="none" required autofocus>
 <label for="password">Mật khẩu <span class="en">Password</span></label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Đăng nhập</button>
+<input id="password" data-testid="login-password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" data-testid="login-submit">Đăng nhập</button>
 </form>
+<script>
+// A shared link (#group=…&parcel=…) that led here opens where it pointed once logged in.
+if (location.hash) try {{ sessionStorage.setItem('thuadat.after-login', location.hash); }} catch (e) {{}}
+</script>
 </body>
 </html>
 "#

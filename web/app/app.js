@@ -455,6 +455,14 @@ function renderApiPanel() {
 
 async function start() {
   translatePage();
+  try {
+    // The link that led to the login page (kept by it): open where it pointed.
+    const kept = sessionStorage.getItem('thuadat.after-login');
+    sessionStorage.removeItem('thuadat.after-login');
+    if (kept && !location.hash) history.replaceState(null, '', kept);
+  } catch {
+    // no storage: the map opens on its defaults
+  }
   const hash = readHash();
   try {
     const [health, groupsDoc, tj] = await Promise.all([api('/health'), api('/groups'), api('/tiles.json'), showAccount()]);

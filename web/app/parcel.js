@@ -31,11 +31,14 @@ export function createPanel(ctx) {
     const loadHistory = async () => {
       try {
         const h = await api(`/conflicts/${encodeURIComponent(id)}/history`);
-        const events = h.history.filter((e) => e.event === 'status' || e.to);
+        // Newest first: decisions (who, when, to what, why) and what imports did (found, gone, back).
+        const events = h.history.slice().reverse();
         fill(history, ...(events.length
-          ? events.slice().reverse().map((e) => el('li', { 'data-to': e.to },
-            el('strong', {}, t(`review.${e.to}`) || e.to), ' · ', t('review.by', { who: e.by || '—', when: when(e.at) }),
-            e.comment ? el('div', { class: 'comment' }, e.comment) : null))
+          ? events.map((e) => (e.event === 'status'
+            ? el('li', { 'data-to': e.to },
+              el('strong', {}, t(`review.${e.to}`)), ' · ', t('review.by', { who: e.by || '—', when: when(e.at) }),
+              e.comment ? el('div', { class: 'comment' }, e.comment) : null)
+            : el('li', { 'data-event': e.event, class: 'muted' }, t(`history.${e.event}`), ' · ', t('review.by', { who: e.by || '—', when: when(e.at) }))))
           : [el('li', { class: 'muted' }, t('review.historyEmpty'))]));
       } catch (e) {
         fill(history, el('li', { class: 'bad' }, e.message));

@@ -1,0 +1,162 @@
+// The web map as the team's workplace on a server with users (`thuadat serve --db`), in Debian's headless
+// Chromium (driven by playwright-core): an officer works down a group's list, records a decision with a
+// comment and sees its history; the decision survives a reload and is seen by a second officer; the map
+// restyles at once; the holder comparison marks the fields that differ and records a confirmed link; a
+// viewer sees neither decisions nor holders. Screenshots for the README when a directory is given.
+//
+//   node web/tests/workplace.mjs <thuadat binary> <database URL> <officer> <password> <officer 2> <password 2>
+//        <viewer> <password> [<screenshot dir>]
+//
+// The store must hold the imported sample and the three users. Run by tests/access.rs.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { check, done, launch, serve } from './harness.mjs';
+
+const [bin, db, officer, officerPw, second, secondPw, viewer, viewerPw, shots] = process.argv.slice(2);
+if (!bin || !db || !viewerPw) {
+  console.error('usage: node web/tests/workplace.mjs <bin> <db> <officer> <pw> <officer 2> <pw> <viewer> <pw> [<shots>]');
+  process.exit(2);
+}
+
+const { base } = await serve(bin, ['--db', db]);
+
+async function logIn(context, login, password, hash = '') {
+  const page = context.pages()[0] || (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A shared link: the server sends the browser to its login page, which opens the link once logged in.
+  await page.goto(`${base}/${hash}`);
+  await page.waitForURL(`${base}/login${hash}`);
+  await page.fill('[data-testid=login-name]', login);
+  await page.fill('[data-testid=login-password]', password);
+  await page.click('[data-testid=login-submit]');
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await idle(page);
+  return { page, errors };
+}
+const idle = (page) => page.evaluate(() => window.thuadat.idle());
+const text = (page, sel) => page.locator(sel).innerText();
+const get = (page, path) => page.evaluate(async (p) => (await fetch(p, { headers: { Accept: 'application/json' } })).json(), path);
+
+const desk = await launch({ viewport: { width: 1280, height: 900 } });
+const { page, errors } = await logIn(desk, officer, officerPw);
+
+// The first holder mismatch of the commune: a conflict with a holder comparison to act on.
+const first = (await get(page, '/work?kind=holder_mismatch&limit=1')).items[0];
+assert.ok(first, 'the sample has no holder_mismatch');
+const parcelId = first.parcel.id;
+const group = (await get(page, `/collections/parcels/items/${encodeURIComponent(parcelId)}`)).properties.group;
+const comment = 'Đã gọi chủ hộ, hẹn đối chiếu CCCD ngày 10/12';
+
+await check(`the officer opens the group's work list and its holder mismatch on parcel ${parcelId}`, async () => {
+  await page.selectOption('[data-testid=group-picker]', group);
+  await idle(page);
+  await page.selectOption('[data-testid=work-filter-sort]', 'kind');
+  await idle(page);
+  await page.fill('[data-testid=work-search]', `${first.parcel.sheet}/${first.parcel.parcel_no}`);
+  await page.press('[data-testid=work-search]', 'Enter');
+  await idle(page);
+  await page.click(`[data-testid=work-item][data-id="${first.id}"] button`);
+  await idle(page);
+  assert.equal(await text(page, '#parcel-table [data-field="id"]'), parcelId);
+  assert.equal(await page.locator(`[data-testid=review-form][data-conflict="${first.id}"]`).count(), 1);
+  assert.equal(await page.inputValue(`[data-testid=review-form][data-conflict="${first.id}"] [data-testid=review-status]`), 'open');
+});
+
+await check('a decision with a comment is saved, shown in its history, counted in the progress, drawn at once', async () => {
+  const form = `[data-testid=review-form][data-conflict="${first.id}"]`;
+  const before = Number(await page.getAttribute('[data-testid=work-progress]', 'data-done'));
+  await page.selectOption(`${form} [data-testid=review-status]`, 'acknowledged');
+  await page.fill(`${form} [data-testid=review-comment]`, comment);
+  await page.click(`${form} [data-testid=review-save]`);
+  await page.waitForFunction((f) => document.querySelector(`${f} [data-testid=review-said]`)?.textContent.startsWith('Đã lưu'), form);
+  await idle(page);
+  assert.equal(await text(page, `${form} [data-testid=review-said]`), 'Đã lưu: Đang xử lý');
+  const history = await page.$$eval(`${form} [data-testid=review-history] li[data-to]`, (ls) => ls.map((l) => [l.dataset.to, l.textContent]));
+  assert.match(await text(page, `${form} [data-testid=review-history] li[data-event="opened"]`), /^Phát hiện khi nhập dữ liệu · tester, /);
+  assert.equal(history.length, 1);
+  assert.equal(history[0][0], 'acknowledged');
+  assert.ok(history[0][1].startsWith(`Đang xử lý · ${officer}, `) && history[0][1].endsWith(comment), history[0][1]);
+  assert.equal(await page.getAttribute('[data-testid=work-progress]', 'data-done'), String(before + 1));
+  assert.equal(await page.getAttribute(`[data-testid=work-item][data-id="${first.id}"] .review`, 'data-review'), 'acknowledged');
+  // The tiles are fetched again: the conflict is drawn with its new state.
+  const drawn = await page.evaluate((id) => window.thuadat.map.queryRenderedFeatures({ layers: ['conflicts-line', 'conflicts-point', 'conflicts-fill'] }).filter((f) => f.properties.id === id).map((f) => f.properties.status), first.id);
+  assert.ok(drawn.length > 0 && drawn.every((s) => s === 'acknowledged'), JSON.stringify(drawn));
+  if (shots) {
+    await page.evaluate((f) => document.querySelector(f).scrollIntoView({ block: 'center' }), form);
+    await page.screenshot({ path: join(shots, 'webmap-decision.png') });
+  }
+});
+
+await check('the holders side by side: the fields that differ marked, the link confirmed with the officer named', async () => {
+  const holders = await get(page, `/parcels/${encodeURIComponent(parcelId)}/holders`);
+  const box = '[data-testid=holder-comparison]';
+  await page.locator(box).scrollIntoViewIfNeeded();
+  for (const h of holders.holders) {
+    const card = `${box} .holder[data-line="${h.line}"]`;
+    const marked = await page.$$eval(`${card} tr.differs`, (rs) => rs.map((r) => r.dataset.field));
+    assert.deepEqual(marked, h.differs, `line ${h.line}`);
+    assert.equal(await text(page, `${card} tr[data-field="name"] td[data-side="certificate"]`), h.name);
+  }
+  const mismatch = holders.holders.find((h) => h.linkage && h.linkage.status === 'mismatch');
+  assert.ok(mismatch && mismatch.differs.length > 0, JSON.stringify(holders.holders.map((h) => h.linkage)));
+  if (shots) {
+    await page.locator(box).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'webmap-holders.png') });
+  }
+  await page.click(`${box} .holder[data-line="${mismatch.line}"] [data-testid=holder-confirm]`);
+  await page.waitForFunction((s) => document.querySelector(s)?.textContent.startsWith('Đã xác nhận khớp'), `${box} .holder[data-line="${mismatch.line}"] [data-testid=holder-decision]`);
+  assert.match(await text(page, `${box} .holder[data-line="${mismatch.line}"] [data-testid=holder-decision]`), new RegExp(`^Đã xác nhận khớp · ${officer}, `));
+  const after = await get(page, `/parcels/${encodeURIComponent(parcelId)}/holders`);
+  assert.equal(after.holders.find((h) => h.line === mismatch.line).decision.by, officer);
+  assert.deepEqual(errors, []);
+});
+
+await check('after a reload, and for a second officer, the decision and its history are there', async () => {
+  const hash = `#group=${encodeURIComponent(group)}&parcel=${encodeURIComponent(parcelId)}`;
+  await page.goto(`${base}/${hash}`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await idle(page);
+  const form = `[data-testid=review-form][data-conflict="${first.id}"]`;
+  assert.equal(await page.inputValue(`${form} [data-testid=review-status]`), 'acknowledged');
+  const other = await launch({ viewport: { width: 1280, height: 900 } });
+  const { page: p2 } = await logIn(other, second, secondPw, hash);
+  assert.equal(await p2.inputValue(`${form} [data-testid=review-status]`), 'acknowledged');
+  await p2.click(`${form} .history-box summary`);
+  await p2.waitForFunction((f) => document.querySelectorAll(`${f} [data-testid=review-history] li[data-to]`).length === 1, form);
+  assert.ok((await text(p2, `${form} [data-testid=review-history] li[data-to]`)).includes(`${officer}, `));
+  // The second officer resolves it; the first sees it after a reload, with both in the history.
+  await p2.selectOption(`${form} [data-testid=review-status]`, 'resolved');
+  await p2.click(`${form} [data-testid=review-save]`);
+  await p2.waitForFunction((f) => document.querySelector(`${f} [data-testid=review-said]`)?.textContent === 'Đã lưu: Đã khắc phục', form);
+  await other.close();
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await idle(page);
+  assert.equal(await page.inputValue(`${form} [data-testid=review-status]`), 'resolved');
+  await page.click(`${form} .history-box summary`);
+  await page.waitForFunction((f) => document.querySelectorAll(`${f} [data-testid=review-history] li[data-to]`).length === 2, form);
+  const who = await page.$$eval(`${form} [data-testid=review-history] li[data-to]`, (ls) => ls.map((l) => l.dataset.to));
+  assert.deepEqual(who, ['resolved', 'acknowledged']);
+  if (shots) {
+    await page.click(`[data-testid=work-item][data-id="${first.id}"] button`).catch(() => {});
+    await idle(page);
+    await page.evaluate(() => document.getElementById('work').scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: join(shots, 'webmap-worklist.png') });
+  }
+});
+
+await check('a viewer sees the map and the work list, but no decision form and no holders', async () => {
+  const ctx = await launch({ viewport: { width: 1280, height: 900 } });
+  const { page: v, errors: ve } = await logIn(ctx, viewer, viewerPw, `#group=${encodeURIComponent(group)}&parcel=${encodeURIComponent(parcelId)}`);
+  assert.equal(await text(v, '#parcel-table [data-field="id"]'), parcelId);
+  assert.equal(await v.locator('[data-testid=review-form]').count(), 0);
+  assert.equal(await v.locator('[data-testid=holder-comparison]').count(), 0);
+  assert.ok((await v.locator('[data-testid=work-item]').count()) > 0);
+  assert.deepEqual(ve, []);
+  await ctx.close();
+});
+
+await desk.close();
+done();
