@@ -521,7 +521,7 @@ fn officers_decide_in_the_web_map_and_see_each_others_decisions() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "the workplace run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("5 checks passed"), "{stdout}");
+    assert!(stdout.contains("6 checks passed"), "{stdout}");
     // The decisions are in the store's history and audit log under the logins that made them.
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(by_whom || ':' || to_status, ',' ORDER BY id) FROM thuadat.conflict_history WHERE event = 'status'"),

@@ -184,6 +184,19 @@ const work = createWorkList({
   }),
 });
 
+/** A conflict symbol clicked where no parcel is (a certificate placed near its likely parcel): its panel. */
+const openConflict = busy(async (id) => {
+  try {
+    const f = await api(`/collections/conflicts/items/${encodeURIComponent(id)}`);
+    const p = f.properties;
+    state.selected = null;
+    map.setFilter('parcel-selected', ['==', ['get', 'id'], '']);
+    await panel.showConflict({ id: p.id, kind: p.kind, cert_ids: (p.cert_ids || '').split(';').filter(Boolean) });
+  } catch (e) {
+    say(e.message, 'error');
+  }
+});
+
 function zoomToConflict(id, bbox) {
   map.setFilter('conflict-selected', ['==', ['get', 'id'], id]);
   if (bbox) fit(bbox, 19);
@@ -520,6 +533,7 @@ async function start() {
     const hits = map.queryRenderedFeatures(e.point, { layers: PARCEL_LAYERS });
     if (conflict) map.setFilter('conflict-selected', ['==', ['get', 'id'], conflict.properties.id]);
     if (hits.length) selectParcel(hits[0].properties.id);
+    else if (conflict) openConflict(conflict.properties.id);
   });
   for (const layer of [...PARCEL_LAYERS, ...CONFLICT_LAYERS]) {
     map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });

@@ -158,5 +158,23 @@ await check('a viewer sees the map and the work list, but no decision form and n
   await ctx.close();
 });
 
+await check('on a 360 px phone the officer’s decision controls and holder buttons are 44 px targets', async () => {
+  const phone = await launch({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const { page: p, errors: pe } = await logIn(phone, officer, officerPw, `#group=${encodeURIComponent(group)}&parcel=${encodeURIComponent(parcelId)}`);
+  const form = `[data-testid=review-form][data-conflict="${first.id}"]`;
+  assert.equal(await p.inputValue(`${form} [data-testid=review-status]`), 'resolved');
+  await p.evaluate((f) => { for (const d of document.querySelectorAll(`${f} details`)) d.open = true; }, form);
+  const small = await p.evaluate(() => [...document.querySelectorAll('#parcel button, #parcel select, #parcel textarea, #parcel summary, #parcel a')]
+    .filter((e) => e.offsetParent !== null)
+    .map((e) => { const r = e.getBoundingClientRect(); return { what: `${e.tagName}.${e.className} ${e.textContent.slice(0, 20)}`, w: r.width, h: r.height }; })
+    .filter((r) => r.w < 44 || r.h < 44));
+  assert.deepEqual(small, []);
+  assert.ok(await p.locator('[data-testid=holder-comparison]').isVisible());
+  const scroll = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scroll <= 360, `page is ${scroll} px wide`);
+  assert.deepEqual(pe, []);
+  await phone.close();
+});
+
 await desk.close();
 done();
