@@ -209,7 +209,9 @@ function tileUrl() {
   return `${location.origin}/tiles/{z}/{x}/{y}.mvt${tileVersion > 1 ? `?v=${tileVersion}` : ''}`;
 }
 
-const setGroup = busy(async function setGroup(name, { fit: doFit = true } = {}) {
+/** Takes `name` as the chosen group (NOT_LOCATED: the list of what belongs to no group; an unknown name is said
+ *  and becomes every group); returns its /groups entry. */
+function chooseGroup(name) {
   let notLocated = false;
   if (name === NOT_LOCATED) {
     notLocated = true;
@@ -221,19 +223,44 @@ const setGroup = busy(async function setGroup(name, { fit: doFit = true } = {}) 
   state.group = name;
   state.notLocated = notLocated;
   $('group').value = notLocated ? NOT_LOCATED : name;
+  work.reset();
+  return groupEntry(name);
+}
+
+function saidEmpty(g) {
+  if (g && g.parcels === 0) say(t('group.empty', { name: g.name }), 'warn');
+}
+
+const setGroup = busy(async function setGroup(name, { fit: doFit = true } = {}) {
+  const g = chooseGroup(name);
   refilter();
   renderScorecard();
-  work.reset();
-  await work.load(0);
-  const g = groupEntry(name);
-  if (g && g.parcels === 0) {
-    say(t('group.empty', { name: g.name }), 'warn');
-  } else if (doFit) {
+  // The map moves first, so its tiles load while the list does.
+  if (doFit && !(g && g.parcels === 0)) {
     if (g && g.bbox) fit(g.bbox, 18, PARCELS_MINZOOM);
     else if (!g && state.bounds) fit(state.bounds, 18);
   }
+  await work.load(0);
+  saidEmpty(g);
   writeHash();
 });
+
+/** The camera that fits a box into the map's box (Web Mercator, 512 px tiles), between `minZoom` and
+ *  `maxZoom`: the first view is computed before the map exists, so its first tiles are the right ones. */
+function cameraFor(bbox, minZoom, maxZoom) {
+  const el0 = $('map');
+  const pad = window.innerWidth < 700 ? 16 : 40;
+  const w = Math.max(1, el0.clientWidth - 2 * pad);
+  const h = Math.max(1, el0.clientHeight - 2 * pad);
+  const x = (lon) => (lon + 180) / 360;
+  const y = (lat) => { const r = (lat * Math.PI) / 180; return (1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2; };
+  const dx = Math.max(1e-12, x(bbox[2]) - x(bbox[0]));
+  const dy = Math.max(1e-12, y(bbox[1]) - y(bbox[3]));
+  const zoom = Math.min(maxZoom, Math.max(minZoom, Math.log2(Math.min(w / (dx * 512), h / (dy * 512)))));
+  const cy = (y(bbox[1]) + y(bbox[3])) / 2;
+  const lat = (Math.atan(Math.sinh(Math.PI * (1 - 2 * cy))) * 180) / Math.PI;
+  return { center: [(bbox[0] + bbox[2]) / 2, lat], zoom };
+}
 
 const selectParcel = busy(async function selectParcel(id, { zoom = false, follow = true } = {}) {
   const f = await panel.showParcel(id);
@@ -490,12 +517,20 @@ async function start() {
   $('dataset').textContent = `· ${state.health.dataset}`;
   fillPicker();
   renderApiPanel();
+  // The group's list is asked for now, while the map loads.
+  const g = chooseGroup(hash.notLocated ? NOT_LOCATED : hash.group);
+  const listed = work.load(0);
+  const first = hash.center
+    ? { center: hash.center, zoom: hash.zoom }
+    : g && g.bbox && g.parcels > 0
+      ? cameraFor(g.bbox, PARCELS_MINZOOM, 18)
+      : cameraFor(state.bounds, 0, 18);
   try {
     map = new maplibregl.Map({
       container: 'map',
       style: style(tileUrl()),
-      center: hash.center || [(state.bounds[0] + state.bounds[2]) / 2, (state.bounds[1] + state.bounds[3]) / 2],
-      zoom: hash.zoom ?? 14,
+      center: first.center,
+      zoom: first.zoom,
       attributionControl: { compact: true },
       maxZoom: 22,
     });
@@ -525,7 +560,7 @@ async function start() {
     else say(t('map.problem', { reason: msg }), 'error');
   });
   await new Promise((resolve) => map.once('load', resolve));
-  say('');
+  if ($('message').textContent === t('loading')) say('');
   map.on('moveend', () => { writeHash(); zoomHint(); });
   map.on('click', (e) => {
     const box = [[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]];
@@ -551,7 +586,11 @@ async function start() {
     $('menu-toggle').setAttribute('aria-expanded', String(open));
   });
 
-  await setGroup(hash.notLocated ? NOT_LOCATED : hash.group, { fit: !hash.center });
+  refilter();
+  renderScorecard();
+  await listed;
+  saidEmpty(g);
+  writeHash();
   if (hash.parcel) await selectParcel(hash.parcel);
   zoomHint();
   document.body.dataset.ready = 'true';
