@@ -514,6 +514,7 @@ async function start() {
     say(t('map.cannotStart', { reason: e.message }), 'error');
     return;
   }
+  performance.mark('thuadat:api');
   $('dataset').textContent = `· ${state.health.dataset}`;
   fillPicker();
   renderApiPanel();
@@ -560,6 +561,7 @@ async function start() {
     else say(t('map.problem', { reason: msg }), 'error');
   });
   await new Promise((resolve) => map.once('load', resolve));
+  performance.mark('thuadat:map-load');
   if ($('message').textContent === t('loading')) say('');
   map.on('moveend', () => { writeHash(); zoomHint(); });
   map.on('click', (e) => {
@@ -589,6 +591,7 @@ async function start() {
   refilter();
   renderScorecard();
   await listed;
+  performance.mark('thuadat:list');
   saidEmpty(g);
   writeHash();
   if (hash.parcel) await selectParcel(hash.parcel);

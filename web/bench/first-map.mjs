@@ -21,8 +21,10 @@ for (let i = 0; i < Number(runs); i++) {
   const ready = Date.now() - t0;
   await page.evaluate(() => window.thuadat.idle());
   const idle = Date.now() - t0;
+  // The page's own marks (ms from navigation): API answers, map loaded, work list drawn.
+  const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('thuadat:')).map((m) => [m.name.slice(8), Math.round(m.startTime)])));
   results.push({ ready, idle });
-  console.log(JSON.stringify({ run: i + 1, ready_ms: ready, idle_ms: idle }));
+  console.log(JSON.stringify({ run: i + 1, ready_ms: ready, idle_ms: idle, marks }));
   await ctx.close();
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
