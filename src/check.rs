@@ -164,6 +164,16 @@ impl Loaded {
         };
         timings.push(("reconcile".to_string(), seconds));
         timings.push(("peak_rss_mb_after_reconcile".to_string(), crate::metrics::peak_rss_mb()));
+        let mut dataset = dataset;
+        let without = reconciliation
+            .conflicts
+            .iter()
+            .filter(|c| c.kind == crate::conflict::Kind::ParcelWithoutCertificate)
+            .filter_map(|c| c.parcels.first())
+            .map(|&i| dataset.parcels[i].land_use.as_deref());
+        if let Some(w) = reconcile::without_certificate::hint(&dataset.config.rules.no_certificate_land_use, without) {
+            dataset.warnings.push(w);
+        }
         (Checked { dataset, index, reconciliation, timings }, side)
     }
 }

@@ -228,6 +228,41 @@ fn missing_optional_columns_and_points_are_said() {
     );
 }
 
+/// A commune that exempts no land use while its roads have no certificate: they stay conflicts (the contract's
+/// default), and the check says how to exempt them.
+#[test]
+fn roads_without_certificates_and_no_rules_get_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, road, canal) = (
+        square(r#"{"sheet":1,"parcel_no":1,"land_use":"ODT"}"#, 0),
+        square(r#"{"sheet":1,"parcel_no":2,"land_use":"DGT"}"#, 1),
+        square(r#"{"sheet":1,"parcel_no":3,"land_use":"DTL+SON"}"#, 2),
+    );
+    let ds = tiny_dataset(
+        tmp.path(),
+        "commune = \"10105\"\n",
+        &[&a, &road, &canal],
+        "cert_id,sheet,parcel_no,area\nC1,1,1,10000\n",
+    );
+    let report = tmp.path().join("report");
+    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let hint = "2 of the 2 parcels without a certificate are roads, irrigation, rivers or water surface (DGT, DTL, \
+                SON, MNC): if such land never carries a certificate in this commune, list its codes in dataset.toml \
+                as [rules] no_certificate_land_use = [\"DGT\", \"DTL\", \"SON\", \"MNC\"]";
+    assert!(stderr.contains(&format!("warning: {hint}\n")), "{stderr}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap()).unwrap();
+    assert!(s["warnings"].as_array().unwrap().iter().any(|w| w == hint), "{}", s["warnings"]);
+    let without: Vec<Vec<String>> = report_conflicts(&report)
+        .into_iter()
+        .filter(|(kind, _, _)| kind == "parcel_without_certificate")
+        .map(|(_, parcels, _)| parcels)
+        .collect();
+    assert_eq!(without, [vec!["10105-1-2".to_string()], vec!["10105-1-3".to_string()]]);
+}
+
 #[test]
 fn report_csv_files_neutralise_spreadsheet_formulas_and_keep_numbers() {
     let tmp = tempfile::tempdir().unwrap();

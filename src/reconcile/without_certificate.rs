@@ -5,15 +5,51 @@ use super::Links;
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 
+/// The land uses that carry no certificate in the campaign's practice: roads, irrigation, rivers, water surface
+/// (the contract's example of `[rules] no_certificate_land_use`).
+pub const USUALLY_EXEMPT: [&str; 4] = ["DGT", "DTL", "SON", "MNC"];
+
+/// True when every land use of `uses` (`DGT+DTL` is two) is one of `codes`.
+fn all_in<S: AsRef<str>>(uses: &str, codes: &[S]) -> bool {
+    !codes.is_empty() && uses.split('+').all(|u| codes.iter().any(|e| e.as_ref().trim().eq_ignore_ascii_case(u.trim())))
+}
+
+/// A hint for a dataset that exempts no land use while some of its parcels without a certificate are roads,
+/// canals, rivers or water ([`USUALLY_EXEMPT`]): the contract leaves the list empty unless dataset.toml sets
+/// it, so they are conflicts, which officers then meet by the hundred.
+///
+/// ```
+/// use thuadat::reconcile::without_certificate::hint;
+/// assert_eq!(hint(&[], [Some("DGT"), Some("ODT"), Some("DTL+SON")].into_iter()).as_deref(), Some(
+///     "2 of the 3 parcels without a certificate are roads, irrigation, rivers or water surface (DGT, DTL, SON, \
+///      MNC): if such land never carries a certificate in this commune, list its codes in dataset.toml as \
+///      [rules] no_certificate_land_use = [\"DGT\", \"DTL\", \"SON\", \"MNC\"]"));
+/// assert_eq!(hint(&["DGT".to_string()], [Some("DTL")].into_iter()), None);
+/// ```
+pub fn hint<'a>(exempt: &[String], without: impl Iterator<Item = Option<&'a str>>) -> Option<String> {
+    if !exempt.is_empty() {
+        return None;
+    }
+    let (mut total, mut usual) = (0usize, 0usize);
+    for uses in without {
+        total += 1;
+        usual += usize::from(uses.is_some_and(|u| all_in(u, &USUALLY_EXEMPT)));
+    }
+    (usual > 0).then(|| {
+        format!(
+            "{usual} of the {total} parcels without a certificate are roads, irrigation, rivers or water surface \
+             ({}): if such land never carries a certificate in this commune, list its codes in dataset.toml as \
+             [rules] no_certificate_land_use = [{}]",
+            USUALLY_EXEMPT.join(", "),
+            USUALLY_EXEMPT.map(|c| format!("\"{c}\"")).join(", ")
+        )
+    })
+}
+
 /// `exempt`: the land-use codes that never carry a certificate. A parcel of several uses (`DGT+DTL`) is exempt
 /// when all of them are.
 pub fn find(parcels: &[Parcel], links: &Links, exempt: &[String]) -> Vec<Conflict> {
-    let is_exempt = |p: &Parcel| {
-        p.land_use.as_deref().is_some_and(|uses| {
-            !exempt.is_empty()
-                && uses.split('+').all(|u| exempt.iter().any(|e| e.trim().eq_ignore_ascii_case(u.trim())))
-        })
-    };
+    let is_exempt = |p: &Parcel| p.land_use.as_deref().is_some_and(|uses| all_in(uses, exempt));
     parcels
         .iter()
         .enumerate()
