@@ -515,6 +515,7 @@ await check('a 360 px phone: no sideways scrolling, the map and the panel both u
   await p.evaluate(() => window.thuadat.idle());
   assert.equal(await text(p, '[data-testid=work-position]'), `Mục 1 / ${(await json(base, `/work?${gq}&limit=1`)).matched.toLocaleString('vi-VN')}`);
   if (shots) {
+    await p.click('#menu-toggle'); // closed again: the header as a phone first shows it
     await p.evaluate(() => window.scrollTo(0, 0));
     await p.screenshot({ path: join(shots, 'webmap-phone.png') });
   }
