@@ -58,6 +58,18 @@ enum Command {
         #[arg(long)]
         by: Option<String>,
     },
+    /// Write a commune of the PostGIS store back as a dataset directory, as it now stands (docs/STORE.md).
+    Export {
+        /// The database (postgres://user@host:port/database).
+        #[arg(long)]
+        db: String,
+        /// The commune to export (default: the store's only one).
+        #[arg(long)]
+        commune: Option<String>,
+        /// The dataset directory to create (it must not exist, or be empty).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check a dataset and serve it over HTTP: vector tiles, OGC API - Features, point look-up (docs/API.md).
     Serve {
         /// Dataset directory (default: the bundled data/sample).
@@ -361,6 +373,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             std::mem::forget(checked);
+            Ok(())
+        }
+        Command::Export { db, commune, out } => {
+            let e = thuadat::store::export::export(&db, commune.as_deref(), &out)?;
+            println!(
+                "exported commune {} to {}: {} parcel features, {} certificate rows, {}, {} groups",
+                e.commune,
+                e.dir.display(),
+                e.parcels,
+                e.certificate_rows,
+                e.citizens.map_or("no register".to_string(), |n| format!("{n} citizens")),
+                e.groups
+            );
             Ok(())
         }
         Command::Import { dataset, db, commune, by } => {

@@ -17,6 +17,7 @@
 mod conflicts;
 mod connection;
 pub mod copy;
+pub mod export;
 pub mod holders;
 mod import;
 pub mod partition;
