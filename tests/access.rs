@@ -36,6 +36,18 @@ fn password_of(login: &str) -> String {
 /// One HTTP/1.1 request as `login` (None: no credentials; the password is [`password_of`] unless given):
 /// the status, the head and the body.
 fn http(addr: &str, method: &str, target: &str, body: &str, login: Option<(&str, &str)>) -> (u16, String, String) {
+    http_with(addr, method, target, body, login, "")
+}
+
+/// [`http`] with `extra` header lines (each ending in `\r\n`).
+fn http_with(
+    addr: &str,
+    method: &str,
+    target: &str,
+    body: &str,
+    login: Option<(&str, &str)>,
+    extra: &str,
+) -> (u16, String, String) {
     use std::io::{Read, Write};
     let auth = login.map_or(String::new(), |(l, p)| {
         format!("Authorization: Basic {}\r\n", base64::engine::general_purpose::STANDARD.encode(format!("{l}:{p}")))
@@ -44,7 +56,7 @@ fn http(addr: &str, method: &str, target: &str, body: &str, login: Option<(&str,
     write!(
         s,
         "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         {auth}Content-Length: {}\r\n\r\n{body}",
+         {auth}{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -521,7 +533,7 @@ fn officers_decide_in_the_web_map_and_see_each_others_decisions() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "the workplace run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("6 checks passed"), "{stdout}");
+    assert!(stdout.contains("7 checks passed"), "{stdout}");
     // The decisions are in the store's history and audit log under the logins that made them.
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(by_whom || ':' || to_status, ',' ORDER BY id) FROM thuadat.conflict_history WHERE event = 'status'"),
@@ -749,4 +761,122 @@ fn officers_see_where_holders_differ_from_the_register_and_confirm_or_reject_the
     );
     let h = get_json(a, target, an);
     assert_eq!(h["holders"][1]["differs"], serde_json::json!(["holder_id", "birth"]));
+}
+
+/// Issue 18, first edit: an officer re-points an unmatched certificate to its likely parcel with `PATCH
+/// /certificates/{id}` and `If-Match`; the conflict vanishes at once (store, history, served data), the edit is
+/// numbered and audited, a stale tag is 412, a missing one 428; field users and viewers may not edit; and the
+/// conflicts then live equal those of a full check of the exported commune.
+#[test]
+fn an_officer_repoints_a_certificate_and_the_commune_is_checked_again_at_once() {
+    let db = TestDb::new("edits");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add(&db, "an", "officer", &[]);
+    add(&db, "dung", "viewer", &[]);
+    let group = sql_value(&db.url, "SELECT name FROM thuadat.grp ORDER BY position LIMIT 1");
+    add(&db, "binh", "field", &["--group", &group]);
+    let (server, _) = common::serve_with(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let (an_pw, dung_pw, binh_pw) = (password_of("an"), password_of("dung"), password_of("binh"));
+    let an = Some(("an", an_pw.as_str()));
+
+    // An unmatched certificate placed at its likely parcel.
+    let (code, _, text) = http(a, "GET", "/work?kind=unmatched_certificate&limit=1000", "", an);
+    assert_eq!(code, 200, "{text}");
+    let work: Value = serde_json::from_str(&text).unwrap();
+    let item = work["items"].as_array().unwrap().iter().find(|i| i["located_by"] == "candidate").unwrap().clone();
+    let cert = item["cert_ids"][0].as_str().unwrap().to_string();
+    let (parcel, sheet, number) = (
+        item["parcel"]["id"].as_str().unwrap().to_string(),
+        item["parcel"]["sheet"].as_i64().unwrap(),
+        item["parcel"]["parcel_no"].as_i64().unwrap(),
+    );
+    let target = format!("/certificates/{cert}");
+    let (code, head, text) = http(a, "GET", &target, "", an);
+    assert_eq!(code, 200, "{text}");
+    let etag = head.lines().find_map(|l| l.strip_prefix("etag: ")).unwrap().trim().to_string();
+    let before: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(before["served"]["conflict_ids"], serde_json::json!([item["id"]]));
+    assert_eq!(before["served"]["parcel_ids"], serde_json::json!([]));
+
+    let body = format!(r#"{{"sheet": {sheet}, "parcel_no": "{number}", "comment": "đối chiếu hồ sơ gốc"}}"#);
+    let if_match = format!("If-Match: {etag}\r\n");
+    // Who may not, and what is refused.
+    for (login, pw) in [("dung", &dung_pw), ("binh", &binh_pw)] {
+        let (code, _, text) = http_with(a, "PATCH", &target, &body, Some((login, pw)), &if_match);
+        assert_eq!(code, 403, "{login}: {text}");
+        assert!(reason(&text).ends_with("only officers and admins correct the data"), "{text}");
+    }
+    let (code, _, text) = http(a, "PATCH", &target, &body, an);
+    assert_eq!((code, reason(&text).starts_with("an edit needs `If-Match`")), (428, true), "{text}");
+    let (code, head, text) = http_with(a, "PATCH", &target, &body, an, "If-Match: \"0000\"\r\n");
+    assert_eq!(code, 412, "{text}");
+    assert!(head.contains(&format!("etag: {etag}")), "{head}");
+    for (bad, status, why) in [
+        (r#"{"sheet": -1}"#, 422, "`sheet`: -1 is not a sheet number"),
+        (r#"{"parcel_no": "abc"}"#, 422, "`parcel_no`: `abc` is not a parcel number"),
+        (r#"{"area": 0}"#, 422, "`area`: 0 is not an area"),
+        (r#"{}"#, 422, "nothing to change"),
+        (r#"{"owner": "x"}"#, 400, "unknown field `owner`"),
+    ] {
+        let (code, _, text) = http_with(a, "PATCH", &target, bad, an, &if_match);
+        assert_eq!(code, status, "{bad}: {text}");
+        assert!(reason(&text).contains(why), "{bad}: {text}");
+    }
+    assert_eq!(sql_value(&db.url, "SELECT count(*)::text FROM thuadat.edit"), "0");
+
+    // The edit: re-pointed, checked again, the conflict gone from the store and the served data.
+    let (code, head, text) = http_with(a, "PATCH", &target, &body, an, &if_match);
+    assert_eq!(code, 200, "{text}");
+    let done: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(done["version"], 1);
+    assert_eq!(done["after"]["sheet"], sheet);
+    assert_eq!(done["after"]["parcel_no"], number.to_string());
+    assert!(done["conflicts"]["vanished"].as_u64().unwrap() >= 1, "{done}");
+    assert_eq!(done["served"]["parcel_ids"], serde_json::json!([parcel]));
+    assert!(!done["served"]["conflict_ids"].as_array().unwrap().contains(&item["id"]), "{done}");
+    let new_etag = head.lines().find_map(|l| l.strip_prefix("etag: ")).unwrap().trim().to_string();
+    assert_ne!(new_etag, etag);
+    let id = item["id"].as_str().unwrap();
+    assert_eq!(
+        sql_value(&db.url, &format!("SELECT present::text || ',' || (SELECT string_agg(event, ',' ORDER BY h.id) FROM thuadat.conflict_history h WHERE h.conflict_id = c.id) FROM thuadat.conflict c WHERE id = '{id}'")),
+        "false,opened,vanished"
+    );
+    assert_eq!(
+        sql_value(&db.url, "SELECT by_whom || ':' || target || ':' || target_id || ':' || coalesce(comment, '') FROM thuadat.edit WHERE version = 1"),
+        format!("an:certificate:{cert}:đối chiếu hồ sơ gốc")
+    );
+    assert_eq!(
+        sql_value(
+            &db.url,
+            "SELECT count(*)::text FROM thuadat.audit_log WHERE action = 'certificate edited' AND by_whom = 'an'"
+        ),
+        "1"
+    );
+    let (_, _, text) = http(a, "GET", "/work?kind=unmatched_certificate&limit=1000", "", an);
+    assert!(!text.contains(id), "{id} still listed");
+    // The old tag is stale now.
+    let (code, _, _) = http_with(a, "PATCH", &target, &body, an, &if_match);
+    assert_eq!(code, 412);
+
+    // The invariant: the live conflicts are those of a full check of the commune as it now stands.
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, report) = (tmp.path().join("export"), tmp.path().join("report"));
+    let o = run(&["export", "--db", &db.url, "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["check", dir.to_str().unwrap(), "--out", report.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let geojson: Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("conflicts.geojson")).unwrap()).unwrap();
+    let mut checked: Vec<String> = geojson["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_string())
+        .collect();
+    checked.sort();
+    let stored =
+        sql_value(&db.url, "SELECT string_agg(id, ',' ORDER BY id COLLATE \"C\") FROM thuadat.conflict WHERE present");
+    assert_eq!(stored, checked.join(","));
 }

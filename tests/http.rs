@@ -722,6 +722,7 @@ fn the_landing_page_links_an_api_definition_that_documents_every_route() {
         include_str!("../src/server/http.rs"),
         include_str!("../src/server/review.rs"),
         include_str!("../src/server/holders.rs"),
+        include_str!("../src/server/edit.rs"),
         include_str!("../src/server/login.rs"),
         include_str!("../src/server/users.rs"),
     ]
@@ -757,6 +758,7 @@ fn the_landing_page_links_an_api_definition_that_documents_every_route() {
             .replace("{file}", "maplibre-gl.mjs");
         let query = if path == "/lookup" { format!("?lon={lon}&lat={lat}") } else { String::new() };
         let target = target.replace("{conflictId}", conflict_features()[0]["properties"]["id"].as_str().unwrap());
+        let target = target.replace("{certId}", "CH000001");
         let reply = app.get(&format!("{target}{query}"));
         if item["x-thuadat-store"] == true {
             // Reviews, logins and holders live in the PostGIS store (tests/store.rs, tests/access.rs); from a

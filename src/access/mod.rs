@@ -55,6 +55,12 @@ impl Role {
         !matches!(self, Role::Viewer)
     }
 
+    /// May correct the data (certificates now; parcels to come): officers and admins, not field teams or
+    /// viewers.
+    pub fn edits(self) -> bool {
+        matches!(self, Role::Admin | Role::Officer)
+    }
+
     /// May manage users.
     pub fn manages_users(self) -> bool {
         matches!(self, Role::Admin)

@@ -7,6 +7,7 @@
 //! `/groups`, `/conflicts.csv`, `/health`; the web map at `/` for browsers ([`webmap`]).
 
 pub mod auth;
+pub mod edit;
 pub mod error;
 pub mod features;
 pub mod holders;

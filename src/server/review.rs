@@ -33,6 +33,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/conflicts/{id}", get(get_conflict).patch(patch_conflict))
         .route("/conflicts/{id}/history", get(get_history))
         .merge(super::holders::routes())
+        .merge(super::edit::routes())
 }
 
 fn no_store() -> Response {

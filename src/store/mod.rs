@@ -17,6 +17,7 @@
 mod conflicts;
 mod connection;
 pub mod copy;
+pub mod edit;
 pub mod export;
 pub mod holders;
 mod import;
@@ -30,7 +31,7 @@ pub mod wkb;
 pub use connection::{connect, resolve_commune};
 pub use import::{choose_commune, import};
 pub use read::load_dataset;
-pub use run::{check, load_checked, StoredCommune};
+pub use run::{check, load_checked, recheck, StoredCommune};
 
 use crate::error::{Error, Result};
 

@@ -60,9 +60,52 @@ pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, Co
     let report = crate::report::Destination::check(out, None)?;
     let rt = runtime()?;
     let mut conn = rt.block_on(connect(url))?;
-    let mut commune = StoredCommune { rt: &rt, conn: &mut conn, code, stored_linkage: false };
+    check_and_sync(&rt, &mut conn, code, by, Some((&report, out, start)))
+}
+
+/// What [`recheck`] gives: the check, what it did to the stored conflicts, the review statuses not open.
+pub type Rechecked = (Checked, ConflictSync, Vec<(String, ReviewStatus)>);
+
+/// After an edit (`src/server/edit.rs`): checks commune `code` again and syncs its conflicts as `check --db`
+/// does, without a report; returns the check and the review statuses a server starts from. Rechecks of one
+/// commune run one at a time (a session lock of their own), so the last to finish has read every edit
+/// committed before it started. Runs on its own thread: it is called from inside the server's runtime.
+pub fn recheck(url: &str, code: &str, by: &str) -> Result<Rechecked> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = runtime()?;
+                let mut guard = rt.block_on(connect(url))?;
+                let key = format!("thuadat.recheck:{code}");
+                rt.block_on(
+                    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))").bind(&key).execute(&mut guard),
+                )
+                .map_err(|e| Error::db("waiting for the commune's recheck lock", e))?;
+                let mut conn = rt.block_on(connect(url))?;
+                let (checked, sync) = check_and_sync(&rt, &mut conn, code, by, None)?;
+                let reviews = rt.block_on(review::statuses(&mut conn, code))?;
+                // The lock ends with its session (the guard's connection closes when dropped).
+                Ok((checked, sync, reviews))
+            })
+            .join()
+            .unwrap_or_else(|_| Err(Error::panicked("checking the commune again")))
+    })
+}
+
+/// Reads commune `code` back, checks it, writes the report when given, and syncs the stored linkage and
+/// conflicts in one transaction under the commune's lock.
+fn check_and_sync(
+    rt: &tokio::runtime::Runtime,
+    conn: &mut PgConnection,
+    code: &str,
+    by: &str,
+    report: Option<(&crate::report::Destination, &Path, Instant)>,
+) -> Result<(Checked, ConflictSync)> {
+    let mut commune = StoredCommune { rt, conn, code, stored_linkage: false };
     let mut checked = check::run(&mut commune, &check::Options::default())?;
-    check::report(&mut checked, &report, start)?;
+    if let Some((destination, _, start)) = report {
+        check::report(&mut checked, destination, start)?;
+    }
     let mut tx = rt.block_on(conn.begin()).map_err(|e| Error::db("starting the transaction", e))?;
     rt.block_on(lock_commune(&mut tx, code))?;
     let source = format!("postgresql:thuadat/{code}");
@@ -80,7 +123,8 @@ pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, Co
     })?;
     let detail = json!({
         "conflicts": sync.present, "opened": sync.opened, "vanished": sync.vanished,
-        "reappeared": sync.reappeared, "report": out.display().to_string(),
+        "reappeared": sync.reappeared,
+        "report": report.map_or("none: after an edit".to_string(), |(_, out, _)| out.display().to_string()),
     });
     rt.block_on(finish_import(&mut tx, import_id, code, "check", by, &detail))?;
     rt.block_on(tx.commit()).map_err(|e| Error::db("committing the check", e))?;

@@ -160,6 +160,19 @@ const panel = createPanel({
   state,
   clear: () => clearSelection(),
   zoomTo: (f) => zoomToConflict(f.properties.id, bboxOf(f.geometry)),
+  look: (id) => selectParcel(id, { zoom: true }),
+  onEdited: async () => {
+    // The commune was checked again: fresh tiles, groups and list.
+    map.getSource('thuadat').setTiles([tileUrl()]);
+    try {
+      state.groupsDoc = await api('/groups');
+      state.groups = [...state.groupsDoc.groups].sort((a, b) => collator().compare(a.name, b.name));
+      renderScorecard();
+    } catch {
+      // the scorecard stays as it was
+    }
+    await work.refresh();
+  },
   onReviewed: async (id, status) => {
     // The tiles that draw the conflict are fresh on the server; reload them, and the list's progress.
     map.getSource('thuadat').setTiles([tileUrl()]);
@@ -172,7 +185,13 @@ const work = createWorkList({
   onKinds: () => refilter(),
   onOpen: busy(async (item) => {
     map.setFilter('conflict-selected', ['==', ['get', 'id'], item.type === 'conflict' ? item.id : '']);
-    if (item.parcel) {
+    if (item.parcel && item.located_by === 'candidate') {
+      // A certificate that points at no mapped parcel: its own panel (decision, likely parcels), the likely
+      // parcel outlined on the map.
+      state.selected = null;
+      map.setFilter('parcel-selected', ['==', ['get', 'id'], item.parcel.id]);
+      await panel.showConflict(item);
+    } else if (item.parcel) {
       await selectParcel(item.parcel.id, { follow: false });
     } else {
       state.selected = null;

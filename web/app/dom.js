@@ -31,11 +31,12 @@ export function say(text, kind = 'info') {
 
 export class ApiError extends Error {}
 
-/** A JSON request to the same server; failures become sentences (the server's own reason when it gives one). */
-export async function api(path, { method = 'GET', body } = {}) {
+/** A JSON request to the same server; failures become sentences (the server's own reason when it gives one).
+ *  `withTag`: `{doc, etag}` (for edits with `If-Match`). */
+export async function api(path, { method = 'GET', body, headers: extra = {}, withTag = false } = {}) {
   let r;
   try {
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: 'application/json', ...extra };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
@@ -57,7 +58,7 @@ export async function api(path, { method = 'GET', body } = {}) {
     throw e;
   }
   if (doc === null) throw new ApiError(t('server.notJson', { path }));
-  return doc;
+  return withTag ? { doc, etag: r.headers.get('ETag') } : doc;
 }
 
 /** Marks the page busy (`<body data-busy>`) while an action's requests are under way. */

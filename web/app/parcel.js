@@ -183,15 +183,61 @@ export function createPanel(ctx) {
     return f;
   }
 
-  /** A conflict that has no parcel to show (a certificate pointing at no mapped parcel, no candidate). */
+  /** A certificate's likely parcels, each with a way to look at it and, for officers, to re-point the
+   *  certificate to it (PATCH /certificates/{id} with If-Match: the commune is checked again at once). */
+  async function candidates(item) {
+    let f;
+    try {
+      f = await api(`/collections/conflicts/items/${encodeURIComponent(item.id)}`);
+    } catch {
+      return null;
+    }
+    const list = (f.properties.candidates || '').split(';').filter(Boolean).map((c) => {
+      const at = c.lastIndexOf(':');
+      return { id: c.slice(0, at), score: Number(c.slice(at + 1)) };
+    });
+    const cert = (item.cert_ids || [])[0];
+    if (!list.length || !cert) return null;
+    const parcels = await Promise.all(list.map((c) => api(`/collections/parcels/items/${encodeURIComponent(c.id)}`).then((p) => p.properties).catch(() => null)));
+    const said = el('p', { role: 'status', 'data-testid': 'repoint-said', class: 'muted' });
+    const edits = ctx.state.me && ['admin', 'officer'].includes(ctx.state.me.role);
+    const repoint = async (p) => {
+      try {
+        const { etag } = await api(`/certificates/${encodeURIComponent(cert)}`, { withTag: true });
+        const done = await api(`/certificates/${encodeURIComponent(cert)}`, {
+          method: 'PATCH', headers: { 'If-Match': etag }, body: { sheet: p.sheet, parcel_no: String(p.parcel_no) },
+        });
+        said.textContent = t('repoint.done', { cert, label: `${p.sheet}/${p.parcel_no}`, vanished: done.conflicts.vanished, opened: done.conflicts.opened });
+        said.className = 'ok';
+        await ctx.onEdited(p.id);
+      } catch (e) {
+        said.textContent = t('repoint.failed', { reason: e.message });
+        said.className = 'bad';
+      }
+    };
+    return el('section', { 'data-testid': 'candidates' },
+      el('h3', {}, t('repoint.title', { cert })),
+      el('ul', {}, list.map((c, i) => {
+        const p = parcels[i];
+        const label = p ? `${p.sheet}/${p.parcel_no}` : c.id;
+        return el('li', { 'data-parcel': c.id },
+          el('button', { type: 'button', class: 'link', onclick: () => ctx.look(c.id) }, t('parcel.title', { sheet: p ? p.sheet : '?', number: p ? p.parcel_no : '?' })),
+          el('span', { class: 'muted' }, ` · ${t('holders.score', { score: num(c.score, 2) })}`),
+          edits && p ? el('button', { type: 'button', 'data-testid': 'repoint', onclick: () => repoint(p) }, t('repoint.button', { label })) : null);
+      })),
+      said);
+  }
+
+  /** A conflict shown by itself: a certificate that points at no mapped parcel, with its likely parcels. */
   async function showConflict(item) {
     const box = $('parcel');
     box.hidden = false;
-    fill(box, 
+    fill(box,
       el('button', { type: 'button', class: 'close', onclick: () => ctx.clear(), 'aria-label': t('close') }, '×'),
       el('h2', { id: 'parcel-title' }, kindName(item.kind)),
       el('p', {}, (item.cert_ids || []).map((c) => t('work.cert', { id: c })).join(', ')),
       el('ul', { id: 'parcel-conflicts' }, await conflictEntry(item.id)),
+      item.kind === 'unmatched_certificate' ? await candidates(item) : null,
     );
   }
 

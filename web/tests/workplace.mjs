@@ -158,6 +158,34 @@ await check('a viewer sees the map and the work list, but no decision form and n
   await ctx.close();
 });
 
+await check('an officer points an unmatched certificate at its likely parcel; the commune is checked again at once', async () => {
+  const item = (await get(page, '/work?kind=unmatched_certificate&limit=1000')).items.find((i) => i.located_by === 'candidate');
+  const cert = item.cert_ids[0];
+  await page.selectOption('[data-testid=group-picker]', '');
+  await idle(page);
+  await page.fill('[data-testid=work-search]', cert);
+  await page.press('[data-testid=work-search]', 'Enter');
+  await page.waitForFunction((id) => document.querySelectorAll('[data-testid=work-item]').length === 1 && document.querySelector('[data-testid=work-item]').dataset.id === id, item.id);
+  await page.click(`[data-testid=work-item][data-id="${item.id}"] button`);
+  await idle(page);
+  assert.equal(await text(page, '#parcel-title'), 'GCN không có thửa trên bản đồ');
+  const offered = await page.$$eval('[data-testid=candidates] li', (ls) => ls.map((l) => l.dataset.parcel));
+  assert.equal(offered[0], item.parcel.id);
+  await page.click(`[data-testid=candidates] li[data-parcel="${item.parcel.id}"] [data-testid=repoint]`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=repoint-said]')?.textContent.startsWith('Đã gán GCN'), null, { timeout: 60000 });
+  await idle(page);
+  assert.match(await text(page, '[data-testid=repoint-said]'), new RegExp(`^Đã gán GCN ${cert} cho thửa ${item.parcel.sheet}/${item.parcel.parcel_no}: kiểm tra lại ngay, [1-9]\\d* xung đột đã hết`));
+  const after = await get(page, `/certificates/${encodeURIComponent(cert)}`);
+  assert.deepEqual(after.served.parcel_ids, [item.parcel.id]);
+  assert.ok(!after.served.conflict_ids.includes(item.id));
+  assert.ok(!(await get(page, '/work?kind=unmatched_certificate&limit=1000')).items.some((i) => i.id === item.id));
+  // The list followed: the search finds the certificate's conflict no more.
+  assert.equal(await page.locator(`[data-testid=work-item][data-id="${item.id}"]`).count(), 0);
+  await page.fill('[data-testid=work-search]', '');
+  await page.press('[data-testid=work-search]', 'Enter');
+  await idle(page);
+});
+
 await check('on a 360 px phone the officer’s decision controls and holder buttons are 44 px targets', async () => {
   const phone = await launch({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const { page: p, errors: pe } = await logIn(phone, officer, officerPw, `#group=${encodeURIComponent(group)}&parcel=${encodeURIComponent(parcelId)}`);
