@@ -860,6 +860,27 @@ fn an_officer_repoints_a_certificate_and_the_commune_is_checked_again_at_once() 
     let (code, _, _) = http_with(a, "PATCH", &target, &body, an, &if_match);
     assert_eq!(code, 412);
 
+    // The edits since a version, for the land information system (every login: no personal data).
+    let (code, _, text) = http(a, "GET", "/export/changes?since=0", "", Some(("dung", &dung_pw)));
+    assert_eq!(code, 200, "{text}");
+    let changes: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (changes["version"].as_i64(), changes["since"].as_i64(), changes["through"].as_i64()),
+        (Some(1), Some(0), Some(1))
+    );
+    let c = &changes["changes"][0];
+    assert_eq!(
+        (c["version"].as_i64(), c["by"].as_str(), c["target"].as_str(), c["id"].as_str()),
+        (Some(1), Some("an"), Some("certificate"), Some(cert.as_str()))
+    );
+    assert_eq!((&c["before"], &c["after"]), (&done["before"], &done["after"]));
+    assert_eq!(c["comment"], "đối chiếu hồ sơ gốc");
+    assert!(c["at"].as_str().unwrap().ends_with('Z'), "{c}");
+    let (_, _, text) = http(a, "GET", "/export/changes?since=1", "", an);
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["changes"], serde_json::json!([]));
+    let (code, _, text) = http(a, "GET", "/export/changes?since=x", "", an);
+    assert_eq!((code, reason(&text)), (400, "parameter `since`: `x` is not a whole number".to_string()));
+
     // The invariant: the live conflicts are those of a full check of the commune as it now stands.
     let tmp = tempfile::tempdir().unwrap();
     let (dir, report) = (tmp.path().join("export"), tmp.path().join("report"));

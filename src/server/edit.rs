@@ -3,7 +3,8 @@
 //! `{"sheet", "parcel_no", "area", "comment"}`: an officer re-points a certificate (e.g. to the likely parcel
 //! of an `unmatched_certificate`) or corrects its area. The edit is stored ([`crate::store::edit`]), the
 //! commune checked again and synced ([`crate::store::recheck`]) and the served data swapped, before the
-//! answer: it says what the edit changed and what happened to the conflicts. No personal data.
+//! answer: it says what the edit changed and what happened to the conflicts. `GET /export/changes?since=`
+//! lists the edits after a version, for the land information system to replay. No personal data.
 
 use std::sync::Arc;
 
@@ -27,7 +28,33 @@ use crate::store::edit::{self, CertificateFields, CertificatePatch, Edit};
 type Shared = State<Arc<AppState>>;
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
-    Router::new().route("/certificates/{id}", get(get_certificate).patch(patch_certificate))
+    Router::new()
+        .route("/certificates/{id}", get(get_certificate).patch(patch_certificate))
+        .route("/export/changes", get(get_changes))
+}
+
+/// `GET /export/changes?since=<version>[&limit=<n>]`: the commune's edits after a version, oldest first (at
+/// most 1000 a page; `through` is the last version given, the `since` of the next page).
+async fn get_changes(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Response {
+    let (Some((pool, code)), Some(_)) = (state.store.as_ref(), caller) else { return no_store() };
+    let params = super::params::Params::parse(q.as_deref());
+    let since = match params.count("since", i64::MAX as usize) {
+        Ok(s) => s.unwrap_or(0) as i64,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
+    let limit = match params.count("limit", 1000) {
+        Ok(Some(0)) => return json_error(StatusCode::BAD_REQUEST, "parameter `limit`: ask for 1 or more"),
+        Ok(l) => l.unwrap_or(1000) as i64,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
+    match edit::changes(pool, code, since, limit).await {
+        Ok(v) => no_store_json(StatusCode::OK, &v),
+        Err(e) => unavailable(e),
+    }
 }
 
 fn fields_json(f: &CertificateFields) -> Value {

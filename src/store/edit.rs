@@ -181,3 +181,41 @@ pub async fn edit_certificate(
     let etag = etag(&after);
     Ok(Edit::Done { version, before, after, etag })
 }
+
+/// The edits of commune `code` after version `since`, oldest first, at most `limit`: what `GET
+/// /export/changes` answers, for the land information system to replay (no personal data: certificate
+/// fields only).
+pub async fn changes(pool: &PgPool, code: &str, since: i64, limit: i64) -> Result<Value> {
+    let current: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM thuadat.edit WHERE commune_code = $1")
+        .bind(code)
+        .fetch_one(pool)
+        .await
+        .map_err(db("reading the edits"))?;
+    let rows = sqlx::query(
+        "SELECT version, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), by_whom, target, target_id, \
+         before, after, comment FROM thuadat.edit WHERE commune_code = $1 AND version > $2 ORDER BY version LIMIT $3",
+    )
+    .bind(code)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .map_err(db("reading the edits"))?;
+    let changes: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "version": r.get::<i64, _>(0),
+                "at": r.get::<String, _>(1),
+                "by": r.get::<String, _>(2),
+                "target": r.get::<String, _>(3),
+                "id": r.get::<String, _>(4),
+                "before": r.get::<Value, _>(5),
+                "after": r.get::<Value, _>(6),
+                "comment": r.get::<Option<String>, _>(7),
+            })
+        })
+        .collect();
+    let last = changes.last().and_then(|c| c["version"].as_i64()).unwrap_or(since);
+    Ok(json!({"commune": code, "version": current.unwrap_or(0), "since": since, "through": last, "changes": changes}))
+}
