@@ -778,6 +778,8 @@ fn an_officer_repoints_a_certificate_and_the_commune_is_checked_again_at_once() 
     add(&db, "binh", "field", &["--group", &group]);
     let (server, _) = common::serve_with(&["--db", &db.url]);
     let a = server.addr.as_str();
+    // A second server of the same store: it learns of the edit (LISTEN/NOTIFY) and loads the commune again.
+    let (other, _) = common::serve_with(&["--db", &db.url]);
     let (an_pw, dung_pw, binh_pw) = (password_of("an"), password_of("dung"), password_of("binh"));
     let an = Some(("an", an_pw.as_str()));
 
@@ -799,6 +801,8 @@ fn an_officer_repoints_a_certificate_and_the_commune_is_checked_again_at_once() 
     let before: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(before["served"]["conflict_ids"], serde_json::json!([item["id"]]));
     assert_eq!(before["served"]["parcel_ids"], serde_json::json!([]));
+    let (_, _, text) = http(other.addr.as_str(), "GET", &target, "", an);
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["served"], before["served"]);
 
     let body = format!(r#"{{"sheet": {sheet}, "parcel_no": "{number}", "comment": "đối chiếu hồ sơ gốc"}}"#);
     let if_match = format!("If-Match: {etag}\r\n");
@@ -859,6 +863,18 @@ fn an_officer_repoints_a_certificate_and_the_commune_is_checked_again_at_once() 
     // The old tag is stale now.
     let (code, _, _) = http_with(a, "PATCH", &target, &body, an, &if_match);
     assert_eq!(code, 412);
+    // The other server shows the edit soon after (it loads the whole commune again: the sample takes about a
+    // second).
+    let t0 = Instant::now();
+    loop {
+        let (_, _, text) = http(other.addr.as_str(), "GET", &target, "", an);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        if v["served"]["parcel_ids"] == serde_json::json!([parcel]) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "the second server still serves {}", v["served"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // The edits since a version, for the land information system (every login: no personal data).
     let (code, _, text) = http(a, "GET", "/export/changes?since=0", "", Some(("dung", &dung_pw)));

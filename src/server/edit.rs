@@ -228,6 +228,16 @@ async fn patch_certificate(
     if let Err(why) = state.reload_with(Ok(source)) {
         return json_error(StatusCode::SERVICE_UNAVAILABLE, &why);
     }
+    // The other servers of the store load the commune again when told (`follow_edits`); this one is current.
+    state.edit_version.fetch_max(version, std::sync::atomic::Ordering::SeqCst);
+    let told = sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(super::EDITS_CHANNEL)
+        .bind(format!("{code} {version}"))
+        .execute(pool)
+        .await;
+    if let Err(e) = told {
+        tracing::warn!("edit {version} of commune {code} saved, but the other servers were not told: {e}");
+    }
     let v = json!({
         "cert_id": id,
         "version": version,

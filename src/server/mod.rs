@@ -28,7 +28,7 @@ pub mod work;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::check;
 use crate::error::{Error, Result};
@@ -172,6 +172,9 @@ pub struct AppState {
     /// The start of links ([`ServerConfig::link_base`]).
     pub base: String,
     last_reload: RwLock<Option<ReloadOutcome>>,
+    /// With `serve --db`: the latest edit of the commune (`thuadat.edit.version`) the served data include, as
+    /// far as this server knows ([`follow_edits`]).
+    pub(crate) edit_version: std::sync::atomic::AtomicI64,
 }
 
 impl AppState {
@@ -184,7 +187,15 @@ impl AppState {
         });
         let base = config.link_base();
         let auth = store.as_ref().map(|(pool, _)| auth::Auth::new(pool.clone()));
-        AppState { config, source: RwLock::new(Arc::new(source)), store, auth, base, last_reload: RwLock::new(None) }
+        AppState {
+            config,
+            source: RwLock::new(Arc::new(source)),
+            store,
+            auth,
+            base,
+            last_reload: RwLock::new(None),
+            edit_version: std::sync::atomic::AtomicI64::new(0),
+        }
     }
 
     /// The source requests read now.
@@ -331,6 +342,7 @@ pub fn serve(mut config: ServerConfig, ready: impl FnOnce(&Started)) -> Result<n
             tls: tls.as_ref().map(|t| (t.fingerprint.clone(), t.names.clone())),
         });
         tokio::spawn(reload_on_hangup(state.clone(), signals.hangup));
+        tokio::spawn(follow_edits(state.clone()));
         let acceptor = tls.map(|t| t.acceptor);
         Ok::<_, Error>(net::serve(listener, http::router(state), limits, acceptor, shutdown(signals.stop)).await)
     })?;
@@ -382,6 +394,59 @@ async fn shutdown(stop: [tokio::signal::unix::Signal; 2]) {
 #[cfg(not(unix))]
 async fn shutdown(_: ()) {
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The channel on which a server of the store announces an edit of a commune (`<code> <version>`), once the
+/// commune has been checked again and its conflicts synced.
+pub const EDITS_CHANNEL: &str = "thuadat_changes";
+
+/// With `serve --db`: listens on [`EDITS_CHANNEL`] and, when another server has edited the commune served
+/// (a version above [`AppState::edit_version`]), loads it again from the store and swaps it in, so that every
+/// server of a store shows an edit within about the time a load takes. A lost connection is opened again.
+async fn follow_edits(state: Arc<AppState>) {
+    use std::sync::atomic::Ordering;
+    let Some((pool, code)) = state.store.clone() else { return };
+    loop {
+        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!("cannot listen for edits of commune {code} (retrying in 5 s): {e}");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(EDITS_CHANNEL).await {
+            tracing::warn!("cannot listen for edits of commune {code} (retrying in 5 s): {e}");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            continue;
+        }
+        loop {
+            let note = match listener.recv().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!("lost the store's edit notifications (listening again): {e}");
+                    break;
+                }
+            };
+            let Some((c, v)) = note.payload().split_once(' ') else { continue };
+            let Ok(version) = v.parse::<i64>() else { continue };
+            if c != code || version <= state.edit_version.load(Ordering::SeqCst) {
+                continue;
+            }
+            let config = state.config.clone();
+            let loaded = match tokio::task::spawn_blocking(move || load(&config)).await {
+                Ok(loaded) => loaded,
+                Err(_) => Err(Error::panicked("loading after an edit")),
+            };
+            match state.reload_with(loaded) {
+                Ok(n) => {
+                    state.edit_version.fetch_max(version, Ordering::SeqCst);
+                    tracing::info!("commune {code} edited elsewhere (version {version}): reloaded, {n} parcels");
+                }
+                Err(e) => tracing::warn!("commune {code} edited elsewhere, reload failed: {e}"),
+            }
+        }
+    }
 }
 
 /// SIGHUP: check the dataset again and swap it in ([`AppState::reload_with`]); a failed or refused reload
