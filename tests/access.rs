@@ -876,13 +876,43 @@ fn an_officer_repoints_a_certificate_and_the_commune_is_checked_again_at_once() 
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // A re-issued duplicate cancelled: its rows stay, the duplicate_certificate conflict goes.
+    let (_, _, text) = http(a, "GET", "/work?kind=duplicate_certificate&limit=1000", "", an);
+    let dup: Value = serde_json::from_str(&text).unwrap();
+    let dup = dup["items"][0].clone();
+    let (kept, gone) = (dup["cert_ids"][0].as_str().unwrap(), dup["cert_ids"][1].as_str().unwrap().to_string());
+    let (_, head, _) = http(a, "GET", &format!("/certificates/{gone}"), "", an);
+    let gone_tag = head.lines().find_map(|l| l.strip_prefix("etag: ")).unwrap().trim().to_string();
+    let (code, _, text) = http_with(
+        a,
+        "PATCH",
+        &format!("/certificates/{gone}"),
+        r#"{"cancelled": true, "comment": "cấp đổi, GCN cũ hết hiệu lực"}"#,
+        an,
+        &format!("If-Match: {gone_tag}\r\n"),
+    );
+    assert_eq!(code, 200, "{text}");
+    let cancelled: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!((cancelled["version"].as_i64(), cancelled["after"]["cancelled"].as_bool()), (Some(2), Some(true)));
+    assert_eq!(cancelled["served"], serde_json::json!({"parcel_ids": [], "conflict_ids": []}));
+    let (_, _, text) = http(a, "GET", &format!("/certificates/{kept}"), "", an);
+    let kept_now: Value = serde_json::from_str(&text).unwrap();
+    assert!(!kept_now["served"]["conflict_ids"].as_array().unwrap().contains(&dup["id"]), "{kept_now}");
+    assert_eq!(
+        sql_value(
+            &db.url,
+            &format!("SELECT count(*)::text FROM thuadat.certificate WHERE cert_id = '{gone}' AND cancelled")
+        ),
+        sql_value(&db.url, &format!("SELECT count(*)::text FROM thuadat.certificate WHERE cert_id = '{gone}'"))
+    );
+
     // The edits since a version, for the land information system (every login: no personal data).
     let (code, _, text) = http(a, "GET", "/export/changes?since=0", "", Some(("dung", &dung_pw)));
     assert_eq!(code, 200, "{text}");
     let changes: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
         (changes["version"].as_i64(), changes["since"].as_i64(), changes["through"].as_i64()),
-        (Some(1), Some(0), Some(1))
+        (Some(2), Some(0), Some(2))
     );
     let c = &changes["changes"][0];
     assert_eq!(
@@ -892,7 +922,8 @@ fn an_officer_repoints_a_certificate_and_the_commune_is_checked_again_at_once() 
     assert_eq!((&c["before"], &c["after"]), (&done["before"], &done["after"]));
     assert_eq!(c["comment"], "đối chiếu hồ sơ gốc");
     assert!(c["at"].as_str().unwrap().ends_with('Z'), "{c}");
-    let (_, _, text) = http(a, "GET", "/export/changes?since=1", "", an);
+    assert_eq!(changes["changes"][1]["id"], gone.as_str());
+    let (_, _, text) = http(a, "GET", "/export/changes?since=2", "", an);
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["changes"], serde_json::json!([]));
     let (code, _, text) = http(a, "GET", "/export/changes?since=x", "", an);
     assert_eq!((code, reason(&text)), (400, "parameter `since`: `x` is not a whole number".to_string()));
@@ -916,4 +947,8 @@ fn an_officer_repoints_a_certificate_and_the_commune_is_checked_again_at_once() 
     let stored =
         sql_value(&db.url, "SELECT string_agg(id, ',' ORDER BY id COLLATE \"C\") FROM thuadat.conflict WHERE present");
     assert_eq!(stored, checked.join(","));
+    // The cancelled certificate is not in the export.
+    let csv_text = std::fs::read_to_string(dir.join("certificates.csv")).unwrap();
+    assert!(!csv_text.lines().any(|l| l.starts_with(&format!("{gone},"))), "{gone} exported");
+    assert!(csv_text.lines().any(|l| l.starts_with(&format!("{kept},"))));
 }

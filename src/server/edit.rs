@@ -58,7 +58,7 @@ async fn get_changes(
 }
 
 fn fields_json(f: &CertificateFields) -> Value {
-    json!({"sheet": f.sheet, "parcel_no": f.parcel_no, "area": f.area})
+    f.json()
 }
 
 /// The served certificate's links and conflicts (positions in the served data), by id.
@@ -117,6 +117,8 @@ struct Body {
     #[serde(default)]
     area: Option<f64>,
     #[serde(default)]
+    cancelled: Option<bool>,
+    #[serde(default)]
     comment: Option<String>,
 }
 
@@ -125,7 +127,7 @@ fn patch_of(body: &[u8]) -> Result<CertificatePatch, (StatusCode, String)> {
     let b: Body = serde_json::from_slice(body).map_err(|e| {
         (
             StatusCode::BAD_REQUEST,
-            format!("the body must be JSON {{\"sheet\", \"parcel_no\", \"area\", \"comment\"}}: {e}"),
+            format!("the body must be JSON {{\"sheet\", \"parcel_no\", \"area\", \"cancelled\", \"comment\"}}: {e}"),
         )
     })?;
     let unprocessable = |m: String| (StatusCode::UNPROCESSABLE_ENTITY, m);
@@ -148,13 +150,14 @@ fn patch_of(body: &[u8]) -> Result<CertificatePatch, (StatusCode, String)> {
     if let Some(a) = b.area.filter(|a| !(a.is_finite() && *a > 0.0)) {
         return Err(unprocessable(format!("`area`: {a} is not an area in m² (a number above 0)")));
     }
-    if sheet.is_none() && parcel_no.is_none() && b.area.is_none() {
-        return Err(unprocessable("nothing to change: give `sheet`, `parcel_no` or `area`".to_string()));
+    if sheet.is_none() && parcel_no.is_none() && b.area.is_none() && b.cancelled.is_none() {
+        return Err(unprocessable("nothing to change: give `sheet`, `parcel_no`, `area` or `cancelled`".to_string()));
     }
     Ok(CertificatePatch {
         sheet,
         parcel_no,
         area: b.area,
+        cancelled: b.cancelled,
         comment: b.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
     })
 }

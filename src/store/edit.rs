@@ -1,5 +1,6 @@
 //! Corrections in the store (issue 18): a certificate re-pointed to another sheet and parcel number (e.g. an
-//! officer accepting the likely parcel of an `unmatched_certificate`) or its area corrected. Each edit is one
+//! officer accepting the likely parcel of an `unmatched_certificate`), its area corrected, or the certificate
+//! cancelled (a re-issued duplicate: its rows kept, out of the check and the export) or restored. Each edit is one
 //! transaction under the commune's lock: the rows changed, an `edit` row numbered per commune (its version,
 //! with before, after, who and why) and an `audit_log` row. Optimistic locking: a certificate's [`etag`] is
 //! a digest of what an edit may change; a write naming another one is refused as stale ([`Edit::Stale`]).
@@ -26,11 +27,14 @@ pub struct CertificateFields {
     pub parcel_no: Option<String>,
     /// The area written on it, m².
     pub area: Option<f64>,
+    /// Cancelled by an officer (a re-issued duplicate): kept on record, out of the check and the export.
+    pub cancelled: bool,
 }
 
 impl CertificateFields {
-    fn json(&self) -> Value {
-        json!({"sheet": self.sheet, "parcel_no": self.parcel_no, "area": self.area})
+    /// As JSON: `{"sheet", "parcel_no", "area", "cancelled"}`.
+    pub fn json(&self) -> Value {
+        json!({"sheet": self.sheet, "parcel_no": self.parcel_no, "area": self.area, "cancelled": self.cancelled})
     }
 }
 
@@ -38,9 +42,11 @@ impl CertificateFields {
 ///
 /// ```
 /// use thuadat::store::edit::{etag, CertificateFields};
-/// let a = CertificateFields { sheet: Some(7), parcel_no: Some("531".into()), area: Some(120.5) };
-/// let b = CertificateFields { sheet: Some(7), parcel_no: Some("531a".into()), area: Some(120.5) };
+/// let a = CertificateFields { sheet: Some(7), parcel_no: Some("531".into()), area: Some(120.5), cancelled: false };
+/// let b = CertificateFields { parcel_no: Some("531a".into()), ..a.clone() };
+/// let c = CertificateFields { cancelled: true, ..a.clone() };
 /// assert_ne!(etag(&a), etag(&b));
+/// assert_ne!(etag(&a), etag(&c));
 /// assert!(etag(&a).starts_with('"') && etag(&a).ends_with('"'));
 /// ```
 pub fn etag(f: &CertificateFields) -> String {
@@ -70,7 +76,7 @@ pub async fn certificate(pool: &PgPool, code: &str, cert_id: &str) -> Result<Opt
 async fn read<'e, E: sqlx::PgExecutor<'e>>(ex: E, code: &str, cert_id: &str) -> Result<Option<Certificate>> {
     let row = sqlx::query(
         "SELECT (array_agg(sheet ORDER BY line))[1], (array_agg(parcel_no ORDER BY line))[1], \
-         (array_agg(area ORDER BY line))[1], count(*) FROM thuadat.certificate \
+         (array_agg(area ORDER BY line))[1], count(*), bool_or(cancelled) FROM thuadat.certificate \
          WHERE commune_code = $1 AND cert_id = $2",
     )
     .bind(code)
@@ -82,7 +88,12 @@ async fn read<'e, E: sqlx::PgExecutor<'e>>(ex: E, code: &str, cert_id: &str) -> 
     if rows == 0 {
         return Ok(None);
     }
-    let fields = CertificateFields { sheet: row.get(0), parcel_no: row.get(1), area: row.get(2) };
+    let fields = CertificateFields {
+        sheet: row.get(0),
+        parcel_no: row.get(1),
+        area: row.get(2),
+        cancelled: row.get::<Option<bool>, _>(4).unwrap_or(false),
+    };
     Ok(Some(Certificate { cert_id: cert_id.to_string(), etag: etag(&fields), fields, rows }))
 }
 
@@ -95,6 +106,8 @@ pub struct CertificatePatch {
     pub parcel_no: Option<String>,
     /// New area, m².
     pub area: Option<f64>,
+    /// Cancel (true) or restore (false).
+    pub cancelled: Option<bool>,
     /// Why (kept with the edit).
     pub comment: Option<String>,
 }
@@ -140,15 +153,18 @@ pub async fn edit_certificate(
         sheet: patch.sheet.or(before.sheet),
         parcel_no: patch.parcel_no.clone().or_else(|| before.parcel_no.clone()),
         area: patch.area.or(before.area),
+        cancelled: patch.cancelled.unwrap_or(before.cancelled),
     };
     sqlx::query(
-        "UPDATE thuadat.certificate SET sheet = $3, parcel_no = $4, area = $5 WHERE commune_code = $1 AND cert_id = $2",
+        "UPDATE thuadat.certificate SET sheet = $3, parcel_no = $4, area = $5, cancelled = $6 \
+         WHERE commune_code = $1 AND cert_id = $2",
     )
     .bind(code)
     .bind(cert_id)
     .bind(after.sheet)
     .bind(&after.parcel_no)
     .bind(after.area)
+    .bind(after.cancelled)
     .execute(&mut *tx)
     .await
     .map_err(db("changing the certificate"))?;

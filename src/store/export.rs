@@ -2,7 +2,7 @@
 //! stands: `dataset.toml` (the commune's own, its CRS as stored), `parcels.geojson` (every feature in file
 //! order, coordinates in the commune's own CRS exactly as stored, properties under the commune's own column
 //! names), `certificates.csv` (one row per stored line, in line order, the commune's own column names, the
-//! columns its file lacked left out), `citizens.csv` (when the commune has a register) and `groups.geojson`.
+//! columns its file lacked left out; certificates an officer cancelled left out), `citizens.csv` (when the commune has a register) and `groups.geojson`.
 //! Ready for the source system, or for a fresh `import` that gives the same commune back.
 //!
 //! Nothing half-written and nothing overwritten: the files go into a new directory beside `out`, renamed to
@@ -183,7 +183,7 @@ async fn certificates(
     w.write_record(&header).map_err(fail)?;
     let mut rows = sqlx::query(
         "SELECT cert_id, serial, commune, sheet::text, parcel_no, area, land_use, issued, holder_name, holder_id, \
-         holder_birth, address FROM thuadat.certificate WHERE commune_code = $1 ORDER BY line",
+         holder_birth, address FROM thuadat.certificate WHERE commune_code = $1 AND NOT cancelled ORDER BY line",
     )
     .bind(code)
     .fetch(&mut *conn);

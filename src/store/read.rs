@@ -123,7 +123,8 @@ pub(super) async fn load_tables(
     {
         let mut rows = sqlx::query(
             "SELECT line, cert_id, serial, commune, sheet, parcel_no, area, land_use, issued, holder_name, \
-             holder_id, holder_birth, address FROM thuadat.certificate WHERE commune_code = $1 ORDER BY line",
+             holder_id, holder_birth, address FROM thuadat.certificate WHERE commune_code = $1 AND NOT cancelled \
+             ORDER BY line",
         )
         .bind(code)
         .fetch(&mut *conn);
