@@ -174,6 +174,12 @@ impl Conflict {
         }
     }
 
+    /// The parcel the conflict is shown at: its first parcel, else (a certificate that points at no mapped
+    /// parcel) its best candidate. It gives the conflict its residential group in the server and work lists.
+    pub fn located_at(&self) -> Option<usize> {
+        self.parcels.first().copied().or_else(|| self.candidates.first().map(|k| k.parcel))
+    }
+
     pub(crate) fn new(kind: Kind, parcels: Vec<usize>, certificates: Vec<usize>) -> Conflict {
         Conflict {
             kind,

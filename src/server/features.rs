@@ -1,6 +1,8 @@
 //! OGC API - Features (Part 1, core, GeoJSON) documents: the landing page, conformance, collections, and the
 //! parcels and conflicts as features in CRS84. Also the per-group scorecard and the conflicts CSV.
 
+use std::collections::BTreeMap;
+
 use geo::{Coord, Geometry, Intersects, MultiPolygon};
 use serde_json::{json, Value};
 
@@ -386,15 +388,12 @@ pub fn groups(src: &Source, base: &str, cut: &Cut) -> Value {
     // group. Shown to those who see every group, so that the groups and this add up to the commune.
     let mut body = json!({"dataset": src.checked.dataset.name, "groups": list});
     if let Cut::All = cut {
-        let mut by_kind: serde_json::Map<String, Value> =
-            Kind::ALL.iter().map(|k| (k.as_str().to_string(), json!(0))).collect();
+        let mut by_kind: BTreeMap<&str, usize> = Kind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
         let mut conflicts = 0usize;
         for (ci, c) in src.conflicts().iter().enumerate() {
             if src.conflict_group[ci].is_none() {
                 conflicts += 1;
-                if let Some(n) = by_kind.get_mut(c.kind.as_str()) {
-                    *n = json!(n.as_u64().unwrap_or(0) + 1);
-                }
+                *by_kind.entry(c.kind.as_str()).or_default() += 1;
             }
         }
         let statuses = &src.checked.reconciliation.statuses;

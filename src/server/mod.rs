@@ -396,6 +396,17 @@ async fn shutdown(_: ()) {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// Loads and checks the configured dataset again off the async threads and swaps it in
+/// ([`AppState::reload_with`]): parcels served, or why the previous data stay.
+async fn reload(state: &AppState) -> std::result::Result<usize, String> {
+    let config = state.config.clone();
+    let loaded = match tokio::task::spawn_blocking(move || load(&config)).await {
+        Ok(loaded) => loaded,
+        Err(_) => Err(Error::panicked("the reload")),
+    };
+    state.reload_with(loaded)
+}
+
 /// The channel on which a server of the store announces an edit of a commune (`<code> <version>`), once the
 /// commune has been checked again and its conflicts synced.
 pub const EDITS_CHANNEL: &str = "thuadat_changes";
@@ -433,12 +444,7 @@ async fn follow_edits(state: Arc<AppState>) {
             if c != code || version <= state.edit_version.load(Ordering::SeqCst) {
                 continue;
             }
-            let config = state.config.clone();
-            let loaded = match tokio::task::spawn_blocking(move || load(&config)).await {
-                Ok(loaded) => loaded,
-                Err(_) => Err(Error::panicked("loading after an edit")),
-            };
-            match state.reload_with(loaded) {
+            match reload(&state).await {
                 Ok(n) => {
                     state.edit_version.fetch_max(version, Ordering::SeqCst);
                     tracing::info!("commune {code} edited elsewhere (version {version}): reloaded, {n} parcels");
@@ -454,16 +460,12 @@ async fn follow_edits(state: Arc<AppState>) {
 #[cfg(unix)]
 async fn reload_on_hangup(state: Arc<AppState>, mut hup: tokio::signal::unix::Signal) {
     while hup.recv().await.is_some() {
-        let config = state.config.clone();
-        let loaded = match tokio::task::spawn_blocking(move || load(&config)).await {
-            Ok(loaded) => loaded,
-            Err(_) => Err(Error::panicked("the reload")),
-        };
+        let outcome = reload(&state).await;
         let what = match &state.config.store {
             Some(s) => format!("commune {}", s.commune.as_deref().unwrap_or("?")),
             None => state.config.dataset.display().to_string(),
         };
-        match state.reload_with(loaded) {
+        match outcome {
             Ok(n) => tracing::info!("reloaded {what}: {n} parcels"),
             Err(e) => tracing::warn!("reload of {what} failed, still serving the previous data: {e}"),
         }

@@ -230,11 +230,8 @@ impl Source {
                 conflict_id(c.kind, &pids, &cids)
             })
             .collect();
-        let conflict_group: Vec<Option<u32>> = rec
-            .conflicts
-            .iter()
-            .map(|c| c.parcels.first().or(c.candidates.first().map(|k| &k.parcel)).and_then(|&i| parcel_group[i]))
-            .collect();
+        let conflict_group: Vec<Option<u32>> =
+            rec.conflicts.iter().map(|c| c.located_at().and_then(|i| parcel_group[i])).collect();
         for (c, g) in rec.conflicts.iter().zip(&conflict_group) {
             if let Some(g) = g {
                 *groups[*g as usize].conflicts_by_kind.entry(c.kind.as_str()).or_default() += 1;

@@ -6,6 +6,7 @@
 //! group (officers and admins only). No personal data: the entries carry what tiles and features carry.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
@@ -113,10 +114,7 @@ fn parse_sort(params: &Params) -> Result<Sort, ApiError> {
 fn primary_parcel(src: &Source, e: Entry) -> Option<usize> {
     match e {
         Entry::Parcel(i) => Some(i),
-        Entry::Conflict(ci) => {
-            let c = &src.conflicts()[ci];
-            c.parcels.first().copied().or_else(|| c.candidates.first().map(|k| k.parcel))
-        }
+        Entry::Conflict(ci) => src.conflicts()[ci].located_at(),
     }
 }
 
@@ -310,20 +308,16 @@ pub fn work(src: &Source, own: &Cut, params: &Params) -> Result<Value, ApiError>
     let which = if not_located { Some(None) } else { group.map(Some) };
     let all = entries(src, own, which);
     let conflicts = all.iter().filter(|e| matches!(e, Entry::Conflict(_))).count();
-    let mut by_review: serde_json::Map<String, Value> =
-        ReviewStatus::ALL.iter().map(|r| (r.as_str().to_string(), json!(0))).collect();
-    let mut by_kind: serde_json::Map<String, Value> = serde_json::Map::new();
+    // Counts over the whole list (not the filtered part): every review state, the kinds present.
+    let mut by_review: BTreeMap<&str, usize> = ReviewStatus::ALL.iter().map(|r| (r.as_str(), 0)).collect();
+    let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &all {
         if let Entry::Conflict(ci) = *e {
-            for (map, key) in
-                [(&mut by_review, src.review(ci).as_str()), (&mut by_kind, src.conflicts()[ci].kind.as_str())]
-            {
-                let n = map.get(key).and_then(Value::as_u64).unwrap_or(0);
-                map.insert(key.to_string(), json!(n + 1));
-            }
+            *by_review.entry(src.review(ci).as_str()).or_default() += 1;
+            *by_kind.entry(src.conflicts()[ci].kind.as_str()).or_default() += 1;
         }
     }
-    let reviewed = conflicts - by_review.get("open").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let reviewed = conflicts - by_review.get("open").copied().unwrap_or(0);
     let mut matched: Vec<Entry> = all.iter().copied().filter(|&e| passes(src, &filter, e)).collect();
     matched.sort_by(|&a, &b| compare(src, sort, a, b));
     let items: Vec<Value> = matched.iter().skip(offset).take(limit).map(|&e| entry_json(src, e)).collect();

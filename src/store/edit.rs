@@ -182,17 +182,8 @@ pub async fn edit_certificate(
     .fetch_one(&mut *tx)
     .await
     .map_err(db("recording the edit"))?;
-    sqlx::query(
-        "INSERT INTO thuadat.audit_log (by_whom, address, action, commune_code, detail) \
-         VALUES ($1, $2, 'certificate edited', $3, $4)",
-    )
-    .bind(by)
-    .bind(address)
-    .bind(code)
-    .bind(json!({"cert_id": cert_id, "version": version, "before": before.json(), "after": after.json()}))
-    .execute(&mut *tx)
-    .await
-    .map_err(db("writing the audit log"))?;
+    let detail = json!({"cert_id": cert_id, "version": version, "before": before.json(), "after": after.json()});
+    super::users::audit_in(&mut tx, by, address, Some(code), "certificate edited", detail).await?;
     tx.commit().await.map_err(db("committing the edit"))?;
     let etag = etag(&after);
     Ok(Edit::Done { version, before, after, etag })

@@ -17,7 +17,7 @@ use sqlx::{PgConnection, Row};
 
 use super::connection::{begin_snapshot, connect, end_snapshot, pick_commune};
 use super::read::stored_geometry;
-use crate::config::DatasetConfig;
+use crate::config::{DatasetConfig, CERTIFICATE_FIELDS, CITIZEN_FIELDS, PARCEL_FIELDS};
 use crate::dataset::parcels::RawGeometry;
 use crate::error::{Error, Location, Result};
 
@@ -72,10 +72,7 @@ fn geometry_json(g: &RawGeometry) -> Value {
     match g {
         RawGeometry::Missing | RawGeometry::NotAreal(_) => Value::Null,
         RawGeometry::Polygons(polys) => {
-            let coords: Vec<Vec<Vec<[f64; 2]>>> = polys
-                .iter()
-                .map(|rings| rings.iter().map(|r| r.iter().map(|c| [c.x, c.y]).collect()).collect())
-                .collect();
+            let coords = super::import::raw_coordinates(polys);
             if coords.len() == 1 {
                 json!({"type": "Polygon", "coordinates": coords[0]})
             } else {
@@ -104,12 +101,9 @@ fn feature_collection(features: &[Value]) -> Vec<u8> {
 }
 
 async fn parcels(conn: &mut PgConnection, code: &str, config: &DatasetConfig, dir: &Path) -> Result<usize> {
-    let cols = &config.columns;
+    // The contract's properties, in the order the query selects them (after `feature`).
     let names: Vec<(usize, String)> =
-        [(1, "parcel_id"), (2, "commune"), (3, "sheet"), (4, "parcel_no"), (5, "group"), (6, "land_use"), (7, "area")]
-            .into_iter()
-            .map(|(i, canonical)| (i, cols.parcel(canonical)))
-            .collect();
+        PARCEL_FIELDS.iter().enumerate().map(|(k, canonical)| (k + 1, config.columns.parcel(canonical))).collect();
     let mut features = Vec::new();
     let mut rows = sqlx::query(
         "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, ST_AsBinary(geom), \
@@ -147,22 +141,6 @@ async fn parcels(conn: &mut PgConnection, code: &str, config: &DatasetConfig, di
     Ok(features.len())
 }
 
-/// The certificate columns of the contract, in its order, with their store columns.
-const CERTIFICATE_COLUMNS: [&str; 12] = [
-    "cert_id",
-    "serial",
-    "commune",
-    "sheet",
-    "parcel_no",
-    "area",
-    "land_use",
-    "issued",
-    "holder_name",
-    "holder_id",
-    "holder_birth",
-    "address",
-];
-
 async fn certificates(
     conn: &mut PgConnection,
     code: &str,
@@ -171,7 +149,8 @@ async fn certificates(
     dir: &Path,
 ) -> Result<usize> {
     let path = dir.join("certificates.csv");
-    let kept: Vec<(usize, &str)> = CERTIFICATE_COLUMNS
+    // The contract's columns, in the order the query selects them.
+    let kept: Vec<(usize, &str)> = CERTIFICATE_FIELDS
         .iter()
         .enumerate()
         .filter(|(_, c)| !absent.iter().any(|a| a == *c))
@@ -206,10 +185,9 @@ async fn certificates(
 
 async fn citizens(conn: &mut PgConnection, code: &str, config: &DatasetConfig, dir: &Path) -> Result<usize> {
     let path = dir.join("citizens.csv");
-    let cols = ["citizen_id", "full_name", "birth_date", "gender", "address"];
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::io(&path, std::io::Error::other(e));
-    w.write_record(cols.iter().map(|c| config.columns.citizen(c))).map_err(fail)?;
+    w.write_record(CITIZEN_FIELDS.iter().map(|c| config.columns.citizen(c))).map_err(fail)?;
     let mut rows = sqlx::query(
         "SELECT citizen_id, full_name, birth_date, female, address FROM thuadat.citizen WHERE commune_code = $1 \
          ORDER BY line",

@@ -145,17 +145,8 @@ pub async fn decide(
     .execute(&mut *tx)
     .await
     .map_err(db("recording the decision"))?;
-    sqlx::query(
-        "INSERT INTO thuadat.audit_log (by_whom, address, action, commune_code, detail) \
-         VALUES ($1, $2, 'holder decision', $3, $4)",
-    )
-    .bind(d.by)
-    .bind(d.address)
-    .bind(code)
-    .bind(json!({"parcel": parcel_id, "cert_id": cert_id, "line": line, "decision": d.decision.as_str()}))
-    .execute(&mut *tx)
-    .await
-    .map_err(db("writing the audit log"))?;
+    let detail = json!({"parcel": parcel_id, "cert_id": cert_id, "line": line, "decision": d.decision.as_str()});
+    super::users::audit_in(&mut tx, d.by, d.address, Some(code), "holder decision", detail).await?;
     let after = rows(&mut *tx, code, &[line]).await?.into_iter().next();
     tx.commit().await.map_err(db("committing the decision"))?;
     Ok(after)

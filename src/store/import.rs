@@ -423,11 +423,14 @@ pub(super) fn int4(n: impl TryInto<i32> + Copy + std::fmt::Display, what: &str) 
     n.try_into().map_err(|_| Error::Capacity { what: format!("{n} {what}"), limit: "2^31 - 1 in the store" })
 }
 
+/// Raw polygons as nested coordinate arrays (polygons, rings, `[x, y]`): GeoJSON's MultiPolygon coordinates.
+pub(super) fn raw_coordinates(polys: &[RawPolygon]) -> Vec<Vec<Vec<[f64; 2]>>> {
+    polys.iter().map(|rings| rings.iter().map(|r| r.iter().map(|c| [c.x, c.y]).collect()).collect()).collect()
+}
+
 /// The coordinates of polygons PostGIS cannot hold, as JSON (`geom_raw`).
 pub(super) fn raw_json(polys: &[RawPolygon]) -> String {
-    let coords: Vec<Vec<Vec<[f64; 2]>>> =
-        polys.iter().map(|rings| rings.iter().map(|r| r.iter().map(|c| [c.x, c.y]).collect()).collect()).collect();
-    serde_json::to_string(&coords).unwrap_or_default()
+    serde_json::to_string(&raw_coordinates(polys)).unwrap_or_default()
 }
 
 pub(super) fn polygons_fields(out: &mut CopyRows, polys: &[RawPolygon], srid: i32) {

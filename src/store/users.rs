@@ -87,14 +87,29 @@ pub async fn audit(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO thuadat.audit_log (by_whom, address, action, detail) VALUES ($1, $2, $3, $4)")
-        .bind(login)
-        .bind(address)
-        .bind(action)
-        .bind(detail)
-        .execute(conn)
-        .await
-        .map_err(|e| Error::db("writing the audit log", e))?;
+    audit_in(conn, login, address, None, action, detail).await
+}
+
+/// Writes an audit row about commune `commune` (None: about no commune, e.g. a login).
+pub async fn audit_in(
+    conn: &mut PgConnection,
+    login: &str,
+    address: Option<&str>,
+    commune: Option<&str>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO thuadat.audit_log (by_whom, address, commune_code, action, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(login)
+    .bind(address)
+    .bind(commune)
+    .bind(action)
+    .bind(detail)
+    .execute(conn)
+    .await
+    .map_err(|e| Error::db("writing the audit log", e))?;
     Ok(())
 }
 

@@ -7,8 +7,6 @@ import { t, kindName, reasonsText, detailText, num, area, when } from './i18n.js
 import { KIND_COLORS, STATUS } from './style.js';
 
 const REVIEWS = ['open', 'acknowledged', 'resolved', 'waived'];
-/** Land uses that never carry a certificate (the contract's `no_certificate_land_use` defaults). */
-const NO_CERTIFICATE = ['DGT', 'DTL', 'SON', 'MNC'];
 
 function row(k, v, id) {
   return el('tr', {}, el('th', { scope: 'row' }, k), el('td', id ? { 'data-field': id } : {}, v ?? '—'));
@@ -157,7 +155,9 @@ export function createPanel(ctx) {
     const conflictIds = (p.conflict_ids || '').split(';').filter(Boolean);
     const entries = await Promise.all(conflictIds.map(conflictEntry));
     const codes = (p.land_use || '').split('+').filter(Boolean);
-    const noCertNeeded = codes.length && codes.every((c) => NO_CERTIFICATE.includes(c));
+    // The dataset's own `[rules] no_certificate_land_use` (from /health), as the check applies it.
+    const exempt = (ctx.state.health.no_certificate_land_use || []).map((c) => c.trim().toUpperCase());
+    const noCertNeeded = codes.length && codes.every((c) => exempt.includes(c.trim().toUpperCase()));
     box.hidden = false;
     fill(box, 
       el('button', { type: 'button', class: 'close', onclick: () => ctx.clear(), 'aria-label': t('close') }, '×'),
