@@ -12,7 +12,7 @@ mod geometry;
 mod groups;
 pub mod parcel_no;
 pub mod parcels;
-mod validity;
+pub(crate) mod validity;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -583,6 +583,7 @@ pub(crate) fn value_area(v: &RawValue) -> std::result::Result<Option<f64>, Strin
 }
 
 fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<Option<Parcel>> {
+    let i = f.position.map_or(i, |p| p as usize);
     let at = |field: &str| Location::feature(path, i).field(field);
     let v = &f.values;
     let sheet = value_integer(&v[2]).map_err(|m| Error::bad_input(at("sheet"), m))?;

@@ -46,6 +46,9 @@ pub enum RawValue {
 pub struct RawFeature {
     pub(crate) geometry: RawGeometry,
     pub(crate) values: Vec<RawValue>,
+    /// Its own feature number where the source keeps one that reading does not count (the store: a retired
+    /// parcel leaves a gap); None: its position in the layer.
+    pub(crate) position: Option<u32>,
 }
 
 /// Sidecar files that sit beside a vector file and are not themselves data.
@@ -160,7 +163,7 @@ pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>], sink: &mut 
             Some(g) => raw_geometry(g, &mut points),
         };
         count += 1;
-        sink(RawFeature { geometry, values }, crs.as_ref())?;
+        sink(RawFeature { geometry, values, position: None }, crs.as_ref())?;
     }
     Ok(LayerInfo { driver, crs, features: count, crs_after_features: false })
 }

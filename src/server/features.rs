@@ -76,11 +76,22 @@ pub(crate) fn landing(src: &Source, base: &str) -> Value {
     })
 }
 
-pub(crate) fn conformance() -> Value {
-    json!({"conformsTo": [
+/// The conformance classes; with the store (`editable`), OGC API - Features Part 4's too (create, replace,
+/// delete, update; optimistic locking with ETags).
+pub(crate) fn conformance(editable: bool) -> Value {
+    let mut classes = vec![
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    ]})
+    ];
+    if editable {
+        classes.extend([
+            "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+            "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+            "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+            "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+        ]);
+    }
+    json!({ "conformsTo": classes })
 }
 
 pub(crate) fn collection(src: &Source, base: &str, id: &str) -> Result<Value, ApiError> {

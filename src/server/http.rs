@@ -39,8 +39,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/conformance", get(conformance))
         .route("/collections", get(collections))
         .route("/collections/{id}", get(collection))
-        .route("/collections/{id}/items", get(items))
-        .route("/collections/{id}/items/{fid}", get(item))
+        .route("/collections/{id}/items", get(items).post(super::parcel_edit::create))
+        .route(
+            "/collections/{id}/items/{fid}",
+            get(item)
+                .put(super::parcel_edit::replace)
+                .patch(super::parcel_edit::update)
+                .delete(super::parcel_edit::retire),
+        )
         .route("/tiles/{z}/{x}/{y}", get(tile))
         .route("/tiles.json", get(tilejson))
         .route("/lookup", get(lookup))
@@ -57,7 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async {
             json_error(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "only GET and HEAD are served (and PATCH on /conflicts/{id} and /users/{login}, POST on /login, /logout and /users)",
+                "only GET and HEAD are served (and PATCH on /conflicts/{id}, /certificates/{id} and /users/{login}, POST on /login, /logout, /users and /parcels/batch; POST, PUT, PATCH and DELETE on /collections/parcels/items with the store)",
             )
         })
         .layer(axum::middleware::from_fn_with_state(state.clone(), super::auth::authenticate))
@@ -71,8 +77,10 @@ pub fn router(state: Arc<AppState>) -> Router {
                     axum::http::Method::HEAD,
                     axum::http::Method::PATCH,
                     axum::http::Method::POST,
+                    axum::http::Method::PUT,
+                    axum::http::Method::DELETE,
                 ])
-                .expose_headers([header::ETAG]),
+                .expose_headers([header::ETAG, header::LOCATION]),
         )
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
@@ -173,7 +181,7 @@ async fn api(State(state): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn conformance(State(state): Shared, headers: HeaderMap) -> Response {
-    respond_json(&headers, "application/json", state.config.max_age_s, &features::conformance())
+    respond_json(&headers, "application/json", state.config.max_age_s, &features::conformance(state.store.is_some()))
 }
 
 async fn collections(State(state): Shared, headers: HeaderMap) -> Response {
@@ -215,6 +223,10 @@ async fn item(
     let Path((id, fid)) = path.map_err(path_error)?;
     let src = state.source();
     let v = features::item(&src, base(&state), &id, &fid, &scope::own(&src, caller.as_deref()))?;
+    if state.store.is_some() && id == "parcels" {
+        // The ETag an edit needs: the parcel's row as stored (Part 4's optimistic locking).
+        return Ok(super::parcel_edit::stored_item(&state, &src, &fid, v).await);
+    }
     Ok(respond_json(&headers, "application/geo+json", state.config.max_age_s, &v))
 }
 

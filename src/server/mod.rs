@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod edit;
 pub mod error;
+mod feature_in;
 pub mod features;
 pub mod holders;
 pub mod http;
@@ -16,6 +17,7 @@ pub mod login;
 pub mod lookup;
 pub mod net;
 pub mod params;
+pub mod parcel_edit;
 pub mod review;
 pub mod scope;
 pub mod source;

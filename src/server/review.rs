@@ -34,6 +34,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/conflicts/{id}/history", get(get_history))
         .merge(super::holders::routes())
         .merge(super::edit::routes())
+        .merge(super::parcel_edit::routes())
 }
 
 fn no_store() -> Response {

@@ -68,7 +68,7 @@ fn staging(out: &Path) -> Result<PathBuf> {
 
 /// A geometry as GeoJSON, coordinates as stored (serde_json writes the shortest text that reads back the same
 /// `f64`).
-fn geometry_json(g: &RawGeometry) -> Value {
+pub(super) fn geometry_json(g: &RawGeometry) -> Value {
     match g {
         RawGeometry::Missing | RawGeometry::NotAreal(_) => Value::Null,
         RawGeometry::Polygons(polys) => {
@@ -107,7 +107,7 @@ async fn parcels(conn: &mut PgConnection, code: &str, config: &DatasetConfig, di
     let mut features = Vec::new();
     let mut rows = sqlx::query(
         "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, ST_AsBinary(geom), \
-         geom_raw FROM thuadat.parcel WHERE commune_code = $1 ORDER BY feature",
+         geom_raw FROM thuadat.parcel WHERE commune_code = $1 AND NOT retired ORDER BY feature",
     )
     .bind(code)
     .fetch(&mut *conn);

@@ -266,17 +266,22 @@ impl FeatureSource for StoredParcels<'_> {
         let features = rt.block_on(async {
             let mut stream = sqlx::query(
                 "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, \
-                 ST_AsBinary(geom), geom_raw FROM thuadat.parcel WHERE commune_code = $1 ORDER BY feature",
+                 ST_AsBinary(geom), geom_raw, retired FROM thuadat.parcel WHERE commune_code = $1 ORDER BY feature",
             )
             .bind(*code)
             .fetch(&mut **conn);
-            let mut next = 0i32;
+            let (mut next, mut passed) = (0i32, 0usize);
             while let Some(r) = stream.try_next().await.map_err(|e| Error::db("reading the parcels", e))? {
                 let feature: i32 = r.get(0);
                 if feature != next {
                     return Err(bad(next, "missing from the store".into()));
                 }
                 next += 1;
+                // Retired by an officer: on record, not on the map; the others keep their feature numbers.
+                if r.get::<bool, _>(11) {
+                    continue;
+                }
+                passed += 1;
                 let t = |i: usize| r.get::<Option<String>, _>(i).map_or(RawValue::Null, RawValue::Text);
                 let n = |i: usize| r.get::<Option<i64>, _>(i).map_or(RawValue::Null, RawValue::Int);
                 let area = r.get::<Option<f64>, _>(7).map_or(RawValue::Null, RawValue::Real);
@@ -286,9 +291,10 @@ impl FeatureSource for StoredParcels<'_> {
                     "not_areal" => RawGeometry::NotAreal(r.get::<Option<String>, _>(10).unwrap_or_default()),
                     _ => stored_geometry(r.get(9), r.get(10), false).map_err(|m| bad(feature, m))?,
                 };
-                sink(RawFeature { geometry, values: vec![t(1), t(2), n(3), n(4), t(5), t(6), area] }, None)?;
+                let values = vec![t(1), t(2), n(3), n(4), t(5), t(6), area];
+                sink(RawFeature { geometry, values, position: Some(feature as u32) }, None)?;
             }
-            Ok(next as usize)
+            Ok(passed)
         })?;
         Ok(LayerInfo { driver: "PostgreSQL".into(), crs: None, features, crs_after_features: false })
     }

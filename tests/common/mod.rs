@@ -369,3 +369,54 @@ impl Drop for TestDb {
         });
     }
 }
+
+/// Adds a user with a known password.
+pub fn add(db: &TestDb, login: &str, role: &str, scope: &[&str]) {
+    let mut args = vec!["user", "add", login, "--role", role, "--db", &db.url, "--password-stdin"];
+    args.extend_from_slice(scope);
+    run_with_stdin(&args, &password_of(login));
+}
+
+pub fn password_of(login: &str) -> String {
+    format!("{login}-mat-khau-dai")
+}
+
+/// One HTTP/1.1 request as `login` (None: no credentials; the password is [`password_of`] unless given):
+/// the status, the head and the body.
+pub fn http(addr: &str, method: &str, target: &str, body: &str, login: Option<(&str, &str)>) -> (u16, String, String) {
+    http_with(addr, method, target, body, login, "")
+}
+
+/// [`http`] with `extra` header lines (each ending in `\r\n`).
+pub fn http_with(
+    addr: &str,
+    method: &str,
+    target: &str,
+    body: &str,
+    login: Option<(&str, &str)>,
+    extra: &str,
+) -> (u16, String, String) {
+    use base64::Engine;
+    use std::io::{Read, Write};
+    let auth = login.map_or(String::new(), |(l, p)| {
+        format!("Authorization: Basic {}\r\n", base64::engine::general_purpose::STANDARD.encode(format!("{l}:{p}")))
+    });
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         {auth}{extra}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (head[9..12].parse().unwrap(), head.to_string(), body.to_string())
+}
+
+pub fn reason(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    v["reason"].as_str().unwrap().to_string()
+}

@@ -1,22 +1,15 @@
-//! Corrections in the store (issue 18): a certificate re-pointed to another sheet and parcel number (e.g. an
+//! Certificate corrections: a certificate re-pointed to another sheet and parcel number (e.g. an
 //! officer accepting the likely parcel of an `unmatched_certificate`), its area corrected, or the certificate
-//! cancelled (a re-issued duplicate: its rows kept, out of the check and the export) or restored. Each edit is one
-//! transaction under the commune's lock: the rows changed, an `edit` row numbered per commune (its version,
-//! with before, after, who and why) and an `audit_log` row. Optimistic locking: a certificate's [`etag`] is
-//! a digest of what an edit may change; a write naming another one is refused as stale ([`Edit::Stale`]).
-//! After an edit the commune is checked again ([`super::run::recheck`]); the HTTP layer is
-//! `src/server/edit.rs`.
+//! cancelled (a re-issued duplicate: its rows kept, out of the check and the export) or restored. Optimistic
+//! locking: a certificate's [`etag`] is a digest of what an edit may change; a write naming another one is
+//! refused as stale ([`Edit::Stale`]).
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Row};
 
-use super::connection::lock_commune;
-use crate::error::{Error, Result};
-
-fn db(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
-    move |e| Error::db(what, e)
-}
+use super::super::connection::lock_commune;
+use super::{db, etag_of, record};
+use crate::error::Result;
 
 /// What an edit may change of a certificate (every row of it: co-holders repeat it), as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,9 +43,7 @@ impl CertificateFields {
 /// assert!(etag(&a).starts_with('"') && etag(&a).ends_with('"'));
 /// ```
 pub fn etag(f: &CertificateFields) -> String {
-    let digest = Sha256::digest(f.json().to_string().as_bytes());
-    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    etag_of(&f.json())
 }
 
 /// A certificate as an edit sees it: its fields (from its first row), its rows, its tag.
@@ -168,61 +159,12 @@ pub async fn edit_certificate(
     .execute(&mut *tx)
     .await
     .map_err(db("changing the certificate"))?;
-    let version: i64 = sqlx::query_scalar(
-        "INSERT INTO thuadat.edit (commune_code, version, by_whom, target, target_id, before, after, comment) \
-         SELECT $1, coalesce(max(version), 0) + 1, $2, 'certificate', $3, $4, $5, $6 FROM thuadat.edit \
-         WHERE commune_code = $1 RETURNING version",
-    )
-    .bind(code)
-    .bind(by)
-    .bind(cert_id)
-    .bind(before.json())
-    .bind(after.json())
-    .bind(patch.comment.as_deref())
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db("recording the edit"))?;
+    let version =
+        record(&mut tx, code, by, "certificate", cert_id, &before.json(), &after.json(), patch.comment.as_deref())
+            .await?;
     let detail = json!({"cert_id": cert_id, "version": version, "before": before.json(), "after": after.json()});
-    super::users::audit_in(&mut tx, by, address, Some(code), "certificate edited", detail).await?;
+    super::super::users::audit_in(&mut tx, by, address, Some(code), "certificate edited", detail).await?;
     tx.commit().await.map_err(db("committing the edit"))?;
     let etag = etag(&after);
     Ok(Edit::Done { version, before, after, etag })
-}
-
-/// The edits of commune `code` after version `since`, oldest first, at most `limit`: what `GET
-/// /export/changes` answers, for the land information system to replay (no personal data: certificate
-/// fields only).
-pub async fn changes(pool: &PgPool, code: &str, since: i64, limit: i64) -> Result<Value> {
-    let current: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM thuadat.edit WHERE commune_code = $1")
-        .bind(code)
-        .fetch_one(pool)
-        .await
-        .map_err(db("reading the edits"))?;
-    let rows = sqlx::query(
-        "SELECT version, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), by_whom, target, target_id, \
-         before, after, comment FROM thuadat.edit WHERE commune_code = $1 AND version > $2 ORDER BY version LIMIT $3",
-    )
-    .bind(code)
-    .bind(since)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .map_err(db("reading the edits"))?;
-    let changes: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "version": r.get::<i64, _>(0),
-                "at": r.get::<String, _>(1),
-                "by": r.get::<String, _>(2),
-                "target": r.get::<String, _>(3),
-                "id": r.get::<String, _>(4),
-                "before": r.get::<Value, _>(5),
-                "after": r.get::<Value, _>(6),
-                "comment": r.get::<Option<String>, _>(7),
-            })
-        })
-        .collect();
-    let last = changes.last().and_then(|c| c["version"].as_i64()).unwrap_or(since);
-    Ok(json!({"commune": code, "version": current.unwrap_or(0), "since": since, "through": last, "changes": changes}))
 }
