@@ -29,6 +29,18 @@ impl ParcelIndex {
         ParcelIndex { tree: RTree::bulk_load(entries) }
     }
 
+    /// Adds parcel `i` with envelope `r` (the incremental re-check).
+    pub(crate) fn insert(&mut self, i: usize, r: geo::Rect<f64>) {
+        let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+        self.tree.insert(GeomWithData::new(rect, i as u32));
+    }
+
+    /// Removes parcel `i`, indexed with envelope `r`.
+    pub(crate) fn remove(&mut self, i: usize, r: geo::Rect<f64>) {
+        let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+        self.tree.remove(&GeomWithData::new(rect, i as u32));
+    }
+
     /// Parcels whose envelope meets the box `[min, max]`.
     pub fn intersecting(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
         let envelope = AABB::from_corners(min, max);

@@ -118,6 +118,33 @@ impl Certificates {
         self.certificates.len()
     }
 
+    /// Certificate `ci` corrected (the incremental re-check): it now points at `sheet` and `parcel_no` (as
+    /// written) and says `area`.
+    pub(crate) fn amend(&mut self, ci: usize, sheet: Option<i64>, parcel_no: &str, area: Option<f64>) -> Result<()> {
+        let no = ParcelNo::parse(parcel_no);
+        let text = self
+            .text
+            .push(&no.raw)
+            .ok_or_else(|| Error::Capacity { what: "certificates.csv text".into(), limit: "4 GiB" })?;
+        let Some(c) = self.certificates.get_mut(ci) else { return Ok(()) };
+        c.sheet = sheet;
+        c.parcel_no = text;
+        c.parcel_base = no.base;
+        c.split = no.is_split();
+        c.area = area;
+        Ok(())
+    }
+
+    /// The sheet certificate `ci` points at.
+    pub fn sheet(&self, ci: usize) -> Option<i64> {
+        self.certificates[ci].sheet
+    }
+
+    /// The area written on certificate `ci`.
+    pub fn area(&self, ci: usize) -> Option<f64> {
+        self.certificates[ci].area
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.certificates.is_empty()
     }

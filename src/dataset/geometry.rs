@@ -258,6 +258,29 @@ pub(crate) fn measure(parcels: &mut [Parcel], frame: &Frame) {
     });
 }
 
+/// [`measure`] for one parcel (the incremental re-check): the areal scale at the parcel itself rather than
+/// from a grid (the grid holds the same function sampled every kilometre).
+pub(crate) fn measure_one(p: &mut Parcel, frame: &Frame) {
+    let (Some(g), Some(r)) = (&p.geometry, p.bbox) else { return };
+    if let Some(why) = unprojectable(g, frame) {
+        p.drop_geometry(&why);
+        return;
+    }
+    let c = r.center();
+    match frame.area_scale(c.x, c.y).ok().filter(|s| s.is_finite() && *s > 0.0) {
+        Some(s) => {
+            p.area_scale = s;
+            if p.invalid.is_none() {
+                p.area_m2 = Some(g.unsigned_area() * s);
+            }
+        }
+        None => {
+            let why = centre_unprojectable(c, frame);
+            p.drop_geometry(&why);
+        }
+    }
+}
+
 /// The area-scale grid over the envelope of the parcels that have geometry (None when none has).
 fn scale_grid(parcels: &[Parcel], frame: &Frame) -> Option<AreaScaleGrid> {
     let env = parcels.iter().filter_map(|p| p.bbox).reduce(|a, b| {

@@ -33,7 +33,7 @@ use crate::config::DatasetConfig;
 use crate::crs::{Crs, Frame};
 use crate::error::{Error, Location, Result};
 use convert::{convert, Chunk, Feeder};
-use geometry::{build_geometry, measure, Invalid};
+use geometry::{build_geometry, measure, measure_one, Invalid};
 use groups::{assign_groups, build_groups, read_raw_groups, RawGroups};
 
 /// Text shared by many parcels (commune codes, group names, land-use codes): stored once.
@@ -614,6 +614,68 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
     }))
 }
 
+impl Dataset {
+    /// One parcel made as the pipeline makes it from a raw feature numbered `feature` (projected, oriented,
+    /// validated, measured, its commune defaulted, its id given or derived: [`natural_id`]); None when the
+    /// feature is not an area. Repeated ids are told apart by the caller. The incremental re-check's way in.
+    pub(crate) fn build_one(&self, feature: u32, mut raw: RawFeature) -> Result<Option<Parcel>> {
+        raw.position = Some(feature);
+        let Some(mut p) = build_parcel(&self.dir.join("parcels"), feature as usize, raw, &self.frame)? else {
+            return Ok(None);
+        };
+        measure_one(&mut p, &self.frame);
+        if p.commune.is_none() {
+            p.commune = self.config.commune.as_deref().map(Shared::from);
+        }
+        p.id = natural_id(&p);
+        if !self.groups.is_empty() {
+            assign_groups(std::slice::from_mut(&mut p), &self.groups);
+        }
+        Ok(Some(p))
+    }
+}
+
+impl Parcel {
+    /// A parcel with nothing but its feature number: no id, number, geometry or area (the incremental
+    /// re-check's place of a retired parcel).
+    pub(crate) fn blank(feature: u32) -> Parcel {
+        Parcel {
+            id: CompactString::default(),
+            feature,
+            commune: None,
+            sheet: None,
+            parcel_no: None,
+            group: None,
+            land_use: None,
+            recorded_area: None,
+            geometry: None,
+            bbox: None,
+            invalid: None,
+            area_m2: None,
+            area_scale: 1.0,
+        }
+    }
+}
+
+/// A parcel's id before repeats are told apart: the id it was given, else `{commune}-{sheet}-{parcel_no}`
+/// (`{sheet}-{parcel_no}` without a commune), else `feature-{n}`.
+pub(crate) fn natural_id(p: &Parcel) -> CompactString {
+    if !p.id.is_empty() {
+        return p.id.clone();
+    }
+    derived_id(p)
+}
+
+/// The id a parcel without one of its own gets: `{commune}-{sheet}-{parcel_no}`, `{sheet}-{parcel_no}`
+/// without a commune, else `feature-{n}`.
+pub(crate) fn derived_id(p: &Parcel) -> CompactString {
+    match (&p.commune, p.sheet, p.parcel_no) {
+        (Some(c), Some(s), Some(n)) => compact_str::format_compact!("{c}-{s}-{n}"),
+        (None, Some(s), Some(n)) => compact_str::format_compact!("{s}-{n}"),
+        _ => compact_str::format_compact!("feature-{}", p.feature),
+    }
+}
+
 /// Parcels without a commune take `dataset.toml`'s `commune` (contract v2), then default ids
 /// `{commune}-{sheet}-{parcel_no}`; a repeated id gets the first free suffix `_2`, `_3`, ... in file order,
 /// never one that another parcel already carries (`A, A, A_2` become `A, A_3, A_2`).
@@ -625,14 +687,13 @@ fn assign_ids(parcels: &mut [Parcel], default_commune: Option<&str>) {
         }
     }
     // Ids on every core (short ones fit inline, without an allocation)...
-    parcels.par_iter_mut().filter(|p| p.id.is_empty()).for_each(|p| {
-        p.id = match (&p.commune, p.sheet, p.parcel_no) {
-            (Some(c), Some(s), Some(n)) => compact_str::format_compact!("{c}-{s}-{n}"),
-            (None, Some(s), Some(n)) => compact_str::format_compact!("{s}-{n}"),
-            _ => compact_str::format_compact!("feature-{}", p.feature),
-        };
-    });
-    // ...then the repeats, found in file order.
+    parcels.par_iter_mut().filter(|p| p.id.is_empty()).for_each(|p| p.id = natural_id(p));
+    assign_repeat_suffixes(parcels);
+}
+
+/// Repeated ids told apart, in file order: a repeat takes the first free suffix `_2`, `_3`, ...
+pub(crate) fn assign_repeat_suffixes(parcels: &mut [Parcel]) {
+    // The repeats, found in file order.
     let mut repeats: Vec<usize> = Vec::new();
     let mut seen: FxHashSet<&str> = FxHashSet::default();
     seen.reserve(parcels.len());

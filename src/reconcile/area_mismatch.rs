@@ -15,8 +15,21 @@ pub fn find(
     explained: &HashSet<usize>,
     ratio: f64,
 ) -> Vec<Conflict> {
+    find_in(parcels, certs, links, explained, ratio, 0..certs.certificates.len())
+}
+
+/// [`find`] for the certificates `only` (the incremental re-check's scope).
+pub(crate) fn find_in(
+    parcels: &[Parcel],
+    certs: &Certificates,
+    links: &Links,
+    explained: &HashSet<usize>,
+    ratio: f64,
+    only: impl IntoIterator<Item = usize>,
+) -> Vec<Conflict> {
     let mut out = Vec::new();
-    for (ci, cert) in certs.certificates.iter().enumerate() {
+    for ci in only {
+        let cert = &certs.certificates[ci];
         let Some(pi) = links.parcel_of(ci) else { continue };
         if explained.contains(&ci) {
             continue;

@@ -7,10 +7,23 @@ use crate::dataset::{Certificates, Parcel};
 
 /// `splits` are the unmapped_split conflicts already found: their parcels are not duplicates.
 pub fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, splits: &[Conflict], ratio: f64) -> Vec<Conflict> {
+    find_in(parcels, certs, links, splits, ratio, 0..parcels.len())
+}
+
+/// [`find`] for the parcels `only` (the incremental re-check's scope).
+pub(crate) fn find_in(
+    parcels: &[Parcel],
+    certs: &Certificates,
+    links: &Links,
+    splits: &[Conflict],
+    ratio: f64,
+    only: impl IntoIterator<Item = usize>,
+) -> Vec<Conflict> {
     let split_parcels: std::collections::HashSet<usize> =
         splits.iter().flat_map(|c| c.parcels.iter().copied()).collect();
     let mut out = Vec::new();
-    for (pi, parcel) in parcels.iter().enumerate() {
+    for pi in only {
+        let parcel = &parcels[pi];
         if links.certs_of(pi).len() < 2 || split_parcels.contains(&pi) {
             continue;
         }

@@ -10,8 +10,18 @@ use crate::linkage::holders::{Linkage, Status};
 /// The `holder_*` conflicts: one per kind and certificate (its holders' rows in the detail), on the
 /// certificate's parcel when it has one.
 pub fn conflicts(certs: &Certificates, links: &Links, linkage: &Linkage) -> Vec<Conflict> {
+    conflicts_in(certs, links, linkage, 0..certs.len())
+}
+
+/// [`conflicts`] of the certificates `only` (the incremental re-check's scope).
+pub(crate) fn conflicts_in(
+    certs: &Certificates,
+    links: &Links,
+    linkage: &Linkage,
+    only: impl IntoIterator<Item = usize>,
+) -> Vec<Conflict> {
     let mut out = Vec::new();
-    for ci in 0..certs.len() {
+    for ci in only {
         for kind in [Kind::HolderIdInvalid, Kind::HolderNotFound, Kind::HolderMismatch] {
             let status = match kind {
                 Kind::HolderIdInvalid => Status::IdInvalid,
@@ -50,4 +60,13 @@ pub fn matched_by_attributes(certs: &Certificates, links: &Links, linkage: &Link
     parcels.sort_unstable();
     parcels.dedup();
     parcels
+}
+
+/// True when one of parcel `pi`'s certificates has a holder matched only by attributes ([`matched_by_attributes`]
+/// for one parcel).
+pub(crate) fn parcel_matched_by_attributes(certs: &Certificates, links: &Links, linkage: &Linkage, pi: usize) -> bool {
+    links
+        .certs_of(pi)
+        .iter()
+        .any(|&c| certs.holders_of(c as usize).any(|h| linkage.holders[h].status == Status::MatchedByAttributes))
 }

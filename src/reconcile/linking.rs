@@ -17,6 +17,11 @@ pub struct Links {
     cert_list: Vec<u32>,
     /// (sheet, parcel number, parcel) of every numbered parcel, sorted.
     numbers: Vec<(i64, i64, u32)>,
+    /// Parcels whose certificates changed since the links were built (the incremental re-check), and
+    /// parcels added since: their certificates, in file order.
+    changed: rustc_hash::FxHashMap<u32, Vec<u32>>,
+    /// Parcels added since the links were built.
+    added: usize,
 }
 
 impl Links {
@@ -27,12 +32,51 @@ impl Links {
 
     /// The certificates that point at parcel `pi`.
     pub fn certs_of(&self, pi: usize) -> &[u32] {
-        &self.cert_list[self.cert_start[pi] as usize..self.cert_start[pi + 1] as usize]
+        if !self.changed.is_empty() {
+            if let Some(list) = self.changed.get(&(pi as u32)) {
+                return list;
+            }
+        }
+        match (self.cert_start.get(pi), self.cert_start.get(pi + 1)) {
+            (Some(&from), Some(&to)) => &self.cert_list[from as usize..to as usize],
+            _ => &[],
+        }
     }
 
     /// The number of parcels.
     pub fn parcels(&self) -> usize {
-        self.cert_start.len().saturating_sub(1)
+        self.cert_start.len().saturating_sub(1) + self.added
+    }
+
+    /// A parcel added at the end (the incremental re-check): no certificates yet, no number.
+    pub(crate) fn push_parcel(&mut self) {
+        self.added += 1;
+    }
+
+    /// Parcel `p`'s (sheet, number) changed from `old` to `new`.
+    pub(crate) fn renumber(&mut self, p: u32, old: Option<(i64, i64)>, new: Option<(i64, i64)>) {
+        if let Some((s, n)) = old {
+            if let Ok(k) = self.numbers.binary_search(&(s, n, p)) {
+                self.numbers.remove(k);
+            }
+        }
+        if let Some((s, n)) = new {
+            if let Err(k) = self.numbers.binary_search(&(s, n, p)) {
+                self.numbers.insert(k, (s, n, p));
+            }
+        }
+    }
+
+    /// Certificate `ci` now points at `parcel`.
+    pub(crate) fn set_parcel_of(&mut self, ci: usize, parcel: Option<usize>) {
+        if let Some(slot) = self.parcel_of.get_mut(ci) {
+            *slot = parcel.map_or(u32::MAX, |p| p as u32);
+        }
+    }
+
+    /// Parcel `p`'s certificates are now `certs` (in file order).
+    pub(crate) fn set_certs_of(&mut self, p: usize, certs: Vec<u32>) {
+        self.changed.insert(p as u32, certs);
     }
 
     /// Parcels carrying sheet `sheet`, number `no`.
@@ -52,26 +96,17 @@ pub(crate) fn link(parcels: &[Parcel], certs: &Certificates) -> Links {
     let mut numbers: Vec<(i64, i64, u32)> =
         parcels.iter().enumerate().filter_map(|(i, p)| Some((p.sheet?, p.parcel_no?, i as u32))).collect();
     numbers.par_sort_unstable();
-    let mut links =
-        Links { parcel_of: vec![u32::MAX; certs.len()], cert_start: Vec::new(), cert_list: Vec::new(), numbers };
-    let parcel_of: Vec<u32> = certs
-        .certificates
-        .par_iter()
-        .enumerate()
-        .map(|(ci, c)| {
-            let (Some(sheet), Some(no)) = (c.sheet, c.parcel_base) else { return u32::MAX };
-            links
-                .numbered(sheet, no)
-                .filter(|&pi| communes_agree(parcels[pi].commune.as_deref(), certs.commune(ci)))
-                .min_by(|&a, &b| {
-                    let d = |pi: usize| match (parcels[pi].area_m2, c.area) {
-                        (Some(m), Some(ca)) => (m - ca).abs(),
-                        _ => f64::INFINITY,
-                    };
-                    d(a).total_cmp(&d(b)).then_with(|| parcels[a].id.cmp(&parcels[b].id))
-                })
-                .map_or(u32::MAX, |p| p as u32)
-        })
+    let mut links = Links {
+        parcel_of: vec![u32::MAX; certs.len()],
+        cert_start: Vec::new(),
+        cert_list: Vec::new(),
+        numbers,
+        changed: Default::default(),
+        added: 0,
+    };
+    let parcel_of: Vec<u32> = (0..certs.certificates.len())
+        .into_par_iter()
+        .map(|ci| links.best(parcels, certs, ci).map_or(u32::MAX, |p| p as u32))
         .collect();
     // Counting sort of certificates by parcel, keeping file order within a parcel.
     let mut start = vec![0u32; parcels.len() + 1];
@@ -95,6 +130,24 @@ pub(crate) fn link(parcels: &[Parcel], certs: &Certificates) -> Links {
     links.cert_start = start;
     links.cert_list = list;
     links
+}
+
+impl Links {
+    /// The parcel certificate `ci` points at by the links' numbers: same sheet and base number, communes that
+    /// agree, the closest mapped area (ties: the smallest id).
+    pub(crate) fn best(&self, parcels: &[Parcel], certs: &Certificates, ci: usize) -> Option<usize> {
+        let c = &certs.certificates[ci];
+        let (Some(sheet), Some(no)) = (c.sheet, c.parcel_base) else { return None };
+        self.numbered(sheet, no).filter(|&pi| communes_agree(parcels[pi].commune.as_deref(), certs.commune(ci))).min_by(
+            |&a, &b| {
+                let d = |pi: usize| match (parcels[pi].area_m2, c.area) {
+                    (Some(m), Some(ca)) => (m - ca).abs(),
+                    _ => f64::INFINITY,
+                };
+                d(a).total_cmp(&d(b)).then_with(|| parcels[a].id.cmp(&parcels[b].id))
+            },
+        )
+    }
 }
 
 /// Communes agree when either side is silent or both name the same code.

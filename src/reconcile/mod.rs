@@ -10,6 +10,7 @@
 pub mod area_mismatch;
 pub mod duplicate_certificate;
 pub mod holders;
+pub mod incremental;
 pub mod linking;
 pub mod numbering;
 pub mod overlap;

@@ -24,12 +24,20 @@ pub fn commune_key(c: Option<&str>) -> String {
 }
 
 pub(crate) fn find(parcels: &[Parcel]) -> Vec<Conflict> {
+    find_in(parcels, 0..parcels.len())
+}
+
+/// [`find`] among the parcels `only`, which must hold every parcel of each sheet and number they carry (the
+/// incremental re-check's scope).
+pub(crate) fn find_in(parcels: &[Parcel], only: impl IntoIterator<Item = usize>) -> Vec<Conflict> {
     // Parcels sorted by (commune, sheet, number): repeats are neighbours. Commune codes are compared through
     // their key, computed once per distinct code.
     let mut keys: FxHashMap<&str, u32> = FxHashMap::default();
     let mut canonical: FxHashMap<String, u32> = FxHashMap::default();
-    let mut numbered: Vec<(u32, i64, i64, usize)> = Vec::with_capacity(parcels.len());
-    for (i, p) in parcels.iter().enumerate() {
+    let only = only.into_iter();
+    let mut numbered: Vec<(u32, i64, i64, usize)> = Vec::with_capacity(only.size_hint().0);
+    for i in only {
+        let p = &parcels[i];
         if let (Some(s), Some(n)) = (p.sheet, p.parcel_no) {
             let c = p.commune.as_deref().unwrap_or("");
             let k = match keys.get(c) {

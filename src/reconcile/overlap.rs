@@ -38,38 +38,21 @@ pub fn find(
             progress.inc(1);
             let mut out = Vec::new();
             let a = &parcels[i];
-            let (Some(ga), true) = (&a.geometry, a.is_valid()) else { return out };
+            let (Some(_), true) = (&a.geometry, a.is_valid()) else { return out };
             let Some(ra) = a.bbox else { return out };
             let (mut pairs, mut env, mut touch, mut over) = (0, 0, 0, 0);
             for j in index.intersecting([ra.min().x, ra.min().y], [ra.max().x, ra.max().y]) {
                 if j <= i {
                     continue;
                 }
-                let b = &parcels[j];
-                let (Some(gb), true) = (&b.geometry, b.is_valid()) else { continue };
-                let Some(rb) = b.bbox else { continue };
-                pairs += 1;
-                let scale = (a.area_scale + b.area_scale) / 2.0;
-                let w = ra.max().x.min(rb.max().x) - ra.min().x.max(rb.min().x);
-                let h = ra.max().y.min(rb.max().y) - ra.min().y.max(rb.min().y);
-                if w.max(0.0) * h.max(0.0) * scale <= min_area {
-                    env += 1;
-                    continue;
-                }
-                let disjoint = match (&ga.0[..], &gb.0[..]) {
-                    // A single polygon's box is the parcel's.
-                    ([pa], [pb]) => interiors_disjoint_in_boxes(pa, &ra, pb, &rb),
-                    _ => ga.0.iter().all(|pa| gb.0.iter().all(|pb| interiors_disjoint(pa, pb))),
-                };
-                if disjoint {
-                    touch += 1;
-                    continue;
-                }
-                over += 1;
-                let common: MultiPolygon<f64> = ga.intersection(gb);
-                let area = common.unsigned_area() * scale;
-                if area > min_area {
-                    out.push(conflict(i, j, a, b, common, area));
+                match pair(parcels, i, j, min_area) {
+                    Pair::NotCandidates => {}
+                    Pair::ByEnvelope => (pairs, env) = (pairs + 1, env + 1),
+                    Pair::Touching => (pairs, touch) = (pairs + 1, touch + 1),
+                    Pair::Overlay(found) => {
+                        (pairs, over) = (pairs + 1, over + 1);
+                        out.extend(found);
+                    }
                 }
             }
             candidate_pairs.fetch_add(pairs, Ordering::Relaxed);
@@ -86,6 +69,42 @@ pub fn find(
         overlays: overlays.into_inner(),
     };
     (found, stats)
+}
+
+/// What the test of one pair of parcels came to.
+pub(crate) enum Pair {
+    /// One of them is invalid or has no geometry.
+    NotCandidates,
+    /// Rejected by the envelopes' common box.
+    ByEnvelope,
+    /// Rejected by the exact touching test.
+    Touching,
+    /// Overlaid: the conflict when the common area exceeds the tolerance.
+    Overlay(Option<Conflict>),
+}
+
+/// Tests parcels `i` and `j` (`i < j`; their envelopes meet): the search's work for one candidate pair.
+pub(crate) fn pair(parcels: &[Parcel], i: usize, j: usize, min_area: f64) -> Pair {
+    let (a, b) = (&parcels[i], &parcels[j]);
+    let (Some(ga), true, Some(ra)) = (&a.geometry, a.is_valid(), a.bbox) else { return Pair::NotCandidates };
+    let (Some(gb), true, Some(rb)) = (&b.geometry, b.is_valid(), b.bbox) else { return Pair::NotCandidates };
+    let scale = (a.area_scale + b.area_scale) / 2.0;
+    let w = ra.max().x.min(rb.max().x) - ra.min().x.max(rb.min().x);
+    let h = ra.max().y.min(rb.max().y) - ra.min().y.max(rb.min().y);
+    if w.max(0.0) * h.max(0.0) * scale <= min_area {
+        return Pair::ByEnvelope;
+    }
+    let disjoint = match (&ga.0[..], &gb.0[..]) {
+        // A single polygon's box is the parcel's.
+        ([pa], [pb]) => interiors_disjoint_in_boxes(pa, &ra, pb, &rb),
+        _ => ga.0.iter().all(|pa| gb.0.iter().all(|pb| interiors_disjoint(pa, pb))),
+    };
+    if disjoint {
+        return Pair::Touching;
+    }
+    let common: MultiPolygon<f64> = ga.intersection(gb);
+    let area = common.unsigned_area() * scale;
+    Pair::Overlay((area > min_area).then(|| conflict(i, j, a, b, common, area)))
 }
 
 fn conflict(i: usize, j: usize, a: &Parcel, b: &Parcel, common: MultiPolygon<f64>, area: f64) -> Conflict {

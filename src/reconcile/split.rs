@@ -7,9 +7,21 @@ use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::{Certificates, Parcel};
 
 pub(crate) fn find(parcels: &[Parcel], certs: &Certificates, links: &Links, split_ratio: f64) -> Vec<Conflict> {
+    find_in(parcels, certs, links, split_ratio, 0..parcels.len())
+}
+
+/// [`find`] for the parcels `only` (the incremental re-check's scope).
+pub(crate) fn find_in(
+    parcels: &[Parcel],
+    certs: &Certificates,
+    links: &Links,
+    split_ratio: f64,
+    only: impl IntoIterator<Item = usize>,
+) -> Vec<Conflict> {
     let cert = |c: usize| &certs.certificates[c];
     let mut out = Vec::new();
-    for (pi, parcel) in parcels.iter().enumerate() {
+    for pi in only {
+        let parcel = &parcels[pi];
         if links.certs_of(pi).len() < 2 {
             continue;
         }

@@ -85,6 +85,33 @@ pub fn level(kind: Kind) -> u8 {
 /// Reason for a holder matched only by attributes (status 2: the record lacks the current citizen id).
 pub const MATCHED_BY_ATTRIBUTES: &str = "holder_matched_by_attributes";
 
+impl Default for ParcelStatus {
+    /// Status 1, no reasons.
+    fn default() -> Self {
+        ParcelStatus { status: 1, reasons: 0 }
+    }
+}
+
+/// One parcel's status ([`classify`] for one): from the conflicts that name it, and whether one of its holders
+/// was matched only by attributes.
+pub(crate) fn of_parcel<'a>(conflicts: impl IntoIterator<Item = &'a Conflict>, matched: bool) -> ParcelStatus {
+    let mut s = ParcelStatus::default();
+    let mut note = |level: u8, reason: &str| {
+        if level > s.status {
+            s = ParcelStatus { status: level, reasons: bit(reason) };
+        } else if level == s.status && level > 1 {
+            s.reasons |= bit(reason);
+        }
+    };
+    for c in conflicts {
+        note(level(c.kind), c.kind.as_str());
+    }
+    if matched {
+        note(2, MATCHED_BY_ATTRIBUTES);
+    }
+    s
+}
+
 /// Classifies `n` parcels from the conflicts that name them and extra `(parcel, level, reason)` findings.
 pub fn classify(n: usize, conflicts: &[Conflict], extra: &[(usize, u8, &'static str)]) -> Vec<ParcelStatus> {
     let mut out = vec![ParcelStatus { status: 1, reasons: 0 }; n];

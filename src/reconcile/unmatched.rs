@@ -26,8 +26,19 @@ const DROPPED_OR_ADDED: f64 = 0.7;
 const TORN: f64 = 0.6;
 
 pub(crate) fn find(parcels: &[Parcel], certs: &Certificates, links: &Links) -> Vec<Conflict> {
+    find_in(parcels, certs, links, 0..certs.certificates.len())
+}
+
+/// [`find`] for the certificates `only` (the incremental re-check's scope).
+pub(crate) fn find_in(
+    parcels: &[Parcel],
+    certs: &Certificates,
+    links: &Links,
+    only: impl IntoIterator<Item = usize>,
+) -> Vec<Conflict> {
     let mut out = Vec::new();
-    for (ci, cert) in certs.certificates.iter().enumerate() {
+    for ci in only {
+        let cert = &certs.certificates[ci];
         if links.parcel_of(ci).is_some() {
             continue;
         }

@@ -5,9 +5,13 @@ use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 
 pub(crate) fn find(parcels: &[Parcel]) -> Vec<Conflict> {
-    parcels
-        .iter()
-        .enumerate()
+    find_in(parcels, 0..parcels.len())
+}
+
+/// [`find`] for the parcels `only` (the incremental re-check's scope).
+pub(crate) fn find_in(parcels: &[Parcel], only: impl IntoIterator<Item = usize>) -> Vec<Conflict> {
+    only.into_iter()
+        .map(|i| (i, &parcels[i]))
         .filter_map(|(i, p)| {
             let why = p.invalid.as_ref()?;
             let mut c = Conflict::new(Kind::InvalidGeometry, vec![i], vec![]);

@@ -49,10 +49,19 @@ pub fn hint<'a>(exempt: &[String], without: impl Iterator<Item = Option<&'a str>
 /// `exempt`: the land-use codes that never carry a certificate. A parcel of several uses (`DGT+DTL`) is exempt
 /// when all of them are.
 pub fn find(parcels: &[Parcel], links: &Links, exempt: &[String]) -> Vec<Conflict> {
+    find_in(parcels, links, exempt, 0..parcels.len())
+}
+
+/// [`find`] for the parcels `only` (the incremental re-check's scope).
+pub(crate) fn find_in(
+    parcels: &[Parcel],
+    links: &Links,
+    exempt: &[String],
+    only: impl IntoIterator<Item = usize>,
+) -> Vec<Conflict> {
     let is_exempt = |p: &Parcel| p.land_use.as_deref().is_some_and(|uses| all_in(uses, exempt));
-    parcels
-        .iter()
-        .enumerate()
+    only.into_iter()
+        .map(|i| (i, &parcels[i]))
         .filter(|(i, p)| links.certs_of(*i).is_empty() && !is_exempt(p))
         .map(|(i, p)| {
             let mut c = Conflict::new(Kind::ParcelWithoutCertificate, vec![i], vec![]);
