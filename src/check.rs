@@ -100,6 +100,7 @@ pub struct Loaded {
 }
 
 /// A dataset checked in memory.
+#[derive(Clone)]
 pub struct Checked {
     /// The dataset as read (parcels, certificates, register, groups).
     pub dataset: Dataset,

@@ -229,6 +229,12 @@ pub struct Frame {
     axes: (f64, f64),
 }
 
+impl Clone for Frame {
+    fn clone(&self) -> Self {
+        Frame::new(self.source.clone(), self.center_lon)
+    }
+}
+
 impl Frame {
     /// A frame for data in `source`; `center_lon` (degrees) is used for geographic sources.
     pub fn new(source: Crs, center_lon: f64) -> Frame {

@@ -10,6 +10,7 @@ use crate::dataset::Parcel;
 pub type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
 /// All parcel envelopes in an R-tree.
+#[derive(Clone)]
 pub struct ParcelIndex {
     tree: RTree<Entry>,
 }

@@ -13,6 +13,7 @@ pub mod gen;
 pub mod index;
 pub mod input;
 pub mod linkage;
+pub mod live;
 pub mod metrics;
 pub mod reconcile;
 pub mod report;

@@ -401,6 +401,8 @@ fn officers_correct_parcels_through_ogc_api_features_part_4() {
     assert_eq!(code, 200, "{text}");
     let patched: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(patched["after"]["land_use"], "ODT");
+    // The server's first edit checked the commune whole; from then on only what an edit can affect.
+    assert_eq!((done["recheck"].as_str(), patched["recheck"].as_str()), (Some("whole"), Some("incremental")));
     assert_eq!(patched["after"]["geometry"], patched["before"]["geometry"]);
     assert_eq!(patched["parcel"]["properties"]["land_use"], "ODT");
     let pa_tag = etag_of(&head);
@@ -433,6 +435,7 @@ fn officers_correct_parcels_through_ogc_api_features_part_4() {
     let (code, _, text) = http_with(a, "POST", "/parcels/batch", &batch.to_string(), an, native);
     assert_eq!(code, 200, "{text}");
     let split: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(split["recheck"], "incremental");
     let new_id = format!("00118-{sheet}-{new_no}");
     assert_eq!(split["changes"][0]["version"], 3);
     assert_eq!(
@@ -461,6 +464,7 @@ fn officers_correct_parcels_through_ogc_api_features_part_4() {
     assert_eq!(code, 200, "{text}");
     let retired: Value = serde_json::from_str(&text).unwrap();
     assert_eq!((retired["op"].as_str(), retired["parcel"].is_null()), (Some("retired"), true));
+    assert_eq!(retired["recheck"], "incremental");
     assert!(
         retired["statuses"].as_array().unwrap().iter().any(|s| s["id"] == pa && s["status"].is_null()),
         "{}",
@@ -529,5 +533,111 @@ fn officers_correct_parcels_through_ogc_api_features_part_4() {
     }
 
     assert_live_equals_full_check(&db, a, an);
+    assert_live_equals_full_check(&db, other.addr.as_str(), an);
+}
+
+/// Random edits through the HTTP API (parcels moved, renumbered and retired; certificates re-pointed and
+/// cancelled), each re-checked incrementally and synced to the store; then the live conflicts and statuses, of
+/// this server and of a second one, equal a full check of the exported commune.
+#[test]
+fn random_edits_through_the_api_keep_the_store_equal_to_a_full_check() {
+    use rand::{Rng, SeedableRng};
+    let db = TestDb::new("random_edits");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add(&db, "an", "officer", &[]);
+    let (server, _) = common::serve_with(&["--db", &db.url]);
+    let (other, _) = common::serve_with(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let pw = password_of("an");
+    let an = Some(("an", pw.as_str()));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(18);
+    let parcels: usize = sql_value(&db.url, "SELECT count(*)::text FROM thuadat.parcel").parse().unwrap();
+    let certs: usize =
+        sql_value(&db.url, "SELECT count(DISTINCT cert_id)::text FROM thuadat.certificate").parse().unwrap();
+    let (mut done, mut incremental) = (0, 0);
+    for _ in 0..60 {
+        let k: usize = rng.random_range(0..parcels);
+        let id = sql_value(
+            &db.url,
+            &format!("SELECT parcel_id FROM thuadat.parcel WHERE NOT retired ORDER BY feature OFFSET {k} LIMIT 1"),
+        );
+        let what: u8 = rng.random_range(0..5);
+        let (method, target, body) = if what < 3 {
+            let item = format!("/collections/parcels/items/{id}");
+            let (code, _, text) = http(a, "GET", &item, "", an);
+            if code != 200 {
+                continue; // renamed by an earlier edit (a repeated number)
+            }
+            let f: Value = serde_json::from_str(&text).unwrap();
+            let body = match what {
+                0 => {
+                    let (dx, dy) = (rng.random_range(-2.0..2.0), rng.random_range(-2.0..2.0));
+                    let moved = stored_polygon(&db, &id)
+                        .0
+                        .into_iter()
+                        .map(|p| geo::MapCoords::map_coords(&p, |c| geo::Coord { x: c.x + dx, y: c.y + dy }))
+                        .collect();
+                    json!({"geometry": geojson_of(&geo::MultiPolygon(moved))})
+                }
+                1 => {
+                    json!({"properties": {"parcel_no": f["properties"]["parcel_no"].as_i64().unwrap() + rng.random_range(1..4)}})
+                }
+                _ => Value::Null,
+            };
+            (if body.is_null() { "DELETE" } else { "PATCH" }, item, body)
+        } else {
+            let k: usize = rng.random_range(0..certs);
+            let cert = sql_value(
+                &db.url,
+                &format!("SELECT DISTINCT cert_id FROM thuadat.certificate ORDER BY cert_id OFFSET {k} LIMIT 1"),
+            );
+            let target = format!("/certificates/{cert}");
+            let body = if what == 3 {
+                let n: i64 = sql_value(
+                    &db.url,
+                    &format!(
+                        "SELECT parcel_no::text FROM thuadat.parcel ORDER BY feature OFFSET {} LIMIT 1",
+                        rng.random_range(0..parcels)
+                    ),
+                )
+                .parse()
+                .unwrap_or(1);
+                json!({"sheet": 1, "parcel_no": n.to_string()})
+            } else {
+                json!({"cancelled": true})
+            };
+            ("PATCH", target, body)
+        };
+        let (_, head, _) = http(a, "GET", &target, "", an);
+        let tag = etag_of(&head);
+        let body = if body.is_null() { String::new() } else { body.to_string() };
+        let (code, _, text) =
+            http_with(a, method, &target, &body, an, &format!("If-Match: {tag}\r\nContent-Crs: <VN2000:105.0>\r\n"));
+        assert_eq!(code, 200, "{method} {target} {body}: {text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        done += 1;
+        incremental += usize::from(v["recheck"] == "incremental");
+    }
+    assert!(done >= 50 && incremental == done - 1, "{done} edits, {incremental} incremental");
+    assert_live_equals_full_check(&db, a, an);
+    // The second server reloads after each NOTIFY; give it the last one.
+    let t0 = Instant::now();
+    loop {
+        let (_, _, mine) = http(a, "GET", "/collections/conflicts/items?limit=10000", "", an);
+        let (_, _, theirs) = http(other.addr.as_str(), "GET", "/collections/conflicts/items?limit=10000", "", an);
+        let ids = |t: &str| -> Vec<String> {
+            let v: Value = serde_json::from_str(t).unwrap();
+            let mut ids: Vec<String> =
+                v["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
+            ids.sort();
+            ids
+        };
+        if ids(&mine) == ids(&theirs) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "the second server does not catch up");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     assert_live_equals_full_check(&db, other.addr.as_str(), an);
 }

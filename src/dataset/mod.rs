@@ -10,6 +10,7 @@ pub mod features;
 pub mod geojson;
 mod geometry;
 mod groups;
+pub(crate) mod ids;
 pub mod parcel_no;
 pub mod parcels;
 pub(crate) mod validity;
@@ -19,7 +20,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use geo::{BoundingRect, MultiPolygon, Rect};
-use rayon::prelude::*;
 use serde::Serialize;
 
 pub use crate::input::text::Text;
@@ -27,7 +27,6 @@ pub use certificates::{Certificate, Certificates, HolderRow};
 use compact_str::CompactString;
 use features::{FeatureSource, LayerInfo};
 use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
-use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::DatasetConfig;
 use crate::crs::{Crs, Frame};
@@ -35,6 +34,8 @@ use crate::error::{Error, Location, Result};
 use convert::{convert, Chunk, Feeder};
 use geometry::{build_geometry, measure, measure_one, Invalid};
 use groups::{assign_groups, build_groups, read_raw_groups, RawGroups};
+use ids::assign_ids;
+pub(crate) use ids::{derived_id, natural_id};
 
 /// Text shared by many parcels (commune codes, group names, land-use codes): stored once.
 pub type Shared = Arc<str>;
@@ -104,7 +105,7 @@ pub struct InputFile {
 }
 
 /// A dataset directory in memory.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Dataset {
     pub(crate) dir: PathBuf,
     /// `dataset.toml`'s `name`, else the directory's name (the stored commune's name for the store).
@@ -654,72 +655,5 @@ impl Parcel {
             area_m2: None,
             area_scale: 1.0,
         }
-    }
-}
-
-/// A parcel's id before repeats are told apart: the id it was given, else `{commune}-{sheet}-{parcel_no}`
-/// (`{sheet}-{parcel_no}` without a commune), else `feature-{n}`.
-pub(crate) fn natural_id(p: &Parcel) -> CompactString {
-    if !p.id.is_empty() {
-        return p.id.clone();
-    }
-    derived_id(p)
-}
-
-/// The id a parcel without one of its own gets: `{commune}-{sheet}-{parcel_no}`, `{sheet}-{parcel_no}`
-/// without a commune, else `feature-{n}`.
-pub(crate) fn derived_id(p: &Parcel) -> CompactString {
-    match (&p.commune, p.sheet, p.parcel_no) {
-        (Some(c), Some(s), Some(n)) => compact_str::format_compact!("{c}-{s}-{n}"),
-        (None, Some(s), Some(n)) => compact_str::format_compact!("{s}-{n}"),
-        _ => compact_str::format_compact!("feature-{}", p.feature),
-    }
-}
-
-/// Parcels without a commune take `dataset.toml`'s `commune` (contract v2), then default ids
-/// `{commune}-{sheet}-{parcel_no}`; a repeated id gets the first free suffix `_2`, `_3`, ... in file order,
-/// never one that another parcel already carries (`A, A, A_2` become `A, A_3, A_2`).
-fn assign_ids(parcels: &mut [Parcel], default_commune: Option<&str>) {
-    if let Some(code) = default_commune {
-        let code: Shared = Shared::from(code);
-        for p in parcels.iter_mut().filter(|p| p.commune.is_none()) {
-            p.commune = Some(code.clone());
-        }
-    }
-    // Ids on every core (short ones fit inline, without an allocation)...
-    parcels.par_iter_mut().filter(|p| p.id.is_empty()).for_each(|p| p.id = natural_id(p));
-    assign_repeat_suffixes(parcels);
-}
-
-/// Repeated ids told apart, in file order: a repeat takes the first free suffix `_2`, `_3`, ...
-pub(crate) fn assign_repeat_suffixes(parcels: &mut [Parcel]) {
-    // The repeats, found in file order.
-    let mut repeats: Vec<usize> = Vec::new();
-    let mut seen: FxHashSet<&str> = FxHashSet::default();
-    seen.reserve(parcels.len());
-    for (i, p) in parcels.iter().enumerate() {
-        if !seen.insert(p.id.as_str()) {
-            repeats.push(i);
-        }
-    }
-    drop(seen);
-    if repeats.is_empty() {
-        return;
-    }
-    let mut taken: FxHashSet<CompactString> = parcels.iter().map(|p| p.id.clone()).collect();
-    // Each repeat takes the lowest suffix that no parcel holds; counting on per id keeps this linear.
-    let mut next_suffix: FxHashMap<CompactString, usize> = FxHashMap::default();
-    for i in repeats {
-        let base = parcels[i].id.clone();
-        let n = next_suffix.entry(base.clone()).or_insert(2);
-        let id = loop {
-            let candidate = compact_str::format_compact!("{base}_{n}");
-            *n += 1;
-            if !taken.contains(&candidate) {
-                break candidate;
-            }
-        };
-        taken.insert(id.clone());
-        parcels[i].id = id;
     }
 }

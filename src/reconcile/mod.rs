@@ -10,7 +10,6 @@
 pub mod area_mismatch;
 pub mod duplicate_certificate;
 pub mod holders;
-pub mod incremental;
 pub mod linking;
 pub mod numbering;
 pub mod overlap;
@@ -181,7 +180,7 @@ fn run<T: Send>(
 }
 
 /// Orders parcel and certificate lists by id, and conflicts by (kind, parcel ids, certificate ids).
-fn sort_conflicts(conflicts: &mut [Conflict], ds: &Dataset) {
+pub(crate) fn sort_conflicts(conflicts: &mut [Conflict], ds: &Dataset) {
     let pid = |i: &usize| ds.parcels[*i].id.as_str();
     let cid = |i: &usize| ds.certificates.id(*i);
     for c in conflicts.iter_mut() {

@@ -23,6 +23,7 @@ use super::error::{json_error, no_store_json};
 use super::review::{bad_path, unavailable};
 use super::source::Source;
 use super::AppState;
+use crate::live::LiveEdit;
 use crate::store::edit::{self, CertificateFields, CertificatePatch, Edit};
 
 type Shared = State<Arc<AppState>>;
@@ -215,7 +216,14 @@ async fn patch_certificate(
         Err(e) => return unavailable(e),
     };
     let (version, before, after, etag) = done;
-    let conflicts = match recheck_and_swap(&state, version, by).await {
+    let live_edit = LiveEdit::Certificate {
+        cert_id: id.clone(),
+        sheet: after.sheet,
+        parcel_no: after.parcel_no.clone().unwrap_or_default(),
+        area: after.area,
+        cancelled: after.cancelled,
+    };
+    let conflicts = match super::live::after_edit(&state, version, vec![live_edit], by).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -227,77 +235,8 @@ async fn patch_certificate(
         "after": fields_json(&after),
         "conflicts": conflicts["conflicts"],
         "statuses": conflicts["statuses"],
+        "recheck": conflicts["recheck"],
         "served": now,
     });
     with_etag(no_store_json(StatusCode::OK, &v), &etag)
-}
-
-/// After an edit of version `version` is stored: the commune checked again and synced
-/// ([`crate::store::recheck`]), the new data swapped in, the other servers told (`pg_notify`). Answers what
-/// changed: `{"conflicts": {present, opened, vanished, reappeared, opened_ids, closed_ids}, "statuses":
-/// [{id, status, was}]}` (parcels whose status changed, new ones with `was` null, retired ones with `status`
-/// null), or the error response.
-pub(super) async fn recheck_and_swap(state: &Arc<AppState>, version: i64, by: &str) -> Result<Value, Response> {
-    let (Some((pool, code)), Some(url)) = (state.store.as_ref(), state.config.store.as_ref().map(|s| s.url.clone()))
-    else {
-        return Err(no_store());
-    };
-    // Checked again at once; the served data follow. (Whole-commune for now: correct, not yet incremental.)
-    let (by_owned, code_owned) = (by.to_string(), code.clone());
-    let rechecked = tokio::task::spawn_blocking(move || crate::store::recheck(&url, &code_owned, &by_owned)).await;
-    let (checked, sync, reviews) = match rechecked {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return Err(unavailable(e)),
-        Err(_) => return Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, "the check after the edit stopped")),
-    };
-    let source = Source::new(checked, state.config.tile_cache_bytes);
-    source.apply_reviews(reviews.iter().map(|(id, status)| (id.as_str(), *status)));
-    let old = state.source();
-    let changed = differences(&old, &source);
-    if let Err(why) = state.reload_with(Ok(source)) {
-        return Err(json_error(StatusCode::SERVICE_UNAVAILABLE, &why));
-    }
-    // The other servers of the store load the commune again when told (`follow_edits`); this one is current.
-    state.edit_version.fetch_max(version, std::sync::atomic::Ordering::SeqCst);
-    let told = sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(super::EDITS_CHANNEL)
-        .bind(format!("{code} {version}"))
-        .execute(pool)
-        .await;
-    if let Err(e) = told {
-        tracing::warn!("edit {version} of commune {code} saved, but the other servers were not told: {e}");
-    }
-    let (opened_ids, closed_ids, statuses) = changed;
-    Ok(json!({
-        "conflicts": {
-            "present": sync.present, "opened": sync.opened, "vanished": sync.vanished, "reappeared": sync.reappeared,
-            "opened_ids": opened_ids, "closed_ids": closed_ids,
-        },
-        "statuses": statuses,
-    }))
-}
-
-/// At most this many status changes are listed in an edit's answer.
-const MAX_STATUSES: usize = 1000;
-
-/// Conflicts opened and closed, and parcels whose status changed, from `old` to `new`.
-fn differences(old: &Source, new: &Source) -> (Vec<String>, Vec<String>, Vec<Value>) {
-    let opened = new.conflict_ids.iter().filter(|id| !old.conflict_by_id.contains_key(id.as_str())).cloned().collect();
-    let closed = old.conflict_ids.iter().filter(|id| !new.conflict_by_id.contains_key(id.as_str())).cloned().collect();
-    let status = |src: &Source, i: u32| src.checked.reconciliation.statuses[i as usize].status;
-    let mut statuses: Vec<Value> = Vec::new();
-    for (i, p) in new.checked.dataset.parcels.iter().enumerate() {
-        let was = old.parcel_by_id.get(p.id.as_str()).map(|&j| status(old, j));
-        let now = status(new, i as u32);
-        if was != Some(now) {
-            statuses.push(json!({"id": p.id.as_str(), "status": now, "was": was}));
-        }
-    }
-    for p in &old.checked.dataset.parcels {
-        if let (false, Some(&j)) = (new.parcel_by_id.contains_key(p.id.as_str()), old.parcel_by_id.get(p.id.as_str())) {
-            statuses.push(json!({"id": p.id.as_str(), "status": null, "was": status(old, j)}));
-        }
-    }
-    statuses.truncate(MAX_STATUSES);
-    (opened, closed, statuses)
 }

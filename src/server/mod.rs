@@ -13,6 +13,7 @@ mod feature_in;
 pub mod features;
 pub mod holders;
 pub mod http;
+mod live;
 pub mod login;
 pub mod lookup;
 pub mod net;
@@ -177,6 +178,8 @@ pub struct AppState {
     /// With `serve --db`: the latest edit of the commune (`thuadat.edit.version`) the served data include, as
     /// far as this server knows ([`follow_edits`]).
     pub(crate) edit_version: std::sync::atomic::AtomicI64,
+    /// With `serve --db`: the commune kept live for incremental re-checks after edits (`live`).
+    pub(crate) live: live::LiveSlot,
 }
 
 impl AppState {
@@ -197,6 +200,7 @@ impl AppState {
             base,
             last_reload: RwLock::new(None),
             edit_version: std::sync::atomic::AtomicI64::new(0),
+            live: Default::default(),
         }
     }
 
@@ -402,10 +406,13 @@ async fn shutdown(_: ()) {
 /// ([`AppState::reload_with`]): parcels served, or why the previous data stay.
 async fn reload(state: &AppState) -> std::result::Result<usize, String> {
     let config = state.config.clone();
+    // Edits wait while the data are read again; the live commune is behind them after, and goes.
+    let mut live = state.live.lock().await;
     let loaded = match tokio::task::spawn_blocking(move || load(&config)).await {
         Ok(loaded) => loaded,
         Err(_) => Err(Error::panicked("the reload")),
     };
+    *live = None;
     state.reload_with(loaded)
 }
 

@@ -5,7 +5,7 @@
 //! parcel's `GET` gives its `ETag` (a digest of the row as stored); every change of an existing parcel needs
 //! `If-Match` with it (428 without, 412 when stale). Officers and admins only: field users and viewers may not
 //! edit geometry. After the edit the commune is checked again and the served data swapped
-//! ([`super::edit::recheck_and_swap`]); the answer says what changed. No personal data.
+//! ([`super::live::after_edit`]); the answer says what changed. No personal data.
 
 use std::sync::Arc;
 
@@ -19,14 +19,38 @@ use axum::{Extension, Router};
 use serde_json::{json, Value};
 
 use super::auth::Caller;
-use super::edit::{no_store, recheck_and_swap};
+use super::edit::no_store;
 use super::error::{json_error, no_store_json};
 use super::feature_in::{self, Coordinates, Intent, Refusal};
 use super::params::Params;
 use super::review::{bad_path, unavailable};
 use super::source::Source;
 use super::AppState;
+use crate::dataset::parcels::{RawFeature, RawGeometry, RawValue};
+use crate::live::LiveEdit;
 use crate::store::edit::parcel::{self, Applied, ParcelFields, ParcelOp, ParcelPatch};
+
+/// A parcel's fields as the raw feature the check reads (None: retired).
+fn raw_of(f: &ParcelFields) -> Option<RawFeature> {
+    if f.retired {
+        return None;
+    }
+    let text = |s: &Option<String>| s.clone().map_or(RawValue::Null, RawValue::Text);
+    let int = |n: Option<i64>| n.map_or(RawValue::Null, RawValue::Int);
+    Some(RawFeature {
+        geometry: f.geometry.clone().map_or(RawGeometry::Missing, RawGeometry::Polygons),
+        values: vec![
+            text(&f.parcel_id),
+            text(&f.commune),
+            int(f.sheet),
+            int(f.parcel_no),
+            text(&f.group),
+            text(&f.land_use),
+            f.area.map_or(RawValue::Null, RawValue::Real),
+        ],
+        position: None,
+    })
+}
 
 type Shared = State<Arc<AppState>>;
 
@@ -183,7 +207,8 @@ async fn apply(
     let Some(last) = done.last().map(|d| d.version) else {
         return json_error(StatusCode::UNPROCESSABLE_ENTITY, "nothing to change");
     };
-    let rechecked = match recheck_and_swap(state, last, by).await {
+    let edits = done.iter().map(|d| LiveEdit::Parcel { feature: d.feature as u32, raw: raw_of(&d.after) }).collect();
+    let rechecked = match super::live::after_edit(state, last, edits, by).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -209,12 +234,16 @@ async fn apply(
         })
         .collect();
     if !single {
-        let v = json!({"changes": changes, "conflicts": rechecked["conflicts"], "statuses": rechecked["statuses"]});
+        let v = json!({
+            "changes": changes, "conflicts": rechecked["conflicts"], "statuses": rechecked["statuses"],
+            "recheck": rechecked["recheck"],
+        });
         return no_store_json(StatusCode::OK, &v);
     }
     let mut v = changes.into_iter().next().unwrap_or(Value::Null);
     v["conflicts"] = rechecked["conflicts"].clone();
     v["statuses"] = rechecked["statuses"].clone();
+    v["recheck"] = rechecked["recheck"].clone();
     let created = v["op"] == "created";
     let mut r = no_store_json(if created { StatusCode::CREATED } else { StatusCode::OK }, &v);
     if let Some(Ok(etag)) = v["etag"].as_str().map(HeaderValue::from_str) {

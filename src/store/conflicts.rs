@@ -232,3 +232,104 @@ pub(super) async fn stage_conflicts(
     // Every conflict is new: as many present as opened.
     Ok((ConflictSync { opened, vanished: 0, reappeared: 0, present: opened }, [conflict, history]))
 }
+
+/// The stored conflicts after an incremental re-check (issue 18): `found` (what the re-check's rules found,
+/// new or again) stored as present, opened or reappearing with their history; `closed` ones marked vanished.
+/// Runs under the commune's lock and only while the store's last edit is `version`: a later edit (another
+/// server's) is checked in full and synced by that server, which covers this one's too; then None.
+/// `present` is the number of conflicts the commune now has.
+#[allow(clippy::too_many_arguments)]
+pub async fn sync_found(
+    pool: &sqlx::PgPool,
+    code: &str,
+    ds: &Dataset,
+    found: &[crate::conflict::Conflict],
+    closed: &[String],
+    present: u64,
+    version: i64,
+    by: &str,
+) -> Result<Option<ConflictSync>> {
+    use sqlx::Connection;
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    let mut conn = pool.acquire().await.map_err(db("connecting"))?;
+    let mut tx = conn.begin().await.map_err(db("starting the sync"))?;
+    super::connection::lock_commune(&mut tx, code).await?;
+    let last: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM thuadat.edit WHERE commune_code = $1")
+        .bind(code)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db("reading the edits"))?;
+    if last.unwrap_or(0) != version {
+        return Ok(None);
+    }
+    let seen: Option<i64> = sqlx::query_scalar("SELECT conflicts_seen FROM thuadat.commune WHERE code = $1")
+        .bind(code)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db("reading the commune"))?;
+    let vanished = sqlx::query(
+        "WITH v AS (UPDATE thuadat.conflict c SET present = false, vanished_at = now() \
+         WHERE c.commune_code = $1 AND c.present AND c.id = ANY($2) RETURNING c.id, c.status) \
+         INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, from_status, to_status, \
+         comment) SELECT $1, id, 'vanished', $3, status, status, 'edit ' || $4 FROM v",
+    )
+    .bind(code)
+    .bind(closed)
+    .bind(by)
+    .bind(version.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(db("closing vanished conflicts"))?
+    .rows_affected();
+    sqlx::query(
+        "CREATE TEMP TABLE inc (id text PRIMARY KEY, kind text, severity text, measure double precision, \
+         parcel_ids text[], cert_ids text[], grp text, detail text, candidates jsonb, near_duplicate boolean, \
+         geom geometry) ON COMMIT DROP",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(db("preparing the conflicts"))?;
+    send_all(&mut tx, "COPY inc FROM STDIN", conflict_rows(ds, found, None))
+        .await
+        .map_err(db("COPY of the conflicts"))?;
+    let reappeared = sqlx::query(
+        "INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, from_status, to_status, \
+         comment) SELECT $1, c.id, 'reappeared', $2, c.status, c.status, 'edit ' || $3 FROM thuadat.conflict c \
+         JOIN inc ON inc.id = c.id WHERE c.commune_code = $1 AND NOT c.present",
+    )
+    .bind(code)
+    .bind(by)
+    .bind(version.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(db("recording reappeared conflicts"))?
+    .rows_affected();
+    let opened = sqlx::query(
+        "WITH known AS (SELECT c.id FROM thuadat.conflict c JOIN inc ON inc.id = c.id WHERE c.commune_code = $1), \
+         up AS (INSERT INTO thuadat.conflict AS c (commune_code, id, kind, severity, measure, parcel_ids, \
+         cert_ids, grp, detail, candidates, near_duplicate, geom, first_seen, last_seen) \
+         SELECT $1, id, kind, severity, measure, parcel_ids, cert_ids, grp, detail, candidates, near_duplicate, \
+         geom, $3, $3 FROM inc \
+         ON CONFLICT (commune_code, id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity, \
+         measure = excluded.measure, parcel_ids = excluded.parcel_ids, cert_ids = excluded.cert_ids, \
+         grp = excluded.grp, detail = excluded.detail, candidates = excluded.candidates, \
+         near_duplicate = excluded.near_duplicate, geom = excluded.geom, present = true, vanished_at = NULL \
+         WHERE NOT c.present OR (c.kind, c.severity, c.measure, c.parcel_ids, c.cert_ids, c.grp, c.detail, \
+         c.candidates, c.near_duplicate, ST_AsEWKB(c.geom)) IS DISTINCT FROM (excluded.kind, excluded.severity, \
+         excluded.measure, excluded.parcel_ids, excluded.cert_ids, excluded.grp, excluded.detail, \
+         excluded.candidates, excluded.near_duplicate, ST_AsEWKB(excluded.geom)) \
+         RETURNING c.id) \
+         INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, to_status, comment) \
+         SELECT $1, id, 'opened', $2, 'open', 'edit ' || $4 FROM up WHERE id NOT IN (SELECT id FROM known)",
+    )
+    .bind(code)
+    .bind(by)
+    .bind(seen.unwrap_or(0))
+    .bind(version.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(db("storing the conflicts"))?
+    .rows_affected();
+    tx.commit().await.map_err(db("committing the sync"))?;
+    Ok(Some(ConflictSync { opened, vanished, reappeared, present }))
+}

@@ -28,6 +28,7 @@ mod run;
 pub mod users;
 pub mod wkb;
 
+pub use conflicts::sync_found;
 pub use connection::{connect, resolve_commune};
 pub use import::{choose_commune, import};
 pub use read::load_dataset;

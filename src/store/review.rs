@@ -28,6 +28,12 @@ pub async fn conflict(pool: &PgPool, code: &str, id: &str) -> Result<Option<Valu
         .map_err(|e| Error::db("reading the conflict", e))
 }
 
+/// [`statuses`] on a connection of `pool`.
+pub async fn statuses_of(pool: &sqlx::PgPool, code: &str) -> Result<Vec<(String, ReviewStatus)>> {
+    let mut conn = pool.acquire().await.map_err(|e| Error::db("connecting", e))?;
+    statuses(&mut conn, code).await
+}
+
 /// The review status of every conflict of commune `code` that is not open (a server starts from these).
 pub async fn statuses(conn: &mut PgConnection, code: &str) -> Result<Vec<(String, ReviewStatus)>> {
     let rows: Vec<(String, String)> =

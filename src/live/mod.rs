@@ -1,4 +1,4 @@
-//! The incremental re-check (issue 18): a checked commune kept current under edits, re-checking only what an
+//! The live commune (issue 18): a checked commune kept current under edits, re-checking only what an
 //! edit can affect, with the rules' own code ([`Live::apply`]).
 //!
 //! Every rule depends on little: a parcel's validity on itself; an overlap on two parcels whose envelopes
@@ -13,14 +13,11 @@
 //!
 //! Parcels are never moved: a retired parcel keeps its place (without number or geometry, out of every rule),
 //! a new one is added at the end, so positions stay valid for everything that holds them. The property test
-//! (`tests` below) holds the result to a full check of the same data after every random edit.
+//! (`tests.rs`) holds the result to a full check of the same data after every random edit.
 
 use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::status::{self, ParcelStatus};
-use super::{area_mismatch, duplicate_certificate, holders, numbering, overlap, split, unmatched, validity};
-use super::{without_certificate, Links};
 use crate::check::Checked;
 use crate::conflict::{conflict_id, Conflict, Kind};
 use crate::dataset::parcels::RawFeature;
@@ -28,6 +25,9 @@ use crate::dataset::{derived_id, Dataset, Parcel};
 use crate::error::Result;
 use crate::index::ParcelIndex;
 use crate::linkage::holders::Linkage;
+use crate::reconcile::status::{self, ParcelStatus};
+use crate::reconcile::{area_mismatch, duplicate_certificate, holders, numbering, overlap, split, unmatched, validity};
+use crate::reconcile::{without_certificate, Links};
 
 /// One change to apply.
 #[derive(Debug, Clone)]
@@ -64,6 +64,8 @@ pub struct Delta {
     pub closed: Vec<String>,
     /// Parcels whose status changed: (position, status before (None: new), status now (None: retired)).
     pub statuses: Vec<(usize, Option<u8>, Option<u8>)>,
+    /// Ids of every conflict the re-check's rules found (new or again): what a store syncs.
+    pub found: Vec<String>,
     /// Parcels re-tested against their neighbours (edited, or whose id changed).
     pub parcels_edited: usize,
     /// Parcels and certificates the certificate rules ran on again.
@@ -93,6 +95,8 @@ pub struct Live {
     by_natural: FxHashMap<CompactString, Vec<u32>>,
     /// Certificates exist: `parcel_without_certificate` runs (as in the full check).
     without_rule: bool,
+    /// The version of the data (the store's edit number the commune was read at, plus the edits applied).
+    pub version: i64,
 }
 
 fn key_of_parcel(p: &Parcel) -> Option<(i64, i64)> {
@@ -133,6 +137,7 @@ impl Live {
             natural: dataset.parcels.iter().map(natural_of).collect(),
             by_natural: FxHashMap::default(),
             without_rule: !dataset.certificates.is_empty(),
+            version: 0,
             dataset,
         };
         for (i, x) in live.natural.iter().enumerate() {
@@ -153,6 +158,64 @@ impl Live {
     /// Every conflict now, with its id (in no particular order).
     pub fn conflicts(&self) -> impl Iterator<Item = (&str, &Conflict)> {
         self.slots.iter().flatten().map(|(id, c)| (id.as_str(), c))
+    }
+
+    /// The conflict `id`, if present now.
+    pub fn conflict(&self, id: &str) -> Option<&Conflict> {
+        let slot = *self.by_id.get(id)?;
+        self.slots[slot as usize].as_ref().map(|(_, c)| c)
+    }
+
+    /// True when certificate `cert_id` is in the data (a certificate cancelled before they were read is not).
+    pub fn knows_certificate(&self, cert_id: &str) -> bool {
+        self.certs_by_id.contains_key(cert_id)
+    }
+
+    /// How many conflicts there are now.
+    pub fn conflict_count(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// The data as a full check would give them, for serving: the retired parcels left out (positions close
+    /// up), the conflicts in the full check's order, the links and index built again.
+    pub fn snapshot(&self) -> Checked {
+        let ds = &self.dataset;
+        let keep: Vec<usize> = (0..ds.parcels.len()).filter(|&i| !self.retired[i]).collect();
+        let mut at = vec![u32::MAX; ds.parcels.len()];
+        for (k, &i) in keep.iter().enumerate() {
+            at[i] = k as u32;
+        }
+        let mut dataset = ds.clone();
+        dataset.parcels = keep.iter().map(|&i| ds.parcels[i].clone()).collect();
+        let moved = |i: usize| at[i] as usize;
+        let mut conflicts: Vec<Conflict> = self
+            .conflicts()
+            .map(|(_, c)| {
+                let mut c = c.clone();
+                c.parcels.iter_mut().for_each(|p| *p = moved(*p));
+                c.candidates.retain(|k| at[k.parcel] != u32::MAX);
+                c.candidates.iter_mut().for_each(|k| k.parcel = moved(k.parcel));
+                if let crate::conflict::ConflictGeometry::Parcel(p) = &mut c.geometry {
+                    *p = moved(*p);
+                }
+                c
+            })
+            .collect();
+        crate::reconcile::sort_conflicts(&mut conflicts, &dataset);
+        let statuses = keep.iter().map(|&i| self.statuses[i]).collect();
+        let links = crate::reconcile::linking::link(&dataset.parcels, &dataset.certificates);
+        let index = ParcelIndex::build(&dataset.parcels);
+        let reconciliation = crate::reconcile::Reconciliation {
+            conflicts,
+            links,
+            statuses,
+            overlap_stats: crate::reconcile::OverlapStats::default(),
+            skipped_rules: Vec::new(),
+            area_not_compared: Vec::new(),
+            holders: self.linkage.clone(),
+            timings: Vec::new(),
+        };
+        Checked { dataset, index, reconciliation, timings: Vec::new() }
     }
 
     /// Parcel `i`'s status (None: retired).
@@ -518,6 +581,7 @@ impl Live {
             found.extend(holders::conflicts_in(certificates, &self.links, linkage, scope_certs.iter().copied()));
         }
         let mut opened = Vec::new();
+        let mut found_ids = Vec::new();
         let mut after: FxHashSet<String> = FxHashSet::default();
         for c in found {
             touched.extend(c.parcels.iter().copied());
@@ -530,6 +594,7 @@ impl Live {
             if !before.contains(&id) {
                 opened.push(id.clone());
             }
+            found_ids.push(id.clone());
             after.insert(id);
         }
         let mut closed: Vec<String> = before.into_iter().filter(|id| !after.contains(id)).collect();
@@ -561,6 +626,7 @@ impl Live {
             opened,
             closed,
             statuses,
+            found: found_ids,
             parcels_edited: live_edited.len(),
             scope: (scope_parcels.len(), scope_certs.len()),
         }
@@ -568,5 +634,4 @@ impl Live {
 }
 
 #[cfg(test)]
-#[path = "incremental_tests.rs"]
 mod tests;

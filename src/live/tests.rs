@@ -173,7 +173,7 @@ fn full_state(live: &Live) -> State {
         })
         .collect();
     ds.parcels.iter_mut().filter(|p| p.id.is_empty()).for_each(|p| p.id = crate::dataset::derived_id(p));
-    crate::dataset::assign_repeat_suffixes(&mut ds.parcels);
+    crate::dataset::ids::assign_repeat_suffixes(&mut ds.parcels);
     let certs = &live.dataset.certificates;
     let mut b = CertificatesBuilder::default();
     let mut links = Vec::new();
@@ -208,7 +208,7 @@ fn full_state(live: &Live) -> State {
     ds.linkage = live.linkage.as_ref().map(|l| Linkage { holders: links, model: l.model.clone() });
     ds.register = None;
     let index = ParcelIndex::build(&ds.parcels);
-    let rec = super::super::reconcile(&ds, &index, &indicatif::ProgressBar::hidden());
+    let rec = crate::reconcile::reconcile(&ds, &index, &indicatif::ProgressBar::hidden());
     let conflicts = rec
         .conflicts
         .iter()
