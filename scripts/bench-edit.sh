@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# What an edit costs (issue 18): `PATCH /certificates/{id}` (re-point an unmatched certificate to its likely
-# parcel, with If-Match), answered after the edit's transaction, the commune's re-check and the swap of the
-# served data; against `thuadat check --db` of the same commune (the full re-check it must come to equal), in
-# the same run, on a generated commune imported into a throwaway PostGIS.
+# What an edit costs (issue 18): `PATCH /collections/parcels/items/{id}` replacing one parcel's geometry (moved by
+# about 0.1 m, with If-Match), answered after the edit's transaction, the incremental re-check, the store sync
+# and the swap of the served data (each step's median from the answer's `timings_ms`; the server's first edit
+# is checked whole and reported apart); against `thuadat check --db` of the same commune (the full re-check),
+# in the same run, on a generated commune imported into a throwaway PostGIS. The in-memory re-check alone on
+# 1M parcels: `THUADAT_BENCH_COMMUNE=<dir> cargo bench --bench live`.
 #
-#   scripts/bench-edit.sh          # BENCH_DIR (default /tmp/thuadat-bench), BENCH_PARCELS=100000, BENCH_EDITS=10
+#   scripts/bench-edit.sh          # BENCH_DIR (default /tmp/thuadat-bench), BENCH_PARCELS=100000, BENCH_EDITS=100
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,7 +15,7 @@ bench=${BENCH_DIR:-/tmp/thuadat-bench}
 n=${BENCH_PARCELS:-100000}
 mkdir -p "$bench"
 cargo build --release --quiet
-export BENCH_BIN=$PWD/target/release/thuadat BENCH_DS=$bench/c$n BENCH_OUT=$bench BENCH_EDITS=${BENCH_EDITS:-10}
+export BENCH_BIN=$PWD/target/release/thuadat BENCH_DS=$bench/c$n BENCH_OUT=$bench BENCH_EDITS=${BENCH_EDITS:-100}
 [ -f "$BENCH_DS/truth.json" ] || "$BENCH_BIN" gen "$BENCH_DS" --parcels "$n" --seed 7 >/dev/null
 
 scripts/with-postgis.sh bash -c '
@@ -27,6 +29,39 @@ server=$!
 trap "kill $server 2>/dev/null || true" EXIT
 for _ in $(seq 1 1200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
 python3 - "$port" "$BENCH_EDITS" <<PY
+import base64, json, random, statistics, sys, time, urllib.request
+port, edits = sys.argv[1], int(sys.argv[2])
+auth = "Basic " + base64.b64encode(b"bench:bench-password-1").decode()
+def req(method, path, body=None, headers={}):
+    r = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=body,
+                               headers={"Authorization": auth, "Content-Type": "application/json", **headers})
+    with urllib.request.urlopen(r) as f:
+        return json.load(f), f.headers
+random.seed(18)
+ids = [f["id"] for f in req("GET", "/collections/parcels/items?limit=10000")[0]["features"]]
+rows = []
+for k in range(edits + 1):
+    pid = random.choice(ids)
+    f, h = req("GET", f"/collections/parcels/items/{pid}")
+    # Moved by up to about 0.1 m (1e-6 degrees): overlaps with the neighbours come and go.
+    dx, dy = random.uniform(-1e-6, 1e-6), random.uniform(-1e-6, 1e-6)
+    def move(c):
+        return [move(x) for x in c] if isinstance(c[0], list) else [c[0] + dx, c[1] + dy]
+    g = f["geometry"]
+    body = json.dumps({"geometry": {"type": g["type"], "coordinates": move(g["coordinates"])}}).encode()
+    t = time.perf_counter()
+    done, _ = req("PATCH", f"/collections/parcels/items/{pid}", body, {"If-Match": h["ETag"]})
+    rows.append((time.perf_counter() - t, done["recheck"], done["timings_ms"]))
+first = rows[0]
+inc = [r for r in rows[1:] if r[1] == "incremental"]
+ms = sorted(r[0] * 1000 for r in inc)
+q = lambda p: ms[round((len(ms) - 1) * p)]
+part = lambda k: statistics.median(r[2][k] for r in inc)
+rc, st, sv = part("recheck"), part("store"), part("served")
+print(f"first edit (whole re-check): {first[0]:.3f} s")
+print(f"incremental edits: {len(inc)}; answered p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {ms[-1]:.1f} ms; "
+      f"p50 of the steps: re-check {rc:.2f} ms, store sync {st:.2f} ms, served-data swap {sv:.1f} ms")
+PY
 import base64, json, statistics, sys, time, urllib.request
 port, edits = sys.argv[1], int(sys.argv[2])
 auth = "Basic " + base64.b64encode(b"bench:bench-password-1").decode()

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use geo::{BoundingRect, InteriorPoint};
+use geo::BoundingRect;
 use rayon::prelude::*;
 
 use super::features::LayerInfo;
@@ -89,36 +89,54 @@ pub(super) fn build_groups(raw: RawGroups, frame: &Frame) -> Result<(Vec<Group>,
 /// interior point when the centroid falls outside a concave parcel). Boundaries are split into monotone
 /// pieces once, so each test is logarithmic in the boundary's vertex count.
 pub(super) fn assign_groups(parcels: &mut [Parcel], groups: &[Group]) {
-    use geo::{Centroid, Contains, Intersects, MonotonicPolygons};
-    use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree};
-    let prepared: Vec<Vec<MonotonicPolygons<f64>>> =
-        groups.iter().map(|g| g.geometry.0.iter().map(|p| MonotonicPolygons::from(p.clone())).collect()).collect();
-    let tree = RTree::bulk_load(
-        groups
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| {
-                let r = g.geometry.bounding_rect()?;
-                Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
-            })
-            .collect(),
-    );
+    let locator = GroupLocator::new(groups);
     parcels.par_iter_mut().for_each(|p| {
-        let Some(g) = p.geometry.as_ref() else { return };
-        let pt = match g.centroid() {
-            Some(c) if g.contains(&c) => c,
-            _ => match g.interior_point() {
-                Some(ip) => ip,
-                None => return,
-            },
-        };
-        let found = tree
-            .locate_all_at_point(&[pt.x(), pt.y()])
-            .map(|c| c.data)
-            .filter(|&i| prepared[i].iter().any(|m| m.intersects(&pt.0)))
-            .min();
-        if let Some(i) = found {
+        if let Some(i) = locator.group_of(p) {
             p.group = Some(groups[i].name.clone());
         }
     });
+}
+
+/// The groups' boundaries prepared for point tests (monotone pieces, an R-tree of their boxes): built once,
+/// asked for many parcels.
+pub struct GroupLocator {
+    prepared: Vec<Vec<geo::MonotonicPolygons<f64>>>,
+    tree: rstar::RTree<rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>,
+}
+
+impl GroupLocator {
+    /// Prepares `groups`.
+    pub fn new(groups: &[Group]) -> GroupLocator {
+        use rstar::primitives::{GeomWithData, Rectangle};
+        let prepared = groups
+            .iter()
+            .map(|g| g.geometry.0.iter().map(|p| geo::MonotonicPolygons::from(p.clone())).collect())
+            .collect();
+        let tree = rstar::RTree::bulk_load(
+            groups
+                .iter()
+                .enumerate()
+                .filter_map(|(i, g)| {
+                    let r = g.geometry.bounding_rect()?;
+                    Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+                })
+                .collect(),
+        );
+        GroupLocator { prepared, tree }
+    }
+
+    /// The group (its position) whose boundary holds parcel `p`, the first when several do.
+    pub fn group_of(&self, p: &Parcel) -> Option<usize> {
+        use geo::{Centroid, Contains, InteriorPoint, Intersects};
+        let g = p.geometry.as_ref()?;
+        let pt = match g.centroid() {
+            Some(c) if g.contains(&c) => c,
+            _ => g.interior_point()?,
+        };
+        self.tree
+            .locate_all_at_point(&[pt.x(), pt.y()])
+            .map(|c| c.data)
+            .filter(|&i| self.prepared[i].iter().any(|m| m.intersects(&pt.0)))
+            .min()
+    }
 }

@@ -33,6 +33,7 @@ use crate::crs::{Crs, Frame};
 use crate::error::{Error, Location, Result};
 use convert::{convert, Chunk, Feeder};
 use geometry::{build_geometry, measure, measure_one, Invalid};
+pub use groups::GroupLocator;
 use groups::{assign_groups, build_groups, read_raw_groups, RawGroups};
 use ids::assign_ids;
 pub(crate) use ids::{derived_id, natural_id};
@@ -619,7 +620,12 @@ impl Dataset {
     /// One parcel made as the pipeline makes it from a raw feature numbered `feature` (projected, oriented,
     /// validated, measured, its commune defaulted, its id given or derived: [`natural_id`]); None when the
     /// feature is not an area. Repeated ids are told apart by the caller. The incremental re-check's way in.
-    pub(crate) fn build_one(&self, feature: u32, mut raw: RawFeature) -> Result<Option<Parcel>> {
+    pub(crate) fn build_one(
+        &self,
+        feature: u32,
+        mut raw: RawFeature,
+        groups: Option<&GroupLocator>,
+    ) -> Result<Option<Parcel>> {
         raw.position = Some(feature);
         let Some(mut p) = build_parcel(&self.dir.join("parcels"), feature as usize, raw, &self.frame)? else {
             return Ok(None);
@@ -629,8 +635,8 @@ impl Dataset {
             p.commune = self.config.commune.as_deref().map(Shared::from);
         }
         p.id = natural_id(&p);
-        if !self.groups.is_empty() {
-            assign_groups(std::slice::from_mut(&mut p), &self.groups);
+        if let Some(i) = groups.and_then(|l| l.group_of(&p)) {
+            p.group = Some(self.groups[i].name.clone());
         }
         Ok(Some(p))
     }

@@ -93,6 +93,11 @@ pub struct Live {
     /// Live parcels by their id before repeats are told apart.
     natural: Vec<CompactString>,
     by_natural: FxHashMap<CompactString, Vec<u32>>,
+    /// Certificates with a sheet and a number that cannot be read (`4?`): unmatched, their candidates on the
+    /// whole sheet.
+    torn: FxHashMap<i64, Vec<u32>>,
+    /// The groups' boundaries, prepared once (None: the dataset has none).
+    groups: Option<crate::dataset::GroupLocator>,
     /// Certificates exist: `parcel_without_certificate` runs (as in the full check).
     without_rule: bool,
     /// The version of the data (the store's edit number the commune was read at, plus the edits applied).
@@ -136,6 +141,8 @@ impl Live {
             certs_by_id: FxHashMap::default(),
             natural: dataset.parcels.iter().map(natural_of).collect(),
             by_natural: FxHashMap::default(),
+            torn: FxHashMap::default(),
+            groups: (!dataset.groups.is_empty()).then(|| crate::dataset::GroupLocator::new(&dataset.groups)),
             without_rule: !dataset.certificates.is_empty(),
             version: 0,
             dataset,
@@ -144,8 +151,10 @@ impl Live {
             live.by_natural.entry(x.clone()).or_default().push(i as u32);
         }
         for (ci, c) in live.dataset.certificates.certificates.iter().enumerate() {
-            if let (Some(s), Some(b)) = (c.sheet, c.parcel_base) {
-                live.certs_by_key.entry((s, b)).or_default().push(ci as u32);
+            match (c.sheet, c.parcel_base) {
+                (Some(s), Some(b)) => live.certs_by_key.entry((s, b)).or_default().push(ci as u32),
+                (Some(s), None) => live.torn.entry(s).or_default().push(ci as u32),
+                _ => {}
             }
             live.certs_by_id.insert(live.dataset.certificates.id(ci).to_string(), ci as u32);
         }
@@ -216,6 +225,49 @@ impl Live {
             timings: Vec::new(),
         };
         Checked { dataset, index, reconciliation, timings: Vec::new() }
+    }
+
+    /// The edit that moves parcel `i` by `(dx, dy)` metres of the planar frame, attributes kept (None: retired
+    /// or without geometry): what the benchmark and the tests edit with.
+    pub fn moved(&self, i: usize, dx: f64, dy: f64) -> Option<LiveEdit> {
+        use crate::dataset::parcels::{RawGeometry, RawValue};
+        let p = self.dataset.parcels.get(i).filter(|_| !self.retired[i])?;
+        let g = p.geometry.as_ref()?;
+        let frame = &self.dataset.frame;
+        let geographic = frame.source().is_geographic();
+        let to_source = |c: &geo::Coord<f64>| -> Option<geo::Coord<f64>> {
+            let (x, y) = (c.x + dx, c.y + dy);
+            if !geographic {
+                return Some(geo::Coord { x, y });
+            }
+            let (lon, lat) = frame.to_wgs84(x, y).ok()?;
+            let (x, y) = frame.source().from_wgs84(lon, lat).ok()?;
+            Some(geo::Coord { x, y })
+        };
+        let polys =
+            g.0.iter()
+                .map(|poly| {
+                    std::iter::once(poly.exterior())
+                        .chain(poly.interiors())
+                        .map(|r| r.0.iter().map(to_source).collect::<Option<Vec<_>>>())
+                        .collect::<Option<Vec<_>>>()
+                })
+                .collect::<Option<Vec<_>>>()?;
+        let text = |s: Option<&str>| s.map_or(RawValue::Null, |s| RawValue::Text(s.to_string()));
+        let raw = RawFeature {
+            geometry: RawGeometry::Polygons(polys),
+            values: vec![
+                RawValue::Null,
+                text(p.commune.as_deref()),
+                p.sheet.map_or(RawValue::Null, RawValue::Int),
+                p.parcel_no.map_or(RawValue::Null, RawValue::Int),
+                text(p.group.as_deref()),
+                text(p.land_use.as_deref()),
+                p.recorded_area.map_or(RawValue::Null, RawValue::Real),
+            ],
+            position: None,
+        };
+        Some(LiveEdit::Parcel { feature: p.feature, raw: Some(raw) })
     }
 
     /// Parcel `i`'s status (None: retired).
@@ -297,7 +349,7 @@ impl Live {
             match e {
                 LiveEdit::Parcel { feature, raw } => {
                     let built = match raw {
-                        Some(raw) => self.dataset.build_one(*feature, raw.clone())?,
+                        Some(raw) => self.dataset.build_one(*feature, raw.clone(), self.groups.as_ref())?,
                         None => None,
                     };
                     let i = match self.position(*feature) {
@@ -318,19 +370,33 @@ impl Live {
                     let Some(&ci) = self.certs_by_id.get(cert_id) else { continue };
                     let certs = &self.dataset.certificates;
                     let old = (certs.sheet(ci as usize), certs.certificates[ci as usize].parcel_base);
-                    if let (Some(s), Some(b)) = old {
-                        keys.insert((s, b));
-                        if let Some(v) = self.certs_by_key.get_mut(&(s, b)) {
-                            v.retain(|&c| c != ci);
+                    match old {
+                        (Some(s), Some(b)) => {
+                            keys.insert((s, b));
+                            if let Some(v) = self.certs_by_key.get_mut(&(s, b)) {
+                                v.retain(|&c| c != ci);
+                            }
                         }
+                        (Some(s), None) => {
+                            if let Some(v) = self.torn.get_mut(&s) {
+                                v.retain(|&c| c != ci);
+                            }
+                        }
+                        _ => {}
                     }
                     let (sheet, no) = if *cancelled { (None, "") } else { (*sheet, parcel_no.as_str()) };
                     self.dataset.certificates.amend(ci as usize, sheet, no, *area)?;
                     self.cancelled[ci as usize] = *cancelled;
                     let c = &self.dataset.certificates.certificates[ci as usize];
-                    if let (Some(s), Some(b)) = (c.sheet, c.parcel_base) {
-                        keys.insert((s, b));
-                        let v = self.certs_by_key.entry((s, b)).or_default();
+                    let list = match (c.sheet, c.parcel_base) {
+                        (Some(s), Some(b)) => {
+                            keys.insert((s, b));
+                            Some(self.certs_by_key.entry((s, b)).or_default())
+                        }
+                        (Some(s), None) => Some(self.torn.entry(s).or_default()),
+                        _ => None,
+                    };
+                    if let Some(v) = list {
                         let at = v.partition_point(|&x| x < ci);
                         v.insert(at, ci);
                     }
@@ -468,19 +534,27 @@ impl Live {
             // Certificates of other keys cannot point here: the list is the parcel's whole.
             self.links.set_certs_of(p, list);
         }
-        // Unmatched certificates whose candidates may have changed: on the sheets of the keys and on sheets
-        // one slip away.
-        let mut sheets: FxHashSet<i64> = FxHashSet::default();
-        for &(s, _) in &keys {
-            sheets.insert(s);
-            sheets.extend(unmatched::number_slips(&s.to_string()).into_iter().map(|(t, _)| t));
-        }
+        // Unmatched certificates whose candidates may have changed: a certificate looks for numbers one typing
+        // slip from its own on its sheet, for its number on sheets one slip from its own, and (a torn number)
+        // over its whole sheet. Slips go both ways, so from a key (s, m) those are the certificates of (s, n)
+        // and (t, m) for n, t one slip from m, s; and the torn ones of sheet s.
         let mut scope_certs: FxHashSet<usize> = certs.iter().map(|&c| c as usize).collect();
-        for (ci, c) in ds.certificates.certificates.iter().enumerate() {
-            // The unmatched are few: a pass over the certificates' sheets costs less than an index kept.
-            if c.sheet.is_some_and(|s| sheets.contains(&s)) && self.links.parcel_of(ci).is_none() {
-                scope_certs.insert(ci);
+        let unmatched_of = |key: (i64, i64)| {
+            self.certs_by_key
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .map(|&c| c as usize)
+                .filter(|&c| self.links.parcel_of(c).is_none())
+        };
+        for &(s, m) in &keys {
+            for (n, _) in unmatched::number_slips(&m.to_string()) {
+                scope_certs.extend(unmatched_of((s, n)));
             }
+            for (t, _) in unmatched::number_slips(&s.to_string()) {
+                scope_certs.extend(unmatched_of((t, m)));
+            }
+            scope_certs.extend(self.torn.get(&s).into_iter().flatten().map(|&c| c as usize));
         }
         scope_certs.retain(|&c| !self.cancelled[c]);
         let mut scope_parcels: Vec<usize> = parcels.iter().copied().filter(|&p| !self.retired[p]).collect();

@@ -236,6 +236,7 @@ async fn patch_certificate(
         "conflicts": conflicts["conflicts"],
         "statuses": conflicts["statuses"],
         "recheck": conflicts["recheck"],
+        "timings_ms": conflicts["timings_ms"],
         "served": now,
     });
     with_etag(no_store_json(StatusCode::OK, &v), &etag)

@@ -46,15 +46,19 @@ pub(super) async fn after_edit(
                 LiveEdit::Parcel { .. } => true,
             })
     };
-    let answer = match live.as_mut().filter(|l| knows(l)) {
+    let started = std::time::Instant::now();
+    let mut store_ms = 0.0;
+    let mut answer = match live.as_mut().filter(|l| knows(l)) {
         Some(l) => {
             let delta = l.apply(&edits).map_err(unavailable)?;
+            let rechecked_ms = started.elapsed().as_secs_f64() * 1000.0;
             l.version = version;
             let found: Vec<crate::conflict::Conflict> =
                 delta.found.iter().filter_map(|id| l.conflict(id).cloned()).collect();
             let present = l.conflict_count() as u64;
             let synced =
                 crate::store::sync_found(pool, code, &l.dataset, &found, &delta.closed, present, version, by).await;
+            store_ms = started.elapsed().as_secs_f64() * 1000.0 - rechecked_ms;
             let synced = match synced {
                 Ok(s) => s,
                 Err(e) => {
@@ -100,6 +104,9 @@ pub(super) async fn after_edit(
             answer
         }
     };
+    // Times of the steps, in the answer (the benchmark reads them).
+    let recheck_ms = started.elapsed().as_secs_f64() * 1000.0 - store_ms;
+    let served_from = std::time::Instant::now();
     // The served data, from the live commune as it now stands.
     let snapshot = live.as_ref().map(Live::snapshot);
     drop(live);
@@ -117,6 +124,11 @@ pub(super) async fn after_edit(
             return Err(json_error(StatusCode::SERVICE_UNAVAILABLE, &why));
         }
     }
+    let round = |ms: f64| (ms * 100.0).round() / 100.0;
+    answer["timings_ms"] = json!({
+        "recheck": round(recheck_ms), "store": round(store_ms),
+        "served": round(served_from.elapsed().as_secs_f64() * 1000.0),
+    });
     // The other servers of the store load the commune again when told (`follow_edits`); this one is current.
     state.edit_version.fetch_max(version, std::sync::atomic::Ordering::SeqCst);
     let told = sqlx::query("SELECT pg_notify($1, $2)")

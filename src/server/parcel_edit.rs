@@ -237,6 +237,7 @@ async fn apply(
         let v = json!({
             "changes": changes, "conflicts": rechecked["conflicts"], "statuses": rechecked["statuses"],
             "recheck": rechecked["recheck"],
+            "timings_ms": rechecked["timings_ms"],
         });
         return no_store_json(StatusCode::OK, &v);
     }
@@ -244,6 +245,7 @@ async fn apply(
     v["conflicts"] = rechecked["conflicts"].clone();
     v["statuses"] = rechecked["statuses"].clone();
     v["recheck"] = rechecked["recheck"].clone();
+    v["timings_ms"] = rechecked["timings_ms"].clone();
     let created = v["op"] == "created";
     let mut r = no_store_json(if created { StatusCode::CREATED } else { StatusCode::OK }, &v);
     if let Some(Ok(etag)) = v["etag"].as_str().map(HeaderValue::from_str) {
