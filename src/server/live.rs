@@ -17,7 +17,9 @@ use super::error::json_error;
 use super::review::unavailable;
 use super::source::Source;
 use super::AppState;
+use crate::dataset::parcels::{RawFeature, RawGeometry, RawValue};
 use crate::live::{Delta, Live, LiveEdit};
+use crate::store::edit::parcel::ParcelFields;
 
 /// The live commune of a server of the store (None until its first edit, and after a reload).
 pub(crate) type LiveSlot = tokio::sync::Mutex<Option<Live>>;
@@ -39,6 +41,20 @@ pub(super) async fn after_edit(
     let Some((pool, code)) = state.store.as_ref() else { return Err(no_store()) };
     let mut live = state.live.lock().await;
     let first = version - edits.len() as i64 + 1;
+    // Without a live commune yet: the data served, when they hold every edit before these.
+    if live.is_none() && state.edit_version.load(std::sync::atomic::Ordering::SeqCst) == first - 1 {
+        let checked = state.source().checked.clone();
+        if let Ok(mut l) = tokio::task::spawn_blocking(move || Live::new(checked)).await {
+            l.version = first - 1;
+            *live = Some(l);
+        }
+    }
+    // Other servers' edits since this one's last: replayed first, as they were written.
+    if let Some(l) = live.as_mut() {
+        if l.version < first - 1 && !replay(pool, code, l, first - 1).await {
+            *live = None;
+        }
+    }
     let knows = |l: &Live| {
         l.version == first - 1
             && edits.iter().all(|e| match e {
@@ -111,18 +127,7 @@ pub(super) async fn after_edit(
     let snapshot = live.as_ref().map(Live::snapshot);
     drop(live);
     if let Some(checked) = snapshot {
-        let reviews = crate::store::review::statuses_of(pool, code).await.map_err(unavailable)?;
-        let bytes = state.config.tile_cache_bytes;
-        let source = tokio::task::spawn_blocking(move || {
-            let source = Source::new(checked, bytes);
-            source.apply_reviews(reviews.iter().map(|(id, status)| (id.as_str(), *status)));
-            source
-        })
-        .await
-        .map_err(|_| json_error(StatusCode::INTERNAL_SERVER_ERROR, "serving the edit stopped"))?;
-        if let Err(why) = state.reload_with(Ok(source)) {
-            return Err(json_error(StatusCode::SERVICE_UNAVAILABLE, &why));
-        }
+        swap(state, pool, code, checked).await?;
     }
     let round = |ms: f64| (ms * 100.0).round() / 100.0;
     answer["timings_ms"] = json!({
@@ -190,4 +195,112 @@ fn whole_answer(old: &Source, l: &Live, sync: crate::store::ConflictSync) -> Val
     }
     statuses.truncate(MAX_STATUSES);
     json!({"conflicts": conflicts_json(sync, &opened, &closed), "statuses": statuses, "recheck": "whole"})
+}
+
+/// A parcel's fields as the raw feature the check reads (None: retired).
+pub(super) fn raw_of(f: &ParcelFields) -> Option<RawFeature> {
+    if f.retired {
+        return None;
+    }
+    let text = |s: &Option<String>| s.clone().map_or(RawValue::Null, RawValue::Text);
+    let int = |n: Option<i64>| n.map_or(RawValue::Null, RawValue::Int);
+    Some(RawFeature {
+        geometry: f.geometry.clone().map_or(RawGeometry::Missing, RawGeometry::Polygons),
+        values: vec![
+            text(&f.parcel_id),
+            text(&f.commune),
+            int(f.sheet),
+            int(f.parcel_no),
+            text(&f.group),
+            text(&f.land_use),
+            f.area.map_or(RawValue::Null, RawValue::Real),
+        ],
+        position: None,
+    })
+}
+
+/// An edit as stored (its `target` and `after`) as the live commune takes it; None when it cannot be read.
+fn live_edit_of(target: &str, id: &str, after: &Value) -> Option<LiveEdit> {
+    match target {
+        "parcel" => {
+            let feature = u32::try_from(after.get("feature")?.as_i64()?).ok()?;
+            Some(LiveEdit::Parcel { feature, raw: raw_of(&ParcelFields::from_json(after)?) })
+        }
+        "certificate" => Some(LiveEdit::Certificate {
+            cert_id: id.to_string(),
+            sheet: after.get("sheet").and_then(Value::as_i64),
+            parcel_no: after.get("parcel_no").and_then(Value::as_str).unwrap_or("").to_string(),
+            area: after.get("area").and_then(Value::as_f64),
+            cancelled: after.get("cancelled").and_then(Value::as_bool).unwrap_or(false),
+        }),
+        _ => None,
+    }
+}
+
+/// Brings `live` up to version `through` with the edits stored after its own (another server's), as they
+/// were written; false when one cannot be taken (the caller checks or loads the commune whole).
+async fn replay(pool: &sqlx::PgPool, code: &str, live: &mut Live, through: i64) -> bool {
+    let Ok(rows) = crate::store::edit::replay(pool, code, live.version, through).await else { return false };
+    if rows.len() as i64 != through - live.version {
+        return false;
+    }
+    let mut edits = Vec::with_capacity(rows.len());
+    for (_, target, id, after) in &rows {
+        match live_edit_of(target, id, after) {
+            Some(LiveEdit::Certificate { cert_id, .. }) if !live.knows_certificate(&cert_id) => return false,
+            Some(e) => edits.push(e),
+            None => return false,
+        }
+    }
+    if live.apply(&edits).is_err() {
+        return false;
+    }
+    live.version = through;
+    true
+}
+
+/// Another server's edits, up to `version`: replayed in this server's live commune (built from the data
+/// served when there is none and they are at the version before), and the served data swapped. False when
+/// that cannot be done: the caller loads the commune whole.
+pub(super) async fn follow(state: &Arc<AppState>, version: i64) -> bool {
+    let Some((pool, code)) = state.store.as_ref() else { return false };
+    let mut live = state.live.lock().await;
+    if live.is_none() {
+        let known = state.edit_version.load(std::sync::atomic::Ordering::SeqCst);
+        if known >= version {
+            return false;
+        }
+        let checked = state.source().checked.clone();
+        let built = tokio::task::spawn_blocking(move || Live::new(checked)).await;
+        let Ok(mut l) = built else { return false };
+        l.version = known;
+        *live = Some(l);
+    }
+    let Some(l) = live.as_mut() else { return false };
+    if !replay(pool, code, l, version).await {
+        *live = None;
+        return false;
+    }
+    let checked = l.snapshot();
+    drop(live);
+    swap(state, pool, code, checked).await.is_ok()
+}
+
+/// Serves `checked`: the review states read from the store, the source built, swapped in.
+async fn swap(
+    state: &Arc<AppState>,
+    pool: &sqlx::PgPool,
+    code: &str,
+    checked: crate::check::Checked,
+) -> Result<(), Response> {
+    let reviews = crate::store::review::statuses_of(pool, code).await.map_err(unavailable)?;
+    let bytes = state.config.tile_cache_bytes;
+    let source = tokio::task::spawn_blocking(move || {
+        let source = Source::new(checked, bytes);
+        source.apply_reviews(reviews.iter().map(|(id, status)| (id.as_str(), *status)));
+        source
+    })
+    .await
+    .map_err(|_| json_error(StatusCode::INTERNAL_SERVER_ERROR, "serving the edit stopped"))?;
+    state.reload_with(Ok(source)).map(|_| ()).map_err(|why| json_error(StatusCode::SERVICE_UNAVAILABLE, &why))
 }

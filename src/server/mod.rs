@@ -323,6 +323,7 @@ pub fn serve(mut config: ServerConfig, ready: impl FnOnce(&Started)) -> Result<n
     ensure_open_files(config.limits.max_connections)?;
     // A certificate that cannot be used is said before the data is checked.
     let tls = config.tls.as_ref().map(tls::load).transpose()?;
+    let version = config.store.as_ref().map(crate::store::last_edit).transpose()?.unwrap_or(0);
     let source = load(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -342,6 +343,7 @@ pub fn serve(mut config: ServerConfig, ready: impl FnOnce(&Started)) -> Result<n
         let limits = config.limits;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let state = Arc::new(AppState::new(config, source));
+        state.edit_version.store(version, std::sync::atomic::Ordering::SeqCst);
         ready(&Started {
             url: format!("{scheme}://{addr}"),
             source: &state.source(),
@@ -408,11 +410,20 @@ async fn reload(state: &AppState) -> std::result::Result<usize, String> {
     let config = state.config.clone();
     // Edits wait while the data are read again; the live commune is behind them after, and goes.
     let mut live = state.live.lock().await;
-    let loaded = match tokio::task::spawn_blocking(move || load(&config)).await {
+    let loaded = match tokio::task::spawn_blocking(move || {
+        let version = config.store.as_ref().map(crate::store::last_edit).transpose()?.unwrap_or(0);
+        load(&config).map(|s| (s, version))
+    })
+    .await
+    {
         Ok(loaded) => loaded,
         Err(_) => Err(Error::panicked("the reload")),
     };
     *live = None;
+    let loaded = loaded.map(|(source, version)| {
+        state.edit_version.fetch_max(version, std::sync::atomic::Ordering::SeqCst);
+        source
+    });
     state.reload_with(loaded)
 }
 
@@ -421,8 +432,9 @@ async fn reload(state: &AppState) -> std::result::Result<usize, String> {
 pub const EDITS_CHANNEL: &str = "thuadat_changes";
 
 /// With `serve --db`: listens on [`EDITS_CHANNEL`] and, when another server has edited the commune served
-/// (a version above [`AppState::edit_version`]), loads it again from the store and swaps it in, so that every
-/// server of a store shows an edit within about the time a load takes. A lost connection is opened again.
+/// (a version above [`AppState::edit_version`]), replays the edits in its live commune (`live::follow`: the
+/// edit rows as written, checked incrementally), or else loads the commune again from the store, and swaps the
+/// served data, so that every server of a store shows an edit. A lost connection is opened again.
 async fn follow_edits(state: Arc<AppState>) {
     use std::sync::atomic::Ordering;
     let Some((pool, code)) = state.store.clone() else { return };
@@ -451,6 +463,12 @@ async fn follow_edits(state: Arc<AppState>) {
             let Some((c, v)) = note.payload().split_once(' ') else { continue };
             let Ok(version) = v.parse::<i64>() else { continue };
             if c != code || version <= state.edit_version.load(Ordering::SeqCst) {
+                continue;
+            }
+            // Replayed in the live commune when this server keeps one (or can start one from its data).
+            if live::follow(&state, version).await {
+                state.edit_version.fetch_max(version, Ordering::SeqCst);
+                tracing::info!("commune {code} edited elsewhere (version {version}): replayed");
                 continue;
             }
             match reload(&state).await {

@@ -26,31 +26,8 @@ use super::params::Params;
 use super::review::{bad_path, unavailable};
 use super::source::Source;
 use super::AppState;
-use crate::dataset::parcels::{RawFeature, RawGeometry, RawValue};
 use crate::live::LiveEdit;
 use crate::store::edit::parcel::{self, Applied, ParcelFields, ParcelOp, ParcelPatch};
-
-/// A parcel's fields as the raw feature the check reads (None: retired).
-fn raw_of(f: &ParcelFields) -> Option<RawFeature> {
-    if f.retired {
-        return None;
-    }
-    let text = |s: &Option<String>| s.clone().map_or(RawValue::Null, RawValue::Text);
-    let int = |n: Option<i64>| n.map_or(RawValue::Null, RawValue::Int);
-    Some(RawFeature {
-        geometry: f.geometry.clone().map_or(RawGeometry::Missing, RawGeometry::Polygons),
-        values: vec![
-            text(&f.parcel_id),
-            text(&f.commune),
-            int(f.sheet),
-            int(f.parcel_no),
-            text(&f.group),
-            text(&f.land_use),
-            f.area.map_or(RawValue::Null, RawValue::Real),
-        ],
-        position: None,
-    })
-}
 
 type Shared = State<Arc<AppState>>;
 
@@ -207,7 +184,10 @@ async fn apply(
     let Some(last) = done.last().map(|d| d.version) else {
         return json_error(StatusCode::UNPROCESSABLE_ENTITY, "nothing to change");
     };
-    let edits = done.iter().map(|d| LiveEdit::Parcel { feature: d.feature as u32, raw: raw_of(&d.after) }).collect();
+    let edits = done
+        .iter()
+        .map(|d| LiveEdit::Parcel { feature: d.feature as u32, raw: super::live::raw_of(&d.after) })
+        .collect();
     let rechecked = match super::live::after_edit(state, last, edits, by).await {
         Ok(v) => v,
         Err(r) => return r,

@@ -32,7 +32,7 @@ pub use conflicts::sync_found;
 pub use connection::{connect, resolve_commune};
 pub use import::{choose_commune, import};
 pub use read::load_dataset;
-pub use run::{check, load_checked, recheck, StoredCommune};
+pub use run::{check, last_edit, load_checked, recheck, StoredCommune};
 
 use crate::error::{Error, Result};
 

@@ -53,6 +53,29 @@ pub fn load_checked(store: &StoreSource) -> Result<(Checked, Vec<(String, Review
     })
 }
 
+/// The last edit of the served commune (0: none). A server reads it before the data, so that it never counts
+/// an edit as served that its data lack (an edit made in between is replayed again, which changes nothing).
+pub fn last_edit(store: &StoreSource) -> Result<i64> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = runtime()?;
+                let mut conn = rt.block_on(connect(&store.url))?;
+                let code = rt.block_on(pick_commune(&mut conn, store.commune.as_deref()))?;
+                let v: Option<i64> = rt
+                    .block_on(
+                        sqlx::query_scalar("SELECT max(version) FROM thuadat.edit WHERE commune_code = $1")
+                            .bind(&code)
+                            .fetch_one(&mut conn),
+                    )
+                    .map_err(|e| Error::db("reading the edits", e))?;
+                Ok(v.unwrap_or(0))
+            })
+            .join()
+            .unwrap_or_else(|_| Err(Error::panicked("reading the edits")))
+    })
+}
+
 /// `thuadat check --db`: checks commune `code` of the store, writes the report directory `out`, and syncs the
 /// stored conflicts (statuses kept, vanished ones closed, new ones opened), in one transaction.
 pub fn check(url: &str, code: &str, out: &Path, by: &str) -> Result<(Checked, ConflictSync)> {

@@ -96,3 +96,22 @@ pub async fn changes(pool: &PgPool, code: &str, since: i64, limit: i64) -> Resul
     let last = changes.last().and_then(|c| c["version"].as_i64()).unwrap_or(since);
     Ok(json!({"commune": code, "version": current.unwrap_or(0), "since": since, "through": last, "changes": changes}))
 }
+
+/// The edits of commune `code` with versions in `(after, through]`, oldest first: `(version, target,
+/// target_id, after)`, to replay in a server's live commune.
+pub async fn replay(pool: &PgPool, code: &str, after: i64, through: i64) -> Result<Vec<(i64, String, String, Value)>> {
+    let rows = sqlx::query(
+        "SELECT version, target, target_id, after FROM thuadat.edit WHERE commune_code = $1 AND version > $2 AND version <= $3 \
+         ORDER BY version",
+    )
+    .bind(code)
+    .bind(after)
+    .bind(through)
+    .fetch_all(pool)
+    .await
+    .map_err(db("reading the edits"))?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1), r.get::<String, _>(2), r.get::<Value, _>(3)))
+        .collect())
+}

@@ -53,6 +53,42 @@ impl ParcelFields {
         })
     }
 
+    /// Read back from [`ParcelFields::json`] (an edit's `after`); None when it is not one.
+    pub fn from_json(v: &Value) -> Option<ParcelFields> {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let polygons = |c: &Value| -> Option<RawPolygon> {
+            c.as_array()?
+                .iter()
+                .map(|ring| {
+                    ring.as_array()?
+                        .iter()
+                        .map(|p| Some(geo::Coord { x: p.get(0)?.as_f64()?, y: p.get(1)?.as_f64()? }))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .collect()
+        };
+        let g = v.get("geometry")?;
+        let geometry = match g.get("type").and_then(Value::as_str) {
+            None => None,
+            Some("Polygon") => Some(vec![polygons(g.get("coordinates")?)?]),
+            Some("MultiPolygon") => {
+                Some(g.get("coordinates")?.as_array()?.iter().map(polygons).collect::<Option<Vec<_>>>()?)
+            }
+            Some(_) => return None,
+        };
+        Some(ParcelFields {
+            parcel_id: text("parcel_id"),
+            commune: text("commune"),
+            sheet: v.get("sheet").and_then(Value::as_i64),
+            parcel_no: v.get("parcel_no").and_then(Value::as_i64),
+            group: text("group"),
+            land_use: text("land_use"),
+            area: v.get("area").and_then(Value::as_f64),
+            geometry,
+            retired: v.get("retired").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+
     /// The id the checker gives a parcel with these fields, unless another carries it already (then a suffix
     /// `_2`... is added at the check): its given id, else `{commune}-{sheet}-{parcel_no}`.
     pub fn id(&self, default_commune: Option<&str>) -> String {
@@ -321,4 +357,34 @@ async fn write(
     .await
     .map_err(db("changing the parcel"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_read_back_from_their_json() {
+        let ring = vec![
+            geo::Coord { x: 0.0, y: 0.0 },
+            geo::Coord { x: 10.5, y: 0.0 },
+            geo::Coord { x: 10.5, y: 7.25 },
+            geo::Coord { x: 0.0, y: 0.0 },
+        ];
+        let one = ParcelFields {
+            commune: Some("00118".into()),
+            sheet: Some(3),
+            parcel_no: Some(45),
+            land_use: Some("ONT".into()),
+            area: Some(120.5),
+            geometry: Some(vec![vec![ring.clone()]]),
+            ..ParcelFields::default()
+        };
+        let two = ParcelFields { geometry: Some(vec![vec![ring.clone()], vec![ring]]), retired: true, ..one.clone() };
+        let none = ParcelFields { geometry: None, ..one.clone() };
+        for f in [one, two, none] {
+            assert_eq!(ParcelFields::from_json(&f.json()), Some(f));
+        }
+        assert_eq!(ParcelFields::from_json(&json!({"geometry": {"type": "Point"}})), None);
+    }
 }
