@@ -352,9 +352,17 @@ impl Live {
                         Some(raw) => self.dataset.build_one(*feature, raw.clone(), self.groups.as_ref())?,
                         None => None,
                     };
-                    let i = match self.position(*feature) {
-                        Some(i) => i,
-                        None => self.push_parcel(*feature),
+                    let last = self.dataset.parcels.last().map(|p| p.feature);
+                    let i = match (self.position(*feature), raw) {
+                        (Some(i), _) => i,
+                        // Retiring a parcel these data never had (it was retired before they were read).
+                        (None, None) => continue,
+                        (None, Some(_)) if last.is_some_and(|l| *feature < l) => {
+                            return Err(crate::error::Error::Stored(format!(
+                                "parcel feature {feature} is not in the live data and not a new one"
+                            )))
+                        }
+                        (None, Some(_)) => self.push_parcel(*feature),
                     };
                     was.entry(i).or_insert_with(|| (!self.retired[i]).then_some(self.statuses[i].status));
                     keys.extend(key_of_parcel(&self.dataset.parcels[i]));

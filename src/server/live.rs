@@ -64,9 +64,18 @@ pub(super) async fn after_edit(
     };
     let started = std::time::Instant::now();
     let mut store_ms = 0.0;
-    let mut answer = match live.as_mut().filter(|l| knows(l)) {
-        Some(l) => {
-            let delta = l.apply(&edits).map_err(unavailable)?;
+    // An edit the live commune cannot take (it is left half-changed): the whole re-check below.
+    let delta = match live.as_mut().filter(|l| knows(l)).map(|l| l.apply(&edits)) {
+        Some(Ok(delta)) => Some(delta),
+        Some(Err(e)) => {
+            tracing::warn!("commune {code}: edit {version} not re-checked incrementally ({e}); checked whole");
+            *live = None;
+            None
+        }
+        None => None,
+    };
+    let mut answer = match (live.as_mut(), delta) {
+        (Some(l), Some(delta)) => {
             let rechecked_ms = started.elapsed().as_secs_f64() * 1000.0;
             l.version = version;
             let found: Vec<crate::conflict::Conflict> =
@@ -100,7 +109,7 @@ pub(super) async fn after_edit(
             }
             answer
         }
-        None => {
+        _ => {
             let url = state.config.store.as_ref().map(|s| s.url.clone()).ok_or_else(no_store)?;
             let (by_owned, code_owned) = (by.to_string(), code.clone());
             let rechecked =
