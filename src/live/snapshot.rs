@@ -53,9 +53,16 @@ impl Live {
     /// The edit that moves parcel `i` by `(dx, dy)` metres of the planar frame, attributes kept (None: retired
     /// or without geometry): what the benchmark and the tests edit with.
     pub fn moved(&self, i: usize, dx: f64, dy: f64) -> Option<LiveEdit> {
-        use crate::dataset::parcels::{RawGeometry, RawValue};
         let p = self.dataset.parcels.get(i).filter(|_| !self.retired[i])?;
-        let g = p.geometry.as_ref()?;
+        let raw = self.raw_of(i, p.geometry.as_ref()?, dx, dy)?;
+        Some(LiveEdit::Parcel { feature: p.feature, raw: Some(raw) })
+    }
+
+    /// Parcel `i` as the raw feature the pipeline reads (the contract's columns, its attributes as they are),
+    /// with geometry `g` of the planar frame moved by `(dx, dy)` and put back in the source CRS.
+    pub(crate) fn raw_of(&self, i: usize, g: &geo::MultiPolygon<f64>, dx: f64, dy: f64) -> Option<RawFeature> {
+        use crate::dataset::parcels::{RawGeometry, RawValue};
+        let p = self.dataset.parcels.get(i)?;
         let frame = &self.dataset.frame;
         let geographic = frame.source().is_geographic();
         let to_source = |c: &geo::Coord<f64>| -> Option<geo::Coord<f64>> {
@@ -77,7 +84,7 @@ impl Live {
                 })
                 .collect::<Option<Vec<_>>>()?;
         let text = |s: Option<&str>| s.map_or(RawValue::Null, |s| RawValue::Text(s.to_string()));
-        let raw = RawFeature {
+        Some(RawFeature {
             geometry: RawGeometry::Polygons(polys),
             values: vec![
                 RawValue::Null,
@@ -89,7 +96,6 @@ impl Live {
                 p.recorded_area.map_or(RawValue::Null, RawValue::Real),
             ],
             position: None,
-        };
-        Some(LiveEdit::Parcel { feature: p.feature, raw: Some(raw) })
+        })
     }
 }

@@ -5,15 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use geo::{BoundingRect, MapCoords};
+use geo::BoundingRect;
 use proptest::prelude::*;
 
 use super::{Live, LiveEdit};
 use crate::check::{self, Directory, Options, Progress};
 use crate::conflict::conflict_id;
 use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
-use crate::dataset::parcels::{RawFeature, RawGeometry, RawValue};
-use crate::dataset::{Dataset, Parcel};
+use crate::dataset::parcels::{RawFeature, RawValue};
+use crate::dataset::Dataset;
 use crate::index::ParcelIndex;
 use crate::linkage::holders::Linkage;
 
@@ -42,36 +42,19 @@ fn live() -> Live {
     Live::new(checked)
 }
 
-/// A parcel as a raw feature of the contract's columns, its geometry moved by `(dx, dy)` (or replaced).
-fn raw_of(p: &Parcel, dx: f64, dy: f64, geometry: Option<geo::MultiPolygon<f64>>) -> RawFeature {
-    let g = geometry.or_else(|| p.geometry.clone()).unwrap_or_else(|| geo::MultiPolygon(vec![]));
-    let g = g.map_coords(|c| geo::Coord { x: c.x + dx, y: c.y + dy });
-    let polys =
-        g.0.iter()
-            .map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()).map(|r| r.0.clone()).collect())
-            .collect();
-    let text = |s: Option<&str>| s.map_or(RawValue::Null, |s| RawValue::Text(s.to_string()));
-    RawFeature {
-        geometry: RawGeometry::Polygons(polys),
-        values: vec![
-            RawValue::Null,
-            text(p.commune.as_deref()),
-            p.sheet.map_or(RawValue::Null, RawValue::Int),
-            p.parcel_no.map_or(RawValue::Null, RawValue::Int),
-            text(p.group.as_deref()),
-            text(p.land_use.as_deref()),
-            p.recorded_area.map_or(RawValue::Null, RawValue::Real),
-        ],
-        position: None,
-    }
+/// Parcel `i` as a raw feature of the contract's columns, its geometry moved by `(dx, dy)` (or replaced).
+fn raw_of(live: &Live, i: usize, dx: f64, dy: f64, geometry: Option<geo::MultiPolygon<f64>>) -> RawFeature {
+    let own = live.dataset.parcels[i].geometry.clone();
+    let g = geometry.or(own).unwrap_or_else(|| geo::MultiPolygon(vec![]));
+    live.raw_of(i, &g, dx, dy).unwrap()
 }
 
 /// The edit that `(what, a, b)` stands for in the live commune's current state.
 fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
     let ps = &live.dataset.parcels;
     let alive: Vec<usize> = (0..ps.len()).filter(|&i| !live.is_retired(i) && ps[i].geometry.is_some()).collect();
-    let p = &ps[alive[a as usize % alive.len()]];
-    let q = &ps[alive[b as usize % alive.len()]];
+    let (pi, qi) = (alive[a as usize % alive.len()], alive[b as usize % alive.len()]);
+    let (p, q) = (&ps[pi], &ps[qi]);
     let certs = &live.dataset.certificates;
     let ci = (a as usize) % certs.certificates.len();
     let cert_id = certs.id(ci).to_string();
@@ -79,10 +62,10 @@ fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
     let shift = |v: u32| f64::from(v % 7) - 3.0;
     match what % 9 {
         // Moved a little: overlaps come and go.
-        0 => vec![LiveEdit::Parcel { feature: p.feature, raw: Some(raw_of(p, shift(b), shift(b / 7), None)) }],
+        0 => vec![LiveEdit::Parcel { feature: p.feature, raw: Some(raw_of(live, pi, shift(b), shift(b / 7), None)) }],
         // Renumbered: to another parcel's number (a repeat), or to a fresh one.
         1 => {
-            let mut raw = raw_of(p, 0.0, 0.0, None);
+            let mut raw = raw_of(live, pi, 0.0, 0.0, None);
             raw.values[2] = q.sheet.map_or(RawValue::Null, RawValue::Int);
             raw.values[3] = RawValue::Int(if b % 2 == 0 { q.parcel_no.unwrap_or(1) } else { 5000 + i64::from(b % 50) });
             vec![LiveEdit::Parcel { feature: p.feature, raw: Some(raw) }]
@@ -117,7 +100,7 @@ fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
         5 => vec![LiveEdit::Parcel { feature: p.feature, raw: None }],
         // A new parcel: another's geometry beside it (or on it), a new number.
         6 => {
-            let mut raw = raw_of(q, if b % 2 == 0 { 0.0 } else { 40.0 }, 0.0, None);
+            let mut raw = raw_of(live, qi, if b % 2 == 0 { 0.0 } else { 40.0 }, 0.0, None);
             raw.values[3] = RawValue::Int(7000 + i64::from(a % 100));
             vec![LiveEdit::Parcel { feature: next_feature, raw: Some(raw) }]
         }
@@ -133,16 +116,16 @@ fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
                 ]))
             };
             let (west, east) = (half(r.min().x - 1.0, mid), half(mid, r.max().x + 1.0));
-            let mut new = raw_of(p, 0.0, 0.0, Some(east));
+            let mut new = raw_of(live, pi, 0.0, 0.0, Some(east));
             new.values[3] = RawValue::Int(8000 + i64::from(a % 100));
             vec![
-                LiveEdit::Parcel { feature: p.feature, raw: Some(raw_of(p, 0.0, 0.0, Some(west))) },
+                LiveEdit::Parcel { feature: p.feature, raw: Some(raw_of(live, pi, 0.0, 0.0, Some(west))) },
                 LiveEdit::Parcel { feature: next_feature, raw: Some(new) },
             ]
         }
         // A land use that needs no certificate, or one that does.
         _ => {
-            let mut raw = raw_of(p, 0.0, 0.0, None);
+            let mut raw = raw_of(live, pi, 0.0, 0.0, None);
             raw.values[5] = RawValue::Text(if b % 2 == 0 { "DGT".into() } else { "ODT".into() });
             vec![LiveEdit::Parcel { feature: p.feature, raw: Some(raw) }]
         }

@@ -211,18 +211,10 @@ pub(crate) mod tests {
         let g = MultiPolygon(vec![Polygon::new(LineString::from(ring.to_vec()), vec![])]).orient(Direction::Default);
         Parcel {
             id: id.into(),
-            feature: 0,
-            commune: None,
-            sheet: None,
-            parcel_no: None,
-            group: None,
-            land_use: None,
-            recorded_area: None,
             area_m2: Some(g.unsigned_area()),
             bbox: g.bounding_rect(),
             geometry: Some(g),
-            invalid: None,
-            area_scale: 1.0,
+            ..Parcel::blank(0)
         }
     }
 

@@ -99,6 +99,21 @@ pub(super) fn conflict_rows(
     buf
 }
 
+/// A temporary table `inc` (dropped at the commit) holding `conflicts` as rows of [`CONFLICT_FIELDS`]: what a
+/// sync upserts from.
+async fn stage_inc(conn: &mut PgConnection, ds: &Dataset, conflicts: &[crate::conflict::Conflict]) -> Result<()> {
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    sqlx::query(
+        "CREATE TEMP TABLE inc (id text PRIMARY KEY, kind text, severity text, measure double precision, \
+         parcel_ids text[], cert_ids text[], grp text, detail text, candidates jsonb, near_duplicate boolean, \
+         geom geometry) ON COMMIT DROP",
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(db("preparing the conflicts"))?;
+    send_all(conn, "COPY inc FROM STDIN", conflict_rows(ds, conflicts, None)).await.map_err(db("COPY of the conflicts"))
+}
+
 /// Brings the stored conflicts of `code` in line with this run's: statuses of conflicts that still occur are
 /// kept (by stable id); conflicts that no longer occur are marked vanished, new ones opened, returning ones
 /// reappear; each change gets a history row.
@@ -110,17 +125,7 @@ pub(super) async fn sync_conflicts(
     by: &str,
 ) -> Result<ConflictSync> {
     let db = |what: &'static str| move |e| Error::db(what, e);
-    sqlx::query(
-        "CREATE TEMP TABLE inc (id text PRIMARY KEY, kind text, severity text, measure double precision, \
-         parcel_ids text[], cert_ids text[], grp text, detail text, candidates jsonb, near_duplicate boolean, \
-         geom geometry) ON COMMIT DROP",
-    )
-    .execute(&mut *conn)
-    .await
-    .map_err(db("preparing the conflicts"))?;
-    send_all(conn, "COPY inc FROM STDIN", conflict_rows(&checked.dataset, &checked.reconciliation.conflicts, None))
-        .await
-        .map_err(db("COPY of the conflicts"))?;
+    stage_inc(conn, &checked.dataset, &checked.reconciliation.conflicts).await?;
     // A present conflict was last seen by the commune's `conflicts_seen` run (its own `last_seen` is only
     // written when its row changes): one that vanishes now keeps that as its `last_seen`.
     let vanished = sqlx::query(
@@ -281,17 +286,7 @@ pub async fn sync_found(
     .await
     .map_err(db("closing vanished conflicts"))?
     .rows_affected();
-    sqlx::query(
-        "CREATE TEMP TABLE inc (id text PRIMARY KEY, kind text, severity text, measure double precision, \
-         parcel_ids text[], cert_ids text[], grp text, detail text, candidates jsonb, near_duplicate boolean, \
-         geom geometry) ON COMMIT DROP",
-    )
-    .execute(&mut *tx)
-    .await
-    .map_err(db("preparing the conflicts"))?;
-    send_all(&mut tx, "COPY inc FROM STDIN", conflict_rows(ds, found, None))
-        .await
-        .map_err(db("COPY of the conflicts"))?;
+    stage_inc(&mut tx, ds, found).await?;
     let reappeared = sqlx::query(
         "INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, from_status, to_status, \
          comment) SELECT $1, c.id, 'reappeared', $2, c.status, c.status, 'edit ' || $3 FROM thuadat.conflict c \
