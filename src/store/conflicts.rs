@@ -99,6 +99,27 @@ pub(super) fn conflict_rows(
     buf
 }
 
+/// The conflicts of `inc` into `conflict` (`$1` the commune, `$3` the import that sees them): new ones inserted,
+/// stored ones present again and their fields brought up to date (a row that did not change is left as it is);
+/// `set` adds assignments to the update, `returning` is what the statement gives back.
+fn upsert_from_inc(set: &str, returning: &str) -> String {
+    format!(
+        "INSERT INTO thuadat.conflict AS c (commune_code, id, kind, severity, measure, parcel_ids, cert_ids, grp, \
+         detail, candidates, near_duplicate, geom, first_seen, last_seen) \
+         SELECT $1, id, kind, severity, measure, parcel_ids, cert_ids, grp, detail, candidates, near_duplicate, \
+         geom, $3, $3 FROM inc \
+         ON CONFLICT (commune_code, id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity, \
+         measure = excluded.measure, parcel_ids = excluded.parcel_ids, cert_ids = excluded.cert_ids, \
+         grp = excluded.grp, detail = excluded.detail, candidates = excluded.candidates, \
+         near_duplicate = excluded.near_duplicate, geom = excluded.geom, present = true, vanished_at = NULL{set} \
+         WHERE NOT c.present OR (c.kind, c.severity, c.measure, c.parcel_ids, c.cert_ids, c.grp, c.detail, \
+         c.candidates, c.near_duplicate, ST_AsEWKB(c.geom)) IS DISTINCT FROM (excluded.kind, excluded.severity, \
+         excluded.measure, excluded.parcel_ids, excluded.cert_ids, excluded.grp, excluded.detail, \
+         excluded.candidates, excluded.near_duplicate, ST_AsEWKB(excluded.geom)) \
+         RETURNING {returning}"
+    )
+}
+
 /// A temporary table `inc` (dropped at the commit) holding `conflicts` as rows of [`CONFLICT_FIELDS`]: what a
 /// sync upserts from.
 async fn stage_inc(conn: &mut PgConnection, ds: &Dataset, conflicts: &[crate::conflict::Conflict]) -> Result<()> {
@@ -155,24 +176,11 @@ pub(super) async fn sync_conflicts(
     .await
     .map_err(db("recording reappeared conflicts"))?
     .rows_affected();
-    let opened = sqlx::query(
-        "WITH up AS (INSERT INTO thuadat.conflict AS c (commune_code, id, kind, severity, measure, parcel_ids, \
-         cert_ids, grp, detail, candidates, near_duplicate, geom, first_seen, last_seen) \
-         SELECT $1, id, kind, severity, measure, parcel_ids, cert_ids, grp, detail, candidates, near_duplicate, \
-         geom, $3, $3 FROM inc \
-         ON CONFLICT (commune_code, id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity, \
-         measure = excluded.measure, parcel_ids = excluded.parcel_ids, cert_ids = excluded.cert_ids, \
-         grp = excluded.grp, detail = excluded.detail, candidates = excluded.candidates, \
-         near_duplicate = excluded.near_duplicate, geom = excluded.geom, present = true, vanished_at = NULL, \
-         last_seen = excluded.last_seen \
-         WHERE NOT c.present OR (c.kind, c.severity, c.measure, c.parcel_ids, c.cert_ids, c.grp, c.detail, \
-         c.candidates, c.near_duplicate, ST_AsEWKB(c.geom)) IS DISTINCT FROM (excluded.kind, excluded.severity, \
-         excluded.measure, excluded.parcel_ids, excluded.cert_ids, excluded.grp, excluded.detail, \
-         excluded.candidates, excluded.near_duplicate, ST_AsEWKB(excluded.geom)) \
-         RETURNING c.id, c.first_seen = $3 AS inserted) \
-         INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, to_status, import_id) \
-         SELECT $1, id, 'opened', $2, 'open', $3 FROM up WHERE inserted",
-    )
+    let opened = sqlx::query(&format!(
+        "WITH up AS ({}) INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, \
+             to_status, import_id) SELECT $1, id, 'opened', $2, 'open', $3 FROM up WHERE inserted",
+        upsert_from_inc(", last_seen = excluded.last_seen", "c.id, c.first_seen = $3 AS inserted")
+    ))
     .bind(code)
     .bind(by)
     .bind(import_id)
@@ -300,22 +308,12 @@ pub async fn sync_found(
     .map_err(db("recording reappeared conflicts"))?
     .rows_affected();
     let opened = sqlx::query(
-        "WITH known AS (SELECT c.id FROM thuadat.conflict c JOIN inc ON inc.id = c.id WHERE c.commune_code = $1), \
-         up AS (INSERT INTO thuadat.conflict AS c (commune_code, id, kind, severity, measure, parcel_ids, \
-         cert_ids, grp, detail, candidates, near_duplicate, geom, first_seen, last_seen) \
-         SELECT $1, id, kind, severity, measure, parcel_ids, cert_ids, grp, detail, candidates, near_duplicate, \
-         geom, $3, $3 FROM inc \
-         ON CONFLICT (commune_code, id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity, \
-         measure = excluded.measure, parcel_ids = excluded.parcel_ids, cert_ids = excluded.cert_ids, \
-         grp = excluded.grp, detail = excluded.detail, candidates = excluded.candidates, \
-         near_duplicate = excluded.near_duplicate, geom = excluded.geom, present = true, vanished_at = NULL \
-         WHERE NOT c.present OR (c.kind, c.severity, c.measure, c.parcel_ids, c.cert_ids, c.grp, c.detail, \
-         c.candidates, c.near_duplicate, ST_AsEWKB(c.geom)) IS DISTINCT FROM (excluded.kind, excluded.severity, \
-         excluded.measure, excluded.parcel_ids, excluded.cert_ids, excluded.grp, excluded.detail, \
-         excluded.candidates, excluded.near_duplicate, ST_AsEWKB(excluded.geom)) \
-         RETURNING c.id) \
-         INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, to_status, comment) \
-         SELECT $1, id, 'opened', $2, 'open', 'edit ' || $4 FROM up WHERE id NOT IN (SELECT id FROM known)",
+        &format!(
+            "WITH known AS (SELECT c.id FROM thuadat.conflict c JOIN inc ON inc.id = c.id WHERE c.commune_code = $1), \
+             up AS ({}) INSERT INTO thuadat.conflict_history (commune_code, conflict_id, event, by_whom, to_status, \
+             comment) SELECT $1, id, 'opened', $2, 'open', 'edit ' || $4 FROM up WHERE id NOT IN (SELECT id FROM known)",
+            upsert_from_inc("", "c.id")
+        ),
     )
     .bind(code)
     .bind(by)
