@@ -17,7 +17,8 @@ use thuadat::check::{self, Directory, Options, Progress};
 use thuadat::live::Live;
 
 fn main() {
-    // `cargo bench` passes `--bench`; nothing else is taken.
+    // `cargo bench` passes `--bench`; under `cargo test` (no `--bench`) a smoke run of few edits.
+    let benching = std::env::args().any(|a| a == "--bench");
     let tmp = tempfile::tempdir().unwrap();
     let dir = match std::env::var_os("THUADAT_BENCH_COMMUNE") {
         Some(d) => std::path::PathBuf::from(d),
@@ -28,7 +29,11 @@ fn main() {
             out
         }
     };
-    let edits: usize = std::env::var("THUADAT_BENCH_EDITS").ok().and_then(|e| e.parse().ok()).unwrap_or(500);
+    let edits: usize = std::env::var("THUADAT_BENCH_EDITS").ok().and_then(|e| e.parse().ok()).unwrap_or(if benching {
+        500
+    } else {
+        20
+    });
     let t = Instant::now();
     let checked = check::run(&mut Directory::new(&dir), &Options::with_progress(Progress::Hidden)).unwrap();
     let check_s = t.elapsed().as_secs_f64();
