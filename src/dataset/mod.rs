@@ -642,6 +642,14 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    /// The position of the parcel with feature number `feature`, if any (parcels are in feature order).
+    pub fn position_of_feature(&self, feature: u32) -> Option<usize> {
+        let k = self.parcels.partition_point(|p| p.feature < feature);
+        (self.parcels.get(k)?.feature == feature).then_some(k)
+    }
+}
+
 impl Parcel {
     /// A parcel with nothing but its feature number: no id, number, geometry or area (the incremental
     /// re-check's place of a retired parcel).

@@ -248,9 +248,7 @@ impl Live {
 
     /// The position of the parcel with feature number `feature`, if any (parcels are in feature order).
     pub fn position(&self, feature: u32) -> Option<usize> {
-        let ps = &self.dataset.parcels;
-        let k = ps.partition_point(|p| p.feature < feature);
-        (ps.get(k)?.feature == feature).then_some(k)
+        self.dataset.position_of_feature(feature)
     }
 
     /// Applies `edits` and re-checks what they can affect; see the module's doc.

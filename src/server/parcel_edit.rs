@@ -40,9 +40,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
 
 /// The position of the served parcel with feature number `feature` (parcels are in feature order).
 fn position_of_feature(src: &Source, feature: i32) -> Option<usize> {
-    let parcels = &src.checked.dataset.parcels;
-    let k = parcels.partition_point(|p| (p.feature as i64) < feature as i64);
-    (parcels.get(k)?.feature as i64 == feature as i64).then_some(k)
+    src.checked.dataset.position_of_feature(u32::try_from(feature).ok()?)
 }
 
 /// The feature number of the served parcel `id`, or a 404.
