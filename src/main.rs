@@ -472,8 +472,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!(
                     "serving {} ({} parcels, {} conflicts) on {url}/ (tiles: {url}/tiles.json)",
                     source.checked.dataset.name,
-                    source.parcels().len(),
-                    source.conflicts().len()
+                    source.parcel_count(),
+                    source.conflict_count()
                 );
                 if let Some((fingerprint, names)) = &started.tls {
                     println!("certificate SHA-256 {fingerprint}");

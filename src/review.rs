@@ -71,6 +71,11 @@ impl Reviews {
         Reviews((0..n).map(|_| AtomicU8::new(ReviewStatus::Open as u8)).collect())
     }
 
+    /// One more conflict, open.
+    pub fn push(&mut self) {
+        self.0.push(AtomicU8::new(ReviewStatus::Open as u8));
+    }
+
     /// Conflict `i`'s status (open when out of range).
     pub fn get(&self, i: usize) -> ReviewStatus {
         self.0.get(i).map_or(ReviewStatus::Open, |s| ReviewStatus::from_u8(s.load(Ordering::Acquire)))

@@ -574,7 +574,7 @@ fn random_edits_through_the_api_keep_the_store_equal_to_a_full_check() {
     let parcels: usize = sql_value(&db.url, "SELECT count(*)::text FROM thuadat.parcel").parse().unwrap();
     let certs: usize =
         sql_value(&db.url, "SELECT count(DISTINCT cert_id)::text FROM thuadat.certificate").parse().unwrap();
-    let (mut done, mut incremental) = (0, 0);
+    let (mut done, mut incremental, mut in_place) = (0, 0, 0);
     for _ in 0..60 {
         let k: usize = rng.random_range(0..parcels);
         let id = sql_value(
@@ -637,9 +637,56 @@ fn random_edits_through_the_api_keep_the_store_equal_to_a_full_check() {
         let v: Value = serde_json::from_str(&text).unwrap();
         done += 1;
         incremental += usize::from(v["recheck"] == "incremental");
+        in_place += usize::from(v["served_data"] == "in place");
     }
     assert!(done >= 50 && incremental == done, "{done} edits, {incremental} incremental");
+    assert_eq!(in_place, done, "every edit's served data changed in place");
     assert_live_equals_full_check(&db, a, an);
+    // What the edited server serves is what a server loading the commune whole serves: every parcel and
+    // conflict feature (geometry and properties, in order), the groups' scorecards and the work list.
+    let (fresh, _) = common::serve_with(&["--db", &db.url]);
+    for path in [
+        "/collections/parcels/items?limit=10000",
+        "/collections/conflicts/items?limit=10000",
+        "/groups",
+        "/work?limit=10000",
+    ] {
+        let (_, _, edited) = http(a, "GET", path, "", an);
+        let (_, _, whole) = http(fresh.addr.as_str(), "GET", path, "", an);
+        let (edited, whole): (Value, Value) =
+            // Links name the server.
+            (
+                serde_json::from_str(&edited.replace(a, "server")).unwrap(),
+                serde_json::from_str(&whole.replace(fresh.addr.as_str(), "server")).unwrap(),
+            );
+        let strip = |mut v: Value| {
+            // The time of the answer differs.
+            v.as_object_mut().map(|o| o.remove("timeStamp"));
+            v
+        };
+        let (edited, whole) = (strip(edited), strip(whole));
+        if let (Some(e), Some(w)) = (edited["features"].as_array(), whole["features"].as_array()) {
+            let first = e.iter().zip(w).position(|(a, b)| a != b);
+            assert!(
+                first.is_none() && e.len() == w.len(),
+                "{path}: {} features edited, {} whole; first differing:\nedited {}\nwhole  {}",
+                e.len(),
+                w.len(),
+                first.map_or(Value::Null, |k| e[k].clone()),
+                first.map_or(Value::Null, |k| w[k].clone())
+            );
+        }
+        if let (Some(e), Some(w)) = (edited.as_object(), whole.as_object()) {
+            let keys: Vec<&String> = e.keys().chain(w.keys()).filter(|k| e.get(*k) != w.get(*k)).collect();
+            let show = |v: &serde_json::Map<String, Value>| -> Vec<String> {
+                keys.iter()
+                    .map(|k| format!("{k}: {:.600}", v.get(*k).map_or(String::new(), Value::to_string)))
+                    .collect()
+            };
+            assert!(keys.is_empty(), "{path} differs:\nedited {:?}\nwhole  {:?}", show(e), show(w));
+        }
+        assert!(edited == whole, "{path} differs");
+    }
     // The second server reloads after each NOTIFY; give it the last one.
     let t0 = Instant::now();
     loop {

@@ -70,6 +70,11 @@ pub struct Delta {
     pub parcels_edited: usize,
     /// Parcels and certificates the certificate rules ran on again.
     pub scope: (usize, usize),
+    /// Every parcel whose data, id, links or status the edits may have changed, in position order: what a
+    /// copy of the data (the server's) takes again from the live commune.
+    pub parcels_touched: Vec<usize>,
+    /// Every certificate amended or linked again, in position order.
+    pub certificates_touched: Vec<usize>,
 }
 
 /// A checked commune kept current under edits.
@@ -188,6 +193,11 @@ impl Live {
     /// Parcel `i`'s status (None: retired).
     pub fn status(&self, i: usize) -> Option<&ParcelStatus> {
         (!self.retired[i]).then(|| &self.statuses[i])
+    }
+
+    /// The links of certificates and parcels as they now stand.
+    pub fn links(&self) -> &Links {
+        &self.links
     }
 
     /// True when parcel `i` was retired.
@@ -600,7 +610,7 @@ impl Live {
         let mut statuses = Vec::new();
         let mut touched: Vec<usize> = touched.into_iter().collect();
         touched.sort_unstable();
-        for p in touched {
+        for &p in &touched {
             let before = was.remove(&p).unwrap_or_else(|| (!self.retired[p]).then_some(self.statuses[p].status));
             let now = if self.retired[p] {
                 None
@@ -624,10 +634,12 @@ impl Live {
             found: found_ids,
             parcels_edited: live_edited.len(),
             scope: (scope_parcels.len(), scope_certs.len()),
+            parcels_touched: touched,
+            certificates_touched: certs.iter().map(|&c| c as usize).collect(),
         }
     }
 }
 
 mod snapshot;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -18,7 +18,7 @@ use crate::index::ParcelIndex;
 use crate::linkage::holders::Linkage;
 
 /// A small generated commune, checked, once per test process.
-fn commune() -> &'static Path {
+pub(crate) fn commune() -> &'static Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
@@ -37,9 +37,13 @@ fn commune() -> &'static Path {
     .leak()
 }
 
-fn live() -> Live {
-    let checked = check::run(&mut Directory::new(commune()), &Options::with_progress(Progress::Hidden)).unwrap();
-    Live::new(checked)
+/// The small commune checked whole.
+pub(crate) fn checked() -> crate::check::Checked {
+    check::run(&mut Directory::new(commune()), &Options::with_progress(Progress::Hidden)).unwrap()
+}
+
+pub(crate) fn live() -> Live {
+    Live::new(checked())
 }
 
 /// Parcel `i` as a raw feature of the contract's columns, its geometry moved by `(dx, dy)` (or replaced).
@@ -50,7 +54,7 @@ fn raw_of(live: &Live, i: usize, dx: f64, dy: f64, geometry: Option<geo::MultiPo
 }
 
 /// The edit that `(what, a, b)` stands for in the live commune's current state.
-fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
+pub(crate) fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
     let ps = &live.dataset.parcels;
     let alive: Vec<usize> = (0..ps.len()).filter(|&i| !live.is_retired(i) && ps[i].geometry.is_some()).collect();
     let (pi, qi) = (alive[a as usize % alive.len()], alive[b as usize % alive.len()]);

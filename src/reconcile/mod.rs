@@ -189,12 +189,18 @@ pub(crate) fn sort_conflicts(conflicts: &mut [Conflict], ds: &Dataset) {
         c.certificates.sort_by(|a, b| cid(a).cmp(cid(b)));
         c.certificates.dedup();
     }
-    conflicts.sort_by(|a, b| {
-        a.kind
-            .cmp(&b.kind)
-            .then_with(|| a.parcels.iter().map(pid).cmp(b.parcels.iter().map(pid)))
-            .then_with(|| a.certificates.iter().map(cid).cmp(b.certificates.iter().map(cid)))
-    });
+    conflicts.sort_by(|a, b| conflict_order(a, b, ds));
+}
+
+/// The order of the report's conflicts: by kind, then parcel ids, then certificate ids (each conflict's lists
+/// already in id order).
+pub(crate) fn conflict_order(a: &Conflict, b: &Conflict, ds: &Dataset) -> std::cmp::Ordering {
+    let pid = |i: &usize| ds.parcels[*i].id.as_str();
+    let cid = |i: &usize| ds.certificates.id(*i);
+    a.kind
+        .cmp(&b.kind)
+        .then_with(|| a.parcels.iter().map(pid).cmp(b.parcels.iter().map(pid)))
+        .then_with(|| a.certificates.iter().map(cid).cmp(b.certificates.iter().map(cid)))
 }
 
 #[cfg(test)]

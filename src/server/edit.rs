@@ -237,6 +237,7 @@ async fn patch_certificate(
         "statuses": conflicts["statuses"],
         "recheck": conflicts["recheck"],
         "timings_ms": conflicts["timings_ms"],
+        "served_data": conflicts["served_data"],
         "served": now,
     });
     with_etag(no_store_json(StatusCode::OK, &v), &etag)

@@ -225,7 +225,7 @@ pub fn items(
                 .into_iter()
                 .filter(|&i| src.parcel_geometry[i].as_ref().is_some_and(|g| g.intersects(&w)))
                 .collect(),
-            None => (0..src.parcels().len()).collect(),
+            None => src.parcels_served().collect(),
         };
         let whole = |name: &str| -> Result<Option<i64>, ApiError> {
             params
@@ -275,7 +275,7 @@ pub fn items(
                 .into_iter()
                 .filter(|&i| src.conflict_drawing(i).is_some_and(|g| g.intersects(&w)))
                 .collect(),
-            None => (0..src.conflicts().len()).collect(),
+            None => src.conflict_order().iter().map(|&ci| ci as usize).collect(),
         };
         candidates
             .into_iter()
@@ -401,7 +401,8 @@ pub fn groups(src: &Source, base: &str, cut: &Cut) -> Value {
     if let Cut::All = cut {
         let mut by_kind: BTreeMap<&str, usize> = Kind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
         let mut conflicts = 0usize;
-        for (ci, c) in src.conflicts().iter().enumerate() {
+        for &ci in src.conflict_order() {
+            let (ci, c) = (ci as usize, &src.conflicts()[ci as usize]);
             if src.conflict_group[ci].is_none() {
                 conflicts += 1;
                 *by_kind.entry(c.kind.as_str()).or_default() += 1;
@@ -411,7 +412,7 @@ pub fn groups(src: &Source, base: &str, cut: &Cut) -> Value {
         let mut status = [0usize; 3];
         let mut parcels = 0usize;
         for (i, g) in src.parcel_group.iter().enumerate() {
-            if g.is_none() {
+            if g.is_none() && !src.is_retired(i) {
                 parcels += 1;
                 if let Some(n) = status.get_mut(usize::from(statuses[i].status).wrapping_sub(1)) {
                     *n += 1;
@@ -424,7 +425,7 @@ pub fn groups(src: &Source, base: &str, cut: &Cut) -> Value {
             "conflicts": conflicts,
             "conflicts_by_kind": by_kind,
         });
-        body["totals"] = json!({"parcels": src.parcels().len(), "conflicts": src.conflicts().len()});
+        body["totals"] = json!({"parcels": src.parcel_count(), "conflicts": src.conflict_count()});
     }
     body
 }
@@ -441,7 +442,8 @@ pub fn conflicts_csv(src: &Source, cut: &Cut) -> Result<Vec<u8>, ApiError> {
     };
     w.write_record(["id", "kind", "severity", "group", "parcel_ids", "cert_ids", "measure", "detail", "status"])
         .map_err(fail)?;
-    for (ci, c) in src.conflicts().iter().enumerate() {
+    for &ci in src.conflict_order() {
+        let (ci, c) = (ci as usize, &src.conflicts()[ci as usize]);
         if !cut.admits(src.conflict_group[ci]) {
             continue;
         }

@@ -439,8 +439,8 @@ async fn health(State(state): Shared) -> Response {
     let v = json!({
         "status": "ok",
         "dataset": src.checked.dataset.name,
-        "parcels": src.parcels().len(),
-        "conflicts": src.conflicts().len(),
+        "parcels": src.parcel_count(),
+        "conflicts": src.conflict_count(),
         "groups": src.groups.len(),
         "crs": {"definition": src.checked.dataset.frame.source().definition, "projected": !src.checked.dataset.frame.source().is_geographic()},
         "no_certificate_land_use": src.checked.dataset.config.rules.no_certificate_land_use,

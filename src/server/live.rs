@@ -1,10 +1,15 @@
-//! After an edit (certificates, parcels; `serve --db`): the commune checked again and the served data swapped,
+//! After an edit (certificates, parcels; `serve --db`): the commune checked again and the served data changed,
 //! before the answer. The server keeps the commune live ([`Live`]): an edit is re-checked incrementally (only
 //! what it can affect) and only the conflicts it changed are written back to the store
 //! ([`crate::store::sync_found`]). When this server has not seen every edit before this one (its first edit,
 //! or another server edited meanwhile), the commune is read back from the store and checked whole instead
 //! ([`crate::store::recheck`]), and kept live from then on. Either way the other servers are told
-//! (`pg_notify`) and load the commune again.
+//! (`pg_notify`) and replay the edit in their own live commune.
+//!
+//! The served data follow in place: the server keeps a spare copy of them, brings it up to date with what the
+//! edit touched ([`Source::sync`]) once no request reads it any more, and swaps it in; the copy swapped out
+//! becomes the spare and catches up at the next edit. Only when that cannot be done (the first edit builds the
+//! spare; a whole re-check) are the served data built whole.
 
 use std::sync::Arc;
 
@@ -16,22 +21,42 @@ use super::edit::no_store;
 use super::error::json_error;
 use super::review::unavailable;
 use super::source::Source;
+use super::sync::Touched;
 use super::AppState;
 use crate::dataset::parcels::{RawFeature, RawGeometry, RawValue};
 use crate::live::{Delta, Live, LiveEdit};
 use crate::store::edit::parcel::ParcelFields;
 
-/// The live commune of a server of the store (None until its first edit, and after a reload).
-pub(crate) type LiveSlot = tokio::sync::Mutex<Option<Live>>;
+/// The live commune of a server of the store (None until its first edit, and after a reload), and the spare
+/// copy of the served data with what it lacks.
+#[derive(Default)]
+pub(crate) struct Kept {
+    live: Option<Live>,
+    spare: Option<(Arc<Source>, Touched)>,
+}
+
+impl Kept {
+    /// Forgets the live commune and the spare (a reload, an edit that could not be followed).
+    pub(crate) fn forget(&mut self) {
+        self.live = None;
+        self.spare = None;
+    }
+}
+
+/// A server's [`Kept`], one edit at a time.
+pub(crate) type LiveSlot = tokio::sync::Mutex<Kept>;
+
+/// How long an edit waits for the requests still reading the spare copy before it copies the served data anew.
+const SPARE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// At most this many status changes are listed in an edit's answer.
 const MAX_STATUSES: usize = 1000;
 
 /// Re-checks after the edits `edits`, the last of which is the commune's version `version`, syncs the store,
-/// swaps the served data and tells the other servers. Answers `{"conflicts": {present, opened, vanished,
-/// reappeared, opened_ids, closed_ids}, "statuses": [{id, status, was}], "recheck": "incremental" | "whole"}`
-/// (statuses of parcels that changed; new ones with `was` null, retired ones with `status` null), or the
-/// error response.
+/// brings the served data up to date and tells the other servers. Answers `{"conflicts": {present, opened,
+/// vanished, reappeared, opened_ids, closed_ids}, "statuses": [{id, status, was}], "recheck": "incremental" |
+/// "whole", "served_data": "in place" | "whole", "timings_ms"}` (statuses of parcels that changed; new ones with
+/// `was` null, retired ones with `status` null), or the error response.
 pub(super) async fn after_edit(
     state: &Arc<AppState>,
     version: i64,
@@ -39,20 +64,23 @@ pub(super) async fn after_edit(
     by: &str,
 ) -> Result<Value, Response> {
     let Some((pool, code)) = state.store.as_ref() else { return Err(no_store()) };
-    let mut live = state.live.lock().await;
+    let mut kept = state.live.lock().await;
     let first = version - edits.len() as i64 + 1;
     // Without a live commune yet: the data served, when they hold every edit before these.
-    if live.is_none() && state.edit_version.load(std::sync::atomic::Ordering::SeqCst) == first - 1 {
+    if kept.live.is_none() && state.edit_version.load(std::sync::atomic::Ordering::SeqCst) == first - 1 {
+        kept.forget();
         let checked = state.source().checked.clone();
         if let Ok(mut l) = tokio::task::spawn_blocking(move || Live::new(checked)).await {
             l.version = first - 1;
-            *live = Some(l);
+            kept.live = Some(l);
         }
     }
+    // What the served data lack: other servers' edits replayed here, then these.
+    let mut touched = Touched::default();
     // Other servers' edits since this one's last: replayed first, as they were written.
-    if let Some(l) = live.as_mut() {
-        if l.version < first - 1 && !replay(pool, code, l, first - 1).await {
-            *live = None;
+    if let Some(l) = kept.live.as_mut() {
+        if l.version < first - 1 && !replay(pool, code, l, first - 1, &mut touched).await {
+            kept.forget();
         }
     }
     let knows = |l: &Live| {
@@ -65,19 +93,21 @@ pub(super) async fn after_edit(
     let started = std::time::Instant::now();
     let mut store_ms = 0.0;
     // An edit the live commune cannot take (it is left half-changed): the whole re-check below.
-    let delta = match live.as_mut().filter(|l| knows(l)).map(|l| l.apply(&edits)) {
+    let delta = match kept.live.as_mut().filter(|l| knows(l)).map(|l| l.apply(&edits)) {
         Some(Ok(delta)) => Some(delta),
         Some(Err(e)) => {
             tracing::warn!("commune {code}: edit {version} not re-checked incrementally ({e}); checked whole");
-            *live = None;
+            kept.forget();
             None
         }
         None => None,
     };
-    let mut answer = match (live.as_mut(), delta) {
+    let mut whole = false;
+    let mut answer = match (kept.live.as_mut(), delta) {
         (Some(l), Some(delta)) => {
             let rechecked_ms = started.elapsed().as_secs_f64() * 1000.0;
             l.version = version;
+            touched.add(&delta);
             let found: Vec<crate::conflict::Conflict> =
                 delta.found.iter().filter_map(|id| l.conflict(id).cloned()).collect();
             let present = l.conflict_count() as u64;
@@ -88,24 +118,18 @@ pub(super) async fn after_edit(
                 Ok(s) => s,
                 Err(e) => {
                     // The edit is stored, its re-check not: the next edit checks the commune whole.
-                    *live = None;
+                    kept.forget();
                     return Err(unavailable(e));
                 }
             };
-            let sync = match synced {
-                Some(s) => s,
-                None => {
-                    // Another server edited since: it checks the commune whole and syncs it; this live copy is
-                    // behind, and goes.
-                    tracing::info!(
-                        "commune {code}: edited elsewhere since version {version}; checked whole at the next edit"
-                    );
-                    Default::default()
-                }
-            };
-            let answer = answer_of(l, &delta, sync, "incremental");
+            let answer = answer_of(l, &delta, synced.unwrap_or_default(), "incremental");
             if synced.is_none() {
-                *live = None;
+                // Another server edited since: it checks the commune whole and syncs it; this live copy is
+                // behind, and goes (the data served are loaded again when its edit is announced).
+                tracing::info!(
+                    "commune {code}: edited elsewhere since version {version}; checked whole at the next edit"
+                );
+                kept.forget();
             }
             answer
         }
@@ -125,25 +149,42 @@ pub(super) async fn after_edit(
             let mut l = Live::new(checked);
             l.version = version;
             let answer = whole_answer(&old, &l, sync);
-            *live = Some(l);
+            kept.forget();
+            kept.live = Some(l);
+            whole = true;
             answer
         }
     };
     // Times of the steps, in the answer (the benchmark reads them).
     let recheck_ms = started.elapsed().as_secs_f64() * 1000.0 - store_ms;
     let served_from = std::time::Instant::now();
-    // The served data, from the live commune as it now stands.
-    let snapshot = live.as_ref().map(Live::snapshot);
-    drop(live);
-    if let Some(checked) = snapshot {
-        swap(state, pool, code, checked).await?;
-    }
+    let served = if kept.live.is_none() {
+        "not yet"
+    } else if !whole && serve_in_place(state, pool, code, &mut kept, touched).await {
+        "in place"
+    } else {
+        // The served data built whole from the live commune. A live commune checked whole has every parcel in
+        // the place the new data have it; after a failed sync it may not (retired parcels leave the data
+        // served), and starts again from them at the next edit.
+        let snapshot = kept.live.as_ref().map(Live::snapshot);
+        if whole {
+            kept.spare = None;
+        } else {
+            kept.forget();
+        }
+        if let Some(checked) = snapshot {
+            swap(state, pool, code, checked).await?;
+        }
+        "whole"
+    };
+    drop(kept);
     let round = |ms: f64| (ms * 100.0).round() / 100.0;
+    answer["served_data"] = json!(served);
     answer["timings_ms"] = json!({
         "recheck": round(recheck_ms), "store": round(store_ms),
         "served": round(served_from.elapsed().as_secs_f64() * 1000.0),
     });
-    // The other servers of the store load the commune again when told (`follow_edits`); this one is current.
+    // The other servers of the store replay the edit when told (`follow_edits`); this one is current.
     state.edit_version.fetch_max(version, std::sync::atomic::Ordering::SeqCst);
     let told = sqlx::query("SELECT pg_notify($1, $2)")
         .bind(super::EDITS_CHANNEL)
@@ -154,6 +195,74 @@ pub(super) async fn after_edit(
         tracing::warn!("edit {version} of commune {code} saved, but the other servers were not told: {e}");
     }
     Ok(answer)
+}
+
+/// Brings the spare copy of the served data up to date with the live commune (what it lacked and `touched`),
+/// with the review statuses of the conflicts it took again, and swaps it in; the copy swapped out becomes the
+/// spare, lacking `touched`. False when that could not be done (the caller serves the data whole).
+async fn serve_in_place(
+    state: &Arc<AppState>,
+    pool: &sqlx::PgPool,
+    code: &str,
+    kept: &mut Kept,
+    touched: Touched,
+) -> bool {
+    let (mut spare, mut todo) = match kept.spare.take() {
+        Some((spare, mut lacking)) => {
+            lacking.merge(&touched);
+            (spare, lacking)
+        }
+        None => (copy_served(state).await, touched.clone()),
+    };
+    // The requests that read it while it was served finish first (they took it before the last swap).
+    let waited = std::time::Instant::now();
+    while Arc::get_mut(&mut spare).is_none() {
+        if waited.elapsed() > SPARE_WAIT {
+            tracing::info!("commune {code}: the spare copy is still read after {SPARE_WAIT:?}; copying anew");
+            spare = copy_served(state).await;
+            todo = touched.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let (Some(live), Some(copy)) = (kept.live.as_ref(), Arc::get_mut(&mut spare)) else { return false };
+    if let Err(e) = copy.sync(live, &todo) {
+        tracing::warn!("commune {code}: the served data could not follow the edit in place ({}); built whole", e.0);
+        return false;
+    }
+    // A conflict found again after it vanished has the review status the store keeps for it.
+    let ids: Vec<&str> = todo.conflict_ids().filter(|id| live.conflict(id).is_some()).collect();
+    match crate::store::review::statuses_of_ids(pool, code, &ids).await {
+        Ok(reviews) => {
+            copy.apply_reviews(reviews.iter().map(|(id, status)| (id.as_str(), *status)));
+        }
+        Err(e) => {
+            tracing::warn!("commune {code}: review statuses not read ({e}); the served data are built whole");
+            return false;
+        }
+    }
+    let old = state.swap_source(spare);
+    kept.spare = Some((old, touched));
+    true
+}
+
+/// A copy of the data served now, made off the async threads.
+async fn copy_served(state: &Arc<AppState>) -> Arc<Source> {
+    let current = state.source();
+    match tokio::task::spawn_blocking(move || current.duplicate()).await {
+        Ok(copy) => Arc::new(copy),
+        Err(_) => Arc::new(state.source().duplicate()),
+    }
+}
+
+/// Sets a conflict's review status in the data served and in the spare copy (one at a time with edits, so
+/// that neither copy misses it).
+pub(super) async fn set_review(state: &Arc<AppState>, id: &str, status: crate::review::ReviewStatus) {
+    let kept = state.live.lock().await;
+    state.source().set_review(id, status);
+    if let Some((spare, _)) = &kept.spare {
+        spare.set_review(id, status);
+    }
 }
 
 fn conflicts_json(sync: crate::store::ConflictSync, opened: &[String], closed: &[String]) -> Value {
@@ -248,7 +357,7 @@ fn live_edit_of(target: &str, id: &str, after: &Value) -> Option<LiveEdit> {
 
 /// Brings `live` up to version `through` with the edits stored after its own (another server's), as they
 /// were written; false when one cannot be taken (the caller checks or loads the commune whole).
-async fn replay(pool: &sqlx::PgPool, code: &str, live: &mut Live, through: i64) -> bool {
+async fn replay(pool: &sqlx::PgPool, code: &str, live: &mut Live, through: i64, touched: &mut Touched) -> bool {
     let Ok(rows) = crate::store::edit::replay(pool, code, live.version, through).await else { return false };
     if rows.len() as i64 != through - live.version {
         return false;
@@ -261,38 +370,47 @@ async fn replay(pool: &sqlx::PgPool, code: &str, live: &mut Live, through: i64) 
             None => return false,
         }
     }
-    if live.apply(&edits).is_err() {
-        return false;
+    match live.apply(&edits) {
+        Ok(delta) => touched.add(&delta),
+        Err(_) => return false,
     }
     live.version = through;
     true
 }
 
 /// Another server's edits, up to `version`: replayed in this server's live commune (built from the data
-/// served when there is none and they are at the version before), and the served data swapped. False when
-/// that cannot be done: the caller loads the commune whole.
+/// served when there is none and they are at the version before), and the served data brought up to date.
+/// False when that cannot be done: the caller loads the commune whole.
 pub(super) async fn follow(state: &Arc<AppState>, version: i64) -> bool {
     let Some((pool, code)) = state.store.as_ref() else { return false };
-    let mut live = state.live.lock().await;
-    if live.is_none() {
+    let mut kept = state.live.lock().await;
+    if kept.live.is_none() {
         let known = state.edit_version.load(std::sync::atomic::Ordering::SeqCst);
         if known >= version {
             return false;
         }
+        kept.forget();
         let checked = state.source().checked.clone();
         let built = tokio::task::spawn_blocking(move || Live::new(checked)).await;
         let Ok(mut l) = built else { return false };
         l.version = known;
-        *live = Some(l);
+        kept.live = Some(l);
     }
-    let Some(l) = live.as_mut() else { return false };
-    if !replay(pool, code, l, version).await {
-        *live = None;
+    let Some(l) = kept.live.as_mut() else { return false };
+    let mut touched = Touched::default();
+    if !replay(pool, code, l, version, &mut touched).await {
+        kept.forget();
         return false;
     }
-    let checked = l.snapshot();
-    drop(live);
-    swap(state, pool, code, checked).await.is_ok()
+    if serve_in_place(state, pool, code, &mut kept, touched).await {
+        return true;
+    }
+    let snapshot = kept.live.as_ref().map(Live::snapshot);
+    kept.forget();
+    match snapshot {
+        Some(checked) => swap(state, pool, code, checked).await.is_ok(),
+        None => false,
+    }
 }
 
 /// Serves `checked`: the review states read from the store, the source built, swapped in.

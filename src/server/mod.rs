@@ -22,6 +22,7 @@ pub mod parcel_edit;
 pub mod review;
 pub mod scope;
 pub mod source;
+mod sync;
 pub mod tls;
 pub mod users;
 pub mod vector;
@@ -207,6 +208,11 @@ impl AppState {
     /// The source requests read now.
     pub fn source(&self) -> Arc<Source> {
         self.source.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Swaps in `source` (brought up to date in place) and answers the one it replaces.
+    pub(crate) fn swap_source(&self, source: Arc<Source>) -> Arc<Source> {
+        std::mem::replace(&mut *self.source.write().unwrap_or_else(|p| p.into_inner()), source)
     }
 
     /// Swaps in a new source; its tile cache starts empty, the old one is dropped with the old data.
@@ -419,7 +425,7 @@ async fn reload(state: &AppState) -> std::result::Result<usize, String> {
         Ok(loaded) => loaded,
         Err(_) => Err(Error::panicked("the reload")),
     };
-    *live = None;
+    live.forget();
     let loaded = loaded.map(|(source, version)| {
         state.edit_version.fetch_max(version, std::sync::atomic::Ordering::SeqCst);
         source

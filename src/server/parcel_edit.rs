@@ -215,6 +215,7 @@ async fn apply(
         let v = json!({
             "changes": changes, "conflicts": rechecked["conflicts"], "statuses": rechecked["statuses"],
             "recheck": rechecked["recheck"],
+            "served_data": rechecked["served_data"],
             "timings_ms": rechecked["timings_ms"],
         });
         return no_store_json(StatusCode::OK, &v);
@@ -223,6 +224,7 @@ async fn apply(
     v["conflicts"] = rechecked["conflicts"].clone();
     v["statuses"] = rechecked["statuses"].clone();
     v["recheck"] = rechecked["recheck"].clone();
+    v["served_data"] = rechecked["served_data"].clone();
     v["timings_ms"] = rechecked["timings_ms"].clone();
     let created = v["op"] == "created";
     let mut r = no_store_json(if created { StatusCode::CREATED } else { StatusCode::OK }, &v);

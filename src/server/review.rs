@@ -174,7 +174,7 @@ async fn patch_conflict(
         Ok(Review::Done(v)) => {
             // Features, look-ups and tiles show the new status from the next request: the tiles that draw the
             // conflict leave the cache, the others stay.
-            state.source().set_review(&id, status);
+            super::live::set_review(&state, &id, status).await;
             no_store_json(StatusCode::OK, &v)
         }
         Ok(Review::NotFound) => unknown(&id, code),

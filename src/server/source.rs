@@ -45,13 +45,16 @@ pub struct GroupInfo {
     /// The outline's envelope.
     pub bbox: Option<Rect<f64>>,
     pub(crate) label: Option<Point<f64>>,
+    /// The outline is the envelope of the group's parcels (the dataset has no boundary for it).
+    pub(crate) drawn_from_parcels: bool,
     pub(crate) parcels: usize,
     /// Parcels with status 1, 2, 3.
     pub by_status: [usize; 3],
     pub(crate) conflicts_by_kind: BTreeMap<&'static str, usize>,
 }
 
-/// Everything a request reads. Immutable once built.
+/// Everything a request reads. Immutable while served: an edit changes the spare copy the server keeps
+/// ([`Source::sync`], in `sync.rs`) and swaps it in; a review changes a status in place.
 pub struct Source {
     /// The checked dataset served, in its planar frame (`parcel_geometry` holds the Web Mercator copies).
     pub checked: Checked,
@@ -61,13 +64,22 @@ pub struct Source {
     /// Each parcel's group as a position in `groups`.
     pub parcel_group: Vec<Option<u32>>,
     pub(crate) parcel_by_id: FxHashMap<String, u32>,
-    /// Each parcel's place in the order tiles keep parcels in when a tile's byte budget is reached (see
-    /// [`parcel_rank`]): lower is kept first.
-    pub parcel_rank: Vec<u32>,
+    /// Parcels retired by an edit since the data were loaded: kept in place (without geometry, group or id
+    /// entry) so that positions stay valid, and left out of every list.
+    pub(crate) retired: Vec<bool>,
     /// Conflicts each parcel takes part in (positions in the reconciliation's list).
     pub parcel_conflicts: Vec<Vec<u32>>,
     /// Conflicts each certificate takes part in.
     pub cert_conflicts: Vec<Vec<u32>>,
+    /// The conflicts present, in the report's order (positions in the reconciliation's list; an edit frees
+    /// some positions and fills others, see [`Source::conflict_order`]).
+    pub(crate) conflict_order: Vec<u32>,
+    /// Each position's place in `conflict_order` (`u32::MAX`: free).
+    pub(crate) conflict_rank: Vec<u32>,
+    /// Positions of the list that hold no conflict (freed by an edit), to be taken again.
+    pub(crate) conflict_free: Vec<u32>,
+    /// Each conflict's drawing's envelope (Web Mercator), as entered in `conflict_tree`.
+    pub(crate) conflict_box: Vec<Option<Rect<f64>>>,
     pub(crate) conflict_ids: Vec<String>,
     pub(crate) conflict_by_id: FxHashMap<String, u32>,
     pub(crate) conflict_group: Vec<Option<u32>>,
@@ -85,12 +97,12 @@ pub struct Source {
     pub(crate) tiles: TileCache,
 }
 
-fn envelope(r: Rect<f64>) -> Rectangle<[f64; 2]> {
+pub(super) fn envelope(r: Rect<f64>) -> Rectangle<[f64; 2]> {
     Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y])
 }
 
 /// A planar geometry in Web Mercator; None when a coordinate cannot be transformed.
-fn to_mercator(frame: &Frame, g: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
+pub(super) fn to_mercator(frame: &Frame, g: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
     let ring = |r: &LineString<f64>| -> Option<LineString<f64>> {
         r.0.iter()
             .map(|c| {
@@ -107,7 +119,7 @@ fn to_mercator(frame: &Frame, g: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>
         .map(MultiPolygon)
 }
 
-fn point_to_mercator(frame: &Frame, p: Point<f64>) -> Option<Point<f64>> {
+pub(super) fn point_to_mercator(frame: &Frame, p: Point<f64>) -> Option<Point<f64>> {
     let (lon, lat) = frame.to_wgs84(p.x(), p.y()).ok()?;
     let (x, y) = lonlat_to_mercator(lon, lat);
     (x.is_finite() && y.is_finite()).then(|| Point::new(x, y))
@@ -124,27 +136,30 @@ fn point_to_mercator(frame: &Frame, p: Point<f64>) -> Option<Point<f64>> {
 /// assert_eq!(ranks, vec![4, 3, 1, 0, 2]);
 /// ```
 pub fn parcel_rank(parcels: impl Iterator<Item = (u8, bool, Option<f64>)>) -> Vec<u32> {
-    let keys: Vec<(u8, f64)> = parcels
-        .map(|(status, in_conflict, area)| {
-            let class = match (status, in_conflict) {
-                (3, _) => 0,
-                (_, true) => 1,
-                (2, _) => 2,
-                _ => 3,
-            };
-            (class, area.filter(|a| a.is_finite()).unwrap_or(0.0))
-        })
-        .collect();
+    let keys: Vec<(u8, f64)> = parcels.map(|(status, in_conflict, area)| rank_key(status, in_conflict, area)).collect();
     let mut order: Vec<u32> = (0..keys.len() as u32).collect();
-    order.sort_by(|&a, &b| {
-        let (ka, kb) = (keys[a as usize], keys[b as usize]);
-        ka.0.cmp(&kb.0).then(kb.1.total_cmp(&ka.1)).then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| rank_order(keys[a as usize], keys[b as usize]).then(a.cmp(&b)));
     let mut rank = vec![0u32; keys.len()];
     for (r, &i) in order.iter().enumerate() {
         rank[i as usize] = r as u32;
     }
     rank
+}
+
+/// A parcel's key in the thinning order of [`parcel_rank`]: its class (0 first) and its mapped area.
+pub fn rank_key(status: u8, in_conflict: bool, area: Option<f64>) -> (u8, f64) {
+    let class = match (status, in_conflict) {
+        (3, _) => 0,
+        (_, true) => 1,
+        (2, _) => 2,
+        _ => 3,
+    };
+    (class, area.filter(|a| a.is_finite()).unwrap_or(0.0))
+}
+
+/// Compares two keys of [`rank_key`]: the lower class first, then the larger area.
+pub fn rank_order(a: (u8, f64), b: (u8, f64)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0).then(b.1.total_cmp(&a.1))
 }
 
 impl Source {
@@ -173,6 +188,7 @@ impl Source {
                     outline: None,
                     bbox: None,
                     label: None,
+                    drawn_from_parcels: false,
                     parcels: 0,
                     by_status: [0; 3],
                     conflicts_by_kind: BTreeMap::new(),
@@ -213,6 +229,7 @@ impl Source {
             if let (None, Some(r)) = (&g.outline, e) {
                 g.outline = Some(MultiPolygon(vec![r.to_polygon()]));
                 g.label = Some(r.center().into());
+                g.drawn_from_parcels = true;
             }
             g.bbox = g.outline.as_ref().and_then(|o| o.bounding_rect());
         }
@@ -255,11 +272,12 @@ impl Source {
                 Drawn::Point(p) => Some(Rect::new(p.0, p.0)),
             }
         };
+        let conflict_box: Vec<Option<Rect<f64>>> = conflict_geometry.iter().map(drawn_box).collect();
         let conflict_tree = RTree::bulk_load(
-            conflict_geometry
+            conflict_box
                 .iter()
                 .enumerate()
-                .filter_map(|(i, d)| Some(GeomWithData::new(envelope(drawn_box(d)?), i as u32)))
+                .filter_map(|(i, r)| Some(GeomWithData::new(envelope((*r)?), i as u32)))
                 .collect(),
         );
         let mut parcel_conflicts = vec![Vec::new(); ds.parcels.len()];
@@ -272,13 +290,6 @@ impl Source {
                 cert_conflicts[k].push(ci as u32);
             }
         }
-        let parcel_rank = parcel_rank(
-            ds.parcels
-                .iter()
-                .zip(&rec.statuses)
-                .zip(&parcel_conflicts)
-                .map(|((p, s), c)| (s.status, !c.is_empty(), p.area_m2)),
-        );
         let parcel_by_id = ds.parcels.iter().enumerate().map(|(i, p)| (p.id.to_string(), i as u32)).collect();
         let conflict_by_id = conflict_ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
 
@@ -297,9 +308,13 @@ impl Source {
             parcel_tree,
             parcel_group,
             parcel_by_id,
-            parcel_rank,
+            retired: vec![false; ds.parcels.len()],
             parcel_conflicts,
             cert_conflicts,
+            conflict_order: (0..rec.conflicts.len() as u32).collect(),
+            conflict_rank: (0..rec.conflicts.len() as u32).collect(),
+            conflict_free: Vec::new(),
+            conflict_box,
             conflict_ids,
             conflict_by_id,
             conflict_group,
@@ -315,14 +330,80 @@ impl Source {
         }
     }
 
-    /// The dataset's parcels, in file order.
+    /// The dataset's parcels, in file order, with those retired by edits in place ([`Source::is_retired`]).
     pub fn parcels(&self) -> &[Parcel] {
         &self.checked.dataset.parcels
     }
 
-    /// The reconciliation's conflicts (sorted by kind, then parcel ids, then certificate ids).
+    /// True when parcel `i` was retired by an edit: it is in no list, tile or count.
+    pub fn is_retired(&self, i: usize) -> bool {
+        self.retired.get(i).copied().unwrap_or(false)
+    }
+
+    /// The parcels served (not retired), in file order.
+    pub fn parcels_served(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.parcels().len()).filter(|&i| !self.is_retired(i))
+    }
+
+    /// How many parcels are served.
+    pub fn parcel_count(&self) -> usize {
+        self.parcel_by_id.len()
+    }
+
+    /// The reconciliation's conflicts by position; a position an edit freed holds an empty placeholder. List
+    /// them through [`Source::conflict_order`].
     pub fn conflicts(&self) -> &[Conflict] {
         &self.checked.reconciliation.conflicts
+    }
+
+    /// The positions of the conflicts present, in the report's order (by kind, then parcel ids, then
+    /// certificate ids).
+    pub fn conflict_order(&self) -> &[u32] {
+        &self.conflict_order
+    }
+
+    /// How many conflicts there are.
+    pub fn conflict_count(&self) -> usize {
+        self.conflict_order.len()
+    }
+
+    /// Parcel `i`'s key in the thinning order of tiles ([`rank_key`]).
+    pub fn rank_of(&self, i: usize) -> (u8, f64) {
+        let status = self.checked.reconciliation.statuses[i].status;
+        rank_key(status, !self.parcel_conflicts[i].is_empty(), self.checked.dataset.parcels[i].area_m2)
+    }
+
+    /// A copy to change while this one is served (the tile cache starts empty; review statuses copied).
+    pub fn duplicate(&self) -> Source {
+        let reviews = Reviews::open(self.conflicts().len());
+        for ci in 0..self.conflicts().len() {
+            reviews.set(ci, self.reviews.get(ci));
+        }
+        Source {
+            checked: self.checked.clone(),
+            parcel_geometry: self.parcel_geometry.clone(),
+            parcel_tree: self.parcel_tree.clone(),
+            parcel_group: self.parcel_group.clone(),
+            parcel_by_id: self.parcel_by_id.clone(),
+            retired: self.retired.clone(),
+            parcel_conflicts: self.parcel_conflicts.clone(),
+            cert_conflicts: self.cert_conflicts.clone(),
+            conflict_order: self.conflict_order.clone(),
+            conflict_rank: self.conflict_rank.clone(),
+            conflict_free: self.conflict_free.clone(),
+            conflict_box: self.conflict_box.clone(),
+            conflict_ids: self.conflict_ids.clone(),
+            conflict_by_id: self.conflict_by_id.clone(),
+            conflict_group: self.conflict_group.clone(),
+            conflict_geometry: self.conflict_geometry.clone(),
+            conflict_tree: self.conflict_tree.clone(),
+            reviews,
+            groups: self.groups.clone(),
+            group_by_name: self.group_by_name.clone(),
+            bounds: self.bounds,
+            generation: self.generation,
+            tiles: TileCache::new(self.tiles.capacity()),
+        }
     }
 
     /// Parcels whose Web Mercator envelope meets the box, in dataset order.
@@ -336,14 +417,14 @@ impl Source {
         v
     }
 
-    /// Conflicts whose drawing's envelope meets the box, in the reconciliation's order.
+    /// Conflicts whose drawing's envelope meets the box, in the report's order.
     pub fn conflicts_in(&self, b: Rect<f64>) -> Vec<usize> {
         let mut v: Vec<usize> = self
             .conflict_tree
             .locate_in_envelope_intersecting(&AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]))
             .map(|e| e.data as usize)
             .collect();
-        v.sort_unstable();
+        v.sort_unstable_by_key(|&ci| self.conflict_rank[ci]);
         v
     }
 

@@ -132,17 +132,17 @@ pub fn render(src: &Source, t: TileId, cut: &Cut) -> Vec<u8> {
         let spent = groups.tile_bytes();
         let limit = if complete { usize::MAX } else { TILE_BUDGET.saturating_sub(spent) / 2 };
         // Errors first, then warnings, each in the reconciliation's order.
-        let mut found: Vec<(bool, u32)> = src
+        let mut found: Vec<(bool, u32, u32)> = src
             .conflict_tree
             .locate_in_envelope_intersecting(&envelope)
             .filter(|e| cut.admits(src.conflict_group[e.data as usize]))
             .map(|e| {
                 let warning = rec.conflicts[e.data as usize].kind.severity() == crate::conflict::Severity::Warning;
-                (!complete && warning, e.data)
+                (!complete && warning, src.conflict_rank[e.data as usize], e.data)
             })
             .collect();
         found.sort_unstable();
-        for (_, ci) in found {
+        for (_, _, ci) in found {
             let ci = ci as usize;
             let drawn = match &src.conflict_geometry[ci] {
                 Drawn::None => None,
@@ -192,7 +192,10 @@ pub fn render(src: &Source, t: TileId, cut: &Cut) -> Vec<u8> {
             }
         }
         if thinning {
-            found.sort_unstable_by_key(|&i| (src.parcel_rank[i as usize], i));
+            let keys: Vec<(u8, f64)> = found.iter().map(|&i| src.rank_of(i as usize)).collect();
+            let mut order: Vec<usize> = (0..found.len()).collect();
+            order.sort_unstable_by(|&a, &b| super::source::rank_order(keys[a], keys[b]).then(found[a].cmp(&found[b])));
+            found = order.into_iter().map(|k| found[k]).collect();
             add_parcels(src, t, &found, &mut parcels, limit);
         }
     }

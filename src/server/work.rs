@@ -268,8 +268,14 @@ fn entries(src: &Source, cut: &Cut, group: Option<Option<u32>>) -> Vec<Entry> {
         None => cut.admits(g),
     };
     let statuses = &src.checked.reconciliation.statuses;
-    let conflicts = (0..src.conflicts().len()).filter(|&ci| in_list(src.conflict_group[ci])).map(Entry::Conflict);
-    let parcels = (0..src.parcels().len())
+    let conflicts = src
+        .conflict_order()
+        .iter()
+        .map(|&ci| ci as usize)
+        .filter(|&ci| in_list(src.conflict_group[ci]))
+        .map(Entry::Conflict);
+    let parcels = src
+        .parcels_served()
         .filter(|&i| statuses[i].status >= 2 && src.parcel_conflicts[i].is_empty() && in_list(src.parcel_group[i]))
         .map(Entry::Parcel);
     conflicts.chain(parcels).collect()

@@ -34,6 +34,27 @@ pub async fn statuses_of(pool: &sqlx::PgPool, code: &str) -> Result<Vec<(String,
     statuses(&mut conn, code).await
 }
 
+/// The review statuses of the conflicts `ids` of commune `code` that are not open.
+pub async fn statuses_of_ids(pool: &sqlx::PgPool, code: &str, ids: &[&str]) -> Result<Vec<(String, ReviewStatus)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, status FROM thuadat.conflict WHERE commune_code = $1 AND id = ANY($2) AND status <> 'open'",
+    )
+    .bind(code)
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .map_err(|e| Error::db("reading the review statuses", e))?;
+    rows.into_iter()
+        .map(|(id, s)| match ReviewStatus::parse(&s) {
+            Some(status) => Ok((id, status)),
+            None => Err(Error::Stored(format!("conflict {id} of commune {code} has an unknown review status `{s}`"))),
+        })
+        .collect()
+}
+
 /// The review status of every conflict of commune `code` that is not open (a server starts from these).
 pub async fn statuses(conn: &mut PgConnection, code: &str) -> Result<Vec<(String, ReviewStatus)>> {
     let rows: Vec<(String, String)> =

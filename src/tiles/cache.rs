@@ -53,6 +53,11 @@ impl TileCache {
         TileCache { capacity: capacity_bytes, inner: Mutex::new((FxHashMap::default(), 0)), epoch: AtomicU64::new(0) }
     }
 
+    /// The capacity in bytes.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Taken before rendering a tile and given back to [`TileCache::put`], so that a tile rendered from data
     /// changed meanwhile is not kept.
     pub fn epoch(&self) -> u64 {
