@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What an edit costs (issue 18): `PATCH /collections/parcels/items/{id}` replacing one parcel's geometry (moved by
 # about 0.1 m, with If-Match), answered after the edit's transaction, the incremental re-check, the store sync
-# and the swap of the served data (each step's median from the answer's `timings_ms`; the server's first edit
-# is checked whole and reported apart); against `thuadat check --db` of the same commune (the full re-check),
+# and the served data brought up to date in place (each step's median from the answer's `timings_ms`; the
+# server's first edit starts its live commune and its spare copy of the served data, and is reported apart); against `thuadat check --db` of the same commune (the full re-check),
 # in the same run, on a generated commune imported into a throwaway PostGIS. The in-memory re-check alone on
 # 1M parcels: `THUADAT_BENCH_COMMUNE=<dir> cargo bench --bench live`.
 #
@@ -27,7 +27,9 @@ port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); 
 "$bin" serve --db "$DATABASE_URL" --addr "127.0.0.1:$port" --request-timeout 600 --idle-timeout 660 > "$out/serve-edit.log" 2>&1 &
 server=$!
 trap "kill $server 2>/dev/null || true" EXIT
+rss() { awk "/VmRSS/ {print int(\$2/1024)}" /proc/$server/status; }
 for _ in $(seq 1 1200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
+echo "server RSS after loading: $(rss) MiB"
 python3 - "$port" "$BENCH_EDITS" <<PY
 import base64, json, random, statistics, sys, time, urllib.request
 port, edits = sys.argv[1], int(sys.argv[2])
@@ -51,17 +53,19 @@ for k in range(edits + 1):
     body = json.dumps({"geometry": {"type": g["type"], "coordinates": move(g["coordinates"])}}).encode()
     t = time.perf_counter()
     done, _ = req("PATCH", f"/collections/parcels/items/{pid}", body, {"If-Match": h["ETag"]})
-    rows.append((time.perf_counter() - t, done["recheck"], done["timings_ms"]))
+    rows.append((time.perf_counter() - t, done["recheck"], done["timings_ms"], done.get("served_data")))
 first = rows[0]
 inc = [r for r in rows[1:] if r[1] == "incremental"]
 ms = sorted(r[0] * 1000 for r in inc)
 q = lambda p: ms[round((len(ms) - 1) * p)]
 part = lambda k: statistics.median(r[2][k] for r in inc)
 rc, st, sv = part("recheck"), part("store"), part("served")
-print(f"first edit (whole re-check): {first[0]:.3f} s")
+print(f"first edit ({first[1]} re-check, served data {first[3]}): {first[0]:.3f} s")
+print("served data: " + ", ".join(f"{k} {sum(1 for r in rows[1:] if r[3] == k)}" for k in ("in place", "whole")))
 print(f"incremental edits: {len(inc)}; answered p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {ms[-1]:.1f} ms; "
-      f"p50 of the steps: re-check {rc:.2f} ms, store sync {st:.2f} ms, served-data swap {sv:.1f} ms")
+      f"p50 of the steps: re-check {rc:.2f} ms, store sync {st:.2f} ms, served data {sv:.2f} ms")
 PY
+echo "server RSS after the edits (live commune and two copies of the served data): $(rss) MiB"
 start=$(date +%s.%N)
 rm -rf "$out/report-edit"; "$bin" check --db "$DATABASE_URL" --commune 00118 --out "$out/report-edit" > /dev/null
 echo "peer: check --db of the same commune: $(python3 -c "print(f\"{$(date +%s.%N) - $start:.3f}\")") s"

@@ -179,16 +179,8 @@ pub struct Linkage {
 /// Links every holder against the register.
 pub fn link(holders: &(impl HolderRecords + ?Sized), register: &Register) -> Linkage {
     let n = holders.holder_count();
-    let mut left = Records::with_capacity(5, n);
-    let births: Vec<Option<PartialDate>> = (0..n).map(|i| parse_date(holders.holder(i).birth).ok().flatten()).collect();
-    for (i, birth) in births.iter().enumerate() {
-        let h = holders.holder(i);
-        record(&mut left, h.name, *birth, h.address);
-    }
-    let mut right = Records::with_capacity(5, register.len());
-    for p in &register.people {
-        record(&mut right, register.text(p.name), p.birth, register.text(p.address));
-    }
+    let (left, births) = holder_records(holders);
+    let right = register_records(register);
     let schema = schema();
     let mut matcher = Matcher::blocked(&schema, &left, &right);
     // The register gives labelled matches for free: holders whose CCCD is in it with the same name and
@@ -202,88 +194,125 @@ pub fn link(holders: &(impl HolderRecords + ?Sized), register: &Register) -> Lin
         })
         .collect();
     matcher.fit_m(&known, 30);
-    // The best candidates by attributes, looked for only where a holder needs them (not for one matched by
-    // id).
     let weights = matcher.model.weights();
-    let links = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let by_attributes = || -> (Option<(u32, f64)>, &'static str) {
-                let b = matcher.best_of(i, &weights);
-                let Some(top) = b.best else { return (None, "no one in the register fits") };
-                let p = matcher.model.probability(top.weight);
-                let pattern = |j: u32| schema.pattern(&left, i, &right, j as usize);
-                if p < MIN_PROBABILITY || !confirms(pattern(top.right)) {
-                    return (None, "no one in the register fits");
-                }
-                if let Some(second) = b.second {
-                    // The same person entered twice (a repeated citizen id) is no namesake.
-                    let id = |j: u32| register.text(register.people[j as usize].id);
-                    if second.weight >= top.weight - MARGIN_BITS
-                        && confirms(pattern(second.right))
-                        && id(second.right) != id(top.right)
-                    {
-                        return (None, "ambiguous: two or more people in the register fit equally");
-                    }
-                }
-                (Some((top.right, p)), "")
-            };
-            let birth_year = births[i].map(|d| d.year);
-            let id = citizen_id::parse(holders.holder(i).id);
-            let attr = |status_if_found: Status, status_if_not: Status, why: String| {
-                let (found, reason) = by_attributes();
-                match found {
-                    Some((j, p)) => HolderLink { status: status_if_found, citizen: Some(j), score: Some(p), why },
-                    None => {
-                        let why = if status_if_not == Status::NotFound { format!("{why}; {reason}") } else { why };
-                        HolderLink { status: status_if_not, citizen: None, score: None, why }
-                    }
-                }
-            };
-            match id {
-                HolderId::Invalid(e) => attr(Status::IdInvalid, Status::IdInvalid, format!("the id {e}")),
-                HolderId::Empty => attr(Status::MatchedByAttributes, Status::NotFound, "no id".into()),
-                HolderId::Cmnd(_) => {
-                    attr(Status::MatchedByAttributes, Status::NotFound, "an old 9-digit id (CMND)".into())
-                }
-                HolderId::Cccd(c) => {
-                    if let Err(e) = c.check(birth_year, None) {
-                        return attr(
-                            Status::IdInvalid,
-                            Status::IdInvalid,
-                            format!("the id contradicts the birth year: {e}"),
-                        );
-                    }
-                    let entries: Vec<usize> = register.with_id(&c.text()).collect();
-                    if entries.is_empty() {
-                        return attr(
-                            Status::MatchedByAttributes,
-                            Status::NotFound,
-                            "the id is not in the register".into(),
-                        );
-                    }
-                    let fits = |&j: &usize| {
-                        confirms(schema.pattern(&left, i, &right, j))
-                            && c.check(None, register.people[j].female).is_ok()
-                    };
-                    match entries.iter().find(|j| fits(j)) {
-                        Some(&j) => HolderLink {
-                            status: Status::MatchedById,
-                            citizen: Some(j as u32),
-                            score: Some(matcher.model.probability(matcher.weight(i, j))),
-                            why: String::new(),
-                        },
-                        None => attr(
-                            Status::Mismatch,
-                            Status::Mismatch,
-                            "the id is in the register for someone whose name or birth differs".into(),
-                        ),
-                    }
+    let at = Linker { holders, register, matcher: &matcher, weights: &weights, births: &births };
+    let links = (0..n).into_par_iter().map(|i| at.link(i)).collect();
+    Linkage { holders: links, model: matcher.model.clone() }
+}
+
+/// One holder linked again under a model already fitted (the stored linkage's: an officer corrected the
+/// holder's id), by the same steps as [`link`]. Only the fit differs from linking the whole commune again: the
+/// model is not refitted with this holder.
+pub fn link_one(holder: HolderRecord<'_>, register: &Register, model: &Model) -> HolderLink {
+    let one = [holder];
+    let (left, births) = holder_records(&one[..]);
+    let right = register_records(register);
+    let schema = schema();
+    let mut matcher = Matcher::blocked(&schema, &left, &right);
+    matcher.model = model.clone();
+    let weights = matcher.model.weights();
+    Linker { holders: &one[..], register, matcher: &matcher, weights: &weights, births: &births }.link(0)
+}
+
+/// The holders as the matcher compares them, and their birth dates.
+fn holder_records(holders: &(impl HolderRecords + ?Sized)) -> (Records, Vec<Option<PartialDate>>) {
+    let n = holders.holder_count();
+    let mut left = Records::with_capacity(5, n);
+    let births: Vec<Option<PartialDate>> = (0..n).map(|i| parse_date(holders.holder(i).birth).ok().flatten()).collect();
+    for (i, birth) in births.iter().enumerate() {
+        let h = holders.holder(i);
+        record(&mut left, h.name, *birth, h.address);
+    }
+    (left, births)
+}
+
+fn register_records(register: &Register) -> Records {
+    let mut right = Records::with_capacity(5, register.len());
+    for p in &register.people {
+        record(&mut right, register.text(p.name), p.birth, register.text(p.address));
+    }
+    right
+}
+
+/// What linking one holder reads: the holders, the register, the fitted matcher.
+struct Linker<'a, H: HolderRecords + ?Sized> {
+    holders: &'a H,
+    register: &'a Register,
+    matcher: &'a Matcher<'a>,
+    weights: &'a super::matcher::Weights,
+    births: &'a [Option<PartialDate>],
+}
+
+impl<H: HolderRecords + ?Sized> Linker<'_, H> {
+    /// Holder `i`'s link (the steps of the module's doc).
+    fn link(&self, i: usize) -> HolderLink {
+        let (matcher, register) = (self.matcher, self.register);
+        let (schema, left, right) = (matcher.schema, matcher.left, matcher.right);
+        // The best candidates by attributes, looked for only where a holder needs them (not for one matched
+        // by id).
+        let by_attributes = || -> (Option<(u32, f64)>, &'static str) {
+            let b = matcher.best_of(i, self.weights);
+            let Some(top) = b.best else { return (None, "no one in the register fits") };
+            let p = matcher.model.probability(top.weight);
+            let pattern = |j: u32| schema.pattern(left, i, right, j as usize);
+            if p < MIN_PROBABILITY || !confirms(pattern(top.right)) {
+                return (None, "no one in the register fits");
+            }
+            if let Some(second) = b.second {
+                // The same person entered twice (a repeated citizen id) is no namesake.
+                let id = |j: u32| register.text(register.people[j as usize].id);
+                if second.weight >= top.weight - MARGIN_BITS
+                    && confirms(pattern(second.right))
+                    && id(second.right) != id(top.right)
+                {
+                    return (None, "ambiguous: two or more people in the register fit equally");
                 }
             }
-        })
-        .collect();
-    Linkage { holders: links, model: matcher.model.clone() }
+            (Some((top.right, p)), "")
+        };
+        let birth_year = self.births[i].map(|d| d.year);
+        let id = citizen_id::parse(self.holders.holder(i).id);
+        let attr = |status_if_found: Status, status_if_not: Status, why: String| {
+            let (found, reason) = by_attributes();
+            match found {
+                Some((j, p)) => HolderLink { status: status_if_found, citizen: Some(j), score: Some(p), why },
+                None => {
+                    let why = if status_if_not == Status::NotFound { format!("{why}; {reason}") } else { why };
+                    HolderLink { status: status_if_not, citizen: None, score: None, why }
+                }
+            }
+        };
+        match id {
+            HolderId::Invalid(e) => attr(Status::IdInvalid, Status::IdInvalid, format!("the id {e}")),
+            HolderId::Empty => attr(Status::MatchedByAttributes, Status::NotFound, "no id".into()),
+            HolderId::Cmnd(_) => attr(Status::MatchedByAttributes, Status::NotFound, "an old 9-digit id (CMND)".into()),
+            HolderId::Cccd(c) => {
+                if let Err(e) = c.check(birth_year, None) {
+                    return attr(Status::IdInvalid, Status::IdInvalid, format!("the id contradicts the birth year: {e}"));
+                }
+                let entries: Vec<usize> = register.with_id(&c.text()).collect();
+                if entries.is_empty() {
+                    return attr(Status::MatchedByAttributes, Status::NotFound, "the id is not in the register".into());
+                }
+                let fits = |&j: &usize| {
+                    confirms(schema.pattern(left, i, right, j)) && c.check(None, register.people[j].female).is_ok()
+                };
+                match entries.iter().find(|j| fits(j)) {
+                    Some(&j) => HolderLink {
+                        status: Status::MatchedById,
+                        citizen: Some(j as u32),
+                        score: Some(matcher.model.probability(matcher.weight(i, j))),
+                        why: String::new(),
+                    },
+                    None => attr(
+                        Status::Mismatch,
+                        Status::Mismatch,
+                        "the id is in the register for someone whose name or birth differs".into(),
+                    ),
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -297,11 +326,18 @@ mod tests {
         assert_eq!(name_parts("Hà"), ("".into(), "".into(), "ha".into()));
     }
 
-    /// (name, id, birth, address) holders against a register.
+    /// (name, id, birth, address) holders against a register; each linked alone again under the fitted model
+    /// ([`link_one`]) must come out the same.
     fn run(holders: &[(&str, &str, &str, &str)], reg: &Register) -> Vec<(Status, Option<u32>)> {
         let records: Vec<HolderRecord> =
             holders.iter().map(|&(name, id, birth, address)| HolderRecord { name, id, birth, address }).collect();
-        link(records.as_slice(), reg).holders.iter().map(|h| (h.status, h.citizen)).collect()
+        let linkage = link(records.as_slice(), reg);
+        for (i, (r, h)) in records.iter().zip(&linkage.holders).enumerate() {
+            let alone = link_one(*r, reg, &linkage.model);
+            assert_eq!((alone.status, alone.citizen, &alone.why), (h.status, h.citizen, &h.why), "holder {i} alone");
+            assert_eq!(alone.score.map(f64::to_bits), h.score.map(f64::to_bits), "holder {i} alone");
+        }
+        linkage.holders.iter().map(|h| (h.status, h.citizen)).collect()
     }
 
     fn register() -> Register {
