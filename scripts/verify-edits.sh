@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The invariant of issue 18 on a large commune: random edits through the API (parcels moved, renumbered and
-# retired; certificates re-pointed and cancelled), then the stored present conflicts and every served parcel's
+# retired; certificates re-pointed and cancelled; holders' current ids set, holder links confirmed), then the stored present conflicts and every served parcel's
 # status equal a full `thuadat check` of `thuadat export` of the commune. A generated commune imported into a
 # throwaway PostGIS. Exits non-zero when they differ.
 #
@@ -48,10 +48,29 @@ random.seed(18)
 parcels = all_parcels()
 certs = sorted({c for f in parcels for c in f["properties"]["cert_ids"].split(";") if c})
 kinds, done, t0 = {}, 0, time.time()
+seen_ids = []  # register ids seen on holder records: another person id for a holder
 for _ in range(edits):
-    what = random.choice(["move", "move", "renumber", "retire", "repoint", "cancel"])
+    what = random.choice(["move", "move", "renumber", "retire", "repoint", "cancel", "holder_id", "confirm"])
     try:
-        if what in ("move", "renumber", "retire"):
+        if what in ("holder_id", "confirm"):
+            p = random.choice([p for p in parcels if p["properties"]["cert_ids"]])
+            holders = req("GET", "/parcels/" + p["id"] + "/holders")[0]["holders"]
+            if not holders:
+                continue
+            h = random.choice(holders)
+            if h["register"] and len(h["register"]["citizen_id"] or "") == 12:
+                seen_ids.append(h["register"]["citizen_id"])
+            target = "/parcels/" + p["id"] + "/holders/" + str(h["line"])
+            if what == "confirm":
+                req("PUT", target, json.dumps({"decision": "confirmed"}).encode())
+            else:
+                # The register id of the person linked (the card read at the plot), else another person id.
+                own = h["register"]["citizen_id"] if h["register"] else None
+                new = own if own and len(own) == 12 and random.random() < 0.7 else (random.choice(seen_ids) if seen_ids else None)
+                if not new:
+                    continue
+                req("PATCH", target, json.dumps({"holder_id": new}).encode(), {"If-Match": h["etag"]})
+        elif what in ("move", "renumber", "retire"):
             p = random.choice(parcels)
             f, h = req("GET", "/collections/parcels/items/" + p["id"])
             if what == "move" and f["geometry"] is None:

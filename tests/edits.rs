@@ -707,3 +707,125 @@ fn random_edits_through_the_api_keep_the_store_equal_to_a_full_check() {
     }
     assert_live_equals_full_check(&db, other.addr.as_str(), an);
 }
+
+/// An officer sets a holder's current id (`PATCH /parcels/{id}/holders/{line}`): the holder that was matched
+/// by attributes is linked again by the id, the parcel's status follows at once, the edit is numbered and its
+/// id shown in `/export/changes` only to those entitled to holders; bad ids are 422, a stale tag 412, a
+/// missing one 428, viewers 403; a second server replays the edit; and the commune equals a full check of
+/// its export.
+#[test]
+fn an_officer_sets_a_holders_current_id_and_the_holder_is_linked_again() {
+    let db = TestDb::new("holder_id");
+    let out = run(&["import", sample().to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add(&db, "an", "officer", &[]);
+    add(&db, "vi", "viewer", &[]);
+    let (server, _) = common::serve_with(&["--db", &db.url]);
+    let (other, _) = common::serve_with(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let (pw, vpw) = (password_of("an"), password_of("vi"));
+    let (an, vi) = (Some(("an", pw.as_str())), Some(("vi", vpw.as_str())));
+    // A holder matched by attributes, with the register's id of the person found.
+    let row = common::sql(
+        &db.url,
+        &["SELECT l.line::text, c.cert_id, z.citizen_id FROM thuadat.holder_link l \
+           JOIN thuadat.certificate c ON c.commune_code = l.commune_code AND c.line = l.line \
+           JOIN thuadat.citizen z ON z.commune_code = l.commune_code AND z.line = l.citizen_line \
+           WHERE l.status = 'matched_by_attributes' AND length(z.citizen_id) = 12 AND NOT c.cancelled \
+           ORDER BY l.line LIMIT 1"],
+    );
+    let row: Vec<String> = row[0].iter().map(|v| v.clone().unwrap()).collect();
+    let (line, cert, cccd) = (row[0].as_str(), row[1].as_str(), row[2].as_str());
+    let (_, _, text) = http(a, "GET", &format!("/certificates/{cert}"), "", an);
+    let c: Value = serde_json::from_str(&text).unwrap();
+    let parcel = c["served"]["parcel_ids"][0].as_str().unwrap().to_string();
+    let holders_of = |addr: &str| -> Value {
+        let (code, _, text) = http(addr, "GET", &format!("/parcels/{parcel}/holders"), "", an);
+        assert_eq!(code, 200, "{text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        v["holders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["line"].as_i64().map(|l| l.to_string()).as_deref() == Some(line))
+            .unwrap()
+            .clone()
+    };
+    let before = holders_of(a);
+    assert_eq!(before["linkage"]["status"], "matched_by_attributes", "{before}");
+    let tag = before["etag"].as_str().unwrap().to_string();
+    let target = format!("/parcels/{parcel}/holders/{line}");
+    let body = json!({"holder_id": cccd, "comment": "số CCCD trên thẻ"}).to_string();
+    let if_match = format!("If-Match: {tag}\r\n");
+
+    // Refused: no tag, a stale one, ids that are not a CCCD, a viewer.
+    let (code, _, text) = http(a, "PATCH", &target, &body, an);
+    assert_eq!(code, 428, "{text}");
+    let (code, head, text) = http_with(a, "PATCH", &target, &body, an, "If-Match: \"0000\"\r\n");
+    assert_eq!((code, etag_of(&head)), (412, tag.clone()), "{text}");
+    for (bad, want) in [
+        ("013508475", "`holder_id` must be the holder's current 12-digit citizen id (CCCD), not `013508475`"),
+        ("12345678901x", "`holder_id` is not a citizen id (CCCD)"),
+    ] {
+        let b = json!({"holder_id": bad}).to_string();
+        let (code, _, text) = http_with(a, "PATCH", &target, &b, an, &if_match);
+        assert_eq!(code, 422, "{text}");
+        assert!(reason(&text).starts_with(want), "{text}");
+    }
+    let (code, _, text) = http_with(a, "PATCH", &target, &body, vi, &if_match);
+    assert_eq!(code, 403, "{text}");
+
+    // Set: linked again by the id, the commune checked again, the served data in place.
+    let (code, head, text) = http_with(a, "PATCH", &target, &body, an, &if_match);
+    assert_eq!(code, 200, "{text}");
+    let done: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(done["holder"]["holder_id"], cccd);
+    assert_eq!(done["holder"]["linkage"]["status"], "matched_by_id", "{done}");
+    assert_eq!(done["holder"]["differs"], json!([]), "{done}");
+    assert_eq!((done["recheck"].as_str(), done["served_data"].as_str()), (Some("incremental"), Some("in place")));
+    assert_eq!(etag_of(&head), done["holder"]["etag"].as_str().unwrap());
+    assert_ne!(etag_of(&head), tag);
+    let version = done["version"].as_i64().unwrap();
+    let stored = sql_value(
+        &db.url,
+        &format!(
+            "SELECT c.holder_id || ' ' || l.status FROM thuadat.certificate c JOIN thuadat.holder_link l \
+             ON l.commune_code = c.commune_code AND l.line = c.line WHERE c.line = {line}"
+        ),
+    );
+    assert_eq!(stored, format!("{cccd} matched_by_id"));
+    // The parcel's status: no longer held back by a holder matched by attributes.
+    let (_, _, text) = http(a, "GET", &format!("/collections/parcels/items/{parcel}"), "", an);
+    let f: Value = serde_json::from_str(&text).unwrap();
+    let reasons = f["properties"]["reasons"].as_str().unwrap_or("").to_string();
+    assert!(!reasons.contains("holder_matched_by_attributes"), "{f}");
+    // Again with the old tag: stale.
+    let (code, _, _) = http_with(a, "PATCH", &target, &body, an, &if_match);
+    assert_eq!(code, 412);
+
+    // The change list: the id to the officer, withheld from the viewer; the audit row names no id.
+    let since = format!("/export/changes?since={}", version - 1);
+    let (_, _, text) = http(a, "GET", &since, "", an);
+    let change = serde_json::from_str::<Value>(&text).unwrap()["changes"][0].clone();
+    assert_eq!((change["target"].as_str(), change["id"].as_str()), (Some("holder"), Some(line)));
+    assert_eq!(change["after"]["holder_id"], cccd);
+    assert_eq!(change["after"]["link"]["status"], "matched_by_id");
+    let (_, _, text) = http(a, "GET", &since, "", vi);
+    let change = serde_json::from_str::<Value>(&text).unwrap()["changes"][0].clone();
+    assert_eq!((change["withheld"].as_bool(), change["after"].is_null()), (Some(true), true), "{change}");
+    assert!(!text.contains(cccd));
+    let audit = sql_value(&db.url, "SELECT detail::text FROM thuadat.audit_log WHERE action = 'holder id set'");
+    assert!(audit.contains(&parcel) && !audit.contains(cccd), "{audit}");
+
+    // The second server replays the edit.
+    let t0 = Instant::now();
+    let properties = |addr: &str| -> Value {
+        let (_, _, text) = http(addr, "GET", &format!("/collections/parcels/items/{parcel}"), "", an);
+        serde_json::from_str::<Value>(&text).unwrap()["properties"].clone()
+    };
+    while properties(other.addr.as_str()) != properties(a) {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the second server does not follow");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_live_equals_full_check(&db, a, an);
+}

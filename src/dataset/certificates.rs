@@ -135,6 +135,23 @@ impl Certificates {
         Ok(())
     }
 
+    /// The holder row at line `line` of the file (rows are in file order).
+    pub fn holder_at_line(&self, line: u32) -> Option<usize> {
+        self.holders.binary_search_by_key(&line, |h| h.line).ok()
+    }
+
+    /// Holder row `h` now carries id `id` (an officer set the holder's current id).
+    pub(crate) fn amend_holder_id(&mut self, h: usize, id: &str) -> Result<()> {
+        let text = self
+            .text
+            .push(id)
+            .ok_or_else(|| Error::Capacity { what: "certificates.csv text".into(), limit: "4 GiB" })?;
+        if let Some(row) = self.holders.get_mut(h) {
+            row.holder_id = text;
+        }
+        Ok(())
+    }
+
     /// The sheet certificate `ci` points at.
     pub fn sheet(&self, ci: usize) -> Option<i64> {
         self.certificates[ci].sheet

@@ -288,7 +288,11 @@ impl<H: HolderRecords + ?Sized> Linker<'_, H> {
             HolderId::Cmnd(_) => attr(Status::MatchedByAttributes, Status::NotFound, "an old 9-digit id (CMND)".into()),
             HolderId::Cccd(c) => {
                 if let Err(e) = c.check(birth_year, None) {
-                    return attr(Status::IdInvalid, Status::IdInvalid, format!("the id contradicts the birth year: {e}"));
+                    return attr(
+                        Status::IdInvalid,
+                        Status::IdInvalid,
+                        format!("the id contradicts the birth year: {e}"),
+                    );
                 }
                 let entries: Vec<usize> = register.with_id(&c.text()).collect();
                 if entries.is_empty() {

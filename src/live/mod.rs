@@ -40,6 +40,16 @@ pub enum LiveEdit {
         /// Its geometry and attributes as read (the contract's parcel columns, in order), or None.
         raw: Option<RawFeature>,
     },
+    /// The holder at line `line` of certificates.csv now carries id `holder_id`, linked as `link` (None: the
+    /// commune has no stored linkage).
+    Holder {
+        /// The holder row's line.
+        line: u32,
+        /// The id now written.
+        holder_id: String,
+        /// The holder's link against the register with that id.
+        link: Option<crate::linkage::holders::HolderLink>,
+    },
     /// Certificate `cert_id` now points at `sheet` / `parcel_no`, says `area`; or is cancelled.
     Certificate {
         /// Its id.
@@ -296,6 +306,21 @@ impl Live {
                         naturals.insert(self.natural[i].clone());
                     }
                     edited.insert(i);
+                }
+                LiveEdit::Holder { line, holder_id, link } => {
+                    let certs = &mut self.dataset.certificates;
+                    let Some(h) = certs.holder_at_line(*line) else { continue };
+                    certs.amend_holder_id(h, holder_id)?;
+                    if let (Some(linkage), Some(link)) = (self.linkage.as_mut(), link) {
+                        if let Some(l) = linkage.holders.get_mut(h) {
+                            *l = link.clone();
+                        }
+                    }
+                    // Its certificate's rules run again, over the certificate's whole (sheet, number).
+                    let ci = certs.holders[h].cert;
+                    let c = &certs.certificates[ci as usize];
+                    keys.extend(c.sheet.zip(c.parcel_base));
+                    relink.insert(ci);
                 }
                 LiveEdit::Certificate { cert_id, sheet, parcel_no, area, cancelled } => {
                     let Some(&ci) = self.certs_by_id.get(cert_id) else { continue };

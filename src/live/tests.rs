@@ -64,7 +64,7 @@ pub(crate) fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
     let cert_id = certs.id(ci).to_string();
     let next_feature = ps.last().map_or(0, |p| p.feature + 1);
     let shift = |v: u32| f64::from(v % 7) - 3.0;
-    match what % 9 {
+    match what % 10 {
         // Moved a little: overlaps come and go.
         0 => vec![LiveEdit::Parcel { feature: p.feature, raw: Some(raw_of(live, pi, shift(b), shift(b / 7), None)) }],
         // Renumbered: to another parcel's number (a repeat), or to a fresh one.
@@ -126,6 +126,27 @@ pub(crate) fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
                 LiveEdit::Parcel { feature: p.feature, raw: Some(raw_of(live, pi, 0.0, 0.0, Some(west))) },
                 LiveEdit::Parcel { feature: next_feature, raw: Some(new) },
             ]
+        }
+        // A holder's current id set: a register entry's (its own, or someone else's), or one the register
+        // lacks; the holder linked again under the fitted model.
+        9 => {
+            let (Some(register), Some(linkage)) = (&live.dataset.register, &live.linkage) else { return vec![] };
+            let h = a as usize % certs.holders.len();
+            let row = &certs.holders[h];
+            let id = if b % 3 == 2 || register.is_empty() {
+                format!("0010{:02}{:06}", 60 + b % 40, b % 1_000_000)
+            } else {
+                let j = (b as usize / 3) % register.len();
+                register.text(register.people[j].id).to_string()
+            };
+            let record = crate::linkage::holders::HolderRecord {
+                name: certs.text(row.holder_name),
+                id: &id,
+                birth: certs.text(row.holder_birth),
+                address: certs.text(row.address),
+            };
+            let link = crate::linkage::holders::link_one(record, register, &linkage.model);
+            vec![LiveEdit::Holder { line: row.line, holder_id: id, link: Some(link) }]
         }
         // A land use that needs no certificate, or one that does.
         _ => {
@@ -249,12 +270,12 @@ fn two_thousand_edits_in_a_row() {
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(18);
     let mut live = live();
-    let (mut opened, mut closed, mut statuses, mut kinds) = (0, 0, 0, [0usize; 9]);
+    let (mut opened, mut closed, mut statuses, mut kinds) = (0, 0, 0, [0usize; 10]);
     for step in 0..2000 {
         let (what, a, b): (u8, u32, u32) = (rng.random(), rng.random(), rng.random());
         let edit = edit_of(&live, what, a, b);
         let delta = live.apply(&edit).unwrap();
-        kinds[usize::from(what % 9)] += 1;
+        kinds[usize::from(what % 10)] += 1;
         (opened, closed, statuses) =
             (opened + delta.opened.len(), closed + delta.closed.len(), statuses + delta.statuses.len());
         assert_same(&live, step, &edit);

@@ -41,7 +41,9 @@ async fn get_changes(
     caller: Option<Extension<Caller>>,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> Response {
-    let (Some((pool, code)), Some(_)) = (state.store.as_ref(), caller) else { return no_store() };
+    let (Some((pool, code)), Some(Extension(caller))) = (state.store.as_ref(), caller) else { return no_store() };
+    // Holder ids only to the logins that see every holder of the commune.
+    let personal = matches!(caller.user.role, crate::access::Role::Admin | crate::access::Role::Officer);
     let params = super::params::Params::parse(q.as_deref());
     let since = match params.count("since", i64::MAX as usize) {
         Ok(s) => s.unwrap_or(0) as i64,
@@ -52,7 +54,7 @@ async fn get_changes(
         Ok(l) => l.unwrap_or(1000) as i64,
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
-    match edit::changes(pool, code, since, limit).await {
+    match edit::changes(pool, code, since, limit, personal).await {
         Ok(v) => no_store_json(StatusCode::OK, &v),
         Err(e) => unavailable(e),
     }

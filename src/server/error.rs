@@ -19,6 +19,10 @@ impl ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, reason: reason.into() }
     }
 
+    pub(crate) fn unprocessable(reason: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, reason: reason.into() }
+    }
+
     pub(crate) fn forbidden(reason: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::FORBIDDEN, reason: reason.into() }
     }

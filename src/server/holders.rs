@@ -2,7 +2,9 @@
 //! `serve --db`, docs/API.md "Access"): `GET /parcels/{id}/holders` (each holder as the certificate writes
 //! them, the linkage, the register's record, the fields where the two disagree, the latest decision) and
 //! `PUT /parcels/{id}/holders/{line}` with `{"decision": "confirmed" | "rejected", "comment"}` (a decision on
-//! the link of the holder at certificate line `line`).
+//! the link of the holder at certificate line `line`), and `PATCH /parcels/{id}/holders/{line}` with
+//! `{"holder_id": "<12-digit CCCD>", "comment"}` and `If-Match` (the holder's current id set, the holder linked
+//! again under the stored model, the commune checked again: an edit, for officers and admins).
 //!
 //! Both are for admins, officers and the field users of the parcel's group ([`scope::own`]: a parcel outside
 //! a field user's groups is not found); viewers never (`403`). The personal data are read from the store per
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Extension, Router};
@@ -25,6 +27,7 @@ use super::review::{bad_path, unavailable};
 use super::scope;
 use super::AppState;
 use crate::access::Role;
+use crate::live::LiveEdit;
 use crate::store::holders::{self, Decision, NewDecision};
 
 type Shared = State<Arc<AppState>>;
@@ -32,7 +35,7 @@ type Shared = State<Arc<AppState>>;
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/parcels/{id}/holders", get(get_holders))
-        .route("/parcels/{id}/holders/{line}", put(put_decision))
+        .route("/parcels/{id}/holders/{line}", put(put_decision).patch(patch_holder))
 }
 
 /// A request entitled to a parcel's holders ([`entitled`]): the store, the commune, the caller and the
@@ -166,6 +169,164 @@ async fn put_decision(
         Ok(None) => unknown(),
         Err(e) => unavailable(e),
     }
+}
+
+/// The body of an id edit: `{"holder_id": "<12-digit CCCD>", "comment": "..." | null}`, or the `400` / `422`
+/// naming the field.
+fn id_edit_of(body: &[u8]) -> Result<(String, Option<String>), ApiError> {
+    use crate::linkage::citizen_id::{parse, HolderId};
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body must be JSON {{\"holder_id\", \"comment\"}}: {e}")))?;
+    let Some(fields) = v.as_object() else {
+        return Err(ApiError::bad_request("the body must be a JSON object {\"holder_id\", \"comment\"}"));
+    };
+    if let Some(other) = fields.keys().find(|k| !matches!(k.as_str(), "holder_id" | "comment")) {
+        return Err(ApiError::bad_request(format!(
+            "unknown field `{other}`: an id edit has `holder_id` and `comment` (a decision is a PUT)"
+        )));
+    }
+    let id = match fields.get("holder_id") {
+        Some(Value::String(s)) => s.trim().to_string(),
+        None => return Err(ApiError::bad_request("`holder_id` is missing: the holder's 12-digit citizen id (CCCD)")),
+        Some(other) => return Err(ApiError::bad_request(format!("`holder_id` must be a string, not {other}"))),
+    };
+    match parse(&id) {
+        HolderId::Cccd(_) => {}
+        HolderId::Invalid(why) => {
+            return Err(ApiError::unprocessable(format!("`holder_id` is not a citizen id (CCCD): the id {why}")))
+        }
+        HolderId::Cmnd(_) | HolderId::Empty => {
+            return Err(ApiError::unprocessable(format!(
+                "`holder_id` must be the holder's current 12-digit citizen id (CCCD), not `{id}`"
+            )))
+        }
+    }
+    let comment = match fields.get("comment") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(ApiError::bad_request("`comment` must be a string (or null)")),
+    };
+    Ok((id, comment))
+}
+
+/// `PATCH /parcels/{id}/holders/{line}` with `If-Match` (the holder's `etag` in `GET /parcels/{id}/holders`):
+/// sets the holder's current id, links the holder again against the register under the stored model, and
+/// checks the commune again (docs/API.md "Edits"). Answers the holder's row after it with the edit's version
+/// and what the re-check changed.
+async fn patch_holder(
+    State(state): Shared,
+    caller: Option<Extension<Caller>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    use crate::store::edit::holder::{self as holder_edit, Edit, SetId};
+    let Path((id, line)) = match path {
+        Ok(p) => p,
+        Err(e) => return bad_path(e),
+    };
+    let e = match entitled(&state, caller, &id) {
+        Ok(e) => e,
+        Err(e) => return e.into_response(),
+    };
+    let by = e.caller.user.login.clone();
+    if !e.caller.user.role.edits() {
+        let reason = format!("`{by}` is a {}: only officers and admins correct the data", e.caller.user.role);
+        return json_error(StatusCode::FORBIDDEN, &reason);
+    }
+    let Ok(line_no) = line.parse::<i32>() else {
+        let reason = format!("`line` must be the holder's line in certificates.csv (a number), not `{line}`");
+        return json_error(StatusCode::BAD_REQUEST, &reason);
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return json_error(e.status(), &e.body_text()),
+    };
+    let (new_id, comment) = match id_edit_of(&body) {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let unknown = || {
+        let reason = format!("no holder at line {line_no} of certificates.csv among the certificates of parcel `{id}`");
+        json_error(StatusCode::NOT_FOUND, &reason)
+    };
+    if !e.lines.contains(&line_no) {
+        return unknown();
+    }
+    let Some(if_match) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::trim) else {
+        return json_error(
+            StatusCode::PRECONDITION_REQUIRED,
+            "an edit needs `If-Match` with the holder's `etag` (from GET /parcels/{id}/holders): so that no one's change is overwritten unseen",
+        );
+    };
+    // The holder linked again with the new id, under the stored model, against the stored register.
+    let current = match holder_edit::holder(&e.pool, &e.code, line_no).await {
+        Ok(Some(h)) => h,
+        Ok(None) => return unknown(),
+        Err(err) => return unavailable(err),
+    };
+    let inputs = match holder_edit::linkage_inputs(&e.pool, &e.code).await {
+        Ok(i) => i,
+        Err(err) => return unavailable(err),
+    };
+    let (link, register) = match inputs {
+        Some((model, register)) => {
+            let (h, id2) = (current.clone(), new_id.clone());
+            let linked = tokio::task::spawn_blocking(move || {
+                let link = crate::linkage::holders::link_one(h.record(&id2), &register, &model);
+                (link, register)
+            })
+            .await;
+            match linked {
+                Ok((link, register)) => (Some(link), Some(register)),
+                Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "linking the holder again stopped"),
+            }
+        }
+        None => (None, None),
+    };
+    let address = e.caller.address.map(|a| a.to_string());
+    let set = SetId {
+        line: line_no,
+        holder_id: &new_id,
+        link: link.as_ref(),
+        register: register.as_ref(),
+        parcel_id: &id,
+        comment: comment.as_deref(),
+    };
+    let (version, etag) = match holder_edit::set_id(&e.pool, &e.code, &set, if_match, &by, address.as_deref()).await {
+        Ok(Edit::Done { version, etag }) => (version, etag),
+        Ok(Edit::NotFound) => return unknown(),
+        Ok(Edit::Stale(now)) => {
+            let reason =
+                format!("the holder at line {line_no} changed since its etag {if_match} was read: read it again");
+            let mut r = json_error(StatusCode::PRECONDITION_FAILED, &reason);
+            if let Ok(v) = HeaderValue::from_str(&now) {
+                r.headers_mut().insert(header::ETAG, v);
+            }
+            return r;
+        }
+        Err(err) => return unavailable(err),
+    };
+    drop(register);
+    let edit = LiveEdit::Holder { line: line_no as u32, holder_id: new_id, link };
+    let rechecked = match super::live::after_edit(&state, version, vec![edit], &by).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let row = match holders::holder_rows(&e.pool, &e.code, &[line_no]).await {
+        Ok(rows) => rows.into_iter().next().unwrap_or(Value::Null),
+        Err(err) => return unavailable(err),
+    };
+    let v = json!({
+        "parcel_id": id, "version": version, "holder": row,
+        "conflicts": rechecked["conflicts"], "statuses": rechecked["statuses"], "recheck": rechecked["recheck"],
+        "served_data": rechecked["served_data"], "timings_ms": rechecked["timings_ms"],
+    });
+    let mut r = no_store_json(StatusCode::OK, &v);
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ pub(super) async fn after_edit(
         l.version == first - 1
             && edits.iter().all(|e| match e {
                 LiveEdit::Certificate { cert_id, .. } => l.knows_certificate(cert_id),
-                LiveEdit::Parcel { .. } => true,
+                LiveEdit::Parcel { .. } | LiveEdit::Holder { .. } => true,
             })
     };
     let started = std::time::Instant::now();
@@ -344,6 +344,11 @@ fn live_edit_of(target: &str, id: &str, after: &Value) -> Option<LiveEdit> {
             let feature = u32::try_from(after.get("feature")?.as_i64()?).ok()?;
             Some(LiveEdit::Parcel { feature, raw: raw_of(&ParcelFields::from_json(after)?) })
         }
+        "holder" => Some(LiveEdit::Holder {
+            line: u32::try_from(after.get("line")?.as_i64()?).ok()?,
+            holder_id: after.get("holder_id")?.as_str()?.to_string(),
+            link: after.get("link").and_then(crate::store::edit::holder::link_of),
+        }),
         "certificate" => Some(LiveEdit::Certificate {
             cert_id: id.to_string(),
             sheet: after.get("sheet").and_then(Value::as_i64),

@@ -96,6 +96,7 @@ fn row(r: &PgRow) -> Value {
     let decision = s(13).map(|d| json!({"decision": d, "comment": s(14), "by": s(15), "at": s(16)}));
     json!({
         "line": r.get::<i32, _>(0),
+        "etag": super::edit::holder::etag(r.get::<i32, _>(0), s(3).as_deref().filter(|s| !s.is_empty())),
         "cert_id": s(1),
         "name": s(2),
         "holder_id": s(3),

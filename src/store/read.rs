@@ -31,15 +31,7 @@ pub(super) fn raw_polygons(json: &str) -> std::result::Result<Vec<RawPolygon>, S
 /// linkage was not stored, or the rows changed since).
 pub(super) async fn load_linkage(conn: &mut PgConnection, code: &str, certs: &Certificates) -> Result<Option<Linkage>> {
     let db = |what: &'static str| move |e| Error::db(what, e);
-    let model: Option<serde_json::Value> =
-        sqlx::query_scalar("SELECT linkage_model FROM thuadat.commune WHERE code = $1")
-            .bind(code)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db("reading the linkage model"))?;
-    let Some(model) = model else { return Ok(None) };
-    let model: Model = serde_json::from_value(model)
-        .map_err(|e| Error::Stored(format!("commune {code}: the stored linkage model is unreadable: {e}")))?;
+    let Some(model) = load_model(conn, code).await? else { return Ok(None) };
     let mut holders = Vec::with_capacity(certs.holders.len());
     let mut rows = sqlx::query(
         "SELECT line, status, citizen, score, why FROM thuadat.holder_link WHERE commune_code = $1 ORDER BY line",
@@ -61,6 +53,54 @@ pub(super) async fn load_linkage(conn: &mut PgConnection, code: &str, certs: &Ce
         });
     }
     Ok((holders.len() == certs.holders.len()).then_some(Linkage { holders, model }))
+}
+
+/// The population register of commune `code` as stored (empty when it has none), ready for linkage.
+/// Rows are named as `dir/citizen`, line N (`dir`: where the store's tables are said to be, e.g.
+/// `postgresql://host/db/00118`).
+pub(crate) async fn load_register(conn: &mut PgConnection, code: &str, dir: &Path) -> Result<Register> {
+    let db = |what: &'static str| move |e| Error::db(what, e);
+    let bad = |table: &str, line: i32, m: String| Error::bad_input(Location::row(dir.join(table), line as usize), m);
+    let mut register = Register::default();
+    let mut rows = sqlx::query(
+        "SELECT line, citizen_id, full_name, birth_date, female, address FROM thuadat.citizen \
+         WHERE commune_code = $1 ORDER BY line",
+    )
+    .bind(code)
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await.map_err(db("reading the citizens"))? {
+        let line: i32 = r.get(0);
+        let birth: Option<String> = r.get(3);
+        let birth = match birth {
+            Some(b) => crate::input::date::parse_date(&b).map_err(|m| bad("citizen", line, m))?,
+            None => None,
+        };
+        let address: Option<String> = r.get(5);
+        register.push(
+            line as u32,
+            r.get::<&str, _>(1),
+            r.get::<&str, _>(2),
+            birth,
+            r.get(4),
+            address.as_deref().unwrap_or(""),
+        )?;
+    }
+    register.finish();
+    Ok(register)
+}
+
+/// The stored linkage model of commune `code` (None: its linkage was not stored).
+pub(crate) async fn load_model(conn: &mut PgConnection, code: &str) -> Result<Option<Model>> {
+    let model: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT linkage_model FROM thuadat.commune WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| Error::db("reading the linkage model", e))?;
+    let Some(model) = model else { return Ok(None) };
+    serde_json::from_value(model)
+        .map(Some)
+        .map_err(|e| Error::Stored(format!("commune {code}: the stored linkage model is unreadable: {e}")))
 }
 
 /// The commune's row: what reading its parcels needs, and whether it has a register.
@@ -168,34 +208,8 @@ pub(super) async fn load_tables(
             records: l.holders.len(),
         });
     }
-    let mut register = Register::default();
-    if linkage.is_none() {
-        let mut rows = sqlx::query(
-            "SELECT line, citizen_id, full_name, birth_date, female, address FROM thuadat.citizen \
-             WHERE commune_code = $1 ORDER BY line",
-        )
-        .bind(code)
-        .fetch(&mut *conn);
-        while let Some(r) = rows.try_next().await.map_err(db("reading the citizens"))? {
-            let line: i32 = r.get(0);
-            let birth: Option<String> = r.get(3);
-            let birth = match birth {
-                Some(b) => crate::input::date::parse_date(&b).map_err(|m| bad("citizen", line, m))?,
-                None => None,
-            };
-            let address: Option<String> = r.get(5);
-            register.push(
-                line as u32,
-                r.get::<&str, _>(1),
-                r.get::<&str, _>(2),
-                birth,
-                r.get(4),
-                address.as_deref().unwrap_or(""),
-            )?;
-        }
-    }
     let register = if has_register && linkage.is_none() {
-        register.finish();
+        let register = load_register(conn, code, dir).await?;
         inputs.push(InputFile {
             role: "citizens".into(),
             path: dir.join("citizen"),

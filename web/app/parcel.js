@@ -122,6 +122,33 @@ export function createPanel(ctx) {
       }
     };
     const actionable = link && ['mismatch', 'matched_by_attributes'].includes(link.status);
+    // Officers record the holder's current 12-digit id (read from the card): the holder is linked again and
+    // the commune checked again at once.
+    const edits = ctx.state.me && ['admin', 'officer'].includes(ctx.state.me.role);
+    const idInput = el('input', {
+      type: 'text', inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: '12', required: '',
+      'aria-label': t('holders.newId'), placeholder: t('holders.newId'), 'data-testid': 'holder-id-input',
+    });
+    const setId = edits
+      ? el('form', { class: 'inline holder-id', 'data-testid': 'holder-id-form', onsubmit: async (ev) => {
+        ev.preventDefault();
+        try {
+          const done = await api(`/parcels/${encodeURIComponent(parcelId)}/holders/${h.line}`, {
+            method: 'PATCH', headers: { 'If-Match': h.etag }, body: { holder_id: idInput.value.trim() },
+          });
+          const message = el('p', { role: 'status', class: 'ok', 'data-testid': 'holder-id-said' },
+            t('holders.idSet', { status: t(`link.${done.holder.linkage ? done.holder.linkage.status : 'not_found'}`), vanished: done.conflicts.vanished, opened: done.conflicts.opened }));
+          // The parcel's status may have changed: the map, the lists and this panel again.
+          await ctx.onEdited(parcelId);
+          await showParcel(parcelId);
+          const again = document.querySelector(`.holder[data-line="${h.line}"]`);
+          if (again) again.append(message);
+        } catch (e) {
+          said.textContent = t('holders.idFailed', { reason: e.message });
+          said.className = 'bad';
+        }
+      } }, idInput, el('button', { type: 'submit', 'data-testid': 'holder-id-save' }, t('holders.setId')))
+      : null;
     const card = el('div', { class: 'holder', 'data-line': h.line, 'data-cert': h.cert_id },
       el('div', { class: 'holder-head' }, el('strong', {}, h.cert_id), link ? ` · ${t(`link.${link.status}`)}` : '', link && link.score !== null && link.score !== undefined ? ` · ${t('holders.score', { score: num(link.score, 2) })}` : ''),
       el('table', { class: 'compare' },
@@ -137,7 +164,8 @@ export function createPanel(ctx) {
           el('button', { type: 'button', 'data-testid': 'holder-confirm', onclick: () => decide('confirmed') }, t('holders.confirm')),
           el('button', { type: 'button', 'data-testid': 'holder-reject', onclick: () => decide('rejected') }, t('holders.reject')),
           said)
-        : said);
+        : said,
+      setId);
     return card;
   }
 

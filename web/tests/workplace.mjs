@@ -1,8 +1,9 @@
 // The web map as the team's workplace on a server with users (`thuadat serve --db`), in Debian's headless
 // Chromium (driven by playwright-core): an officer works down a group's list, records a decision with a
 // comment and sees its history; the decision survives a reload and is seen by a second officer; the map
-// restyles at once; the holder comparison marks the fields that differ and records a confirmed link; a
-// viewer sees neither decisions nor holders. Screenshots for the README when a directory is given.
+// restyles at once; the holder comparison marks the fields that differ and records a confirmed link; the
+// officer records a holder's current id and the holder is linked again; a viewer sees neither decisions nor
+// holders. Screenshots for the README when a directory is given.
 //
 //   node web/tests/workplace.mjs <thuadat binary> <database URL> <officer> <password> <officer 2> <password 2>
 //        <viewer> <password> [<screenshot dir>]
@@ -202,6 +203,38 @@ await check('on a 360 px phone the officer’s decision controls and holder butt
   assert.ok(scroll <= 360, `page is ${scroll} px wide`);
   assert.deepEqual(pe, []);
   await phone.close();
+});
+
+await check("the officer records a holder's current id: linked again by it, the panel and the mismatch follow at once", async () => {
+  const hash = `#group=${encodeURIComponent(group)}&parcel=${encodeURIComponent(parcelId)}`;
+  await page.goto(`${base}/${hash}`);
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await idle(page);
+  await page.waitForSelector('[data-testid=holder-comparison] .holder', { timeout: 30000 });
+  const before = (await get(page, `/parcels/${encodeURIComponent(parcelId)}/holders`)).holders;
+  // A holder whose id is someone else's, found by attributes as a register entry with a 12-digit id: the id on
+  // the holder's card.
+  const h = before.find((x) => x.linkage && x.linkage.status === 'mismatch' && x.register && /^[0-9]{12}$/.test(x.register.citizen_id || ''));
+  assert.ok(h, JSON.stringify(before.map((x) => [x.linkage, x.register && x.register.citizen_id])));
+  const alone = before.filter((x) => x.cert_id === h.cert_id && x.linkage && x.linkage.status === 'mismatch').length === 1;
+  const card = `[data-testid=holder-comparison] .holder[data-line="${h.line}"]`;
+  await page.locator(card).scrollIntoViewIfNeeded();
+  assert.equal(await page.locator(`${card} tr.differs[data-field="holder_id"]`).count(), 1);
+  await page.fill(`${card} [data-testid=holder-id-input]`, h.register.citizen_id);
+  await page.click(`${card} [data-testid=holder-id-save]`);
+  await page.waitForSelector(`${card} [data-testid=holder-id-said]`, { timeout: 30000 });
+  await idle(page);
+  assert.match(await text(page, `${card} [data-testid=holder-id-said]`), /^Đã ghi số CCCD, đối chiếu lại: khớp theo số định danh; kiểm tra lại ngay, \d+ xung đột đã hết/);
+  assert.equal(await text(page, `${card} tr[data-field="holder_id"] td[data-side="certificate"]`), h.register.citizen_id);
+  assert.equal(await page.locator(`${card} tr.differs[data-field="holder_id"]`).count(), 0);
+  const after = (await get(page, `/parcels/${encodeURIComponent(parcelId)}/holders`)).holders.find((x) => x.line === h.line);
+  assert.equal(after.linkage.status, 'matched_by_id');
+  if (alone) {
+    // The certificate's only mismatched holder: its conflict is gone from the parcel's panel.
+    assert.equal(await page.locator(`[data-testid=parcel-conflict][data-conflict="${first.id}"]`).count(), 0);
+  }
+  assert.deepEqual(errors, []);
 });
 
 await desk.close();

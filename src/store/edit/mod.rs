@@ -1,5 +1,6 @@
 //! Corrections in the store (issue 18), one module per thing corrected: [`certificate`] (re-pointed, area
-//! corrected, cancelled) and [`parcel`] (created, replaced, updated, retired: OGC API - Features Part 4).
+//! corrected, cancelled), [`parcel`] (created, replaced, updated, retired: OGC API - Features Part 4) and
+//! [`holder`] (a holder's current id set, the holder linked again).
 //!
 //! Every edit is one transaction under the commune's lock: the rows changed, an `edit` row numbered per
 //! commune (its version, with before, after, who and why; [`record`]) and an `audit_log` row. Optimistic
@@ -8,6 +9,7 @@
 //! is `src/server/edit.rs` and `src/server/parcel_edit.rs`. [`changes`] lists the edits after a version.
 
 pub mod certificate;
+pub mod holder;
 pub mod parcel;
 
 pub use certificate::{certificate, edit_certificate, etag, Certificate, CertificateFields, CertificatePatch, Edit};
@@ -60,9 +62,9 @@ pub(super) async fn record(
 }
 
 /// The edits of commune `code` after version `since`, oldest first, at most `limit`: what `GET
-/// /export/changes` answers, for the land information system to replay (no personal data: certificate
-/// fields only).
-pub async fn changes(pool: &PgPool, code: &str, since: i64, limit: i64) -> Result<Value> {
+/// /export/changes` answers, for the land information system to replay. A holder's id is personal data:
+/// without `personal`, a holder edit's `before` and `after` are withheld (`"withheld": true`).
+pub async fn changes(pool: &PgPool, code: &str, since: i64, limit: i64, personal: bool) -> Result<Value> {
     let current: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM thuadat.edit WHERE commune_code = $1")
         .bind(code)
         .fetch_one(pool)
@@ -81,11 +83,25 @@ pub async fn changes(pool: &PgPool, code: &str, since: i64, limit: i64) -> Resul
     let changes: Vec<Value> = rows
         .iter()
         .map(|r| {
+            let target = r.get::<String, _>(3);
+            if target == "holder" && !personal {
+                return json!({
+                    "version": r.get::<i64, _>(0),
+                    "at": r.get::<String, _>(1),
+                    "by": r.get::<String, _>(2),
+                    "target": target,
+                    "id": r.get::<String, _>(4),
+                    "before": null,
+                    "after": null,
+                    "comment": null,
+                    "withheld": true,
+                });
+            }
             json!({
                 "version": r.get::<i64, _>(0),
                 "at": r.get::<String, _>(1),
                 "by": r.get::<String, _>(2),
-                "target": r.get::<String, _>(3),
+                "target": target,
                 "id": r.get::<String, _>(4),
                 "before": r.get::<Value, _>(5),
                 "after": r.get::<Value, _>(6),
