@@ -2,7 +2,8 @@
 # What an edit costs (issue 18): `PATCH /collections/parcels/items/{id}` replacing one parcel's geometry (moved by
 # about 0.1 m, with If-Match), answered after the edit's transaction, the incremental re-check, the store sync
 # and the served data brought up to date in place (each step's median from the answer's `timings_ms`; the
-# server's first edit starts its live commune and its spare copy of the served data, and is reported apart); against `thuadat check --db` of the same commune (the full re-check),
+# server makes its live commune and a spare copy of the served data ready in the background after it starts,
+# reported apart, as is its first edit); against `thuadat check --db` of the same commune (the full re-check),
 # in the same run, on a generated commune imported into a throwaway PostGIS. The in-memory re-check alone on
 # 1M parcels: `THUADAT_BENCH_COMMUNE=<dir> cargo bench --bench live`.
 #
@@ -29,7 +30,9 @@ server=$!
 trap "kill $server 2>/dev/null || true" EXIT
 rss() { awk "/VmRSS/ {print int(\$2/1024)}" /proc/$server/status; }
 for _ in $(seq 1 1200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
-echo "server RSS after loading: $(rss) MiB"
+echo "server RSS when it first answers: $(rss) MiB"
+for _ in $(seq 1 2400); do grep -q "ready for edits" "$out/serve-edit.log" && break; sleep 0.5; done
+echo "$(grep -o "ready for edits in [0-9.]* s" "$out/serve-edit.log"); server RSS then: $(rss) MiB"
 python3 - "$port" "$BENCH_EDITS" <<PY
 import base64, json, random, statistics, sys, time, urllib.request
 port, edits = sys.argv[1], int(sys.argv[2])

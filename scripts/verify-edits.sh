@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The invariant of issue 18 on a large commune: random edits through the API (parcels moved, renumbered and
-# retired; certificates re-pointed and cancelled; holders' current ids set, holder links confirmed), then the stored present conflicts and every served parcel's
+# retired, splits mapped; certificates re-pointed and cancelled; holders' current ids set, holder links
+# confirmed), then the stored present conflicts and every served parcel's
 # status equal a full `thuadat check` of `thuadat export` of the commune. A generated commune imported into a
 # throwaway PostGIS. Exits non-zero when they differ.
 #
@@ -44,15 +45,46 @@ def all_parcels():
         if len(page) < 10000:
             return feats
         offset += 10000
+def half(ring, m, west):
+    # The part of a ring west (or east) of the meridian x = m (Sutherland-Hodgman against one half-plane).
+    inside = (lambda c: c[0] <= m) if west else (lambda c: c[0] >= m)
+    out = []
+    for k, c in enumerate(ring):
+        prev = ring[k - 1]
+        if inside(c) != inside(prev):
+            t = (m - prev[0]) / (c[0] - prev[0])
+            out.append([m, prev[1] + t * (c[1] - prev[1])])
+        if inside(c):
+            out.append(c)
+    return out
 random.seed(18)
 parcels = all_parcels()
 certs = sorted({c for f in parcels for c in f["properties"]["cert_ids"].split(";") if c})
 kinds, done, t0 = {}, 0, time.time()
 seen_ids = []  # register ids seen on holder records: another person id for a holder
 for _ in range(edits):
-    what = random.choice(["move", "move", "renumber", "retire", "repoint", "cancel", "holder_id", "confirm"])
+    what = random.choice(["move", "move", "renumber", "retire", "split", "repoint", "cancel", "holder_id", "confirm"])
     try:
-        if what in ("holder_id", "confirm"):
+        if what == "split":
+            # A split mapped (one batch): the west half stays the parcel, the east half is a new one.
+            p = random.choice(parcels)
+            f, h = req("GET", "/collections/parcels/items/" + p["id"])
+            g = f["geometry"]
+            if g is None or g["type"] != "Polygon" or len(g["coordinates"]) != 1:
+                continue
+            ring = g["coordinates"][0][:-1]
+            xs = [c[0] for c in ring]
+            west, east = half(ring, (min(xs) + max(xs)) / 2, True), half(ring, (min(xs) + max(xs)) / 2, False)
+            if len(west) < 3 or len(east) < 3:
+                continue
+            poly = lambda r: {"type": "Polygon", "coordinates": [r + [r[0]]]}
+            q = f["properties"]
+            new = {"sheet": q["sheet"], "parcel_no": 90000 + done, "group": q["group"], "land_use": q["land_use"]}
+            body = {"comment": "tách thửa", "changes": [
+                {"op": "update", "id": p["id"], "if_match": h["ETag"], "feature": {"type": "Feature", "geometry": poly(west)}},
+                {"op": "create", "feature": {"type": "Feature", "geometry": poly(east), "properties": new}}]}
+            req("POST", "/parcels/batch", json.dumps(body).encode())
+        elif what in ("holder_id", "confirm"):
             p = random.choice([p for p in parcels if p["properties"]["cert_ids"]])
             holders = req("GET", "/parcels/" + p["id"] + "/holders")[0]["holders"]
             if not holders:

@@ -706,6 +706,18 @@ fn random_edits_through_the_api_keep_the_store_equal_to_a_full_check() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_live_equals_full_check(&db, other.addr.as_str(), an);
+    // The export after the edits round-trips: imported again and exported, the same files.
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    let o = run(&["export", "--db", &db.url, "--out", first.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["import", first.to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["export", "--db", &db.url, "--out", second.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["certificates.csv", "citizens.csv", "dataset.toml", "groups.geojson", "parcels.geojson"] {
+        assert!(std::fs::read(first.join(f)).unwrap() == std::fs::read(second.join(f)).unwrap(), "{f} differs");
+    }
 }
 
 /// An officer sets a holder's current id (`PATCH /parcels/{id}/holders/{line}`): the holder that was matched

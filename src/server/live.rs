@@ -255,6 +255,25 @@ async fn copy_served(state: &Arc<AppState>) -> Arc<Source> {
     }
 }
 
+/// With `serve --db`, right after the data are served: the live commune and the spare copy are made ready in
+/// the background, so that the first edit is answered as fast as the next ones (an edit that comes before
+/// waits for them). Answers how long it took, or None when there was nothing to do.
+pub(super) async fn prepare(state: Arc<AppState>) -> Option<std::time::Duration> {
+    state.store.as_ref()?;
+    let started = std::time::Instant::now();
+    let mut kept = state.live.lock().await;
+    if kept.live.is_some() {
+        return None;
+    }
+    let version = state.edit_version.load(std::sync::atomic::Ordering::SeqCst);
+    let checked = state.source().checked.clone();
+    let mut live = tokio::task::spawn_blocking(move || Live::new(checked)).await.ok()?;
+    live.version = version;
+    kept.live = Some(live);
+    kept.spare = Some((copy_served(&state).await, Touched::default()));
+    Some(started.elapsed())
+}
+
 /// Sets a conflict's review status in the data served and in the spare copy (one at a time with edits, so
 /// that neither copy misses it).
 pub(super) async fn set_review(state: &Arc<AppState>, id: &str, status: crate::review::ReviewStatus) {

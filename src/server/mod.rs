@@ -357,6 +357,12 @@ pub fn serve(mut config: ServerConfig, ready: impl FnOnce(&Started)) -> Result<n
         });
         tokio::spawn(reload_on_hangup(state.clone(), signals.hangup));
         tokio::spawn(follow_edits(state.clone()));
+        let warm = state.clone();
+        tokio::spawn(async move {
+            if let Some(took) = live::prepare(warm).await {
+                tracing::info!("ready for edits in {:.1} s (the live commune and a spare copy of the data)", took.as_secs_f64());
+            }
+        });
         let acceptor = tls.map(|t| t.acceptor);
         Ok::<_, Error>(net::serve(listener, http::router(state), limits, acceptor, shutdown(signals.stop)).await)
     })?;
