@@ -357,11 +357,18 @@ fn officers_correct_parcels_through_ogc_api_features_part_4() {
     let (code, head, text) = http_with(a, "PUT", &item, &body, an, &format!("If-Match: \"00\"\r\n{native}"));
     assert_eq!(code, 412, "{text}");
     assert_eq!(etag_of(&head), tag);
-    let unclosed = json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]]}, "properties": {"sheet": 1, "parcel_no": 9000}});
-    let bowtie = json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[0.0, 0.0], [10.0, 10.0], [10.0, 0.0], [0.0, 10.0], [0.0, 0.0]]]}, "properties": {"sheet": 1, "parcel_no": 9000}});
+    // In the commune, in VN-2000 (the sample lies at about 105.40 E, 20.99 N).
+    let (x0, y0, d) = (543423.0, 2322109.0, 10.0);
+    let unclosed = json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + d, y0], [x0 + d, y0 + d], [x0, y0 + d]]]}, "properties": {"sheet": 1, "parcel_no": 9000}});
+    let bowtie = json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + d, y0 + d], [x0 + d, y0], [x0, y0 + d], [x0, y0]]]}, "properties": {"sheet": 1, "parcel_no": 9000}});
+    let elsewhere = json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[0.0, 0.0], [1e-4, 0.0], [1e-4, 1e-4], [0.0, 0.0]]]}, "properties": {"sheet": 1, "parcel_no": 9000}});
+    let lonlat_as_native = json!({"geometry": {"type": "Polygon", "coordinates": [[[105.4019, 20.9856], [105.402, 20.9856], [105.402, 20.9857], [105.4019, 20.9856]]]}});
+    let native_match = format!("If-Match: {tag}\r\n{native}");
     for (method, bad, extra, status, why) in [
         ("PUT", unclosed.to_string(), if_match.as_str(), 422, "`geometry`: polygon 1, ring 1 is not closed"),
         ("PUT", bowtie.to_string(), if_match.as_str(), 422, "`geometry`: exterior ring has a self-intersection"),
+        ("PUT", elsewhere.to_string(), if_match.as_str(), 422, "`geometry`: polygon 1, ring 1, position 1: (0, 0) lies about "),
+        ("PATCH", lonlat_as_native.to_string(), native_match.as_str(), 422, "lies about 2"),
         ("PATCH", r#"{"properties": {"sheet": -1}}"#.to_string(), if_match.as_str(), 422, "`properties.sheet`: -1 is not a whole number"),
         ("PATCH", r#"{"properties": {"owner": "x"}}"#.to_string(), if_match.as_str(), 422, "`properties.owner`: not a property of a parcel"),
         ("PATCH", r#"{"geometry": {"type": "Point", "coordinates": [1, 2]}}"#.to_string(), if_match.as_str(), 422, "a Polygon or a MultiPolygon, not Point"),

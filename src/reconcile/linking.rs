@@ -55,6 +55,10 @@ impl Links {
 
     /// Parcel `p`'s (sheet, number) changed from `old` to `new`.
     pub(crate) fn renumber(&mut self, p: u32, old: Option<(i64, i64)>, new: Option<(i64, i64)>) {
+        if old == new {
+            // Nothing moves (the list holds every numbered parcel: a remove and insert would shift it twice).
+            return;
+        }
         if let Some((s, n)) = old {
             if let Ok(k) = self.numbers.binary_search(&(s, n, p)) {
                 self.numbers.remove(k);

@@ -60,7 +60,13 @@ pub(super) struct Coordinates<'a> {
     pub(super) native: bool,
     /// Store an invalid geometry anyway (`allow_invalid=true`).
     pub(super) allow_invalid: bool,
+    /// The longitude/latitude box of the commune's parcels (west, south, east, north), when it has some: a
+    /// position farther than [`FAR_DEGREES`] from it is refused (coordinates in the wrong CRS).
+    pub(super) near: Option<[f64; 4]>,
 }
+
+/// How far (in degrees, about 25 km) outside the box of the commune's parcels a position may lie.
+pub(super) const FAR_DEGREES: f64 = 0.25;
 
 /// What kind of request the feature came with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +217,10 @@ fn geometry(g: &Value, how: &Coordinates<'_>) -> Result<Vec<RawPolygon>, Refusal
                 } else {
                     (x, y)
                 };
+                if let Some(b) = how.near {
+                    far(how.crs, b, x, y)
+                        .map_err(|m| unprocessable(format!("`geometry`: {at}, position {}: {m}", k + 1)))?;
+                }
                 r.push(geo::Coord { x, y });
             }
             raw.push(r);
@@ -228,6 +238,25 @@ fn geometry(g: &Value, how: &Coordinates<'_>) -> Result<Vec<RawPolygon>, Refusal
         }
     }
     Ok(out)
+}
+
+/// Why position `(x, y)` of the commune's CRS cannot be one of its parcels: not a place on the earth, or
+/// farther than [`FAR_DEGREES`] from the box `b` of its parcels.
+fn far(crs: &Crs, b: [f64; 4], x: f64, y: f64) -> Result<(), String> {
+    let (lon, lat) = crs.to_wgs84(x, y).map_err(|e| format!("({x}, {y}) is no place in the commune's CRS: {e}"))?;
+    if !(lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+        return Err(format!("({x}, {y}) is no place in the commune's CRS"));
+    }
+    let dx = (b[0] - lon).max(lon - b[2]).max(0.0);
+    let dy = (b[1] - lat).max(lat - b[3]).max(0.0);
+    if dx > FAR_DEGREES || dy > FAR_DEGREES {
+        let km = (dx * dx + dy * dy).sqrt() * 111.0;
+        return Err(format!(
+            "({x}, {y}) lies about {km:.0} km from the commune's parcels: longitude and latitude (CRS84) need no \
+             header, coordinates in the commune's own CRS need `Content-Crs`"
+        ));
+    }
+    Ok(())
 }
 
 /// Why polygons are not a valid area, or None: rings closed with four positions or more, then geo's verdict

@@ -360,7 +360,10 @@ pub fn serve(mut config: ServerConfig, ready: impl FnOnce(&Started)) -> Result<n
         let warm = state.clone();
         tokio::spawn(async move {
             if let Some(took) = live::prepare(warm).await {
-                tracing::info!("ready for edits in {:.1} s (the live commune and a spare copy of the data)", took.as_secs_f64());
+                tracing::info!(
+                    "ready for edits in {:.1} s (the live commune and a spare copy of the data)",
+                    took.as_secs_f64()
+                );
             }
         });
         let acceptor = tls.map(|t| t.acceptor);

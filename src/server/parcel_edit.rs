@@ -111,7 +111,8 @@ fn coordinates<'a>(src: &'a Source, headers: &HeaderMap, q: Option<&str>) -> Res
             ))
         }
     };
-    Ok(Coordinates { crs, native, allow_invalid })
+    let near = (src.parcel_count() > 0).then_some(src.bounds);
+    Ok(Coordinates { crs, native, allow_invalid, near })
 }
 
 fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Refused> {
