@@ -146,6 +146,8 @@ pub enum ConflictGeometry {
 pub struct Candidate {
     pub(crate) parcel: usize,
     pub(crate) score: f64,
+    /// Why, in a phrase: the slip, the area evidence, whether it has a certificate of its own.
+    pub(crate) reason: String,
 }
 
 /// One conflict. Parcels and certificates are positions in the dataset's vectors.

@@ -217,11 +217,15 @@ impl serde::Serialize for GeometryOut<'_> {
 pub(crate) struct CandidateOut<'a> {
     parcel_id: &'a str,
     score: f64,
+    reason: &'a str,
 }
 
 /// The conflict's ranked candidates by parcel id.
-pub(crate) fn candidates<'a>(ds: &'a Dataset, c: &Conflict) -> Vec<CandidateOut<'a>> {
-    c.candidates.iter().map(|k| CandidateOut { parcel_id: ds.parcels[k.parcel].id.as_str(), score: k.score }).collect()
+pub(crate) fn candidates<'a>(ds: &'a Dataset, c: &'a Conflict) -> Vec<CandidateOut<'a>> {
+    c.candidates
+        .iter()
+        .map(|k| CandidateOut { parcel_id: ds.parcels[k.parcel].id.as_str(), score: k.score, reason: &k.reason })
+        .collect()
 }
 
 /// A conflict's properties, keys sorted.

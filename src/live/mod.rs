@@ -108,9 +108,9 @@ pub struct Live {
     /// Live parcels by their id before repeats are told apart.
     natural: Vec<CompactString>,
     by_natural: FxHashMap<CompactString, Vec<u32>>,
-    /// Certificates with a sheet and a number that cannot be read (`4?`): unmatched, their candidates on the
-    /// whole sheet.
-    torn: FxHashMap<i64, Vec<u32>>,
+    /// Certificates by their sheet (numbered or torn): an unmatched one looks for its parcel over its whole
+    /// sheet.
+    on_sheet: FxHashMap<i64, Vec<u32>>,
     /// The groups' boundaries, prepared once (None: the dataset has none).
     groups: Option<crate::dataset::GroupLocator>,
     /// Certificates exist: `parcel_without_certificate` runs (as in the full check).
@@ -156,7 +156,7 @@ impl Live {
             certs_by_id: FxHashMap::default(),
             natural: dataset.parcels.iter().map(natural_of).collect(),
             by_natural: FxHashMap::default(),
-            torn: FxHashMap::default(),
+            on_sheet: FxHashMap::default(),
             groups: (!dataset.groups.is_empty()).then(|| crate::dataset::GroupLocator::new(&dataset.groups)),
             without_rule: !dataset.certificates.is_empty(),
             version: 0,
@@ -166,10 +166,11 @@ impl Live {
             live.by_natural.entry(x.clone()).or_default().push(i as u32);
         }
         for (ci, c) in live.dataset.certificates.certificates.iter().enumerate() {
-            match (c.sheet, c.parcel_base) {
-                (Some(s), Some(b)) => live.certs_by_key.entry((s, b)).or_default().push(ci as u32),
-                (Some(s), None) => live.torn.entry(s).or_default().push(ci as u32),
-                _ => {}
+            if let Some(key) = c.sheet.zip(c.parcel_base) {
+                live.certs_by_key.entry(key).or_default().push(ci as u32);
+            }
+            if let Some(s) = c.sheet {
+                live.on_sheet.entry(s).or_default().push(ci as u32);
             }
             live.certs_by_id.insert(live.dataset.certificates.id(ci).to_string(), ci as u32);
         }
@@ -326,35 +327,29 @@ impl Live {
                     let Some(&ci) = self.certs_by_id.get(cert_id) else { continue };
                     let certs = &self.dataset.certificates;
                     let old = (certs.sheet(ci as usize), certs.certificates[ci as usize].parcel_base);
-                    match old {
-                        (Some(s), Some(b)) => {
-                            keys.insert((s, b));
-                            if let Some(v) = self.certs_by_key.get_mut(&(s, b)) {
-                                v.retain(|&c| c != ci);
-                            }
+                    if let (Some(s), Some(b)) = old {
+                        keys.insert((s, b));
+                        if let Some(v) = self.certs_by_key.get_mut(&(s, b)) {
+                            v.retain(|&c| c != ci);
                         }
-                        (Some(s), None) => {
-                            if let Some(v) = self.torn.get_mut(&s) {
-                                v.retain(|&c| c != ci);
-                            }
-                        }
-                        _ => {}
+                    }
+                    if let Some(v) = old.0.and_then(|s| self.on_sheet.get_mut(&s)) {
+                        v.retain(|&c| c != ci);
                     }
                     let (sheet, no) = if *cancelled { (None, "") } else { (*sheet, parcel_no.as_str()) };
                     self.dataset.certificates.amend(ci as usize, sheet, no, *area)?;
                     self.cancelled[ci as usize] = *cancelled;
                     let c = &self.dataset.certificates.certificates[ci as usize];
-                    let list = match (c.sheet, c.parcel_base) {
-                        (Some(s), Some(b)) => {
-                            keys.insert((s, b));
-                            Some(self.certs_by_key.entry((s, b)).or_default())
-                        }
-                        (Some(s), None) => Some(self.torn.entry(s).or_default()),
-                        _ => None,
-                    };
-                    if let Some(v) = list {
+                    let sorted_insert = |v: &mut Vec<u32>| {
                         let at = v.partition_point(|&x| x < ci);
                         v.insert(at, ci);
+                    };
+                    if let Some(key) = c.sheet.zip(c.parcel_base) {
+                        keys.insert(key);
+                        sorted_insert(self.certs_by_key.entry(key).or_default());
+                    }
+                    if let Some(s) = c.sheet {
+                        sorted_insert(self.on_sheet.entry(s).or_default());
                     }
                     relink.insert(ci);
                 }
@@ -490,10 +485,10 @@ impl Live {
             // Certificates of other keys cannot point here: the list is the parcel's whole.
             self.links.set_certs_of(p, list);
         }
-        // Unmatched certificates whose candidates may have changed: a certificate looks for numbers one typing
-        // slip from its own on its sheet, for its number on sheets one slip from its own, and (a torn number)
-        // over its whole sheet. Slips go both ways, so from a key (s, m) those are the certificates of (s, n)
-        // and (t, m) for n, t one slip from m, s; and the torn ones of sheet s.
+        // Unmatched certificates whose candidates may have changed: a certificate looks for its parcel over its
+        // whole sheet (numbers up to two slips from its own, or fitting a torn number) and for its number on
+        // sheets one slip from its own. Slips go both ways, so from a key (s, m) those are the unmatched
+        // certificates of sheet s and of (t, m) for t one slip from s.
         let mut scope_certs: FxHashSet<usize> = certs.iter().map(|&c| c as usize).collect();
         let unmatched_of = |key: (i64, i64)| {
             self.certs_by_key
@@ -503,14 +498,16 @@ impl Live {
                 .map(|&c| c as usize)
                 .filter(|&c| self.links.parcel_of(c).is_none())
         };
+        let mut sheets: FxHashSet<i64> = FxHashSet::default();
         for &(s, m) in &keys {
-            for (n, _) in unmatched::number_slips(&m.to_string()) {
-                scope_certs.extend(unmatched_of((s, n)));
-            }
             for (t, _) in unmatched::number_slips(&s.to_string()) {
                 scope_certs.extend(unmatched_of((t, m)));
             }
-            scope_certs.extend(self.torn.get(&s).into_iter().flatten().map(|&c| c as usize));
+            sheets.insert(s);
+        }
+        for s in sheets {
+            let on_sheet = self.on_sheet.get(&s).into_iter().flatten().map(|&c| c as usize);
+            scope_certs.extend(on_sheet.filter(|&c| self.links.parcel_of(c).is_none()));
         }
         scope_certs.retain(|&c| !self.cancelled[c]);
         let mut scope_parcels: Vec<usize> = parcels.iter().copied().filter(|&p| !self.retired[p]).collect();

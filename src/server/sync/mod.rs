@@ -60,6 +60,9 @@ pub(crate) struct Synced {
     pub tiles_dropped: usize,
 }
 
+/// A conflict taken out by a sync: it, the envelope it was drawn in, its group, its position.
+type Taken = (Conflict, Option<Rect<f64>>, Option<u32>, u32);
+
 /// Why a copy cannot be brought up to date in place (the caller builds it whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NotInPlace(pub String);
@@ -89,10 +92,14 @@ impl Source {
 
         // Conflicts touched go first, while the parcels they are drawn with are as they were drawn.
         let mut changed_lists: FxHashSet<usize> = FxHashSet::default();
+        // What was taken out, to tell a conflict found again unchanged (its tiles stay) from one that changed.
+        let mut taken: rustc_hash::FxHashMap<&str, Taken> = Default::default();
         for id in &t.conflicts {
             if let Some(&ci) = self.conflict_by_id.get(id.as_str()) {
                 changed_lists.extend(self.conflicts()[ci as usize].parcels.iter().copied());
-                dirty.extend(self.take_conflict(ci));
+                let group = self.conflict_group[ci as usize];
+                let (c, r) = self.take_conflict(ci);
+                taken.insert(id.as_str(), (c, r, group, ci));
                 out.conflicts_out += 1;
             }
         }
@@ -125,14 +132,39 @@ impl Source {
         }
 
         // Conflicts present now.
-        for id in &t.conflicts {
-            if let Some(c) = live.conflict(id) {
-                changed_lists.extend(c.parcels.iter().copied());
-                if let Some(r) = self.put_conflict(live, id, c.clone(), &mut groups_changed) {
-                    dirty.push(r);
+        // Those found again first, so that each gets its own position back before new ones take free ones.
+        let mut order: Vec<&String> = t.conflicts.iter().collect();
+        order.sort_by_key(|id| !taken.contains_key(id.as_str()));
+        for id in order {
+            let before = taken.remove(id.as_str());
+            let Some(c) = live.conflict(id) else {
+                // Closed: its drawing and its group's counts go.
+                if let Some((_, r, g, _)) = before {
+                    dirty.extend(r);
+                    groups_changed.extend(g);
                 }
-                out.conflicts_in += 1;
+                continue;
+            };
+            changed_lists.extend(c.parcels.iter().copied());
+            let mut groups_now = FxHashSet::default();
+            // A conflict found again goes back to its own position (the tiles number features by it).
+            let r = self.put_conflict(live, id, c.clone(), before.as_ref().map(|b| b.3), &mut groups_now);
+            let ci = self.conflict_by_id[id.as_str()] as usize;
+            let same = before.as_ref().is_some_and(|(old, old_r, old_g, old_ci)| {
+                *old_ci as usize == ci
+                    && old == &self.checked.reconciliation.conflicts[ci]
+                    && *old_r == r
+                    && *old_g == self.conflict_group[ci]
+            });
+            if !same {
+                dirty.extend(r);
+                groups_changed.extend(groups_now);
+                if let Some((_, old_r, old_g, _)) = before {
+                    dirty.extend(old_r);
+                    groups_changed.extend(old_g);
+                }
             }
+            out.conflicts_in += 1;
         }
         if out.conflicts_in + out.conflicts_out > 0 {
             self.conflict_rank.clear();
@@ -291,8 +323,8 @@ impl Source {
         }
     }
 
-    /// Takes conflict `ci` out (its position freed); answers the envelope it was drawn in.
-    fn take_conflict(&mut self, ci: u32) -> Option<Rect<f64>> {
+    /// Takes conflict `ci` out (its position freed); answers it and the envelope it was drawn in.
+    fn take_conflict(&mut self, ci: u32) -> (Conflict, Option<Rect<f64>>) {
         let i = ci as usize;
         let c = std::mem::replace(
             &mut self.checked.reconciliation.conflicts[i],
@@ -326,7 +358,7 @@ impl Source {
         }
         self.reviews.set(i, crate::review::ReviewStatus::Open);
         self.conflict_free.push(ci);
-        r
+        (c, r)
     }
 
     /// Puts conflict `c` (id `id`, as the live commune holds it) in a free position; answers its envelope.
@@ -335,6 +367,7 @@ impl Source {
         live: &Live,
         id: &str,
         mut c: Conflict,
+        at: Option<u32>,
         groups: &mut FxHashSet<u32>,
     ) -> Option<Rect<f64>> {
         // A candidate parcel retired since the conflict was found is no candidate (as a whole check finds).
@@ -352,7 +385,8 @@ impl Source {
             Drawn::Area(g) => g.bounding_rect(),
             Drawn::Point(p) => Some(Rect::new(p.0, p.0)),
         };
-        let ci = match self.conflict_free.pop() {
+        let own = at.and_then(|ci| self.conflict_free.iter().rposition(|&f| f == ci));
+        let ci = match own.map(|k| self.conflict_free.swap_remove(k)).or_else(|| self.conflict_free.pop()) {
             Some(ci) => ci,
             None => {
                 let rec = &mut self.checked.reconciliation;
