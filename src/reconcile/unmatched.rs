@@ -101,15 +101,21 @@ pub fn slip(written: &str, number: &str) -> Option<(f64, String)> {
 /// assert_eq!(digit_distance(b"123", b"321"), 2);
 /// ```
 pub fn digit_distance(a: &[u8], b: &[u8]) -> usize {
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+    // Numbers are short: the table on the stack (a longer string is compared by its first 19 digits and the
+    // difference in length, which is more than two slips anyway).
+    const N: usize = 20;
+    let (n, m) = (a.len().min(N - 1), b.len().min(N - 1));
+    let extra = a.len().abs_diff(n) + b.len().abs_diff(m);
+    let mut d = [[0u8; N]; N];
+    for (i, row) in d.iter_mut().enumerate().take(n + 1) {
+        row[0] = i as u8;
     }
-    d[0] = (0..=m).collect();
+    for (j, cell) in d[0].iter_mut().enumerate().take(m + 1) {
+        *cell = j as u8;
+    }
     for i in 1..=n {
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
             let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
@@ -117,7 +123,7 @@ pub fn digit_distance(a: &[u8], b: &[u8]) -> usize {
             d[i][j] = v;
         }
     }
-    d[n][m]
+    usize::from(d[n][m]) + extra
 }
 
 pub(crate) fn find(parcels: &[Parcel], certs: &Certificates, links: &Links) -> Vec<Conflict> {
@@ -178,8 +184,16 @@ pub fn rank(parcels: &[Parcel], certs: &Certificates, ci: usize, links: &Links) 
             Some(no) => {
                 // Its sheet: every number at most two slips away.
                 let written = no.to_string();
+                let mut buf = String::with_capacity(20);
                 for n in numbers {
-                    if let Some((p, why)) = slip(&written, &n.to_string()) {
+                    use std::fmt::Write;
+                    buf.clear();
+                    let _ = write!(buf, "{n}");
+                    // At most two slips: the lengths differ by two or less.
+                    if buf.len().abs_diff(written.len()) > 2 {
+                        continue;
+                    }
+                    if let Some((p, why)) = slip(&written, &buf) {
                         for pi in lookup(sheet, n) {
                             note(pi, p, &why);
                         }
