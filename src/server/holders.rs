@@ -124,6 +124,38 @@ fn decision_of(body: &[u8]) -> Result<(Decision, Option<String>), ApiError> {
     Ok((decision, comment))
 }
 
+/// A write on one holder row (`PUT` or `PATCH /parcels/{id}/holders/{line}`): the parcel's id, the caller
+/// entitled to its holders, the line as a number, the body.
+struct HolderWrite {
+    id: String,
+    e: Entitled,
+    line: i32,
+    body: Bytes,
+}
+
+/// Reads a write on a holder row, or answers why not (the path, the entitlement, the line, the body).
+fn holder_write(
+    state: &AppState,
+    caller: Option<Extension<Caller>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<HolderWrite, Box<Response>> {
+    let Path((id, line)) = path.map_err(|e| Box::new(bad_path(e)))?;
+    let e = entitled(state, caller, &id).map_err(|e| Box::new(e.into_response()))?;
+    let Ok(line) = line.parse::<i32>() else {
+        let reason = format!("`line` must be the holder's line in certificates.csv (a number), not `{line}`");
+        return Err(Box::new(json_error(StatusCode::BAD_REQUEST, &reason)));
+    };
+    let body = body.map_err(|e| Box::new(json_error(e.status(), &e.body_text())))?;
+    Ok(HolderWrite { id, e, line, body })
+}
+
+/// The `404` of a line that is not one of parcel `id`'s holder rows.
+fn unknown_line(id: &str, line: i32) -> Response {
+    let reason = format!("no holder at line {line} of certificates.csv among the certificates of parcel `{id}`");
+    json_error(StatusCode::NOT_FOUND, &reason)
+}
+
 /// `PUT /parcels/{id}/holders/{line}`: records a decision on the link of the holder at certificate line
 /// `line` (one of the parcel's holders, else `404`) with its audit row, and answers the holder's row after it.
 async fn put_decision(
@@ -132,32 +164,15 @@ async fn put_decision(
     path: Result<Path<(String, String)>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Path((id, line)) = match path {
-        Ok(p) => p,
-        Err(e) => return bad_path(e),
-    };
-    let e = match entitled(&state, caller, &id) {
-        Ok(e) => e,
-        Err(e) => return e.into_response(),
-    };
-    let Ok(line_no) = line.parse::<i32>() else {
-        let reason = format!("`line` must be the holder's line in certificates.csv (a number), not `{line}`");
-        return json_error(StatusCode::BAD_REQUEST, &reason);
-    };
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return json_error(e.status(), &e.body_text()),
+    let HolderWrite { id, e, line: line_no, body } = match holder_write(&state, caller, path, body) {
+        Ok(w) => w,
+        Err(r) => return *r,
     };
     let (decision, comment) = match decision_of(&body) {
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
-    let unknown = || {
-        json_error(
-            StatusCode::NOT_FOUND,
-            &format!("no holder at line {line_no} of certificates.csv among the certificates of parcel `{id}`"),
-        )
-    };
+    let unknown = || unknown_line(&id, line_no);
     if !e.lines.contains(&line_no) {
         return unknown();
     }
@@ -221,35 +236,20 @@ async fn patch_holder(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     use crate::store::edit::holder::{self as holder_edit, Edit, SetId};
-    let Path((id, line)) = match path {
-        Ok(p) => p,
-        Err(e) => return bad_path(e),
-    };
-    let e = match entitled(&state, caller, &id) {
-        Ok(e) => e,
-        Err(e) => return e.into_response(),
+    let HolderWrite { id, e, line: line_no, body } = match holder_write(&state, caller, path, body) {
+        Ok(w) => w,
+        Err(r) => return *r,
     };
     let by = e.caller.user.login.clone();
     if !e.caller.user.role.edits() {
         let reason = format!("`{by}` is a {}: only officers and admins correct the data", e.caller.user.role);
         return json_error(StatusCode::FORBIDDEN, &reason);
     }
-    let Ok(line_no) = line.parse::<i32>() else {
-        let reason = format!("`line` must be the holder's line in certificates.csv (a number), not `{line}`");
-        return json_error(StatusCode::BAD_REQUEST, &reason);
-    };
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return json_error(e.status(), &e.body_text()),
-    };
     let (new_id, comment) = match id_edit_of(&body) {
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
-    let unknown = || {
-        let reason = format!("no holder at line {line_no} of certificates.csv among the certificates of parcel `{id}`");
-        json_error(StatusCode::NOT_FOUND, &reason)
-    };
+    let unknown = || unknown_line(&id, line_no);
     if !e.lines.contains(&line_no) {
         return unknown();
     }

@@ -68,12 +68,7 @@ pub(super) async fn after_edit(
     let first = version - edits.len() as i64 + 1;
     // Without a live commune yet: the data served, when they hold every edit before these.
     if kept.live.is_none() && state.edit_version.load(std::sync::atomic::Ordering::SeqCst) == first - 1 {
-        kept.forget();
-        let checked = state.source().checked.clone();
-        if let Ok(mut l) = tokio::task::spawn_blocking(move || Live::new(checked)).await {
-            l.version = first - 1;
-            kept.live = Some(l);
-        }
+        start_from_served(state, &mut kept, first - 1).await;
     }
     // What the served data lack: other servers' edits replayed here, then these.
     let mut touched = Touched::default();
@@ -266,12 +261,26 @@ pub(super) async fn prepare(state: Arc<AppState>) -> Option<std::time::Duration>
         return None;
     }
     let version = state.edit_version.load(std::sync::atomic::Ordering::SeqCst);
-    let checked = state.source().checked.clone();
-    let mut live = tokio::task::spawn_blocking(move || Live::new(checked)).await.ok()?;
-    live.version = version;
-    kept.live = Some(live);
+    if !start_from_served(&state, &mut kept, version).await {
+        return None;
+    }
     kept.spare = Some((copy_served(&state).await, Touched::default()));
     Some(started.elapsed())
+}
+
+/// Starts the live commune (the spare copy goes with the old one) from the data served, which hold the edits
+/// up to `version`; false when it could not be built.
+async fn start_from_served(state: &Arc<AppState>, kept: &mut Kept, version: i64) -> bool {
+    kept.forget();
+    let checked = state.source().checked.clone();
+    match tokio::task::spawn_blocking(move || Live::new(checked)).await {
+        Ok(mut l) => {
+            l.version = version;
+            kept.live = Some(l);
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// Sets a conflict's review status in the data served and in the spare copy (one at a time with edits, so
@@ -410,15 +419,9 @@ pub(super) async fn follow(state: &Arc<AppState>, version: i64) -> bool {
     let mut kept = state.live.lock().await;
     if kept.live.is_none() {
         let known = state.edit_version.load(std::sync::atomic::Ordering::SeqCst);
-        if known >= version {
+        if known >= version || !start_from_served(state, &mut kept, known).await {
             return false;
         }
-        kept.forget();
-        let checked = state.source().checked.clone();
-        let built = tokio::task::spawn_blocking(move || Live::new(checked)).await;
-        let Ok(mut l) = built else { return false };
-        l.version = known;
-        kept.live = Some(l);
     }
     let Some(l) = kept.live.as_mut() else { return false };
     let mut touched = Touched::default();

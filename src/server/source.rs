@@ -36,6 +36,39 @@ pub enum Drawn {
     Point(Point<f64>),
 }
 
+impl Drawn {
+    /// A conflict's geometry as drawn in Web Mercator (nothing when it cannot be transformed).
+    pub(super) fn of(frame: &Frame, g: &ConflictGeometry) -> Drawn {
+        match g {
+            ConflictGeometry::None => Drawn::None,
+            ConflictGeometry::Parcel(i) => Drawn::Parcel(*i),
+            ConflictGeometry::Area(g) => to_mercator(frame, g).map_or(Drawn::None, Drawn::Area),
+            ConflictGeometry::Point(p) => point_to_mercator(frame, *p).map_or(Drawn::None, Drawn::Point),
+        }
+    }
+
+    /// Its envelope, the parcels' Web Mercator geometry `parcels` given.
+    pub(super) fn envelope(&self, parcels: &[Option<MultiPolygon<f64>>]) -> Option<Rect<f64>> {
+        match self {
+            Drawn::None => None,
+            Drawn::Parcel(i) => parcels.get(*i)?.as_ref()?.bounding_rect(),
+            Drawn::Area(g) => g.bounding_rect(),
+            Drawn::Point(p) => Some(Rect::new(p.0, p.0)),
+        }
+    }
+}
+
+/// The smallest box holding `a` (when given) and `b`.
+pub(super) fn union(a: Option<Rect<f64>>, b: Rect<f64>) -> Rect<f64> {
+    match a {
+        None => b,
+        Some(a) => Rect::new(
+            Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        ),
+    }
+}
+
 /// A residential group as served: its outline (the boundary file's polygon, or else the envelope of its
 /// parcels), a label point and its scorecard.
 #[derive(Debug, Clone)]
@@ -51,6 +84,22 @@ pub struct GroupInfo {
     /// Parcels with status 1, 2, 3.
     pub by_status: [usize; 3],
     pub(crate) conflicts_by_kind: BTreeMap<&'static str, usize>,
+}
+
+impl GroupInfo {
+    /// Group `name` without outline, parcels or conflicts yet.
+    pub(super) fn named(name: &str) -> GroupInfo {
+        GroupInfo {
+            name: name.to_string(),
+            outline: None,
+            bbox: None,
+            label: None,
+            drawn_from_parcels: false,
+            parcels: 0,
+            by_status: [0; 3],
+            conflicts_by_kind: BTreeMap::new(),
+        }
+    }
 }
 
 /// Everything a request reads. Immutable while served: an edit changes the spare copy the server keeps
@@ -119,7 +168,7 @@ pub(super) fn to_mercator(frame: &Frame, g: &MultiPolygon<f64>) -> Option<MultiP
         .map(MultiPolygon)
 }
 
-pub(super) fn point_to_mercator(frame: &Frame, p: Point<f64>) -> Option<Point<f64>> {
+fn point_to_mercator(frame: &Frame, p: Point<f64>) -> Option<Point<f64>> {
     let (lon, lat) = frame.to_wgs84(p.x(), p.y()).ok()?;
     let (x, y) = lonlat_to_mercator(lon, lat);
     (x.is_finite() && y.is_finite()).then(|| Point::new(x, y))
@@ -183,16 +232,7 @@ impl Source {
         let mut groups: Vec<GroupInfo> = Vec::new();
         let mut group_of = |name: &str, groups: &mut Vec<GroupInfo>| -> u32 {
             *group_by_name.entry(name.to_string()).or_insert_with(|| {
-                groups.push(GroupInfo {
-                    name: name.to_string(),
-                    outline: None,
-                    bbox: None,
-                    label: None,
-                    drawn_from_parcels: false,
-                    parcels: 0,
-                    by_status: [0; 3],
-                    conflicts_by_kind: BTreeMap::new(),
-                });
+                groups.push(GroupInfo::named(name));
                 (groups.len() - 1) as u32
             })
         };
@@ -216,13 +256,7 @@ impl Source {
             }
             if let Some(r) = parcel_geometry[i].as_ref().and_then(|m| m.bounding_rect()) {
                 let e = &mut extents[*gi as usize];
-                *e = Some(match *e {
-                    None => r,
-                    Some(a) => Rect::new(
-                        Coord { x: a.min().x.min(r.min().x), y: a.min().y.min(r.min().y) },
-                        Coord { x: a.max().x.max(r.max().x), y: a.max().y.max(r.max().y) },
-                    ),
-                });
+                *e = Some(union(*e, r));
             }
         }
         for (g, e) in groups.iter_mut().zip(extents) {
@@ -254,25 +288,9 @@ impl Source {
                 *groups[*g as usize].conflicts_by_kind.entry(c.kind.as_str()).or_default() += 1;
             }
         }
-        let conflict_geometry: Vec<Drawn> = rec
-            .conflicts
-            .par_iter()
-            .map(|c| match &c.geometry {
-                ConflictGeometry::None => Drawn::None,
-                ConflictGeometry::Parcel(i) => Drawn::Parcel(*i),
-                ConflictGeometry::Area(g) => to_mercator(frame, g).map_or(Drawn::None, Drawn::Area),
-                ConflictGeometry::Point(p) => point_to_mercator(frame, *p).map_or(Drawn::None, Drawn::Point),
-            })
-            .collect();
-        let drawn_box = |d: &Drawn| -> Option<Rect<f64>> {
-            match d {
-                Drawn::None => None,
-                Drawn::Parcel(i) => parcel_geometry.get(*i)?.as_ref()?.bounding_rect(),
-                Drawn::Area(g) => g.bounding_rect(),
-                Drawn::Point(p) => Some(Rect::new(p.0, p.0)),
-            }
-        };
-        let conflict_box: Vec<Option<Rect<f64>>> = conflict_geometry.iter().map(drawn_box).collect();
+        let conflict_geometry: Vec<Drawn> = rec.conflicts.par_iter().map(|c| Drawn::of(frame, &c.geometry)).collect();
+        let conflict_box: Vec<Option<Rect<f64>>> =
+            conflict_geometry.iter().map(|d| d.envelope(&parcel_geometry)).collect();
         let conflict_tree = RTree::bulk_load(
             conflict_box
                 .iter()

@@ -47,6 +47,11 @@ pub async fn statuses_of_ids(pool: &sqlx::PgPool, code: &str, ids: &[&str]) -> R
     .fetch_all(pool)
     .await
     .map_err(|e| Error::db("reading the review statuses", e))?;
+    parsed(code, rows)
+}
+
+/// Stored `(id, status)` rows of commune `code` read as review statuses.
+fn parsed(code: &str, rows: Vec<(String, String)>) -> Result<Vec<(String, ReviewStatus)>> {
     rows.into_iter()
         .map(|(id, s)| match ReviewStatus::parse(&s) {
             Some(status) => Ok((id, status)),
@@ -63,12 +68,7 @@ pub async fn statuses(conn: &mut PgConnection, code: &str) -> Result<Vec<(String
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| Error::db("reading the review statuses", e))?;
-    rows.into_iter()
-        .map(|(id, s)| match ReviewStatus::parse(&s) {
-            Some(status) => Ok((id, status)),
-            None => Err(Error::Stored(format!("conflict {id} of commune {code} has an unknown review status `{s}`"))),
-        })
-        .collect()
+    parsed(code, rows)
 }
 
 /// What a status change did.

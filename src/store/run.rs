@@ -37,42 +37,46 @@ impl DatasetSource for StoredCommune<'_> {
 /// its conflicts that are not open. Runs on its own thread: it may be called from inside the server's runtime
 /// (reload on SIGHUP).
 pub fn load_checked(store: &StoreSource) -> Result<(Checked, Vec<(String, ReviewStatus)>)> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                let rt = runtime()?;
-                let mut conn = rt.block_on(connect(&store.url))?;
-                let code = rt.block_on(pick_commune(&mut conn, store.commune.as_deref()))?;
-                let mut commune = StoredCommune { rt: &rt, conn: &mut conn, code: &code, stored_linkage: true };
-                let checked = check::run(&mut commune, &check::Options::default())?;
-                let reviews = rt.block_on(review::statuses(&mut conn, &code))?;
-                Ok((checked, reviews))
-            })
-            .join()
-            .unwrap_or_else(|_| Err(Error::panicked("loading from the store")))
+    on_commune(store, "loading from the store", |rt, conn, code| {
+        let mut commune = StoredCommune { rt, conn: &mut *conn, code, stored_linkage: true };
+        let checked = check::run(&mut commune, &check::Options::default())?;
+        let reviews = rt.block_on(review::statuses(conn, code))?;
+        Ok((checked, reviews))
     })
 }
 
 /// The last edit of the served commune (0: none). A server reads it before the data, so that it never counts
 /// an edit as served that its data lack (an edit made in between is replayed again, which changes nothing).
 pub fn last_edit(store: &StoreSource) -> Result<i64> {
+    on_commune(store, "reading the edits", |rt, conn, code| {
+        let v: Option<i64> = rt
+            .block_on(
+                sqlx::query_scalar("SELECT max(version) FROM thuadat.edit WHERE commune_code = $1")
+                    .bind(code)
+                    .fetch_one(&mut *conn),
+            )
+            .map_err(|e| Error::db("reading the edits", e))?;
+        Ok(v.unwrap_or(0))
+    })
+}
+
+/// Runs `f` on a thread of its own (it may be called from inside the server's runtime) with a runtime, a
+/// connection to the store and the served commune's code; `what` names it if the thread panics.
+fn on_commune<T: Send>(
+    store: &StoreSource,
+    what: &'static str,
+    f: impl FnOnce(&tokio::runtime::Runtime, &mut PgConnection, &str) -> Result<T> + Send,
+) -> Result<T> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
                 let rt = runtime()?;
                 let mut conn = rt.block_on(connect(&store.url))?;
                 let code = rt.block_on(pick_commune(&mut conn, store.commune.as_deref()))?;
-                let v: Option<i64> = rt
-                    .block_on(
-                        sqlx::query_scalar("SELECT max(version) FROM thuadat.edit WHERE commune_code = $1")
-                            .bind(&code)
-                            .fetch_one(&mut conn),
-                    )
-                    .map_err(|e| Error::db("reading the edits", e))?;
-                Ok(v.unwrap_or(0))
+                f(&rt, &mut conn, &code)
             })
             .join()
-            .unwrap_or_else(|_| Err(Error::panicked("reading the edits")))
+            .unwrap_or_else(|_| Err(Error::panicked(what)))
     })
 }
 

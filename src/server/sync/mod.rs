@@ -8,12 +8,12 @@
 //! reads its state now from the live commune, so a spare that missed an edit catches up by taking that edit's
 //! items too, in any order.
 
-use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Rect};
+use geo::{BoundingRect, Intersects, MultiPolygon, Rect};
 use rstar::primitives::GeomWithData;
 use rustc_hash::FxHashSet;
 
-use super::source::{envelope, point_to_mercator, to_mercator, Drawn, GroupInfo, Source};
-use crate::conflict::{conflict_id, Conflict, ConflictGeometry, Kind};
+use super::source::{envelope, to_mercator, union, Drawn, GroupInfo, Source};
+use crate::conflict::{conflict_id, Conflict, Kind};
 use crate::live::{Delta, Live};
 use crate::reconcile::status::ParcelStatus;
 use crate::tiles::BUFFER;
@@ -66,16 +66,6 @@ type Taken = (Conflict, Option<Rect<f64>>, Option<u32>, u32);
 /// Why a copy cannot be brought up to date in place (the caller builds it whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NotInPlace(pub String);
-
-fn union(a: Option<Rect<f64>>, b: Rect<f64>) -> Rect<f64> {
-    match a {
-        None => b,
-        Some(a) => Rect::new(
-            Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        ),
-    }
-}
 
 impl Source {
     /// Brings these data to the live commune's state for everything `t` names (see the module's doc). The
@@ -297,16 +287,8 @@ impl Source {
         if let Some(&g) = self.group_by_name.get(name) {
             return g;
         }
-        self.groups.push(GroupInfo {
-            name: name.to_string(),
-            outline: None,
-            bbox: None,
-            label: None,
-            drawn_from_parcels: true,
-            parcels: 0,
-            by_status: [0; 3],
-            conflicts_by_kind: Default::default(),
-        });
+        // No boundary names it: drawn as its parcels' envelope.
+        self.groups.push(GroupInfo { drawn_from_parcels: true, ..GroupInfo::named(name) });
         let g = (self.groups.len() - 1) as u32;
         self.group_by_name.insert(name.to_string(), g);
         g
@@ -372,19 +354,8 @@ impl Source {
     ) -> Option<Rect<f64>> {
         // A candidate parcel retired since the conflict was found is no candidate (as a whole check finds).
         c.candidates.retain(|k| !live.is_retired(k.parcel));
-        let frame = &live.dataset.frame;
-        let drawn = match &c.geometry {
-            ConflictGeometry::None => Drawn::None,
-            ConflictGeometry::Parcel(i) => Drawn::Parcel(*i),
-            ConflictGeometry::Area(g) => to_mercator(frame, g).map_or(Drawn::None, Drawn::Area),
-            ConflictGeometry::Point(p) => point_to_mercator(frame, *p).map_or(Drawn::None, Drawn::Point),
-        };
-        let r = match &drawn {
-            Drawn::None => None,
-            Drawn::Parcel(i) => self.parcel_geometry.get(*i).and_then(|g| g.as_ref()?.bounding_rect()),
-            Drawn::Area(g) => g.bounding_rect(),
-            Drawn::Point(p) => Some(Rect::new(p.0, p.0)),
-        };
+        let drawn = Drawn::of(&live.dataset.frame, &c.geometry);
+        let r = drawn.envelope(&self.parcel_geometry);
         let own = at.and_then(|ci| self.conflict_free.iter().rposition(|&f| f == ci));
         let ci = match own.map(|k| self.conflict_free.swap_remove(k)).or_else(|| self.conflict_free.pop()) {
             Some(ci) => ci,

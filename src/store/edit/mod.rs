@@ -83,30 +83,23 @@ pub async fn changes(pool: &PgPool, code: &str, since: i64, limit: i64, personal
     let changes: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let target = r.get::<String, _>(3);
-            if target == "holder" && !personal {
-                return json!({
-                    "version": r.get::<i64, _>(0),
-                    "at": r.get::<String, _>(1),
-                    "by": r.get::<String, _>(2),
-                    "target": target,
-                    "id": r.get::<String, _>(4),
-                    "before": null,
-                    "after": null,
-                    "comment": null,
-                    "withheld": true,
-                });
-            }
-            json!({
+            let mut change = json!({
                 "version": r.get::<i64, _>(0),
                 "at": r.get::<String, _>(1),
                 "by": r.get::<String, _>(2),
-                "target": target,
+                "target": r.get::<String, _>(3),
                 "id": r.get::<String, _>(4),
                 "before": r.get::<Value, _>(5),
                 "after": r.get::<Value, _>(6),
                 "comment": r.get::<Option<String>, _>(7),
-            })
+            });
+            if change["target"] == "holder" && !personal {
+                for key in ["before", "after", "comment"] {
+                    change[key] = Value::Null;
+                }
+                change["withheld"] = Value::Bool(true);
+            }
+            change
         })
         .collect();
     let last = changes.last().and_then(|c| c["version"].as_i64()).unwrap_or(since);
