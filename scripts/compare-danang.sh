@@ -84,7 +84,7 @@ EOF
   ogr2ogr -q -f PostgreSQL "$pg_conn" "/vsigzip/$src" -nln "ward_$w" -overwrite -preserve_fid \
     -lco GEOMETRY_NAME=geom -lco FID=ogr_fid -lco PRECISION=NO -lco SPATIAL_INDEX=GIST
   psql -X -q -v ON_ERROR_STOP=1 -v tbl="ward_$w" -v sch="w$w" -v edge_area=0.1 -f "$here/danang/ward.sql" >/dev/null
-  for t in parcels invalid dups pairs pairs_invalid; do
+  for t in parcels invalid dups pairs pairs_invalid gaps; do
     psql -X -q -v ON_ERROR_STOP=1 --csv -c "SELECT * FROM w$w.$t" >"$d/pg_$t.csv"
   done
 done

@@ -32,6 +32,8 @@ pub enum Kind {
     HolderNotFound,
     /// A holder row's CCCD is in the register, but that entry is someone else.
     HolderMismatch,
+    /// A hole in the union of the parcels above `overlap_min_area_m2` and up to `gap_max_area_m2`.
+    Gap,
 }
 
 /// Everything about a kind, in one place: adding a kind is adding a row here (and its rule).
@@ -51,7 +53,7 @@ const fn row(kind: Kind, name: &'static str, severity: Severity, status: u8) -> 
 }
 
 /// The contract's kinds, in the report's order.
-pub const KINDS: [KindInfo; 11] = [
+pub const KINDS: [KindInfo; 12] = [
     row(Kind::Overlap, "overlap", Severity::Error, 3),
     row(Kind::InvalidGeometry, "invalid_geometry", Severity::Error, 3),
     row(Kind::DuplicateParcelNumber, "duplicate_parcel_number", Severity::Error, 2),
@@ -63,12 +65,13 @@ pub const KINDS: [KindInfo; 11] = [
     row(Kind::HolderIdInvalid, "holder_id_invalid", Severity::Error, 2),
     row(Kind::HolderNotFound, "holder_not_found", Severity::Warning, 2),
     row(Kind::HolderMismatch, "holder_mismatch", Severity::Error, 2),
+    row(Kind::Gap, "gap", Severity::Warning, 2),
 ];
 
 impl Kind {
     /// Every kind, in the report's order.
-    pub const ALL: [Kind; 11] = {
-        let mut all = [Kind::Overlap; 11];
+    pub const ALL: [Kind; 12] = {
+        let mut all = [Kind::Overlap; 12];
         let mut i = 0;
         while i < KINDS.len() {
             all[i] = KINDS[i].kind;
@@ -164,6 +167,9 @@ pub struct Conflict {
     pub detail: String,
     /// For overlaps: the two parcels are nearly the same plot digitised twice.
     pub near_duplicate: Option<bool>,
+    /// For gaps that have the same parcels around them: 1, 2 ... in the order of their lowest corner, so that
+    /// each keeps an id of its own; 0 otherwise.
+    pub(crate) nth: u32,
 }
 
 impl Conflict {
@@ -192,6 +198,19 @@ impl Conflict {
             candidates: Vec::new(),
             detail: String::new(),
             near_duplicate: None,
+            nth: 0,
+        }
+    }
+
+    /// The conflict's stable id ([`conflict_id`], told apart by [`Conflict::nth`] where that is set).
+    pub fn id(&self, parcel_ids: &[&str], cert_ids: &[&str]) -> String {
+        if self.nth == 0 {
+            conflict_id(self.kind, parcel_ids, cert_ids)
+        } else {
+            let nth = format!("~{}", self.nth);
+            let mut ids = parcel_ids.to_vec();
+            ids.push(&nth);
+            conflict_id(self.kind, &ids, cert_ids)
         }
     }
 }
@@ -226,7 +245,7 @@ mod tests {
             assert_eq!(row.kind as usize, i, "{}", row.name);
             assert_eq!(Kind::parse(row.name), Some(row.kind));
         }
-        assert_eq!(Kind::parse("gap"), None);
+        assert_eq!(Kind::parse("gaps"), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 mod destination;
 pub use destination::{Destination, REPORT_FILES};
 
-use crate::conflict::{conflict_id, Conflict, ConflictGeometry, Kind};
+use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::reconcile::Reconciliation;
@@ -240,7 +240,7 @@ impl serde::Serialize for PropertiesOut<'_> {
         m.serialize_entry("cert_ids", cids)?;
         m.serialize_entry("detail", &c.detail)?;
         m.serialize_entry("group", &c.parcels.first().and_then(|&i| ds.parcels[i].group.as_deref()))?;
-        m.serialize_entry("id", &conflict_id(c.kind, pids, cids))?;
+        m.serialize_entry("id", &c.id(pids, cids))?;
         m.serialize_entry("kind", c.kind.as_str())?;
         m.serialize_entry("measure", &c.measure)?;
         if let Some(nd) = c.near_duplicate {

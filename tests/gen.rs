@@ -12,10 +12,11 @@ use geo::{
 use serde_json::Value;
 use thuadat::gen::{generate, GenOptions, GenSummary};
 
-const KINDS: [&str; 8] = [
+const KINDS: [&str; 9] = [
     "area_mismatch",
     "duplicate_certificate",
     "duplicate_parcel_number",
+    "gap",
     "invalid_geometry",
     "overlap",
     "parcel_without_certificate",

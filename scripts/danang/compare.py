@@ -11,6 +11,7 @@ import os
 import sys
 
 MIN_AREA = 0.5  # overlap_min_area_m2
+GAP_MAX = 50.0  # gap_max_area_m2
 NEAR_DUP = 0.9
 EDGE_AREA = 0.1  # the lower end of the "just under the tolerance" band shown in the table
 ROUNDING = 0.005 + 1e-9  # thuadat reports overlap areas rounded to 0.01 m2
@@ -28,7 +29,7 @@ def fnum(s):
 def load_thuadat(report):
     with open(os.path.join(report, "conflicts.geojson"), encoding="utf-8") as f:
         fc = json.load(f)
-    inv, dups, pairs = {}, set(), {}
+    inv, dups, pairs, gaps = {}, set(), {}, {}
     for feat in fc["features"]:
         p = feat["properties"]
         kind, ids = p["kind"], p["parcel_ids"]
@@ -44,7 +45,9 @@ def load_thuadat(report):
             if key in pairs:
                 raise SystemExit(f"{report}: overlap {key} reported twice")
             pairs[key] = (p["measure"], p.get("near_duplicate"))
-    return inv, dups, pairs
+        elif kind == "gap":
+            gaps.setdefault(frozenset(ids), []).append(p["measure"])
+    return inv, dups, pairs, gaps
 
 
 def load_postgis(d):
@@ -55,7 +58,11 @@ def load_postgis(d):
     for r in read_csv(os.path.join(d, "pg_pairs.csv")):
         pairs[(r["a_id"], r["b_id"])] = (fnum(r["area_m2"]), fnum(r["smaller_m2"]), fnum(r["area_tm_m2"]))
     pairs_inv = {(r["a_id"], r["b_id"]): fnum(r["area_m2"]) for r in read_csv(os.path.join(d, "pg_pairs_invalid.csv"))}
-    return parcels, inv, dups, pairs, pairs_inv
+    gaps = {}
+    for r in read_csv(os.path.join(d, "pg_gaps.csv")):
+        ids = frozenset((r["parcel_ids"] or "").split(" ")) - {""}
+        gaps.setdefault(ids, []).append((fnum(r["area_m2"]), fnum(r["area_tm_m2"]), r["point"]))
+    return parcels, inv, dups, pairs, pairs_inv, gaps
 
 
 def fmt(x, nd=2):
@@ -64,8 +71,8 @@ def fmt(x, nd=2):
 
 def compare_ward(out, ward):
     d = os.path.join(out, ward)
-    t_inv, t_dups, t_pairs = load_thuadat(os.path.join(d, "report"))
-    parcels, p_inv, p_dups, p_pairs, p_pairs_inv = load_postgis(d)
+    t_inv, t_dups, t_pairs, t_gaps = load_thuadat(os.path.join(d, "report"))
+    parcels, p_inv, p_dups, p_pairs, p_pairs_inv, p_gaps = load_postgis(d)
     diffs = []  # (class, text)
 
     # (a) invalid geometries
@@ -153,6 +160,35 @@ def compare_ward(out, ward):
         diffs.append((cls, f"{k[0]} x {k[1]}: PostGIS {p_above[k][0]:.3f} m2, GEOS in thuadat's TM {fmt(ptm, 3)} m2"
                            + (f"; {why}" if why else "")))
 
+    # (d) gaps: holes of the union, matched by the parcels around them (areas in order where several share them)
+    p_in = {k: sorted(h for h in v if MIN_AREA < h[0] <= GAP_MAX) for k, v in p_gaps.items()}
+    p_in = {k: v for k, v in p_in.items() if v}
+    t_n = sum(len(v) for v in t_gaps.values())
+    p_n = sum(len(v) for v in p_in.values())
+    gap_only_t = gap_only_p = 0
+    gap_abs = gap_tm = 0.0
+    for k in sorted(set(t_gaps) | set(p_in), key=sorted):
+        ts, ps = sorted(t_gaps.get(k, [])), p_in.get(k, [])
+        for ta, (pa, ptm, _) in zip(ts, ps):
+            gap_abs = max(gap_abs, abs(ta - pa))
+            gap_tm = max(gap_tm, abs(ta - ptm))
+            if abs(ta - pa) > 0.005 * pa and abs(ta - pa) > ROUNDING:
+                cls = ("gap area differs by more than 0.5% (frame: matches GEOS in thuadat's TM)"
+                       if abs(ta - ptm) <= ROUNDING else "SUSPECTED BUG: gap area differs from GEOS in both frames")
+                diffs.append((cls, f"{' '.join(sorted(k))}: thuadat {ta:.2f} m2, PostGIS {pa:.3f} m2, TM {ptm:.3f} m2"))
+        for ta in ts[len(ps):]:
+            gap_only_t += 1
+            near = [h for h in p_gaps.get(k, []) if not MIN_AREA < h[0] <= GAP_MAX]
+            pg = f"PostGIS {near[0][0]:.3f} m2 (outside the limits), TM {near[0][1]:.3f} m2" if near else "no PostGIS hole"
+            cls = "gap only in thuadat" if near else "SUSPECTED BUG: gap only in thuadat"
+            diffs.append((cls, f"{' '.join(sorted(k))}: thuadat {ta:.2f} m2; {pg}"))
+        for pa, ptm, pt in ps[len(ts):]:
+            gap_only_p += 1
+            frame = not MIN_AREA < ptm <= GAP_MAX
+            cls = "gap only in PostGIS" if frame else "SUSPECTED BUG: gap only in PostGIS"
+            diffs.append((cls, f"{' '.join(sorted(k)) or '(no parcel within 1 mm)'}: PostGIS {pa:.3f} m2, "
+                               f"TM {ptm:.3f} m2 at {pt}"))
+
     row = {
         "ward": ward,
         "parcels": len(parcels),
@@ -164,6 +200,9 @@ def compare_ward(out, ward):
         "edge_p": sum(1 for v in p_edge.values() if v[0] > EDGE_AREA), "geos_errors": len(p_err),
         "max_abs_m2": max_abs, "max_rel": max_rel, "max_abs_tm_m2": max_abs_tm, "worst_pair": list(worst) if worst else None,
         "near_dup_diff": near_dup_diff,
+        "gaps_t": t_n, "gaps_p": p_n, "gaps_only_t": gap_only_t, "gaps_only_p": gap_only_p,
+        "gap_edge_p": sum(1 for v in p_gaps.values() for h in v if EDGE_AREA < h[0] <= MIN_AREA),
+        "gap_max_abs_m2": gap_abs, "gap_max_abs_tm_m2": gap_tm,
     }
     return row, diffs
 
@@ -199,6 +238,16 @@ def main():
             f"{tot['overlaps_only_t']} / {tot['overlaps_only_p']} | {tot['edge_p']} | "
             f"{max(r['max_abs_m2'] for r in rows):.3f} ({100 * max(r['max_rel'] for r in rows):.2f}%) | "
             f"{max(r['max_abs_tm_m2'] for r in rows):.3f} |")
+    head = ("| ward | gaps T / P | gaps only T / only P | P holes 0.1-0.5 m2 | max gap area diff m2 "
+            "| max diff to GEOS in T's frame m2 |")
+    lines += ["", head, "|" + "---|" * head.count(" |")]
+    for r in rows:
+        lines.append(f"| {r['ward']} | {r['gaps_t']} / {r['gaps_p']} | {r['gaps_only_t']} / {r['gaps_only_p']} | "
+                     f"{r['gap_edge_p']} | {r['gap_max_abs_m2']:.3f} | {r['gap_max_abs_tm_m2']:.3f} |")
+    if rows:
+        lines.append(f"| all | {tot['gaps_t']} / {tot['gaps_p']} | {tot['gaps_only_t']} / {tot['gaps_only_p']} | "
+                     f"{tot['gap_edge_p']} | {max(r['gap_max_abs_m2'] for r in rows):.3f} | "
+                     f"{max(r['gap_max_abs_tm_m2'] for r in rows):.3f} |")
     table = "\n".join(lines)
     print(table)
     print()

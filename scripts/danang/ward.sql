@@ -2,7 +2,7 @@
 -- (columns ogr_fid = feature index in the file, objectid, maxa, sohieutobando, sothututhua, ..., geom in EPSG:4326).
 -- psql variables: tbl (table), sch (schema for the results), edge_area (pairs at or below it are dropped: the
 -- lower end of the "just under the tolerance" band, m2; the tolerance itself is applied by compare.py).
--- Results: :sch.parcels (one row per parcel), :sch.invalid, :sch.dups, :sch.pairs, :sch.pairs_invalid.
+-- Results: :sch.parcels (one row per parcel), :sch.invalid, :sch.dups, :sch.pairs, :sch.pairs_invalid, :sch.gaps.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 
@@ -124,3 +124,39 @@ SELECT least(a_id, b_id) AS a_id, greatest(a_id, b_id) AS b_id, overlap_m2(ag, b
   FROM cand
  WHERE ST_Intersects(ag, bg) AND NOT ST_Touches(ag, bg);
 DELETE FROM pairs_invalid WHERE area_m2 IS NOT NULL AND area_m2 <= :edge_area;
+
+-- Holes in the union of the parcels (GEOS-invalid ones repaired by ST_MakeValid, as the contract's `gap` says),
+-- less any parcel lying inside a hole; every hole whose area is above edge_area and up to max_gap_band m2 (the
+-- rule's 50 m2 and a band above it). area_m2: ellipsoidal area of the lon/lat hole (the reference); area_tm_m2:
+-- planar area of the same hole in thuadat's transverse Mercator.
+-- parcel_ids: the parcels within 1 mm of the hole, measured in that frame (thuadat's `CONTACT`).
+CREATE TABLE gaps AS
+WITH cover AS (
+  SELECT t.ogr_fid, t.parcel_id,
+         CASE WHEN p.geos_invalid IS NULL THEN t.geom ELSE ST_CollectionExtract(ST_MakeValid(t.geom), 3) END AS geom
+    FROM public.:tbl t JOIN parcels p USING (ogr_fid)
+   WHERE t.geom IS NOT NULL AND NOT ST_IsEmpty(t.geom)
+), u AS (
+  SELECT ST_Union(geom) AS g FROM cover
+), polys AS (
+  SELECT (ST_Dump(g)).geom AS p FROM u
+), rings AS (
+  SELECT ST_MakePolygon(ST_InteriorRingN(p, n)) AS h FROM polys, generate_series(1, ST_NumInteriorRings(p)) AS n
+), kept AS (
+  SELECT h, ST_Area(h::geography, true) AS ring_m2 FROM rings
+), holes AS (
+  SELECT h,
+         coalesce(ST_Difference(h, (SELECT ST_Union(c.geom) FROM cover c WHERE c.geom && h AND ST_Within(c.geom, h))),
+                  h) AS g
+    FROM kept WHERE ring_m2 > :edge_area AND ring_m2 <= 3 * 60
+)
+SELECT ST_Area(g::geography, true) AS area_m2,
+       ST_Area(ST_Transform(g, f.proj)) AS area_tm_m2,
+       (SELECT string_agg(c.parcel_id, ' ' ORDER BY c.parcel_id COLLATE "C")
+          FROM cover c
+         WHERE c.geom && ST_Expand(h, 1e-6)
+           AND ST_DWithin(ST_Transform(c.geom, f.proj), ST_Transform(ST_ExteriorRing(h), f.proj), 0.001)
+           AND NOT ST_Within(c.geom, h)) AS parcel_ids,
+       ST_AsText(ST_PointOnSurface(g)) AS point
+  FROM holes, frame f;
+DELETE FROM gaps WHERE area_m2 <= :edge_area OR area_m2 > 60;

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use rand::seq::SliceRandom;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::certs::Plan;
@@ -22,6 +22,9 @@ const WEIGHTS: Weights = Weights {
     area_mismatch: 0.15,
 };
 
+/// Gaps, planted on top of the others (from their own random stream).
+const GAP_WEIGHT: f64 = 0.05;
+
 struct Weights {
     overlap_edge: f64,
     near_duplicate: f64,
@@ -37,6 +40,10 @@ struct Weights {
 pub(crate) struct Planted {
     /// Pairs of parcels (indices) that overlap.
     pub overlaps: Vec<(u32, u32)>,
+    /// Pairs of parcels (indices) with a gap planted between them: nothing else touches it.
+    pub gaps: Vec<(u32, u32)>,
+    /// The rings, as laid out, of the parcels whose geometry was made invalid: the ground they covered.
+    pub originals: Vec<(u32, Vec<Pt>)>,
     /// The certificate plan of each parcel.
     pub plans: Vec<Plan>,
 }
@@ -48,6 +55,8 @@ struct Planter<'a> {
     pool: Vec<u32>,
     plans: Vec<Plan>,
     overlaps: Vec<(u32, u32)>,
+    gaps: Vec<(u32, u32)>,
+    originals: Vec<(u32, Vec<Pt>)>,
     /// Index range of each sheet's parcels as laid out (before planted parcels were appended).
     sheets: Vec<(usize, usize)>,
 }
@@ -62,7 +71,19 @@ pub(crate) fn plant(lay: &mut Layout, rate: f64, rng: &mut ChaCha8Rng) -> Plante
     let sheets = (1..=lay.sheet_max.len() as u32)
         .map(|s| (lay.parcels.partition_point(|q| q.sheet < s), lay.parcels.partition_point(|q| q.sheet <= s)))
         .collect();
-    let mut pl = Planter { lay, rng, used: vec![false; n], pool, plans, overlaps: Vec::new(), sheets };
+    // Gaps come from a stream of their own, so that adding them left every other defect where it was.
+    let mut gap_rng = ChaCha8Rng::seed_from_u64(rng.clone().random::<u64>() ^ 0x6761_7073);
+    let mut pl = Planter {
+        lay,
+        rng,
+        used: vec![false; n],
+        pool,
+        plans,
+        overlaps: Vec::new(),
+        gaps: Vec::new(),
+        originals: Vec::new(),
+        sheets,
+    };
     let count = |w: f64| if rate > 0.0 { ((n as f64 * rate * w).round() as usize).max(1) } else { 0 };
     let w = &WEIGHTS;
 
@@ -103,8 +124,9 @@ pub(crate) fn plant(lay: &mut Layout, rate: f64, rng: &mut ChaCha8Rng) -> Plante
             pl.plans[i] = Plan::Mismatch(if pl.rng.random_bool(0.5) { 1.0 + r } else { 1.0 - r });
         }
     }
+    pl.gaps(count(GAP_WEIGHT), &mut gap_rng);
     pl.disambiguate();
-    Planted { overlaps: pl.overlaps, plans: pl.plans }
+    Planted { overlaps: pl.overlaps, gaps: pl.gaps, originals: pl.originals, plans: pl.plans }
 }
 
 fn centroid(r: &[Pt]) -> [f64; 2] {
@@ -237,6 +259,7 @@ impl Planter<'_> {
     fn invalid(&mut self, k: usize) {
         let Some(i) = self.take(|_, _| true) else { return };
         let r = self.lay.ring(i).to_vec();
+        self.originals.push((i as u32, r.clone()));
         let c = self.lay.parcels[i].corners.map(|c| r[c as usize]);
         let geom = [Geom::BowTie, Geom::TwoPoints, Geom::Unclosed, Geom::Null][k % 4];
         let ring: Option<Vec<Pt>> = match geom {
@@ -251,6 +274,53 @@ impl Planter<'_> {
             p.len = len;
         }
         self.lay.parcels[i].geom = geom;
+    }
+
+    /// Pulls the middle vertex of a boundary back into its own parcel, 0.5-2 m, between the midpoints of its
+    /// two edges: a hole of 2-40 m2 that only the two parcels touch (its corners are a metre or more from any
+    /// other parcel's).
+    fn gaps(&mut self, count: usize, rng: &mut ChaCha8Rng) {
+        let mut order: Vec<usize> = (0..self.lay.sites.len()).collect();
+        order.shuffle(rng);
+        let mut done = 0;
+        for s in order {
+            if done == count {
+                break;
+            }
+            let site = self.lay.sites[s].clone();
+            let (a, b) = (site.a as usize, site.b as usize);
+            let v = site.vertex as usize;
+            let ring = self.lay.ring(a).to_vec();
+            if self.used[a] || self.used[b] || v == 0 || v + 1 >= ring.len() {
+                continue;
+            }
+            let (p0, m, p2) = (ring[v - 1], ring[v], ring[v + 1]);
+            // Midpoints on the edges exactly (whole millimetres), so that the hole meets the boundary cleanly.
+            if [m[0] - p0[0], m[1] - p0[1], p2[0] - m[0], p2[1] - m[1]].iter().any(|d| d % 2 != 0) {
+                continue;
+            }
+            let q1 = [(p0[0] + m[0]) / 2, (p0[1] + m[1]) / 2];
+            let q2 = [(m[0] + p2[0]) / 2, (m[1] + p2[1]) / 2];
+            let d = rng.random_range(0.5..2.0f64);
+            let pulled = [
+                m[0] - (site.normal[0] * d * 1000.0).round() as i64,
+                m[1] - (site.normal[1] * d * 1000.0).round() as i64,
+            ];
+            let area = ring_area(&[q1, m, q2, pulled]).abs();
+            if !(2.0..=40.0).contains(&area) || inner_clearance(&ring, [pulled[0] as f64, pulled[1] as f64]) < 300.0 {
+                continue;
+            }
+            let mut r: Vec<Pt> = ring[..v].to_vec();
+            r.extend([q1, pulled, q2]);
+            r.extend_from_slice(&ring[v + 1..]);
+            let (start, len) = self.lay.store(&r);
+            let p = &mut self.lay.parcels[a];
+            (p.start, p.len, p.area) = (start, len, ring_area(&r));
+            self.used[a] = true;
+            self.used[b] = true;
+            self.gaps.push((a as u32, b as u32));
+            done += 1;
+        }
     }
 
     /// A parcel cut in two on the map whose split-off part took the number of another parcel of the same sheet

@@ -46,7 +46,11 @@
 //!   plot digitised again (90-97% of its size, shifted, inside the original) as a new parcel numbered after
 //!   the sheet's last, without certificate (so also `parcel_without_certificate`).
 //! * `invalid_geometry`: bow-tie (two corners swapped), a ring of two distinct points, an unclosed ring, a
-//!   null geometry; the parcel keeps one ordinary certificate (and no area rule applies to it).
+//!   null geometry; the parcel keeps one ordinary certificate (and no area rule applies to it). The ground it
+//!   no longer covers (all of it without a geometry, the two triangles beside a bow tie's lobes) is a `gap`
+//!   where its neighbours enclose it and its area fits (the truth works that out: `holes`).
+//! * `gap` (5% more, on their own random stream): the middle vertex of a boundary pulled 0.5-2 m back into its
+//!   own parcel between the midpoints of its two edges: a hole of 2-40 m2 between the two parcels alone.
 //! * `duplicate_parcel_number`: a parcel cut in two on the map whose split-off part took the number of another
 //!   parcel of the sheet (areas 15% or more apart); it follows its origin in the file, so either of the two
 //!   may get the `_2` id; the other parcel's certificate goes to the closer area, leaving the split-off part
@@ -71,6 +75,7 @@
 
 mod certs;
 mod defects;
+mod holes;
 mod layout;
 mod names;
 mod truth;
@@ -217,7 +222,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     let ids = truth::parcel_ids(&lay, &order, &opts.commune);
     let cert_ids: Vec<String> = (0..reg.certs.len()).map(|k| certs::cert_id(k, reg.certs.len())).collect();
     let tol = truth::Tolerances { area_mismatch_ratio: 0.05, split_area_ratio: 0.05 };
-    let truth = truth::compute(&lay, &ids, &reg.certs, &cert_ids, &planted.overlaps, &tol, &reg.persons);
+    let truth = truth::compute(&lay, &ids, &reg.certs, &cert_ids, &planted, &tol, &reg.persons);
     if let Some(first) = truth.near_threshold.first() {
         return Err(Error::Internal(format!(
             "internal error: {} planted decisions too close to a threshold, e.g. {first}",

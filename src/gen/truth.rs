@@ -1,6 +1,7 @@
 //! The truth: the rules of docs/RULES.md applied to what was generated and planted.
 //!
-//! Overlaps are known from the planting (the layout has no others); everything else is derived from the
+//! Overlaps are known from the planting (the layout has no others), gaps from the planting and the invalid
+//! parcels ([`super::holes`]); everything else is derived from the
 //! parcels and certificates as written, with the planar areas. Every ratio a rule compares must lie 3x or
 //! more away from its threshold (so that the checker's ground areas, which differ by up to 0.06%, decide the
 //! same); the decisions that do not are reported in `near_threshold`, which must stay empty.
@@ -14,10 +15,11 @@ use super::layout::{Geom, Layout};
 
 /// Conflict kinds and the status reason `holder_matched_by_attributes`, in sorted order (bit k of a
 /// parcel's mask).
-pub(crate) const KINDS: [&str; 12] = [
+pub(crate) const KINDS: [&str; 13] = [
     "area_mismatch",
     "duplicate_certificate",
     "duplicate_parcel_number",
+    "gap",
     "holder_id_invalid",
     "holder_matched_by_attributes",
     "holder_mismatch",
@@ -31,15 +33,16 @@ pub(crate) const KINDS: [&str; 12] = [
 const AREA_MISMATCH: usize = 0;
 const DUPLICATE_CERTIFICATE: usize = 1;
 const DUPLICATE_PARCEL_NUMBER: usize = 2;
-const HOLDER_ID_INVALID: usize = 3;
-const HOLDER_MATCHED_BY_ATTRIBUTES: usize = 4;
-const HOLDER_MISMATCH: usize = 5;
-const HOLDER_NOT_FOUND: usize = 6;
-const INVALID_GEOMETRY: usize = 7;
-const OVERLAP: usize = 8;
-const PARCEL_WITHOUT_CERTIFICATE: usize = 9;
-const UNMAPPED_SPLIT: usize = 10;
-const UNMATCHED_CERTIFICATE: usize = 11;
+const GAP: usize = 3;
+const HOLDER_ID_INVALID: usize = 4;
+const HOLDER_MATCHED_BY_ATTRIBUTES: usize = 5;
+const HOLDER_MISMATCH: usize = 6;
+const HOLDER_NOT_FOUND: usize = 7;
+const INVALID_GEOMETRY: usize = 8;
+const OVERLAP: usize = 9;
+const PARCEL_WITHOUT_CERTIFICATE: usize = 10;
+const UNMAPPED_SPLIT: usize = 11;
+const UNMATCHED_CERTIFICATE: usize = 12;
 /// Kinds that make a parcel status 3; the other parcel kinds make it 2.
 const LEVEL_3: u16 = (1 << INVALID_GEOMETRY) | (1 << OVERLAP) | (1 << UNMAPPED_SPLIT);
 
@@ -129,7 +132,7 @@ pub(crate) fn compute(
     ids: &[String],
     certs: &[Cert],
     cert_ids: &[String],
-    overlaps: &[(u32, u32)],
+    planted: &super::defects::Planted,
     tol: &Tolerances,
     persons: &[Person],
 ) -> Truth {
@@ -154,8 +157,11 @@ pub(crate) fn compute(
     };
     let mapped = |i: usize| (lay.parcels[i].geom == Geom::Valid).then_some(lay.parcels[i].area);
 
-    for &(a, b) in overlaps {
+    for &(a, b) in &planted.overlaps {
         add(&mut mask, OVERLAP, &[a, b], &[], None);
+    }
+    for hole in super::holes::holes(lay, &planted.gaps, &planted.originals, &mut rules.near) {
+        add(&mut mask, GAP, &hole.parcels, &[], None);
     }
     for (i, p) in lay.parcels.iter().enumerate() {
         if p.geom != Geom::Valid {

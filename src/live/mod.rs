@@ -19,7 +19,7 @@ use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::check::Checked;
-use crate::conflict::{conflict_id, Conflict, Kind};
+use crate::conflict::{Conflict, Kind};
 use crate::dataset::parcels::RawFeature;
 use crate::dataset::{derived_id, Dataset, Parcel};
 use crate::error::Result;
@@ -27,7 +27,7 @@ use crate::index::ParcelIndex;
 use crate::linkage::holders::Linkage;
 use crate::reconcile::status::{self, ParcelStatus};
 use crate::reconcile::{area_mismatch, duplicate_certificate, holders, numbering, overlap, split, unmatched, validity};
-use crate::reconcile::{without_certificate, Links};
+use crate::reconcile::{gap, without_certificate, Links};
 
 /// One change to apply.
 #[derive(Debug, Clone)]
@@ -220,7 +220,7 @@ impl Live {
         let ds = &self.dataset;
         let pids: Vec<&str> = c.parcels.iter().map(|&i| ds.parcels[i].id.as_str()).collect();
         let cids: Vec<&str> = c.certificates.iter().map(|&i| ds.certificates.id(i)).collect();
-        conflict_id(c.kind, &pids, &cids)
+        c.id(&pids, &cids)
     }
 
     /// Parcels and certificates in id order, as the full check lists them.
@@ -279,6 +279,8 @@ impl Live {
         let mut relink: FxHashSet<u32> = FxHashSet::default();
         let mut naturals: FxHashSet<CompactString> = FxHashSet::default();
         let mut was: FxHashMap<usize, Option<u8>> = FxHashMap::default();
+        // The boxes parcels left and took: gaps may have opened or closed there.
+        let mut regions: Vec<geo::Rect<f64>> = Vec::new();
         for e in edits {
             match e {
                 LiveEdit::Parcel { feature, raw } => {
@@ -301,7 +303,9 @@ impl Live {
                     was.entry(i).or_insert_with(|| (!self.retired[i]).then_some(self.statuses[i].status));
                     keys.extend(key_of_parcel(&self.dataset.parcels[i]));
                     naturals.insert(self.natural[i].clone());
+                    regions.extend((!self.retired[i]).then_some(self.dataset.parcels[i].bbox).flatten());
                     self.replace_parcel(i, built);
+                    regions.extend((!self.retired[i]).then_some(self.dataset.parcels[i].bbox).flatten());
                     keys.extend(key_of_parcel(&self.dataset.parcels[i]));
                     if !self.retired[i] {
                         naturals.insert(self.natural[i].clone());
@@ -363,7 +367,7 @@ impl Live {
                 was.entry(i).or_insert_with(|| Some(self.statuses[i].status));
             }
         }
-        Ok(self.recheck(edited, keys, relink, was))
+        Ok(self.recheck(edited, keys, relink, was, regions))
     }
 
     fn push_parcel(&mut self, feature: u32) -> usize {
@@ -453,6 +457,7 @@ impl Live {
         keys: FxHashSet<(i64, i64)>,
         relink: FxHashSet<u32>,
         mut was: FxHashMap<usize, Option<u8>>,
+        mut regions: Vec<geo::Rect<f64>>,
     ) -> Delta {
         let ds = &self.dataset;
         // Links: every certificate of the keys points again; the parcels of the keys list theirs again.
@@ -540,6 +545,30 @@ impl Live {
                 gone.insert(slot);
             }
         }
+        // Gaps: those of an edited parcel (its id may have changed) and those where parcels left or came go,
+        // and are looked for again over their own boxes too (the parcels around a gap all reach its box).
+        if !regions.is_empty() || !edited.is_empty() {
+            let mut again = Vec::new();
+            for (slot, entry) in self.slots.iter().enumerate() {
+                let Some((_, c)) = entry else { continue };
+                if c.kind != Kind::Gap {
+                    continue;
+                }
+                let Some(r) = c.area(&ds.parcels).and_then(geo::BoundingRect::bounding_rect) else { continue };
+                let by = gap::CONTACT;
+                let meets = |g: &geo::Rect<f64>| {
+                    g.min().x <= r.max().x + by
+                        && r.min().x <= g.max().x + by
+                        && g.min().y <= r.max().y + by
+                        && r.min().y <= g.max().y + by
+                };
+                if c.parcels.iter().any(|p| edited.contains(p)) || regions.iter().any(meets) {
+                    gone.insert(slot as u32);
+                    again.push(r);
+                }
+            }
+            regions.extend(again);
+        }
         let mut touched: FxHashSet<usize> = parcel_set.clone();
         let mut before: FxHashSet<String> = FxHashSet::default();
         for slot in gone {
@@ -571,6 +600,11 @@ impl Live {
                     found.push(c);
                 }
             }
+        }
+        let retired = &self.retired;
+        for &region in &regions {
+            let limits = gap::Limits::of(&tol);
+            found.extend(gap::find_near(&ds.parcels, &self.index, region, |i| !retired[i], limits));
         }
         let certificates = &ds.certificates;
         let splits =
@@ -614,7 +648,7 @@ impl Live {
             touched.extend(c.parcels.iter().copied());
             let c = self.normalize(c);
             if self.by_id.contains_key(&self.id_of(&c)) {
-                // Found twice (an overlap of two edited parcels is tested once; other rules never repeat).
+                // Found twice (an overlap of two edited parcels is tested once; a gap may meet several regions).
                 continue;
             }
             let id = self.add(c);

@@ -10,7 +10,6 @@ use proptest::prelude::*;
 
 use super::{Live, LiveEdit};
 use crate::check::{self, Directory, Options, Progress};
-use crate::conflict::conflict_id;
 use crate::dataset::certificates::{CertificateRow, CertificatesBuilder};
 use crate::dataset::parcels::{RawFeature, RawValue};
 use crate::dataset::Dataset;
@@ -223,7 +222,7 @@ fn full_state(live: &Live) -> State {
         .map(|c| {
             let pids: Vec<&str> = c.parcels.iter().map(|&i| ds.parcels[i].id.as_str()).collect();
             let cids: Vec<&str> = c.certificates.iter().map(|&i| ds.certificates.id(i)).collect();
-            conflict_id(c.kind, &pids, &cids)
+            c.id(&pids, &cids)
         })
         .collect();
     let statuses = ds.parcels.iter().zip(&rec.statuses).map(|(p, s)| (p.id.to_string(), s.status)).collect();

@@ -1,6 +1,6 @@
 //! The rules: each conflict kind of the contract in its own module, and the parcels' campaign status.
 //!
-//! [`reconcile`] runs them in order. Geometric rules ([`overlap`], [`validity`]) and numbering
+//! [`reconcile`] runs them in order. Geometric rules ([`overlap`], [`gap`], [`validity`]) and numbering
 //! ([`numbering`]) look at the map alone; [`linking`] points each certificate at its parcel, and the
 //! certificate rules ([`split`], [`duplicate_certificate`], [`unmatched`], [`without_certificate`],
 //! [`area_mismatch`]) work from those links. Holder linkage ([`crate::linkage::holders`]: the three
@@ -9,6 +9,7 @@
 
 pub mod area_mismatch;
 pub mod duplicate_certificate;
+pub mod gap;
 pub mod holders;
 pub mod linking;
 pub mod numbering;
@@ -63,9 +64,8 @@ pub struct Reconciliation {
 /// Runs every rule on a loaded dataset.
 pub fn reconcile(ds: &Dataset, index: &ParcelIndex, progress: &indicatif::ProgressBar) -> Reconciliation {
     run(ds, || {
-        let t = Instant::now();
-        let (overlaps, stats) = overlap::find(&ds.parcels, index, ds.config.tolerances.overlap_min_area_m2, progress);
-        ((), overlaps, stats, vec![("overlap".to_string(), t.elapsed().as_secs_f64())])
+        let (found, stats, timings) = map_rules(ds, index, progress);
+        ((), found, stats, timings)
     })
     .1
 }
@@ -77,12 +77,31 @@ pub fn index_and_reconcile(ds: &Dataset, progress: &indicatif::ProgressBar) -> (
     run(ds, || {
         let t = Instant::now();
         let index = ParcelIndex::build(&ds.parcels);
-        let index_seconds = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let (overlaps, stats) = overlap::find(&ds.parcels, &index, ds.config.tolerances.overlap_min_area_m2, progress);
-        let timings = vec![("index".to_string(), index_seconds), ("overlap".to_string(), t.elapsed().as_secs_f64())];
-        (index, overlaps, stats, timings)
+        let mut timings = vec![("index".to_string(), t.elapsed().as_secs_f64())];
+        let (found, stats, more) = map_rules(ds, &index, progress);
+        timings.extend(more);
+        (index, found, stats, timings)
     })
+}
+
+/// The rules that need the spatial index: the overlap search, which also gathers the open edges, then the gaps.
+fn map_rules(
+    ds: &Dataset,
+    index: &ParcelIndex,
+    progress: &indicatif::ProgressBar,
+) -> (Vec<Conflict>, OverlapStats, Timings) {
+    let tol = ds.config.tolerances;
+    let t = Instant::now();
+    let parcels = &ds.parcels;
+    let (mut found, stats, open) =
+        overlap::find_and_visit(parcels, index, tol.overlap_min_area_m2, progress, |i, near, out| {
+            gap::open_edges(parcels, i, near, out)
+        });
+    let mut timings = vec![("overlap".to_string(), t.elapsed().as_secs_f64())];
+    let t = Instant::now();
+    found.extend(gap::find(parcels, index, &open, gap::Limits::of(&tol)));
+    timings.push(("gap".to_string(), t.elapsed().as_secs_f64()));
+    (found, stats, timings)
 }
 
 type Timings = Vec<(String, f64)>;

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 use super::OverlapStats;
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
@@ -26,22 +27,49 @@ pub fn find(
     min_area: f64,
     progress: &indicatif::ProgressBar,
 ) -> (Vec<Conflict>, OverlapStats) {
+    let (found, stats, _) = find_and_visit(parcels, index, min_area, progress, |_, _, _: &mut Vec<()>| {});
+    (found, stats)
+}
+
+/// What the walk over the parcels and their neighbours collects: a conflict, or what the visitor adds.
+enum Item<T> {
+    Found(Conflict),
+    Visited(T),
+}
+
+/// [`find`], and on the way `visit(i, neighbours, out)` for every parcel with its neighbours (every other
+/// parcel whose envelope meets its own): rules that look at a parcel's neighbourhood share the one R-tree query.
+/// What the visitor pushes comes back in parcel order.
+pub fn find_and_visit<T: Send>(
+    parcels: &[Parcel],
+    index: &ParcelIndex,
+    min_area: f64,
+    progress: &indicatif::ProgressBar,
+    visit: impl Fn(usize, &[usize], &mut Vec<T>) + Sync,
+) -> (Vec<Conflict>, OverlapStats, Vec<T>) {
     let candidate_pairs = AtomicU64::new(0);
     let by_envelope = AtomicU64::new(0);
     let touching = AtomicU64::new(0);
     let overlays = AtomicU64::new(0);
     progress.set_length(parcels.len() as u64);
-    let found: Vec<Conflict> = (0..parcels.len())
+    let items: Vec<Item<T>> = (0..parcels.len())
         .into_par_iter()
         .with_min_len(256)
         .flat_map_iter(|i| {
             progress.inc(1);
             let mut out = Vec::new();
             let a = &parcels[i];
-            let (Some(_), true) = (&a.geometry, a.is_valid()) else { return out };
-            let Some(ra) = a.bbox else { return out };
+            let Some(ra) = a.bbox else { return out.into_iter() };
+            let near: SmallVec<[usize; 32]> =
+                index.intersecting([ra.min().x, ra.min().y], [ra.max().x, ra.max().y]).filter(|&j| j != i).collect();
+            let mut visited = Vec::new();
+            visit(i, &near, &mut visited);
+            out.extend(visited.into_iter().map(Item::Visited));
+            if !(a.geometry.is_some() && a.is_valid()) {
+                return out.into_iter();
+            }
             let (mut pairs, mut env, mut touch, mut over) = (0, 0, 0, 0);
-            for j in index.intersecting([ra.min().x, ra.min().y], [ra.max().x, ra.max().y]) {
+            for &j in &near {
                 if j <= i {
                     continue;
                 }
@@ -51,7 +79,7 @@ pub fn find(
                     Pair::Touching => (pairs, touch) = (pairs + 1, touch + 1),
                     Pair::Overlay(found) => {
                         (pairs, over) = (pairs + 1, over + 1);
-                        out.extend(found);
+                        out.extend(found.map(Item::Found));
                     }
                 }
             }
@@ -59,7 +87,7 @@ pub fn find(
             by_envelope.fetch_add(env, Ordering::Relaxed);
             touching.fetch_add(touch, Ordering::Relaxed);
             overlays.fetch_add(over, Ordering::Relaxed);
-            out
+            out.into_iter()
         })
         .collect();
     let stats = OverlapStats {
@@ -68,7 +96,14 @@ pub fn find(
         rejected_as_touching: touching.into_inner(),
         overlays: overlays.into_inner(),
     };
-    (found, stats)
+    let (mut found, mut visited) = (Vec::new(), Vec::new());
+    for item in items {
+        match item {
+            Item::Found(c) => found.push(c),
+            Item::Visited(t) => visited.push(t),
+        }
+    }
+    (found, stats, visited)
 }
 
 /// What the test of one pair of parcels came to.

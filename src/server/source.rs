@@ -12,7 +12,6 @@ use rstar::{RTree, AABB};
 use rustc_hash::FxHashMap;
 
 use crate::check::Checked;
-use crate::conflict::conflict_id;
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::crs::Frame;
 use crate::dataset::Parcel;
@@ -278,7 +277,7 @@ impl Source {
             .map(|c| {
                 let pids: Vec<&str> = c.parcels.iter().map(pid).collect();
                 let cids: Vec<&str> = c.certificates.iter().map(|&i| ds.certificates.id(i)).collect();
-                conflict_id(c.kind, &pids, &cids)
+                c.id(&pids, &cids)
             })
             .collect();
         let conflict_group: Vec<Option<u32>> =

@@ -147,7 +147,10 @@ pub fn render(src: &Source, t: TileId, cut: &Cut) -> Vec<u8> {
             let drawn = match &src.conflict_geometry[ci] {
                 Drawn::None => None,
                 Drawn::Parcel(i) => src.parcel_geometry[*i].as_ref().and_then(|g| polygons(g, t, BUFFER)),
-                Drawn::Area(g) => polygons(g, t, BUFFER),
+                // An area too small to keep a shape at this zoom (a gap, a thin overlap) is drawn as a point:
+                // every conflict stays on the map.
+                Drawn::Area(g) => polygons(g, t, BUFFER)
+                    .or_else(|| geo::InteriorPoint::interior_point(g).and_then(|p| point(p, t, BUFFER))),
                 Drawn::Point(p) => point(*p, t, BUFFER),
             };
             let Some(g) = drawn else { continue };

@@ -37,7 +37,7 @@ pub(super) fn conflict_rows(
         .par_iter()
         .map(|c| {
             let (pids, cids) = crate::report::ids(ds, c);
-            let id = crate::conflict::conflict_id(c.kind, &pids, &cids);
+            let id = c.id(&pids, &cids);
             let candidates = serde_json::to_string(&crate::report::candidates(ds, c)).unwrap_or_else(|_| "[]".into());
             let mut out = CopyRows::with_capacity(256);
             if let Some((code, _)) = stored {

@@ -436,6 +436,7 @@ const DETAIL_VI = {
   unmatched_certificate: (m) => (m === null ? 'Không tìm được thửa nào có thể khớp' : `Thửa có thể khớp nhất: điểm ${num(m, 2)}`),
   parcel_without_certificate: (m) => `Thửa ${num(m, 2)} m² chưa có GCN`,
   invalid_geometry: () => 'Ranh giới thửa tự cắt, hở hoặc thiếu: cần vẽ lại',
+  gap: (m) => `Khe hở ${num(m, 2)} m² giữa các thửa, không thuộc thửa nào`,
 };
 
 /** A conflict's detail in words: the server's sentence in English, one made from its measure in Vietnamese. */

@@ -13,7 +13,7 @@ use rstar::primitives::GeomWithData;
 use rustc_hash::FxHashSet;
 
 use super::source::{envelope, to_mercator, union, Drawn, GroupInfo, Source};
-use crate::conflict::{conflict_id, Conflict, Kind};
+use crate::conflict::{Conflict, Kind};
 use crate::live::{Delta, Live};
 use crate::reconcile::status::ParcelStatus;
 use crate::tiles::BUFFER;
@@ -391,7 +391,7 @@ impl Source {
             let ds = &live.dataset;
             let pids: Vec<&str> = c.parcels.iter().map(|&p| ds.parcels[p].id.as_str()).collect();
             let cids: Vec<&str> = c.certificates.iter().map(|&k| ds.certificates.id(k)).collect();
-            conflict_id(c.kind, &pids, &cids)
+            c.id(&pids, &cids)
         });
         self.conflict_ids[i] = id.to_string();
         self.conflict_by_id.insert(id.to_string(), ci);
