@@ -59,12 +59,23 @@ impl Default for Tolerances {
 }
 
 /// Rules that depend on the commune's practice (contract, `[rules]`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Rules {
-    /// Land-use codes that never carry a certificate (roads, irrigation, rivers, water surface): no
-    /// `parcel_without_certificate` for parcels of these uses. Empty unless set.
+    /// Land-use codes that never carry a certificate: no `parcel_without_certificate` for parcels of these
+    /// uses. By default roads, irrigation, rivers and water surface (`DGT`, `DTL`, `SON`, `MNC`, contract v2);
+    /// `[]` exempts none.
     pub no_certificate_land_use: Vec<String>,
+}
+
+/// The land uses that carry no certificate in the campaign's practice: roads, irrigation, rivers, water surface
+/// (the contract's default of `[rules] no_certificate_land_use`).
+pub const USUALLY_EXEMPT: [&str; 4] = ["DGT", "DTL", "SON", "MNC"];
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules { no_certificate_land_use: USUALLY_EXEMPT.iter().map(|c| c.to_string()).collect() }
+    }
 }
 
 /// Map sheets kept one file per sheet in a `parcels/` folder (contract, `[map_sheets]`).

@@ -228,21 +228,31 @@ fn missing_optional_columns_and_points_are_said() {
     );
 }
 
-/// A commune that exempts no land use while its roads have no certificate: they stay conflicts (the contract's
-/// default), and the check says how to exempt them.
+/// Roads, canals, rivers and water carry no certificate by default (contract v2); a commune that exempts no land
+/// use (`[]`) keeps them as conflicts, and the check says how to exempt them.
 #[test]
-fn roads_without_certificates_and_no_rules_get_a_hint() {
-    let tmp = tempfile::tempdir().unwrap();
+fn roads_without_certificates_are_exempt_unless_the_list_is_emptied_and_then_get_a_hint() {
     let (a, road, canal) = (
         square(r#"{"sheet":1,"parcel_no":1,"land_use":"ODT"}"#, 0),
         square(r#"{"sheet":1,"parcel_no":2,"land_use":"DGT"}"#, 1),
         square(r#"{"sheet":1,"parcel_no":3,"land_use":"DTL+SON"}"#, 2),
     );
+    let certs = "cert_id,sheet,parcel_no,area\nC1,1,1,10000\n";
+    let by_default = tempfile::tempdir().unwrap();
+    let ds = tiny_dataset(by_default.path(), "commune = \"10105\"\n", &[&a, &road, &canal], certs);
+    let report = by_default.path().join("report");
+    let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("no_certificate_land_use"), "{stderr}");
+    assert!(report_conflicts(&report).iter().all(|(kind, _, _)| kind != "parcel_without_certificate"));
+
+    let tmp = tempfile::tempdir().unwrap();
     let ds = tiny_dataset(
         tmp.path(),
-        "commune = \"10105\"\n",
+        "commune = \"10105\"\n[rules]\nno_certificate_land_use = []\n",
         &[&a, &road, &canal],
-        "cert_id,sheet,parcel_no,area\nC1,1,1,10000\n",
+        certs,
     );
     let report = tmp.path().join("report");
     let out = run(&["check", ds.to_str().unwrap(), "--out", report.to_str().unwrap()]);

@@ -5,18 +5,16 @@ use super::Links;
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 
-/// The land uses that carry no certificate in the campaign's practice: roads, irrigation, rivers, water surface
-/// (the contract's example of `[rules] no_certificate_land_use`).
-pub const USUALLY_EXEMPT: [&str; 4] = ["DGT", "DTL", "SON", "MNC"];
+pub use crate::config::USUALLY_EXEMPT;
 
 /// True when every land use of `uses` (`DGT+DTL` is two) is one of `codes`.
 fn all_in<S: AsRef<str>>(uses: &str, codes: &[S]) -> bool {
     !codes.is_empty() && uses.split('+').all(|u| codes.iter().any(|e| e.as_ref().trim().eq_ignore_ascii_case(u.trim())))
 }
 
-/// A hint for a dataset that exempts no land use while some of its parcels without a certificate are roads,
-/// canals, rivers or water ([`USUALLY_EXEMPT`]): the contract leaves the list empty unless dataset.toml sets
-/// it, so they are conflicts, which officers then meet by the hundred.
+/// A hint for a dataset that exempts no land use (`no_certificate_land_use = []` in dataset.toml) while some of
+/// its parcels without a certificate are roads, canals, rivers or water ([`USUALLY_EXEMPT`]): they are then
+/// conflicts, which officers meet by the hundred.
 ///
 /// ```
 /// use thuadat::reconcile::without_certificate::hint;
