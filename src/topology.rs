@@ -184,6 +184,19 @@ pub(crate) fn rect_within(inner: &Rect<f64>, outer: &Rect<f64>) -> bool {
         && inner.max().y <= outer.max().y
 }
 
+/// The smallest box holding both.
+pub(crate) fn rect_union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+        Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+    )
+}
+
+/// `r` grown by `by` on every side.
+pub(crate) fn rect_grown(r: Rect<f64>, by: f64) -> Rect<f64> {
+    Rect::new(Coord { x: r.min().x - by, y: r.min().y - by }, Coord { x: r.max().x + by, y: r.max().y + by })
+}
+
 /// True when the closed boxes share a point.
 pub(crate) fn rects_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
     a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y

@@ -13,6 +13,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
 use super::layout::{Geom, Layout, Pt};
+use crate::reconcile::gap::UnionFind;
 
 /// A hole and the parcels (indices) around it.
 pub(crate) struct Hole {
@@ -83,29 +84,20 @@ pub(crate) fn holes(
 
     // Invalid parcels that touch each other leave one hole between them: grouped.
     let of: std::collections::HashMap<u32, usize> = originals.iter().enumerate().map(|(k, (i, _))| (*i, k)).collect();
-    let mut group: Vec<usize> = (0..originals.len()).collect();
-    fn root(g: &mut [usize], mut x: usize) -> usize {
-        while g[x] != x {
-            g[x] = g[g[x]];
-            x = g[x];
-        }
-        x
-    }
+    let mut group = UnionFind::new(originals.len());
     for (k, (_, ring)) in originals.iter().enumerate() {
         let Some(r) = polygon(ring).bounding_rect() else { continue };
         for j in meeting(r) {
             if let Some(&l) = of.get(&(j as u32)) {
-                let touch = Euclidean.distance(&polygon(ring), &polygon(&originals[l].1)) <= CONTACT_MM;
-                if touch {
-                    let (a, b) = (root(&mut group, k), root(&mut group, l));
-                    group[a.max(b)] = a.min(b);
+                if Euclidean.distance(&polygon(ring), &polygon(&originals[l].1)) <= CONTACT_MM {
+                    group.join(k as u32, l as u32);
                 }
             }
         }
     }
-    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    let mut groups: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
     for k in 0..originals.len() {
-        let r = root(&mut group, k);
+        let r = group.root(k as u32);
         groups.entry(r).or_default().push(k);
     }
 

@@ -98,6 +98,8 @@ pub struct Live {
     slots: Vec<Option<(String, Conflict)>>,
     free: Vec<u32>,
     by_id: FxHashMap<String, u32>,
+    /// The slots holding gaps: an edit looks for the gaps near it among these, not among every conflict.
+    gap_slots: FxHashSet<u32>,
     by_parcel: Vec<Vec<u32>>,
     by_cert: Vec<Vec<u32>>,
     statuses: Vec<ParcelStatus>,
@@ -147,6 +149,7 @@ impl Live {
             slots: Vec::with_capacity(reconciliation.conflicts.len()),
             free: Vec::new(),
             by_id: FxHashMap::default(),
+            gap_slots: FxHashSet::default(),
             by_parcel: vec![Vec::new(); n],
             by_cert: vec![Vec::new(); m],
             statuses: reconciliation.statuses,
@@ -250,6 +253,9 @@ impl Live {
             self.by_cert[k].push(slot);
         }
         self.by_id.insert(id.clone(), slot);
+        if c.kind == Kind::Gap {
+            self.gap_slots.insert(slot);
+        }
         self.slots[slot as usize] = Some((id.clone(), c));
         id
     }
@@ -263,6 +269,7 @@ impl Live {
             self.by_cert[k].retain(|&s| s != slot);
         }
         self.by_id.remove(&id);
+        self.gap_slots.remove(&slot);
         self.free.push(slot);
         Some((id, c))
     }
@@ -549,21 +556,12 @@ impl Live {
         // and are looked for again over their own boxes too (the parcels around a gap all reach its box).
         if !regions.is_empty() || !edited.is_empty() {
             let mut again = Vec::new();
-            for (slot, entry) in self.slots.iter().enumerate() {
-                let Some((_, c)) = entry else { continue };
-                if c.kind != Kind::Gap {
-                    continue;
-                }
+            for &slot in &self.gap_slots {
+                let Some((_, c)) = &self.slots[slot as usize] else { continue };
                 let Some(r) = c.area(&ds.parcels).and_then(geo::BoundingRect::bounding_rect) else { continue };
-                let by = gap::CONTACT;
-                let meets = |g: &geo::Rect<f64>| {
-                    g.min().x <= r.max().x + by
-                        && r.min().x <= g.max().x + by
-                        && g.min().y <= r.max().y + by
-                        && r.min().y <= g.max().y + by
-                };
+                let meets = |g: &geo::Rect<f64>| gap::boxes_meet(g, &r, gap::CONTACT);
                 if c.parcels.iter().any(|p| edited.contains(p)) || regions.iter().any(meets) {
-                    gone.insert(slot as u32);
+                    gone.insert(slot);
                     again.push(r);
                 }
             }

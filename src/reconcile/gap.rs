@@ -34,6 +34,7 @@ use super::overlap::round2;
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
 use crate::dataset::Parcel;
 use crate::index::ParcelIndex;
+use crate::topology::{rect_grown, rect_union, rect_within, rects_meet};
 
 /// Open edges closer than this (planar metres) are in contact: they may bound one hole. A millimetre, far above
 /// the overlay's snapping and far below anything that is a real opening.
@@ -157,15 +158,15 @@ pub fn open_edges(parcels: &[Parcel], i: usize, neighbours: &[usize], out: &mut 
     out.extend(own.into_iter().zip(closed).filter(|(_, c)| !c).map(|(l, _)| (i as u32, l)));
 }
 
+/// The corners of `r` grown by `by`, as the R-tree takes a box.
 fn grown(r: Rect<f64>, by: f64) -> ([f64; 2], [f64; 2]) {
-    ([r.min().x - by, r.min().y - by], [r.max().x + by, r.max().y + by])
+    let g = rect_grown(r, by);
+    ([g.min().x, g.min().y], [g.max().x, g.max().y])
 }
 
-fn boxes_meet(a: &Rect<f64>, b: &Rect<f64>, by: f64) -> bool {
-    a.min().x <= b.max().x + by
-        && b.min().x <= a.max().x + by
-        && a.min().y <= b.max().y + by
-        && b.min().y <= a.max().y + by
+/// True when the boxes come within `by` of each other.
+pub(crate) fn boxes_meet(a: &Rect<f64>, b: &Rect<f64>, by: f64) -> bool {
+    rects_meet(a, &rect_grown(*b, by))
 }
 
 fn in_contact(a: &[(u32, Line<f64>)], b: &[(u32, Line<f64>)]) -> bool {
@@ -175,10 +176,15 @@ fn in_contact(a: &[(u32, Line<f64>)], b: &[(u32, Line<f64>)]) -> bool {
     })
 }
 
-struct UnionFind(Vec<u32>);
+/// Disjoint sets of `0..n` (path halving; the smaller root wins, so roots are stable).
+pub(crate) struct UnionFind(Vec<u32>);
 
 impl UnionFind {
-    fn root(&mut self, mut x: u32) -> u32 {
+    pub(crate) fn new(n: usize) -> UnionFind {
+        UnionFind((0..n as u32).collect())
+    }
+
+    pub(crate) fn root(&mut self, mut x: u32) -> u32 {
         while self.0[x as usize] != x {
             let up = self.0[self.0[x as usize] as usize];
             self.0[x as usize] = up;
@@ -187,7 +193,7 @@ impl UnionFind {
         x
     }
 
-    fn join(&mut self, a: u32, b: u32) {
+    pub(crate) fn join(&mut self, a: u32, b: u32) {
         let (ra, rb) = (self.root(a), self.root(b));
         if ra != rb {
             self.0[ra.max(rb) as usize] = ra.min(rb);
@@ -225,7 +231,7 @@ pub fn find(parcels: &[Parcel], index: &ParcelIndex, open: &[(u32, Line<f64>)], 
         })
         .collect();
     let position: FxHashMap<u32, u32> = owners.iter().enumerate().map(|(k, &i)| (i, k as u32)).collect();
-    let mut sets = UnionFind((0..owners.len() as u32).collect());
+    let mut sets = UnionFind::new(owners.len());
     for (i, j) in contacts {
         sets.join(position[&i], position[&j]);
     }
@@ -241,13 +247,6 @@ pub fn find(parcels: &[Parcel], index: &ParcelIndex, open: &[(u32, Line<f64>)], 
     let found: Vec<Conflict> =
         clusters.par_iter().flat_map_iter(|members| holes(parcels, index, members, None, limits)).collect();
     number_repeats(found, parcels)
-}
-
-fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
-    Rect::new(
-        Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-        Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-    )
 }
 
 /// The gaps that meet `region` (a box an edit touched: a parcel's old or new box, or a gap found before),
@@ -309,7 +308,7 @@ pub fn find_near(
 fn bounds(lines: &[(u32, Line<f64>)]) -> Option<Rect<f64>> {
     let mut r = lines.first()?.1.bounding_rect();
     for (_, l) in lines {
-        r = union(r, l.bounding_rect());
+        r = rect_union(r, l.bounding_rect());
     }
     Some(r)
 }
@@ -434,7 +433,7 @@ fn gap(parcels: &[Parcel], index: &ParcelIndex, hole: Polygon<f64>, r: Rect<f64>
         let Some(g) = cover(p) else { continue };
         let Some(pr) = p.bbox else { continue };
         // Within the hole's box, give or take the overlay's snapping: a parcel may fill a hole exactly.
-        let inside = pr.min().x >= lo[0] && pr.max().x <= hi[0] && pr.min().y >= lo[1] && pr.max().y <= hi[1];
+        let inside = rect_within(&pr, &rect_grown(r, CONTACT));
         if inside && g.interior_point().is_some_and(|pt| whole.contains(&pt)) {
             area = area.difference(g.as_ref());
             continue;

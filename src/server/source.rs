@@ -59,13 +59,7 @@ impl Drawn {
 
 /// The smallest box holding `a` (when given) and `b`.
 pub(super) fn union(a: Option<Rect<f64>>, b: Rect<f64>) -> Rect<f64> {
-    match a {
-        None => b,
-        Some(a) => Rect::new(
-            Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        ),
-    }
+    a.map_or(b, |a| crate::topology::rect_union(a, b))
 }
 
 /// A residential group as served: its outline (the boundary file's polygon, or else the envelope of its
