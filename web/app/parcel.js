@@ -2,7 +2,7 @@
 // with its decision (status and comment, saved with PATCH /conflicts/{id}) and history, and for logins entitled
 // to personal data the holders side by side with the population register (GET /parcels/{id}/holders), the
 // fields that differ marked, and the officer's confirm / reject of the link.
-import { $, el, fill, api, say } from './dom.js';
+import { $, el, fill, api, say, busy } from './dom.js';
 import { t, kindName, reasonsText, detailText, num, area, when } from './i18n.js';
 import { KIND_COLORS, STATUS } from './style.js';
 
@@ -43,8 +43,8 @@ export function createPanel(ctx) {
       }
     };
     const details = el('details', { class: 'history-box', ontoggle: (e) => { if (e.target.open) loadHistory(); } }, el('summary', {}, t('review.history')), history);
-    const form = el('form', { class: 'decision', 'data-testid': 'review-form', 'data-conflict': id, onsubmit: async (e) => {
-      e.preventDefault();
+    // The whole decision (save, history, redraw) counts as one action, so `idle()` waits for all of it.
+    const save = busy(async () => {
       const to = status.value;
       try {
         await api(`/conflicts/${encodeURIComponent(id)}`, { method: 'PATCH', body: { status: to, comment: comment.value.trim() || null } });
@@ -60,6 +60,10 @@ export function createPanel(ctx) {
       details.open = true;
       await loadHistory();
       await ctx.onReviewed(id, to);
+    });
+    const form = el('form', { class: 'decision', 'data-testid': 'review-form', 'data-conflict': id, onsubmit: (e) => {
+      e.preventDefault();
+      save();
     } },
     el('div', { class: 'inline' }, status, el('button', { type: 'submit', 'data-testid': 'review-save' }, t('review.save'))),
     comment, said, details);
@@ -112,7 +116,7 @@ export function createPanel(ctx) {
     const link = h.linkage;
     const said = el('span', { role: 'status', class: 'muted', 'data-testid': 'holder-decision' },
       h.decision ? `${t(`holders.${h.decision.decision}`)} · ${t('review.by', { who: h.decision.by, when: when(h.decision.at) })}` : '');
-    const decide = async (d) => {
+    const decide = busy(async (d) => {
       try {
         const updated = await api(`/parcels/${encodeURIComponent(parcelId)}/holders/${h.line}`, { method: 'PUT', body: { decision: d } });
         card.replaceWith(holderCard(parcelId, updated));
@@ -120,7 +124,7 @@ export function createPanel(ctx) {
         said.textContent = e.message;
         said.className = 'bad';
       }
-    };
+    });
     const actionable = link && ['mismatch', 'matched_by_attributes'].includes(link.status);
     // Officers record the holder's current 12-digit id (read from the card): the holder is linked again and
     // the commune checked again at once.
@@ -129,24 +133,28 @@ export function createPanel(ctx) {
       type: 'text', inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: '12', required: '',
       'aria-label': t('holders.newId'), placeholder: t('holders.newId'), 'data-testid': 'holder-id-input',
     });
+    // One action for `idle()`: the edit, the map and lists redrawn, this panel again.
+    const setHolderId = busy(async () => {
+      try {
+        const done = await api(`/parcels/${encodeURIComponent(parcelId)}/holders/${h.line}`, {
+          method: 'PATCH', headers: { 'If-Match': h.etag }, body: { holder_id: idInput.value.trim() },
+        });
+        const message = el('p', { role: 'status', class: 'ok', 'data-testid': 'holder-id-said' },
+          t('holders.idSet', { status: t(`link.${done.holder.linkage ? done.holder.linkage.status : 'not_found'}`), vanished: done.conflicts.vanished, opened: done.conflicts.opened }));
+        // The parcel's status may have changed: the map, the lists and this panel again.
+        await ctx.onEdited(parcelId);
+        await showParcel(parcelId);
+        const again = document.querySelector(`.holder[data-line="${h.line}"]`);
+        if (again) again.append(message);
+      } catch (e) {
+        said.textContent = t('holders.idFailed', { reason: e.message });
+        said.className = 'bad';
+      }
+    });
     const setId = edits
-      ? el('form', { class: 'inline holder-id', 'data-testid': 'holder-id-form', onsubmit: async (ev) => {
+      ? el('form', { class: 'inline holder-id', 'data-testid': 'holder-id-form', onsubmit: (ev) => {
         ev.preventDefault();
-        try {
-          const done = await api(`/parcels/${encodeURIComponent(parcelId)}/holders/${h.line}`, {
-            method: 'PATCH', headers: { 'If-Match': h.etag }, body: { holder_id: idInput.value.trim() },
-          });
-          const message = el('p', { role: 'status', class: 'ok', 'data-testid': 'holder-id-said' },
-            t('holders.idSet', { status: t(`link.${done.holder.linkage ? done.holder.linkage.status : 'not_found'}`), vanished: done.conflicts.vanished, opened: done.conflicts.opened }));
-          // The parcel's status may have changed: the map, the lists and this panel again.
-          await ctx.onEdited(parcelId);
-          await showParcel(parcelId);
-          const again = document.querySelector(`.holder[data-line="${h.line}"]`);
-          if (again) again.append(message);
-        } catch (e) {
-          said.textContent = t('holders.idFailed', { reason: e.message });
-          said.className = 'bad';
-        }
+        setHolderId();
       } }, idInput, el('button', { type: 'submit', 'data-testid': 'holder-id-save' }, t('holders.setId')))
       : null;
     const card = el('div', { class: 'holder', 'data-line': h.line, 'data-cert': h.cert_id },
