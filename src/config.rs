@@ -7,11 +7,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Location, Result};
 
-/// Canonical parcel properties (contract, "parcels") that the check reads, in the readers' order.
-pub const PARCEL_FIELDS: &[&str] = &["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area"];
-/// Every canonical parcel property a `[columns.parcels]` mapping may name: [`PARCEL_FIELDS`] and the contract
-/// v2's `parcel_code` (not read yet: a mapping of it is reported in the dataset's warnings).
-pub const PARCEL_MAPPABLE: &[&str] =
+/// Canonical parcel properties (contract, "parcels") that the check reads, in the readers' order (that of
+/// `RawFeature::values`); a `[columns.parcels]` mapping may name each.
+pub const PARCEL_FIELDS: &[&str] =
     &["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area", "parcel_code"];
 /// Canonical certificate columns (contract, "certificates.csv").
 pub const CERTIFICATE_FIELDS: &[&str] = &[

@@ -34,6 +34,8 @@ pub enum Kind {
     HolderMismatch,
     /// A hole in the union of the parcels above `overlap_min_area_m2` and up to `gap_max_area_m2`.
     Gap,
+    /// A national parcel code that is empty, malformed, outside its parcel, or shared by several parcels.
+    ParcelCode,
 }
 
 /// Everything about a kind, in one place: adding a kind is adding a row here (and its rule).
@@ -53,7 +55,7 @@ const fn row(kind: Kind, name: &'static str, severity: Severity, status: u8) -> 
 }
 
 /// The contract's kinds, in the report's order.
-pub const KINDS: [KindInfo; 12] = [
+pub const KINDS: [KindInfo; 13] = [
     row(Kind::Overlap, "overlap", Severity::Error, 3),
     row(Kind::InvalidGeometry, "invalid_geometry", Severity::Error, 3),
     row(Kind::DuplicateParcelNumber, "duplicate_parcel_number", Severity::Error, 2),
@@ -66,12 +68,13 @@ pub const KINDS: [KindInfo; 12] = [
     row(Kind::HolderNotFound, "holder_not_found", Severity::Warning, 2),
     row(Kind::HolderMismatch, "holder_mismatch", Severity::Error, 2),
     row(Kind::Gap, "gap", Severity::Warning, 2),
+    row(Kind::ParcelCode, "parcel_code", Severity::Error, 2),
 ];
 
 impl Kind {
     /// Every kind, in the report's order.
-    pub const ALL: [Kind; 12] = {
-        let mut all = [Kind::Overlap; 12];
+    pub const ALL: [Kind; 13] = {
+        let mut all = [Kind::Overlap; 13];
         let mut i = 0;
         while i < KINDS.len() {
             all[i] = KINDS[i].kind;

@@ -228,6 +228,26 @@ pub(crate) fn candidates<'a>(ds: &'a Dataset, c: &'a Conflict) -> Vec<CandidateO
         .collect()
 }
 
+/// A `parcel_code` conflict's `proposed_code`: for a conflict of one parcel, the code it should carry; for a
+/// shared code, one per parcel in `parcel_ids` order (null for a parcel without geometry).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum ProposedCode {
+    One(Option<String>),
+    Each(Vec<Option<String>>),
+}
+
+impl ProposedCode {
+    pub(crate) fn of(ds: &Dataset, c: &Conflict) -> ProposedCode {
+        let mut each = crate::reconcile::parcel_code::proposals(c, &ds.parcels, &ds.frame);
+        if each.len() == 1 {
+            ProposedCode::One(each.pop().flatten())
+        } else {
+            ProposedCode::Each(each)
+        }
+    }
+}
+
 /// A conflict's properties, keys sorted.
 struct PropertiesOut<'a>(&'a FeatureOut<'a>);
 
@@ -247,6 +267,9 @@ impl serde::Serialize for PropertiesOut<'_> {
             m.serialize_entry("near_duplicate", &nd)?;
         }
         m.serialize_entry("parcel_ids", pids)?;
+        if c.kind == Kind::ParcelCode {
+            m.serialize_entry("proposed_code", &ProposedCode::of(ds, c))?;
+        }
         m.serialize_entry("severity", &c.kind.severity())?;
         m.end()
     }

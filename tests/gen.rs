@@ -12,13 +12,14 @@ use geo::{
 use serde_json::Value;
 use thuadat::gen::{generate, GenOptions, GenSummary};
 
-const KINDS: [&str; 9] = [
+const KINDS: [&str; 10] = [
     "area_mismatch",
     "duplicate_certificate",
     "duplicate_parcel_number",
     "gap",
     "invalid_geometry",
     "overlap",
+    "parcel_code",
     "parcel_without_certificate",
     "unmapped_split",
     "unmatched_certificate",

@@ -257,16 +257,16 @@ fn end_to_end_in_headless_chromium() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
     assert!(out.status.success(), "the end-to-end run failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("20 checks passed"), "{stdout}");
+    assert!(stdout.contains("21 checks passed"), "{stdout}");
     assert!(!stdout.contains("not ok"), "{stdout}");
 }
 
 /// The typed-coordinate parser of the web map (`web/app/coords.js`) in node: decimal degrees with a dot or a
-/// comma, degrees-minutes-seconds (N/E and B/Đ), VN-2000 X/Y.
+/// comma, degrees-minutes-seconds (N/E and B/Đ), VN-2000 X/Y, national parcel codes.
 #[test]
 fn typed_coordinates_parse_in_every_form() {
     let out = Command::new("node").arg(root().join("web/tests/coords.test.mjs")).current_dir(root()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("ok - 30 coordinate forms"), "{stdout}");
+    assert!(stdout.contains("ok - 36 coordinate forms"), "{stdout}");
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use toml_edit::{ImDocument, Item, TableLike};
 
-use super::{CERTIFICATE_FIELDS, CITIZEN_FIELDS, GROUP_FIELDS, PARCEL_MAPPABLE};
+use super::{CERTIFICATE_FIELDS, CITIZEN_FIELDS, GROUP_FIELDS, PARCEL_FIELDS};
 use crate::error::{Error, Location, Result};
 
 /// What a key holds.
@@ -37,7 +37,7 @@ const TOP: &[(&str, Shape)] = &[
     (
         "columns",
         Shape::Table(&[
-            ("parcels", Shape::Columns(PARCEL_MAPPABLE)),
+            ("parcels", Shape::Columns(PARCEL_FIELDS)),
             ("certificates", Shape::Columns(CERTIFICATE_FIELDS)),
             ("citizens", Shape::Columns(CITIZEN_FIELDS)),
             ("groups", Shape::Columns(GROUP_FIELDS)),

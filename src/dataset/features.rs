@@ -21,6 +21,9 @@ pub struct LayerInfo {
     pub crs: Option<Crs>,
     /// Features read.
     pub features: usize,
+    /// For each requested column: whether the layer has it (a field of the layer; in GeoJSON, a property of
+    /// some feature).
+    pub present: Vec<bool>,
     /// The layer declared its CRS only after features had gone to the sink without it (a GeoJSON `crs`
     /// member at the end of the file): those features are in a CRS the sink was not told.
     pub crs_after_features: bool,
@@ -91,6 +94,7 @@ impl FeatureSource for GeoJsonFile<'_> {
             crs,
             features: outcome.features,
             crs_after_features: outcome.crs_after_features,
+            present: outcome.seen.clone(),
         })
     }
 }

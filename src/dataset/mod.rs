@@ -28,7 +28,7 @@ use compact_str::CompactString;
 use features::{FeatureSource, LayerInfo};
 use parcels::{ColumnRequest, RawFeature, RawGeometry, RawValue};
 
-use crate::config::DatasetConfig;
+use crate::config::{DatasetConfig, PARCEL_FIELDS};
 use crate::crs::{Crs, Frame};
 use crate::error::{Error, Location, Result};
 use convert::{convert, Chunk, Feeder};
@@ -61,6 +61,9 @@ pub struct Parcel {
     pub land_use: Option<Shared>,
     /// Area recorded in the parcels file, m2.
     pub recorded_area: Option<f64>,
+    /// The `parcel_code` column: the national parcel identification code as written (trimmed); None when empty.
+    /// Twelve characters are stored inline.
+    pub code: Option<CompactString>,
     /// Geometry in the planar frame, oriented; None when missing.
     pub geometry: Option<MultiPolygon<f64>>,
     /// Planar bounding box of the geometry.
@@ -117,6 +120,8 @@ pub struct Dataset {
     pub frame: Frame,
     /// The parcels in file order (features that are not areas left out).
     pub parcels: Vec<Parcel>,
+    /// The parcels file has a `parcel_code` column (the national code check runs; empty codes are defects).
+    pub has_parcel_codes: bool,
     /// Everything read from `certificates.csv`.
     pub certificates: Certificates,
     /// The population register (`citizens.csv`), when the dataset has one.
@@ -137,7 +142,8 @@ pub struct Dataset {
     pub timings: Vec<(String, f64)>,
 }
 
-const PARCEL_COLUMNS: [&str; 7] = ["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area"];
+/// The position of `parcel_code` in [`PARCEL_FIELDS`] (the order of [`RawFeature::values`]).
+pub(crate) const CODE_COLUMN: usize = 7;
 
 /// How the parcels file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -191,7 +197,7 @@ impl Dataset {
             (parcels, certificates, groups)
         });
         // The map's errors first, as a sequential reading would report them.
-        let (parcels, frame, input, skipped) = parcels_read?;
+        let (parcels, frame, input, skipped, has_parcel_codes) = parcels_read?;
         let (certificates, register, certificates_seconds) = certificates_read?;
         let mut inputs = vec![input];
         // "read_parcels" is the wall time of both readers; "read_certificates" the certificate thread alone.
@@ -235,6 +241,7 @@ impl Dataset {
             config,
             frame,
             parcels,
+            has_parcel_codes,
             certificates,
             register,
             linkage: None,
@@ -255,6 +262,8 @@ pub struct RawHead {
     pub(crate) config: DatasetConfig,
     /// The CRS of the raw coordinates (the file's, or dataset.toml's).
     pub crs: Crs,
+    /// The parcels carry a `parcel_code` column (see [`Dataset::has_parcel_codes`]).
+    pub has_parcel_codes: bool,
 }
 
 /// A dataset's tables other than the parcels, read as they are stored (see [`Dataset::from_raw`]).
@@ -272,8 +281,8 @@ impl Dataset {
     /// Builds a dataset from raw features and tables read elsewhere, through the same projection,
     /// orientation, validation, measuring, ids and groups as [`Dataset::load`]: the same features give the
     /// same dataset. `parcels` gives every parcel feature in the order of the parcels file, values in the order
-    /// of the contract's parcel properties (`parcel_id, commune, sheet, parcel_no, group, land_use, area`), in
-    /// `raw.crs`.
+    /// of the contract's parcel properties (`parcel_id, commune, sheet, parcel_no, group, land_use, area,
+    /// parcel_code`), in `raw.crs`.
     pub fn from_raw(raw: RawHead, tables: RawTables, parcels: &mut dyn FeatureSource) -> Result<Dataset> {
         let mut timings = Vec::new();
         let clock = Instant::now();
@@ -312,7 +321,13 @@ impl Dataset {
             let raw_groups = RawGroups {
                 path: raw.dir.join("groups"),
                 features: tables.groups,
-                info: Ok(LayerInfo { driver: "PostgreSQL".into(), crs: None, features, crs_after_features: false }),
+                info: Ok(LayerInfo {
+                    driver: "PostgreSQL".into(),
+                    crs: None,
+                    features,
+                    crs_after_features: false,
+                    present: vec![true],
+                }),
             };
             let (g, _) = build_groups(raw_groups, &frame)?;
             assign_groups(&mut parcels, &g);
@@ -326,6 +341,7 @@ impl Dataset {
             config: raw.config,
             frame,
             parcels,
+            has_parcel_codes: raw.has_parcel_codes,
             certificates: tables.certificates,
             register: tables.register,
             linkage: tables.linkage,
@@ -428,11 +444,6 @@ pub fn input_warnings(config: &DatasetConfig, certificates: &Certificates, has_r
             config.columns.certificate(canonical)
         ));
     }
-    if let Some(column) = config.columns.parcels.get("parcel_code") {
-        out.push(format!(
-            "dataset.toml maps parcel_code to `{column}`: the national parcel code check (contract v2) is not in this version; the column is not read"
-        ));
-    }
     out
 }
 
@@ -466,7 +477,7 @@ fn configured_crs(dir: &Path, config: &DatasetConfig) -> Result<Option<Crs>> {
 
 /// The parcel properties to read, each under its mapped or canonical column name.
 fn parcel_requests(config: &DatasetConfig) -> Vec<Option<ColumnRequest>> {
-    PARCEL_COLUMNS
+    PARCEL_FIELDS
         .iter()
         .map(|c| {
             let mapped = config.columns.parcels.contains_key(*c);
@@ -491,7 +502,7 @@ fn read_parcels(
     config: &DatasetConfig,
     config_crs: Option<Crs>,
     reader: Reader,
-) -> Result<(Vec<Parcel>, Frame, InputFile, usize)> {
+) -> Result<(Vec<Parcel>, Frame, InputFile, usize, bool)> {
     let requests = parcel_requests(config);
     let native = reader == Reader::Auto && geojson::handles(path);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
@@ -527,12 +538,13 @@ fn read_parcels(
         Some(f) => Arc::try_unwrap(f).unwrap_or_else(|f| Frame::new(f.source().clone(), f.center_lon())),
         None => Frame::new(config_crs.or(info.crs).unwrap_or_else(Crs::wgs84), 0.0),
     };
+    let has_codes = info.present.get(CODE_COLUMN).copied().unwrap_or(false);
     let input =
         InputFile { role: "parcels".into(), path: path.to_path_buf(), format: info.driver, records: info.features };
     let (mut parcels, skipped) = outcome;
     measure(&mut parcels, &frame);
     assign_ids(&mut parcels, config.commune.as_deref());
-    Ok((parcels, frame, input, skipped))
+    Ok((parcels, frame, input, skipped, has_codes))
 }
 
 enum ReadOutcome {
@@ -608,6 +620,7 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
         group: text(&v[4]),
         land_use: text(&v[5]),
         recorded_area,
+        code: v.get(CODE_COLUMN).and_then(value_text).map(CompactString::from),
         bbox: geometry.as_ref().and_then(|g| g.bounding_rect()),
         geometry,
         invalid: invalid.map(|why| why.to_string().into_boxed_str()),
@@ -663,6 +676,7 @@ impl Parcel {
             group: None,
             land_use: None,
             recorded_area: None,
+            code: None,
             geometry: None,
             bbox: None,
             invalid: None,

@@ -165,7 +165,8 @@ pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>], sink: &mut 
         count += 1;
         sink(RawFeature { geometry, values, position: None }, crs.as_ref())?;
     }
-    Ok(LayerInfo { driver, crs, features: count, crs_after_features: false })
+    let present = indices.iter().map(Option::is_some).collect();
+    Ok(LayerInfo { driver, crs, features: count, crs_after_features: false, present })
 }
 
 /// The error for a column that must exist and does not.

@@ -65,6 +65,10 @@
 //! * `parcel_without_certificate`: plots with no certificate (besides the roads).
 //! * `area_mismatch`: a certificate 16-40% off the mapped area.
 //!
+//! National codes (`MaDinhDanh`, own random stream: `codes.rs`): every parcel carries the GeoHash of a point
+//! inside it, some with spaces around; some are empty, malformed (a character dropped or added, upper case, a
+//! letter outside the alphabet), of a point 1-20 m outside the parcel, or copied from a neighbour.
+//!
 //! Holders (own random stream, after the rest, so the map and certificates do not depend on it): names are
 //! unique per folded name and birth year, except for the planted namesakes. About 0.6% of the people
 //! holding certificates are missing from `citizens.csv` (`not_found`), 0.6% get a namesake in it (same name,
@@ -74,6 +78,7 @@
 //! digits one off: `id_invalid`). `truth.json` lists every holder row's status and citizen id.
 
 mod certs;
+mod codes;
 mod defects;
 mod holes;
 mod layout;
@@ -206,6 +211,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
 
     let mut lay = layout::Layout::build(opts.parcels, origin, &mut rng);
     let planted = defects::plant(&mut lay, opts.defect_rate, &mut rng);
+    let codes = codes::assign(&lay, &planted, opts.lon_0, opts.defect_rate, opts.seed);
     let mut reg = certs::Registry::new(province, opts.seed, lay.groups.len());
     reg.issue(&mut rng, &lay, &planted.plans);
     reg.others(&mut rng, &lay);
@@ -222,7 +228,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     let ids = truth::parcel_ids(&lay, &order, &opts.commune);
     let cert_ids: Vec<String> = (0..reg.certs.len()).map(|k| certs::cert_id(k, reg.certs.len())).collect();
     let tol = truth::Tolerances { area_mismatch_ratio: 0.05, split_area_ratio: 0.05 };
-    let truth = truth::compute(&lay, &ids, &reg.certs, &cert_ids, &planted, &tol, &reg.persons);
+    let truth = truth::compute(&lay, &ids, &reg.certs, &cert_ids, (&planted, &codes), &tol, &reg.persons);
     if let Some(first) = truth.near_threshold.first() {
         return Err(Error::Internal(format!(
             "internal error: {} planted decisions too close to a threshold, e.g. {first}",
@@ -233,7 +239,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     let name = format!("{commune_name} (synthetic commune {}, seed {})", opts.commune, opts.seed);
     let place = write::Place { commune_code: &opts.commune, commune_name, district };
     write::dataset_toml(&dir.join("dataset.toml"), &name, opts.lon_0)?;
-    write::parcels(&dir.join("parcels.geojson"), &lay, &order, &opts.commune)?;
+    write::parcels(&dir.join("parcels.geojson"), &lay, &order, &opts.commune, &codes.written)?;
     write::groups(&dir.join("groups.geojson"), &lay)?;
     write::certificates(&dir.join("certificates.csv"), &lay, &reg.certs, &reg.persons, &place)?;
     write::citizens(&dir.join("citizens.csv"), &lay, &reg.persons, &place)?;

@@ -1,7 +1,8 @@
 //! The truth: the rules of docs/RULES.md applied to what was generated and planted.
 //!
 //! Overlaps are known from the planting (the layout has no others), gaps from the planting and the invalid
-//! parcels ([`super::holes`]); everything else is derived from the
+//! parcels ([`super::holes`]), codes outside their parcels from the planting ([`super::codes`]); everything
+//! else is derived from the
 //! parcels and certificates as written, with the planar areas. Every ratio a rule compares must lie 3x or
 //! more away from its threshold (so that the checker's ground areas, which differ by up to 0.06%, decide the
 //! same); the decisions that do not are reported in `near_threshold`, which must stay empty.
@@ -15,7 +16,7 @@ use super::layout::{Geom, Layout};
 
 /// Conflict kinds and the status reason `holder_matched_by_attributes`, in sorted order (bit k of a
 /// parcel's mask).
-pub(crate) const KINDS: [&str; 13] = [
+pub(crate) const KINDS: [&str; 14] = [
     "area_mismatch",
     "duplicate_certificate",
     "duplicate_parcel_number",
@@ -26,6 +27,7 @@ pub(crate) const KINDS: [&str; 13] = [
     "holder_not_found",
     "invalid_geometry",
     "overlap",
+    "parcel_code",
     "parcel_without_certificate",
     "unmapped_split",
     "unmatched_certificate",
@@ -40,9 +42,10 @@ const HOLDER_MISMATCH: usize = 6;
 const HOLDER_NOT_FOUND: usize = 7;
 const INVALID_GEOMETRY: usize = 8;
 const OVERLAP: usize = 9;
-const PARCEL_WITHOUT_CERTIFICATE: usize = 10;
-const UNMAPPED_SPLIT: usize = 11;
-const UNMATCHED_CERTIFICATE: usize = 12;
+const PARCEL_CODE: usize = 10;
+const PARCEL_WITHOUT_CERTIFICATE: usize = 11;
+const UNMAPPED_SPLIT: usize = 12;
+const UNMATCHED_CERTIFICATE: usize = 13;
 /// Kinds that make a parcel status 3; the other parcel kinds make it 2.
 const LEVEL_3: u16 = (1 << INVALID_GEOMETRY) | (1 << OVERLAP) | (1 << UNMAPPED_SPLIT);
 
@@ -132,7 +135,7 @@ pub(crate) fn compute(
     ids: &[String],
     certs: &[Cert],
     cert_ids: &[String],
-    planted: &super::defects::Planted,
+    (planted, codes): (&super::defects::Planted, &super::codes::Codes),
     tol: &Tolerances,
     persons: &[Person],
 ) -> Truth {
@@ -167,6 +170,23 @@ pub(crate) fn compute(
         if p.geom != Geom::Valid {
             add(&mut mask, INVALID_GEOMETRY, &[i as u32], &[], None);
         }
+    }
+    // National codes: each empty, malformed or planted outside; each well-formed code several parcels carry.
+    let mut coded: Vec<(&str, u32)> = Vec::new();
+    for (i, written) in codes.written.iter().enumerate() {
+        let code = written.as_deref().map(str::trim).unwrap_or("");
+        let well_formed = code.len() == 12 && code.bytes().all(|b| b"0123456789bcdefghjkmnpqrstuvwxyz".contains(&b));
+        if code.is_empty() || !well_formed || codes.outside[i] {
+            add(&mut mask, PARCEL_CODE, &[i as u32], &[], None);
+        }
+        if well_formed {
+            coded.push((code, i as u32));
+        }
+    }
+    coded.sort_unstable();
+    for same in coded.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        let parcels: Vec<u32> = same.iter().map(|c| c.1).collect();
+        add(&mut mask, PARCEL_CODE, &parcels, &[], None);
     }
     let mut by_number: Vec<(u32, u32, u32)> =
         lay.parcels.iter().enumerate().map(|(i, p)| (p.sheet, p.number, i as u32)).collect();

@@ -150,12 +150,13 @@ commune = "MaXa"
 land_use = "KyHieuMucDichSuDung"
 area = "DienTich"
 group = "ToDanPho"
+parcel_code = "MaDinhDanh"
 "#
     );
     write_text(path, &text)
 }
 
-pub(crate) fn parcels(path: &Path, lay: &Layout, order: &[u32], commune: &str) -> Result<()> {
+pub(crate) fn parcels(path: &Path, lay: &Layout, order: &[u32], commune: &str, codes: &[Option<String>]) -> Result<()> {
     write_items(path, b"{\"type\":\"FeatureCollection\",\"features\":[\n", order.len(), b",\n", b"\n]}\n", |buf, k| {
         let i = order[k] as usize;
         let p = &lay.parcels[i];
@@ -171,6 +172,11 @@ pub(crate) fn parcels(path: &Path, lay: &Layout, order: &[u32], commune: &str) -
         push_tenths(buf, (p.area * 10.0).round() as u64);
         buf.extend_from_slice(b",\"ToDanPho\":");
         push_json_str(buf, &lay.groups[p.group as usize].name);
+        buf.extend_from_slice(b",\"MaDinhDanh\":");
+        match &codes[i] {
+            Some(code) => push_json_str(buf, code),
+            None => buf.extend_from_slice(b"null"),
+        }
         buf.extend_from_slice(b"},\"geometry\":");
         if p.geom == Geom::Null {
             buf.extend_from_slice(b"null}");

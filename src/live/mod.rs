@@ -7,7 +7,9 @@
 //! candidates on the numbers one typing slip away on its sheet and on sheets one slip away. So after an edit
 //! the parcels edited (or whose id changed) are re-tested against their R-tree neighbours, and the parcels and
 //! certificates of every (sheet, number) the edit touched, before or after, go through the certificate rules
-//! again, as do the unmatched certificates on the sheets near them. Conflicts those rules owned are dropped,
+//! again, as do the unmatched certificates on the sheets near them; gaps are looked for again over the boxes
+//! parcels left and took; national codes of the edited parcels, and of every parcel carrying a code they carry
+//! or carried, are checked again. Conflicts those rules owned are dropped,
 //! what they find now is added; a conflict found again keeps its id, so `opened` and `closed` are what changed.
 //! Statuses are classified again for every parcel whose conflicts may have changed.
 //!
@@ -25,9 +27,8 @@ use crate::dataset::{derived_id, Dataset, Parcel};
 use crate::error::Result;
 use crate::index::ParcelIndex;
 use crate::linkage::holders::Linkage;
-use crate::reconcile::status::{self, ParcelStatus};
-use crate::reconcile::{area_mismatch, duplicate_certificate, holders, numbering, overlap, split, unmatched, validity};
-use crate::reconcile::{gap, without_certificate, Links};
+use crate::reconcile::status::ParcelStatus;
+use crate::reconcile::{parcel_code, Links};
 
 /// One change to apply.
 #[derive(Debug, Clone)]
@@ -117,8 +118,16 @@ pub struct Live {
     groups: Option<crate::dataset::GroupLocator>,
     /// Certificates exist: `parcel_without_certificate` runs (as in the full check).
     without_rule: bool,
+    /// Live parcels by their national code (well-formed codes only: only those can be shared), when the
+    /// parcels carry codes (the `parcel_code` rule runs); empty otherwise.
+    by_code: FxHashMap<CompactString, Vec<u32>>,
     /// The version of the data (the store's edit number the commune was read at, plus the edits applied).
     pub version: i64,
+}
+
+/// A parcel's code where it could be shared: well-formed.
+fn shareable(p: &Parcel) -> Option<&CompactString> {
+    p.code.as_ref().filter(|c| parcel_code::well_formed(c))
 }
 
 fn key_of_parcel(p: &Parcel) -> Option<(i64, i64)> {
@@ -162,11 +171,19 @@ impl Live {
             on_sheet: FxHashMap::default(),
             groups: (!dataset.groups.is_empty()).then(|| crate::dataset::GroupLocator::new(&dataset.groups)),
             without_rule: !dataset.certificates.is_empty(),
+            by_code: FxHashMap::default(),
             version: 0,
             dataset,
         };
         for (i, x) in live.natural.iter().enumerate() {
             live.by_natural.entry(x.clone()).or_default().push(i as u32);
+        }
+        if live.dataset.has_parcel_codes {
+            for (i, p) in live.dataset.parcels.iter().enumerate() {
+                if let Some(code) = shareable(p) {
+                    live.by_code.entry(code.clone()).or_default().push(i as u32);
+                }
+            }
         }
         for (ci, c) in live.dataset.certificates.certificates.iter().enumerate() {
             if let Some(key) = c.sheet.zip(c.parcel_base) {
@@ -285,6 +302,8 @@ impl Live {
         let mut keys: FxHashSet<(i64, i64)> = FxHashSet::default();
         let mut relink: FxHashSet<u32> = FxHashSet::default();
         let mut naturals: FxHashSet<CompactString> = FxHashSet::default();
+        // National codes that edited parcels carried: the parcels still carrying them are checked again.
+        let mut codes: FxHashSet<CompactString> = FxHashSet::default();
         let mut was: FxHashMap<usize, Option<u8>> = FxHashMap::default();
         // The boxes parcels left and took: gaps may have opened or closed there.
         let mut regions: Vec<geo::Rect<f64>> = Vec::new();
@@ -311,6 +330,9 @@ impl Live {
                     keys.extend(key_of_parcel(&self.dataset.parcels[i]));
                     naturals.insert(self.natural[i].clone());
                     regions.extend((!self.retired[i]).then_some(self.dataset.parcels[i].bbox).flatten());
+                    if !self.retired[i] {
+                        codes.extend(shareable(&self.dataset.parcels[i]).cloned());
+                    }
                     self.replace_parcel(i, built);
                     regions.extend((!self.retired[i]).then_some(self.dataset.parcels[i].bbox).flatten());
                     keys.extend(key_of_parcel(&self.dataset.parcels[i]));
@@ -374,7 +396,7 @@ impl Live {
                 was.entry(i).or_insert_with(|| Some(self.statuses[i].status));
             }
         }
-        Ok(self.recheck(edited, keys, relink, was, regions))
+        Ok(self.recheck(edited, keys, relink, was, regions, codes))
     }
 
     fn push_parcel(&mut self, feature: u32) -> usize {
@@ -405,6 +427,14 @@ impl Live {
                 }
             }
         }
+        if let (false, Some(code)) = (self.retired[i], shareable(old)) {
+            if let Some(v) = self.by_code.get_mut(code) {
+                v.retain(|&p| p != i as u32);
+                if v.is_empty() {
+                    self.by_code.remove(code);
+                }
+            }
+        }
         let feature = old.feature;
         let (p, retired) = match new {
             Some(p) => (p, false),
@@ -423,6 +453,11 @@ impl Live {
             let x = p.id.clone();
             self.natural[i] = x.clone();
             let v = self.by_natural.entry(x).or_default();
+            let at = v.partition_point(|&q| q < i as u32);
+            v.insert(at, i as u32);
+        }
+        if let (false, true, Some(code)) = (retired, self.dataset.has_parcel_codes, shareable(&p)) {
+            let v = self.by_code.entry(code.clone()).or_default();
             let at = v.partition_point(|&q| q < i as u32);
             v.insert(at, i as u32);
         }
@@ -456,244 +491,9 @@ impl Live {
         }
         changed
     }
-
-    /// The re-check proper: `edited` parcels against their neighbours, the certificate rules on `keys`.
-    fn recheck(
-        &mut self,
-        edited: FxHashSet<usize>,
-        keys: FxHashSet<(i64, i64)>,
-        relink: FxHashSet<u32>,
-        mut was: FxHashMap<usize, Option<u8>>,
-        mut regions: Vec<geo::Rect<f64>>,
-    ) -> Delta {
-        let ds = &self.dataset;
-        // Links: every certificate of the keys points again; the parcels of the keys list theirs again.
-        let mut certs: Vec<u32> =
-            keys.iter().flat_map(|k| self.certs_by_key.get(k).into_iter().flatten()).copied().collect();
-        certs.extend(relink.iter().copied());
-        certs.sort_unstable();
-        certs.dedup();
-        let mut parcels: FxHashSet<usize> = edited.iter().copied().filter(|&i| !self.retired[i]).collect();
-        for &(s, n) in &keys {
-            parcels.extend(self.links.numbered(s, n));
-        }
-        for &ci in &certs {
-            parcels.extend(self.links.parcel_of(ci as usize));
-        }
-        let mut lists: FxHashMap<usize, Vec<u32>> = parcels.iter().map(|&p| (p, Vec::new())).collect();
-        for &ci in &certs {
-            let best = if self.cancelled[ci as usize] {
-                None
-            } else {
-                self.links.best(&ds.parcels, &ds.certificates, ci as usize)
-            };
-            self.links.set_parcel_of(ci as usize, best);
-            if let Some(p) = best {
-                lists.entry(p).or_default().push(ci);
-                parcels.insert(p);
-            }
-        }
-        for (p, list) in lists {
-            // Certificates of other keys cannot point here: the list is the parcel's whole.
-            self.links.set_certs_of(p, list);
-        }
-        // Unmatched certificates whose candidates may have changed: a certificate looks for its parcel over its
-        // whole sheet (numbers up to two slips from its own, or fitting a torn number) and for its number on
-        // sheets one slip from its own. Slips go both ways, so from a key (s, m) those are the unmatched
-        // certificates of sheet s and of (t, m) for t one slip from s.
-        let mut scope_certs: FxHashSet<usize> = certs.iter().map(|&c| c as usize).collect();
-        let unmatched_of = |key: (i64, i64)| {
-            self.certs_by_key
-                .get(&key)
-                .into_iter()
-                .flatten()
-                .map(|&c| c as usize)
-                .filter(|&c| self.links.parcel_of(c).is_none())
-        };
-        let mut sheets: FxHashSet<i64> = FxHashSet::default();
-        for &(s, m) in &keys {
-            for (t, _) in unmatched::number_slips(&s.to_string()) {
-                scope_certs.extend(unmatched_of((t, m)));
-            }
-            sheets.insert(s);
-        }
-        for s in sheets {
-            let on_sheet = self.on_sheet.get(&s).into_iter().flatten().map(|&c| c as usize);
-            scope_certs.extend(on_sheet.filter(|&c| self.links.parcel_of(c).is_none()));
-        }
-        scope_certs.retain(|&c| !self.cancelled[c]);
-        let mut scope_parcels: Vec<usize> = parcels.iter().copied().filter(|&p| !self.retired[p]).collect();
-        scope_parcels.sort_unstable();
-        let mut scope_certs: Vec<usize> = scope_certs.into_iter().collect();
-        scope_certs.sort_unstable();
-
-        // What the rules owned there goes.
-        let parcel_set: FxHashSet<usize> = parcels.iter().copied().chain(edited.iter().copied()).collect();
-        let cert_set: FxHashSet<usize> = scope_certs.iter().copied().chain(certs.iter().map(|&c| c as usize)).collect();
-        let mut gone: FxHashSet<u32> = FxHashSet::default();
-        for &p in &parcel_set {
-            for &slot in &self.by_parcel[p] {
-                let Some((_, c)) = &self.slots[slot as usize] else { continue };
-                let owned = match c.kind {
-                    Kind::Overlap | Kind::InvalidGeometry => edited.contains(&p),
-                    Kind::DuplicateParcelNumber
-                    | Kind::UnmappedSplit
-                    | Kind::DuplicateCertificate
-                    | Kind::ParcelWithoutCertificate => true,
-                    _ => false,
-                };
-                if owned {
-                    gone.insert(slot);
-                }
-            }
-        }
-        for &ci in &cert_set {
-            for &slot in &self.by_cert[ci] {
-                gone.insert(slot);
-            }
-        }
-        // Gaps: those of an edited parcel (its id may have changed) and those where parcels left or came go,
-        // and are looked for again over their own boxes too (the parcels around a gap all reach its box).
-        if !regions.is_empty() || !edited.is_empty() {
-            let mut again = Vec::new();
-            for &slot in &self.gap_slots {
-                let Some((_, c)) = &self.slots[slot as usize] else { continue };
-                let Some(r) = c.area(&ds.parcels).and_then(geo::BoundingRect::bounding_rect) else { continue };
-                let meets = |g: &geo::Rect<f64>| gap::boxes_meet(g, &r, gap::CONTACT);
-                if c.parcels.iter().any(|p| edited.contains(p)) || regions.iter().any(meets) {
-                    gone.insert(slot);
-                    again.push(r);
-                }
-            }
-            regions.extend(again);
-        }
-        let mut touched: FxHashSet<usize> = parcel_set.clone();
-        let mut before: FxHashSet<String> = FxHashSet::default();
-        for slot in gone {
-            if let Some((id, c)) = self.remove(slot) {
-                touched.extend(c.parcels.iter().copied());
-                before.insert(id);
-            }
-        }
-
-        // What they find now.
-        let ds = &self.dataset;
-        let tol = ds.config.tolerances;
-        let live_edited: Vec<usize> = {
-            let mut v: Vec<usize> = edited.iter().copied().filter(|&i| !self.retired[i]).collect();
-            v.sort_unstable();
-            v
-        };
-        let mut found = validity::find_in(&ds.parcels, live_edited.iter().copied());
-        found.extend(numbering::find_in(&ds.parcels, scope_parcels.iter().copied()));
-        for &i in &live_edited {
-            let Some(r) = ds.parcels[i].bbox else { continue };
-            for j in self.index.intersecting([r.min().x, r.min().y], [r.max().x, r.max().y]) {
-                if j == i || (edited.contains(&j) && j < i) {
-                    continue;
-                }
-                if let overlap::Pair::Overlay(Some(c)) =
-                    overlap::pair(&ds.parcels, i.min(j), i.max(j), tol.overlap_min_area_m2)
-                {
-                    found.push(c);
-                }
-            }
-        }
-        let retired = &self.retired;
-        for &region in &regions {
-            let limits = gap::Limits::of(&tol);
-            found.extend(gap::find_near(&ds.parcels, &self.index, region, |i| !retired[i], limits));
-        }
-        let certificates = &ds.certificates;
-        let splits =
-            split::find_in(&ds.parcels, certificates, &self.links, tol.split_area_ratio, scope_parcels.iter().copied());
-        let duplicates = duplicate_certificate::find_in(
-            &ds.parcels,
-            certificates,
-            &self.links,
-            &splits,
-            tol.area_mismatch_ratio,
-            scope_parcels.iter().copied(),
-        );
-        let explained: std::collections::HashSet<usize> =
-            splits.iter().chain(duplicates.iter()).flat_map(|c| c.certificates.iter().copied()).collect();
-        found.extend(area_mismatch::find_in(
-            &ds.parcels,
-            certificates,
-            &self.links,
-            &explained,
-            tol.area_mismatch_ratio,
-            scope_certs.iter().copied(),
-        ));
-        found.extend(splits);
-        found.extend(duplicates);
-        found.extend(unmatched::find_in(&ds.parcels, certificates, &self.links, scope_certs.iter().copied()));
-        if self.without_rule {
-            found.extend(without_certificate::find_in(
-                &ds.parcels,
-                &self.links,
-                &ds.config.rules.no_certificate_land_use,
-                scope_parcels.iter().copied(),
-            ));
-        }
-        if let Some(linkage) = &self.linkage {
-            found.extend(holders::conflicts_in(certificates, &self.links, linkage, scope_certs.iter().copied()));
-        }
-        let mut opened = Vec::new();
-        let mut found_ids = Vec::new();
-        let mut after: FxHashSet<String> = FxHashSet::default();
-        for c in found {
-            touched.extend(c.parcels.iter().copied());
-            let c = self.normalize(c);
-            if self.by_id.contains_key(&self.id_of(&c)) {
-                // Found twice (an overlap of two edited parcels is tested once; a gap may meet several regions).
-                continue;
-            }
-            let id = self.add(c);
-            if !before.contains(&id) {
-                opened.push(id.clone());
-            }
-            found_ids.push(id.clone());
-            after.insert(id);
-        }
-        let mut closed: Vec<String> = before.into_iter().filter(|id| !after.contains(id)).collect();
-        closed.sort();
-        opened.sort();
-
-        // Statuses of every parcel whose conflicts may have changed.
-        let mut statuses = Vec::new();
-        let mut touched: Vec<usize> = touched.into_iter().collect();
-        touched.sort_unstable();
-        for &p in &touched {
-            let before = was.remove(&p).unwrap_or_else(|| (!self.retired[p]).then_some(self.statuses[p].status));
-            let now = if self.retired[p] {
-                None
-            } else {
-                let conflicts: Vec<&Conflict> =
-                    self.by_parcel[p].iter().filter_map(|&s| self.slots[s as usize].as_ref().map(|(_, c)| c)).collect();
-                let matched = self.linkage.as_ref().is_some_and(|l| {
-                    holders::parcel_matched_by_attributes(&self.dataset.certificates, &self.links, l, p)
-                });
-                self.statuses[p] = status::of_parcel(conflicts, matched);
-                Some(self.statuses[p].status)
-            };
-            if before != now {
-                statuses.push((p, before, now));
-            }
-        }
-        Delta {
-            opened,
-            closed,
-            statuses,
-            found: found_ids,
-            parcels_edited: live_edited.len(),
-            scope: (scope_parcels.len(), scope_certs.len()),
-            parcels_touched: touched,
-            certificates_touched: certs.iter().map(|&c| c as usize).collect(),
-        }
-    }
 }
 
+mod recheck;
 mod snapshot;
 #[cfg(test)]
 pub(crate) mod tests;

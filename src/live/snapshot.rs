@@ -94,6 +94,7 @@ impl Live {
                 text(p.group.as_deref()),
                 text(p.land_use.as_deref()),
                 p.recorded_area.map_or(RawValue::Null, RawValue::Real),
+                text(p.code.as_deref()),
             ],
             position: None,
         })

@@ -1,6 +1,6 @@
 //! The invariant of the incremental re-check, property-based: after every edit of a random sequence (parcels
 //! moved, renumbered, split, retired and added; certificates re-pointed, corrected and cancelled; land uses
-//! changed), the live conflicts and statuses equal those of a full check of the same data.
+//! and national codes changed), the live conflicts and statuses equal those of a full check of the same data.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -63,7 +63,7 @@ pub(crate) fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
     let cert_id = certs.id(ci).to_string();
     let next_feature = ps.last().map_or(0, |p| p.feature + 1);
     let shift = |v: u32| f64::from(v % 7) - 3.0;
-    match what % 10 {
+    match what % 11 {
         // Moved a little: overlaps come and go.
         0 => vec![LiveEdit::Parcel { feature: p.feature, raw: Some(raw_of(live, pi, shift(b), shift(b / 7), None)) }],
         // Renumbered: to another parcel's number (a repeat), or to a fresh one.
@@ -146,6 +146,18 @@ pub(crate) fn edit_of(live: &Live, what: u8, a: u32, b: u32) -> Vec<LiveEdit> {
             };
             let link = crate::linkage::holders::link_one(record, register, &linkage.model);
             vec![LiveEdit::Holder { line: row.line, holder_id: id, link: Some(link) }]
+        }
+        // A national code: another parcel's (shared), emptied, malformed, or the right one.
+        10 => {
+            let mut raw = raw_of(live, pi, 0.0, 0.0, None);
+            raw.values[7] = match b % 4 {
+                0 => q.code.as_deref().map_or(RawValue::Null, |c| RawValue::Text(c.to_string())),
+                1 => RawValue::Null,
+                2 => RawValue::Text("w7dzq89xxtz".into()),
+                _ => crate::reconcile::parcel_code::proposed(p, &live.dataset.frame)
+                    .map_or(RawValue::Null, RawValue::Text),
+            };
+            vec![LiveEdit::Parcel { feature: p.feature, raw: Some(raw) }]
         }
         // A land use that needs no certificate, or one that does.
         _ => {
@@ -269,12 +281,12 @@ fn two_thousand_edits_in_a_row() {
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(18);
     let mut live = live();
-    let (mut opened, mut closed, mut statuses, mut kinds) = (0, 0, 0, [0usize; 10]);
+    let (mut opened, mut closed, mut statuses, mut kinds) = (0, 0, 0, [0usize; 11]);
     for step in 0..2000 {
         let (what, a, b): (u8, u32, u32) = (rng.random(), rng.random(), rng.random());
         let edit = edit_of(&live, what, a, b);
         let delta = live.apply(&edit).unwrap();
-        kinds[usize::from(what % 10)] += 1;
+        kinds[usize::from(what % 11)] += 1;
         (opened, closed, statuses) =
             (opened + delta.opened.len(), closed + delta.closed.len(), statuses + delta.statuses.len());
         assert_same(&live, step, &edit);

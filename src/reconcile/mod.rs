@@ -3,7 +3,8 @@
 //! [`reconcile`] runs them in order. Geometric rules ([`overlap`], [`gap`], [`validity`]) and numbering
 //! ([`numbering`]) look at the map alone; [`linking`] points each certificate at its parcel, and the
 //! certificate rules ([`split`], [`duplicate_certificate`], [`unmatched`], [`without_certificate`],
-//! [`area_mismatch`]) work from those links. Holder linkage ([`crate::linkage::holders`]: the three
+//! [`area_mismatch`]) work from those links. National parcel codes ([`parcel_code`]) are checked where the
+//! parcels carry them. Holder linkage ([`crate::linkage::holders`]: the three
 //! `holder_*` kinds, against the population register) adds its conflicts to the same list before [`status`]
 //! classifies the parcels.
 
@@ -14,6 +15,7 @@ pub mod holders;
 pub mod linking;
 pub mod numbering;
 pub mod overlap;
+pub mod parcel_code;
 pub mod split;
 pub mod status;
 pub mod unmatched;
@@ -126,6 +128,10 @@ fn run<T: Send>(
         conflicts.extend(validity::find(&ds.parcels));
         conflicts.extend(numbering::find(&ds.parcels));
         lap("validity_numbering", &mut timings);
+        if ds.has_parcel_codes {
+            conflicts.extend(parcel_code::find(&ds.parcels, &ds.frame));
+            lap("parcel_code", &mut timings);
+        }
 
         let certs = &ds.certificates;
         let links = linking::link(&ds.parcels, certs);

@@ -21,7 +21,7 @@ fn unprocessable(m: String) -> Refusal {
 
 /// The properties a client may set, and the names of those it may send back as the server gave them (ignored).
 pub(super) const EDITABLE: &[&str] =
-    &["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area", "recorded_area_m2"];
+    &["parcel_id", "commune", "sheet", "parcel_no", "group", "land_use", "area", "recorded_area_m2", "parcel_code"];
 const READ_ONLY: &[&str] =
     &["id", "status", "reasons", "area_m2", "valid", "cert_ids", "conflict_ids", "certificates", "links"];
 
@@ -63,6 +63,8 @@ pub(super) struct Coordinates<'a> {
     /// The longitude/latitude box of the commune's parcels (west, south, east, north), when it has some: a
     /// position farther than [`FAR_DEGREES`] from it is refused (coordinates in the wrong CRS).
     pub(super) near: Option<[f64; 4]>,
+    /// The commune's parcels carry national parcel codes (`parcel_code` may be set).
+    pub(super) codes: bool,
 }
 
 /// How far (in degrees, about 25 km) outside the box of the commune's parcels a position may lie.
@@ -113,9 +115,7 @@ pub(super) fn patch(v: &Value, intent: Intent, how: &Coordinates<'_>) -> Result<
             "sheet" => p.sheet = Some(Some(whole(v, 1_000_000).map_err(|m| at(&m))?)),
             "parcel_no" => p.parcel_no = Some(Some(whole(v, 1_000_000_000).map_err(|m| at(&m))?)),
             "area" | "recorded_area_m2" => p.area = Some(area(v).map_err(|m| at(&m))?),
-            "parcel_code" => {
-                return Err(at("the national parcel code is not kept by this version (it comes with its check)"))
-            }
+            "parcel_code" => p.parcel_code = Some(parcel_code(v, how.codes).map_err(|m| at(&m))?),
             k if READ_ONLY.contains(&k) => {}
             _ => return Err(at(&format!("not a property of a parcel (editable: {})", EDITABLE.join(", ")))),
         }
@@ -151,6 +151,25 @@ fn text(v: &Value, max: usize) -> Result<Option<String>, String> {
         }
         other => Err(format!("{other} is not text")),
     }
+}
+
+/// A national parcel code as an officer sets it: 12 GeoHash characters, or null to clear it. Only where the
+/// commune's parcels have the column (the check of codes runs only there).
+fn parcel_code(v: &Value, codes: bool) -> Result<Option<String>, String> {
+    let code = text(v, 32)?;
+    if !codes && code.is_some() {
+        return Err("the commune's parcels have no national parcel codes (its parcels file has no `parcel_code` \
+                    column), so none is kept"
+            .into());
+    }
+    if let Some(c) = &code {
+        if !crate::reconcile::parcel_code::well_formed(c) {
+            return Err(format!(
+                "`{c}` is not a national parcel code: 12 GeoHash characters (0-9 and b-z without i, l, o, in lower case)"
+            ));
+        }
+    }
+    Ok(code)
 }
 
 fn whole(v: &Value, max: i64) -> Result<i64, String> {

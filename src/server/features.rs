@@ -10,6 +10,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::source::Source;
 use crate::conflict::Kind;
+use crate::reconcile::parcel_code;
 use crate::review::{status_names, ReviewStatus};
 use crate::tiles::grid::{lonlat_to_mercator, mercator_to_lonlat};
 use crate::tiles::Cut;
@@ -140,6 +141,7 @@ pub fn parcel_feature(src: &Source, i: usize) -> Value {
             "parcel_no": p.parcel_no,
             "land_use": p.land_use.as_deref(),
             "group": p.group.as_deref(),
+            "parcel_code": p.code.as_deref(),
             "status": s.status,
             "reasons": s.reasons_text(),
             "area_m2": p.area_m2.map(|a| (a * 100.0).round() / 100.0),
@@ -160,7 +162,7 @@ pub fn conflict_feature(src: &Source, ci: usize) -> Value {
     let candidates: Vec<String> =
         c.candidates.iter().map(|k| format!("{}:{:.3}", ds.parcels[k.parcel].id, k.score)).collect();
     let group = src.conflict_group[ci].map(|g| src.groups[g as usize].name.as_str());
-    json!({
+    let mut feature = json!({
         "type": "Feature",
         "id": src.conflict_ids[ci],
         "geometry": geometry_json(src.conflict_drawing(ci).as_ref()),
@@ -176,7 +178,18 @@ pub fn conflict_feature(src: &Source, ci: usize) -> Value {
             "detail": src.public_detail(ci),
             "status": src.review(ci).as_str(),
         }
-    })
+    });
+    if c.kind == Kind::ParcelCode {
+        // The code in question, what is wrong with it, and the code each parcel should carry (`;` between them,
+        // in `parcel_ids` order, as the other lists).
+        let props = &mut feature["properties"];
+        props["parcel_code"] = json!(c.parcels.first().and_then(|&i| ds.parcels[i].code.as_deref()));
+        props["code_defect"] = json!(parcel_code::defect_name(c, &ds.parcels, &ds.frame));
+        let proposed = parcel_code::proposals(c, &ds.parcels, &ds.frame);
+        props["proposed_code"] =
+            json!(proposed.iter().map(|p| p.as_deref().unwrap_or("")).collect::<Vec<_>>().join(";"));
+    }
+    feature
 }
 
 /// The group named by `?group=`, as a position; 404 when unknown.
@@ -237,6 +250,8 @@ pub fn items(
                 .transpose()
         };
         let (sheet, parcel_no) = (whole("sheet")?, whole("parcel_no")?);
+        // A national code as typed or read from a certificate: trimmed, any case.
+        let code = params.get("parcel_code").map(|c| c.trim().to_ascii_lowercase());
         let statuses = &src.checked.reconciliation.statuses;
         let parcels = src.parcels();
         candidates
@@ -245,9 +260,12 @@ pub fn items(
             .filter(|&i| status.is_none_or(|s| statuses[i].status == s))
             .filter(|&i| sheet.is_none_or(|s| parcels[i].sheet == Some(s)))
             .filter(|&i| parcel_no.is_none_or(|n| parcels[i].parcel_no == Some(n)))
+            .filter(|&i| {
+                code.as_deref().is_none_or(|c| parcels[i].code.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(c)))
+            })
             .collect()
     } else {
-        for key in ["sheet", "parcel_no"] {
+        for key in ["sheet", "parcel_no", "parcel_code"] {
             if params.get(key).is_some() {
                 return Err(ApiError::bad_request(format!("parameter `{key}` filters parcels, not conflicts")));
             }
@@ -292,7 +310,7 @@ pub fn items(
         .collect();
     let link = |offset: usize| {
         let mut q = form_urlencoded::Serializer::new(String::new());
-        for key in ["bbox", "group", "status", "kind", "sheet", "parcel_no"] {
+        for key in ["bbox", "group", "status", "kind", "sheet", "parcel_no", "parcel_code"] {
             if let Some(v) = params.get(key) {
                 q.append_pair(key, v);
             }

@@ -444,6 +444,7 @@ async fn health(State(state): Shared) -> Response {
         "groups": src.groups.len(),
         "crs": {"definition": src.checked.dataset.frame.source().definition, "projected": !src.checked.dataset.frame.source().is_geographic()},
         "no_certificate_land_use": src.checked.dataset.config.rules.no_certificate_land_use,
+        "parcel_codes": src.checked.dataset.has_parcel_codes,
         "tiles_cached": src.tiles.len(),
         "last_reload": reload,
     });

@@ -360,6 +360,7 @@ pub(super) fn raw_of(f: &ParcelFields) -> Option<RawFeature> {
             text(&f.group),
             text(&f.land_use),
             f.area.map_or(RawValue::Null, RawValue::Real),
+            text(&f.parcel_code),
         ],
         position: None,
     })

@@ -46,6 +46,8 @@ struct ParcelSummary<'a> {
     group: Option<&'a str>,
     id: &'a str,
     land_use: Option<&'a str>,
+    /// The national parcel code as the data carry it.
+    parcel_code: Option<&'a str>,
     parcel_no: Option<i64>,
     reasons: String,
     sheet: Option<i64>,
@@ -117,6 +119,7 @@ fn summary(src: &Source, i: usize, distance_m: f64) -> ParcelSummary<'_> {
         group: p.group.as_deref(),
         id: p.id.as_str(),
         land_use: p.land_use.as_deref(),
+        parcel_code: p.code.as_deref(),
         parcel_no: p.parcel_no,
         reasons: s.reasons_text(),
         sheet: p.sheet,

@@ -112,7 +112,8 @@ fn coordinates<'a>(src: &'a Source, headers: &HeaderMap, q: Option<&str>) -> Res
         }
     };
     let near = (src.parcel_count() > 0).then_some(src.bounds);
-    Ok(Coordinates { crs, native, allow_invalid, near })
+    let codes = src.checked.dataset.has_parcel_codes;
+    Ok(Coordinates { crs, native, allow_invalid, near, codes })
 }
 
 fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Refused> {
@@ -141,6 +142,7 @@ fn created(state: &AppState, p: ParcelPatch) -> ParcelFields {
         group: p.group.flatten(),
         land_use: p.land_use.flatten(),
         area: p.area.flatten(),
+        parcel_code: p.parcel_code.flatten(),
         geometry: p.geometry,
         retired: false,
     }

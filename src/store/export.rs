@@ -100,14 +100,22 @@ fn feature_collection(features: &[Value]) -> Vec<u8> {
     out
 }
 
-async fn parcels(conn: &mut PgConnection, code: &str, config: &DatasetConfig, dir: &Path) -> Result<usize> {
+/// The parcels as GeoJSON; `parcel_code` written on every feature (null when empty) when the commune's parcels
+/// had that column, so that the column survives the round trip even where every code is empty.
+async fn parcels(
+    conn: &mut PgConnection,
+    code: &str,
+    config: &DatasetConfig,
+    has_codes: bool,
+    dir: &Path,
+) -> Result<usize> {
     // The contract's properties, in the order the query selects them (after `feature`).
     let names: Vec<(usize, String)> =
         PARCEL_FIELDS.iter().enumerate().map(|(k, canonical)| (k + 1, config.columns.parcel(canonical))).collect();
     let mut features = Vec::new();
     let mut rows = sqlx::query(
-        "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, ST_AsBinary(geom), \
-         geom_raw FROM thuadat.parcel WHERE commune_code = $1 AND NOT retired ORDER BY feature",
+        "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, parcel_code, geom_kind, \
+         ST_AsBinary(geom), geom_raw FROM thuadat.parcel WHERE commune_code = $1 AND NOT retired ORDER BY feature",
     )
     .bind(code)
     .fetch(&mut *conn);
@@ -120,13 +128,13 @@ async fn parcels(conn: &mut PgConnection, code: &str, config: &DatasetConfig, di
                 7 => r.get::<Option<f64>, _>(*i).map_or(Value::Null, Value::from),
                 _ => r.get::<Option<String>, _>(*i).map_or(Value::Null, Value::from),
             };
-            if !v.is_null() {
+            if !v.is_null() || (*i == 8 && has_codes) {
                 props.insert(name.clone(), v);
             }
         }
-        let kind: &str = r.get(8);
+        let kind: &str = r.get(9);
         let geometry = match kind {
-            "polygons" => stored_geometry(r.get(9), r.get(10), false).map_err(|m| {
+            "polygons" => stored_geometry(r.get(10), r.get(11), false).map_err(|m| {
                 Error::bad_input(
                     Location::feature(PathBuf::from(format!("postgresql:thuadat/{code}/parcel")), feature as usize),
                     m,
@@ -261,20 +269,20 @@ pub fn export(url: &str, commune: Option<&str>, out: &Path) -> Result<Exported> 
         let mut conn = connect(url).await?;
         let code = pick_commune(&mut conn, commune).await?;
         begin_snapshot(&mut conn).await?;
-        let row = sqlx::query("SELECT crs, config, has_register, absent_columns FROM thuadat.commune WHERE code = $1")
-            .bind(&code)
-            .fetch_optional(&mut conn)
-            .await
-            .map_err(db("reading the commune"))?
-            .ok_or_else(|| {
-                Error::bad_input(Location::file("--commune"), format!("the store has no commune `{code}`"))
-            })?;
-        let (crs, config_json, has_register, absent): (String, Value, bool, Vec<String>) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let row = sqlx::query(
+            "SELECT crs, config, has_register, absent_columns, has_parcel_code FROM thuadat.commune WHERE code = $1",
+        )
+        .bind(&code)
+        .fetch_optional(&mut conn)
+        .await
+        .map_err(db("reading the commune"))?
+        .ok_or_else(|| Error::bad_input(Location::file("--commune"), format!("the store has no commune `{code}`")))?;
+        let (crs, config_json, has_register, absent, has_codes): (String, Value, bool, Vec<String>, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
         let config: DatasetConfig = serde_json::from_value(config_json.clone())
             .map_err(|cause| Error::Json { what: "the stored dataset config", cause })?;
         dataset_toml(config_json, &crs, &stage.join("dataset.toml"))?;
-        let parcels = parcels(&mut conn, &code, &config, &stage).await?;
+        let parcels = parcels(&mut conn, &code, &config, has_codes, &stage).await?;
         let certificate_rows = certificates(&mut conn, &code, &config, &absent, &stage).await?;
         let citizens = if has_register { Some(citizens(&mut conn, &code, &config, &stage).await?) } else { None };
         let groups = groups(&mut conn, &code, &config, &stage).await?;

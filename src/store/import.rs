@@ -148,10 +148,11 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
     rt.block_on(async {
         sqlx::query(
             "INSERT INTO thuadat.commune (code, name, crs, srid, config, source, import_id, imported_at, \
-             has_register, absent_columns) VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9) \
+             has_register, absent_columns, has_parcel_code) VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10) \
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
              crs = excluded.crs, srid = excluded.srid, config = excluded.config, source = excluded.source, \
              has_register = excluded.has_register, absent_columns = excluded.absent_columns, \
+             has_parcel_code = excluded.has_parcel_code, \
              import_id = excluded.import_id, imported_at = excluded.imported_at",
         )
         .bind(&code)
@@ -163,6 +164,7 @@ pub fn import(dir: &Path, url: &str, commune: Option<&str>, by: &str) -> Result<
         .bind(import_id)
         .bind(ds.register.is_some())
         .bind(&ds.certificates.absent_columns)
+        .bind(ds.has_parcel_codes)
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM thuadat.grp WHERE commune_code = $1").bind(&code).execute(&mut *tx).await?;
@@ -345,7 +347,7 @@ pub(super) fn copy_parcels(
                     parcel_row(&mut out, code, int4(i, "parcel features")?, ids.get(i).copied().flatten(), f, srid);
                     if let Some(field) = out.nul_in_row() {
                         // The commune code (0) is the parcels' `commune`, the checker's id (2) comes from
-                        // `parcel_id`; the contract's properties follow (3..10), then the geometry's columns. By
+                        // `parcel_id`; the contract's properties follow (3..=10), then the geometry's columns. By
                         // their contract names, as the reader's errors name them.
                         let name = match field {
                             0 => "commune",
@@ -365,7 +367,7 @@ pub(super) fn copy_parcels(
             conn,
             &format!(
                 "COPY {table} (commune_code, feature, parcel_id, source_id, commune, sheet, parcel_no, grp, \
-                 land_use, area, geom_kind, geom, geom_raw) FROM STDIN (FORMAT binary, FREEZE)"
+                 land_use, area, parcel_code, geom_kind, geom, geom_raw) FROM STDIN (FORMAT binary, FREEZE)"
             ),
             rx,
         ));
@@ -385,10 +387,11 @@ pub(super) fn parcel_row(out: &mut BinaryRows, code: &str, feature: i32, id: Opt
     let v = &f.values;
     let text = |i: usize| v.get(i).and_then(value_text);
     let int = |i: usize| v.get(i).and_then(|x| value_integer(x).ok().flatten());
-    out.row(13).text(Some(code)).int4(Some(feature)).text(id);
+    out.row(14).text(Some(code)).int4(Some(feature)).text(id);
     out.text(text(0).as_deref()).text(text(1).as_deref()).int8(int(2)).int8(int(3));
     out.text(text(4).as_deref()).text(text(5).as_deref());
     out.float8(v.get(6).and_then(|x| value_area(x).ok().flatten()));
+    out.text(text(7).as_deref());
     match &f.geometry {
         RawGeometry::Missing => {
             out.text(Some("missing")).text(None).text(None);

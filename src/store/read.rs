@@ -106,12 +106,14 @@ pub(crate) async fn load_model(conn: &mut PgConnection, code: &str) -> Result<Op
 /// The commune's row: what reading its parcels needs, and whether it has a register.
 pub(super) async fn load_head(conn: &mut PgConnection, code: &str) -> Result<(RawHead, Stored)> {
     let db = |what: &'static str| move |e| Error::db(what, e);
-    let row =
-        sqlx::query("SELECT name, crs, config, has_register, absent_columns FROM thuadat.commune WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db("reading the commune"))?;
+    let row = sqlx::query(
+        "SELECT name, crs, config, has_register, absent_columns, has_parcel_code FROM thuadat.commune \
+             WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db("reading the commune"))?;
     let Some(row) = row else {
         let known: Vec<String> = sqlx::query_scalar("SELECT code FROM thuadat.commune ORDER BY code")
             .fetch_all(&mut *conn)
@@ -127,6 +129,7 @@ pub(super) async fn load_head(conn: &mut PgConnection, code: &str) -> Result<(Ra
     let config: serde_json::Value = row.get(2);
     let has_register: bool = row.get(3);
     let absent: Vec<String> = row.get(4);
+    let has_parcel_codes: bool = row.get(5);
     let dir = PathBuf::from(format!("postgresql:thuadat/{code}"));
     // Names this version does not know (a newer one wrote them) are left out.
     let absent_columns =
@@ -134,7 +137,7 @@ pub(super) async fn load_head(conn: &mut PgConnection, code: &str) -> Result<(Ra
     let config: DatasetConfig = serde_json::from_value(config)
         .map_err(|e| Error::Stored(format!("{}: stored dataset config: {e}", dir.display())))?;
     let crs = Crs::parse(&crs_def).map_err(|e| Error::bad_input(Location::file(&dir).field("crs"), e))?;
-    Ok((RawHead { dir, name, config, crs }, Stored { has_register, absent_columns }))
+    Ok((RawHead { dir, name, config, crs, has_parcel_codes }, Stored { has_register, absent_columns }))
 }
 
 /// What the commune's row says of its import besides the head.
@@ -280,7 +283,8 @@ impl FeatureSource for StoredParcels<'_> {
         let features = rt.block_on(async {
             let mut stream = sqlx::query(
                 "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, \
-                 ST_AsBinary(geom), geom_raw, retired FROM thuadat.parcel WHERE commune_code = $1 ORDER BY feature",
+                 ST_AsBinary(geom), geom_raw, retired, parcel_code FROM thuadat.parcel WHERE commune_code = $1 \
+                 ORDER BY feature",
             )
             .bind(*code)
             .fetch(&mut **conn);
@@ -305,12 +309,13 @@ impl FeatureSource for StoredParcels<'_> {
                     "not_areal" => RawGeometry::NotAreal(r.get::<Option<String>, _>(10).unwrap_or_default()),
                     _ => stored_geometry(r.get(9), r.get(10), false).map_err(|m| bad(feature, m))?,
                 };
-                let values = vec![t(1), t(2), n(3), n(4), t(5), t(6), area];
+                let values = vec![t(1), t(2), n(3), n(4), t(5), t(6), area, t(12)];
                 sink(RawFeature { geometry, values, position: Some(feature as u32) }, None)?;
             }
             Ok(passed)
         })?;
-        Ok(LayerInfo { driver: "PostgreSQL".into(), crs: None, features, crs_after_features: false })
+        // Whether the commune has a `parcel_code` column is the commune's row's to say (`RawHead`).
+        Ok(LayerInfo { driver: "PostgreSQL".into(), crs: None, features, crs_after_features: false, present: vec![] })
     }
 }
 

@@ -199,7 +199,7 @@ pub fn formula_cells(csv_bytes: &[u8]) -> Vec<String> {
 }
 
 /// The contract's map and certificate kinds (all but the holder_* ones), in the report's order.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "overlap",
     "invalid_geometry",
     "duplicate_parcel_number",
@@ -209,6 +209,7 @@ pub const KINDS: [&str; 9] = [
     "parcel_without_certificate",
     "area_mismatch",
     "gap",
+    "parcel_code",
 ];
 
 /// The conflicts the small commune must give: (kind, parcel ids, cert ids).

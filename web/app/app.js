@@ -327,6 +327,29 @@ const findParcel = busy(async function findParcel(sheet, number) {
   await selectParcel(first.id, { zoom: true });
 });
 
+/** A national parcel code typed or read off a certificate: the parcels carrying it; when none does, the parcel
+ *  at the point the code names. */
+const findByCode = busy(async function findByCode(c) {
+  let doc;
+  try {
+    doc = await api(`/collections/parcels/items?parcel_code=${encodeURIComponent(c.code)}&limit=100`);
+  } catch (e) {
+    say(t('find.failed', { reason: e.message }), 'error');
+    return;
+  }
+  const found = doc.features;
+  if (!found.length) {
+    await lookUp(c.lon, c.lat, 1);
+    say(t('code.none', { code: c.code }), 'warn');
+    return;
+  }
+  const first = found[0].properties;
+  if (state.group && first.group !== state.group) await setGroup(first.group || '', { fit: false });
+  say(found.length > 1 ? t('code.many', { n: found.length, code: c.code }) : '', 'warn');
+  if (found.length > 1) renderCandidates(t('code.many.title', { code: c.code }), found.map((f) => f.properties), null);
+  await selectParcel(first.id, { zoom: true });
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // Where am I: /lookup with an accuracy circle and the candidate parcels; live position with an averaged fix
 
@@ -463,6 +486,10 @@ function lookUpTyped(text) {
   }
   say('');
   const acc = c.acc ?? 5;
+  if (c.type === 'code') {
+    findByCode(c);
+    return;
+  }
   if (c.type === 'projected') {
     if (!state.health.crs || !state.health.crs.projected) {
       say(t('where.noProjected', { crs: state.health.crs ? state.health.crs.definition : '?' }), 'error');

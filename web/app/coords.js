@@ -90,6 +90,8 @@ function parseLabelled(text) {
 export function parse(text) {
   if (typeof text !== 'string' || !text.trim()) return null;
   const s = text.trim();
+  const code = nationalCode(s);
+  if (code) return code;
   if (s.includes('°')) {
     const parts = parseDms(s);
     return parts ? fromDms(parts) : null;
@@ -110,6 +112,30 @@ export function parse(text) {
   if (Math.abs(lat) > 90) [lat, lon] = [lon, lat];
   if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
   return { type: 'lonlat', lat, lon, acc };
+}
+
+const GEOHASH = '0123456789bcdefghjkmnpqrstuvwxyz';
+
+/** A national parcel code (mã định danh thửa đất: the GeoHash, 12 characters, of a point inside the parcel)
+ *  as `{type: 'code', code, lat, lon, acc}`, the point the centre of its cell; null when `s` is not one (it
+ *  needs a letter, so that twelve digits are not taken for one). */
+export function nationalCode(s) {
+  const code = s.trim().toLowerCase();
+  if (code.length !== 12 || !/[a-z]/.test(code) || [...code].some((ch) => !GEOHASH.includes(ch))) return null;
+  const lat = [-90, 90];
+  const lon = [-180, 180];
+  let even = true;
+  for (const ch of code) {
+    const v = GEOHASH.indexOf(ch);
+    for (let b = 4; b >= 0; b -= 1) {
+      const range = even ? lon : lat;
+      const mid = (range[0] + range[1]) / 2;
+      if ((v >> b) & 1) range[0] = mid;
+      else range[1] = mid;
+      even = !even;
+    }
+  }
+  return { type: 'code', code, lat: (lat[0] + lat[1]) / 2, lon: (lon[0] + lon[1]) / 2, acc: null };
 }
 
 /** Degrees as degrees-minutes-seconds, e.g. `20°59′00,3″`. */

@@ -22,9 +22,12 @@ const vi = {
   'find.failed': 'Không tìm được: {reason}',
   'find.many': 'Có {n} thửa cùng mang số {number} trên tờ {sheet} (trùng số thửa); đang hiện thửa đầu tiên.',
   'find.many.title': 'Các thửa số {sheet}/{number}',
-  'where.placeholder': 'vĩ độ, kinh độ hoặc X, Y',
-  'where.label': 'Tọa độ (độ thập phân, độ-phút-giây hoặc VN-2000 X/Y)',
+  'where.placeholder': 'vĩ độ, kinh độ; X, Y hoặc mã thửa',
+  'where.label': 'Tọa độ (độ thập phân, độ-phút-giây hoặc VN-2000 X/Y) hoặc mã định danh thửa đất',
   'where.submit': 'Tra cứu',
+  'code.many': 'Có {n} thửa cùng mang mã định danh {code}; đang hiện thửa đầu tiên.',
+  'code.many.title': 'Các thửa mang mã {code}',
+  'code.none': 'Không thửa nào mang mã định danh {code}; đây là thửa tại vị trí mà mã chỉ tới.',
   'where.bad': 'Hãy nhập tọa độ: vĩ độ, kinh độ (20.98343, 105.40321 hoặc 20,98343 105,40321), độ-phút-giây (20°59′00″B 105°24′11″Đ) hoặc VN-2000 X, Y tính bằng mét (X=2320570 Y=541949); có thể thêm độ chính xác (m).',
   'where.noProjected': 'Tọa độ X/Y chỉ dùng được khi dữ liệu ở hệ VN-2000 (hệ của dữ liệu này: {crs}); hãy nhập vĩ độ, kinh độ.',
   'locate': 'Vị trí của tôi',
@@ -105,6 +108,7 @@ const vi = {
   'parcel.group': 'Tổ/thôn',
   'parcel.status': 'Phân nhóm',
   'parcel.area': 'Diện tích bản đồ',
+  'parcel.code': 'Mã định danh thửa',
   'parcel.recorded': 'Diện tích ghi nhận',
   'parcel.geometry': 'Hình thửa',
   'parcel.valid': 'hợp lệ',
@@ -196,9 +200,12 @@ const en = {
   'find.failed': 'The search failed: {reason}',
   'find.many': '{n} parcels carry number {number} on sheet {sheet} (a duplicate parcel number); showing the first.',
   'find.many.title': 'Parcels numbered {sheet}/{number}',
-  'where.placeholder': 'lat, lon or X, Y',
-  'where.label': 'Coordinates (decimal degrees, degrees-minutes-seconds or VN-2000 X/Y)',
+  'where.placeholder': 'lat, lon; X, Y or parcel code',
+  'where.label': 'Coordinates (decimal degrees, degrees-minutes-seconds or VN-2000 X/Y) or a national parcel code',
   'where.submit': 'Look up',
+  'code.many': '{n} parcels carry the national code {code}; showing the first.',
+  'code.many.title': 'Parcels carrying code {code}',
+  'code.none': 'No parcel carries the national code {code}; this is the parcel at the point the code names.',
   'where.bad': 'Type coordinates: latitude, longitude (20.98343, 105.40321 or 20,98343 105,40321), degrees-minutes-seconds (20°59′00″N 105°24′11″E) or VN-2000 X, Y in metres (X=2320570 Y=541949); optionally an accuracy in metres.',
   'where.noProjected': 'X/Y coordinates work only for data in VN-2000 (this dataset: {crs}); type latitude, longitude.',
   'locate': 'Where am I?',
@@ -279,6 +286,7 @@ const en = {
   'parcel.group': 'Group',
   'parcel.status': 'Classification',
   'parcel.area': 'Mapped area',
+  'parcel.code': 'National parcel code',
   'parcel.recorded': 'Recorded area',
   'parcel.geometry': 'Geometry',
   'parcel.valid': 'valid',
@@ -437,13 +445,23 @@ const DETAIL_VI = {
   parcel_without_certificate: (m) => `Thửa ${num(m, 2)} m² chưa có GCN`,
   invalid_geometry: () => 'Ranh giới thửa tự cắt, hở hoặc thiếu: cần vẽ lại',
   gap: (m) => `Khe hở ${num(m, 2)} m² giữa các thửa, không thuộc thửa nào`,
+  parcel_code: (m, p) => {
+    const proposed = p.proposed_code ? `; mã đề xuất ${p.proposed_code.split(';').join(', ')}` : '';
+    switch (p.code_defect) {
+      case 'empty': return `Thửa chưa có mã định danh${proposed}`;
+      case 'malformed': return `Mã định danh “${p.parcel_code}” không đúng dạng (12 ký tự GeoHash, chữ thường)${proposed}`;
+      case 'outside': return `Mã định danh “${p.parcel_code}” chỉ một điểm nằm ngoài thửa ${num(m, 2)} m${proposed}`;
+      case 'shared': return `${num(m, 0)} thửa cùng mang mã định danh “${p.parcel_code}”${proposed}`;
+      default: return 'Mã định danh thửa đất cần kiểm tra';
+    }
+  },
 };
 
 /** A conflict's detail in words: the server's sentence in English, one made from its measure in Vietnamese. */
-export function detailText(kind, measure, detail) {
+export function detailText(kind, measure, detail, props = {}) {
   if (lang === 'en') return detail || '';
   const f = DETAIL_VI[kind];
-  return f ? f(measure ?? null) : '';
+  return f ? f(measure ?? null, props) : '';
 }
 
 /** The look-up's reason from its answer (the server says it in English). */

@@ -83,7 +83,7 @@ export function createPanel(ctx) {
       el('span', { class: 'swatch kind-swatch', style: `border-color:${KIND_COLORS[p.kind] || '#000'}` }),
       f && f.geometry ? el('button', { type: 'button', class: 'link', onclick: () => ctx.zoomTo(f) }, kindName(p.kind)) : el('span', {}, kindName(p.kind)),
       ' ', el('span', { class: `review review-${p.status}`, 'data-review': p.status }, t(`review.${p.status}`)),
-      detailText(p.kind, p.measure, p.detail) ? el('div', { class: 'muted small', 'data-testid': 'conflict-detail' }, detailText(p.kind, p.measure, p.detail)) : null,
+      detailText(p.kind, p.measure, p.detail, p) ? el('div', { class: 'muted small', 'data-testid': 'conflict-detail' }, detailText(p.kind, p.measure, p.detail, p)) : null,
       f ? decision({ id: cid, status: p.status, status_comment: p.status_comment }) : el('div', { class: 'bad' }, cid));
   }
 
@@ -204,6 +204,7 @@ export function createPanel(ctx) {
         row(t('parcel.number'), p.parcel_no, 'parcel_no'),
         row(t('parcel.landUse'), p.land_use, 'land_use'),
         row(t('parcel.group'), p.group, 'group'),
+        p.parcel_code !== undefined && (p.parcel_code !== null || ctx.state.health.parcel_codes) ? row(t('parcel.code'), p.parcel_code, 'parcel_code') : null,
         row(t('parcel.status'), el('span', {}, el('span', { class: `swatch status-swatch-${p.status}`, style: `background:${(STATUS[p.status] || {}).fill}` }), t(`status.${p.status}`), p.reasons ? el('div', { class: 'muted small', 'data-field': 'reasons' }, reasonsText(p.reasons)) : null), 'status'),
         row(t('parcel.area'), p.area_m2 === null ? null : area(p.area_m2), 'area_m2'),
         row(t('parcel.recorded'), p.recorded_area_m2 === null ? null : area(p.recorded_area_m2), 'recorded_area_m2'),

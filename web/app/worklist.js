@@ -6,7 +6,7 @@ import { t, kindName, num } from './i18n.js';
 import { KIND_COLORS, STATUS } from './style.js';
 
 export const PAGE = 50;
-export const KINDS = Object.keys(KIND_COLORS).filter((k) => k !== 'parcel_code');
+export const KINDS = Object.keys(KIND_COLORS);
 
 /**
  * The list's state and its drawing. `ctx` gives `state` (group, kindsOn, notLocated), `onOpen(item)` (select

@@ -199,6 +199,7 @@ await check(`clicking parcel ${target.id} opens its panel: attributes, certifica
   assert.equal(await field('parcel_no'), String(p.parcel_no));
   assert.equal(await field('land_use'), p.land_use ?? '—');
   assert.equal(await field('group'), G.name);
+  assert.equal(await field('parcel_code'), p.parcel_code ?? '—');
   assert.ok((await field('status')).startsWith(`Nhóm ${p.status}: `), await field('status'));
   const lookup = await json(base, `/lookup?lon=${targetAt.lon}&lat=${targetAt.lat}&accuracy=0`);
   const certs = await page.$$eval('#parcel-certificates li', (ls) => ls.map((l) => [l.dataset.cert, l.textContent]));
@@ -317,6 +318,30 @@ await check('finding sheet/number selects and frames the parcel', async () => {
   await page.waitForFunction((id) => document.querySelector('#parcel-table [data-field="id"]')?.textContent === id, target.id);
   await idle(page);
   assert.deepEqual(await rendered(page, ['parcel-selected']), [target.id]);
+});
+
+await check('a national parcel code typed finds its parcel; a code no parcel carries finds the parcel at its point', async () => {
+  const all = await json(base, '/collections/parcels/items?limit=10000');
+  const coded = all.features.find((f) => f.properties.group === G.name && f.properties.status === 1 && f.properties.parcel_code);
+  assert.ok(coded, 'a parcel of the group with a right code');
+  await page.fill('#where-coords', coded.properties.parcel_code.toUpperCase());
+  await page.click('#where button[type="submit"]');
+  await page.waitForFunction((id) => document.querySelector('#parcel-table [data-field="id"]')?.textContent === id, coded.id);
+  await idle(page);
+  assert.equal(await text(page, '#parcel-table [data-field="parcel_code"]'), coded.properties.parcel_code);
+  assert.deepEqual(await rendered(page, ['parcel-selected']), [coded.id]);
+  // The code of a parcel left without one (an `empty` conflict proposes it): no parcel carries it yet, so the
+  // look-up goes to the point it names, which is inside that parcel.
+  const conflicts = await json(base, '/collections/conflicts/items?kind=parcel_code&limit=1000');
+  const empty = conflicts.features.find((f) => f.properties.code_defect === 'empty');
+  await page.fill('#where-coords', empty.properties.proposed_code);
+  await page.click('#where button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Không thửa nào mang mã định danh'));
+  await idle(page);
+  assert.equal(await text(page, '#parcel-table [data-field="id"]'), empty.properties.parcel_ids);
+  assert.equal(await text(page, '#parcel-table [data-field="parcel_code"]'), '—');
+  const detail = await page.$$eval('#parcel-conflicts [data-testid=conflict-detail]', (ds) => ds.map((d) => d.textContent));
+  assert.ok(detail.includes(`Thửa chưa có mã định danh; mã đề xuất ${empty.properties.proposed_code}`), JSON.stringify(detail));
 });
 
 await check('bad states in words: unknown parcel number, a lookup outside every parcel, bad coordinates', async () => {

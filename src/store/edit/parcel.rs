@@ -33,6 +33,8 @@ pub struct ParcelFields {
     pub land_use: Option<String>,
     /// The recorded area, m².
     pub area: Option<f64>,
+    /// The national parcel code as written (never computed here: the officer decides).
+    pub parcel_code: Option<String>,
     /// Polygons in the commune's own CRS (None: the feature has no geometry).
     pub geometry: Option<Vec<RawPolygon>>,
     /// Retired by an officer.
@@ -46,11 +48,16 @@ impl ParcelFields {
             Some(polys) => geometry_json(&RawGeometry::Polygons(polys.clone())),
             None => Value::Null,
         };
-        json!({
+        let mut v = json!({
             "parcel_id": self.parcel_id, "commune": self.commune, "sheet": self.sheet,
             "parcel_no": self.parcel_no, "group": self.group, "land_use": self.land_use, "area": self.area,
             "geometry": geometry, "retired": self.retired,
-        })
+        });
+        // Only when set: the tags of parcels without a code stay what they were before codes were kept.
+        if let Some(code) = &self.parcel_code {
+            v["parcel_code"] = json!(code);
+        }
+        v
     }
 
     /// Read back from [`ParcelFields::json`] (an edit's `after`); None when it is not one.
@@ -84,6 +91,7 @@ impl ParcelFields {
             group: text("group"),
             land_use: text("land_use"),
             area: v.get("area").and_then(Value::as_f64),
+            parcel_code: text("parcel_code"),
             geometry,
             retired: v.get("retired").and_then(Value::as_bool).unwrap_or(false),
         })
@@ -129,7 +137,7 @@ async fn read(conn: &mut PgConnection, code: &str, feature: i32, for_update: boo
     let lock = if for_update { " FOR UPDATE" } else { "" };
     let row = sqlx::query(&format!(
         "SELECT source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, ST_AsBinary(geom), geom_raw, \
-         retired FROM thuadat.parcel WHERE commune_code = $1 AND feature = $2{lock}"
+         retired, parcel_code FROM thuadat.parcel WHERE commune_code = $1 AND feature = $2{lock}"
     ))
     .bind(code)
     .bind(feature)
@@ -154,6 +162,7 @@ async fn read(conn: &mut PgConnection, code: &str, feature: i32, for_update: boo
         group: r.get(4),
         land_use: r.get(5),
         area: r.get(6),
+        parcel_code: r.get(11),
         geometry,
         retired: r.get(10),
     };
@@ -180,6 +189,8 @@ pub struct ParcelPatch {
     pub land_use: Set<String>,
     /// The recorded area.
     pub area: Set<f64>,
+    /// The national parcel code.
+    pub parcel_code: Set<String>,
     /// New polygons in the commune's own CRS.
     pub geometry: Option<Vec<RawPolygon>>,
     /// Retire the parcel.
@@ -199,6 +210,7 @@ impl ParcelPatch {
             group: pick(&self.group, &to.group),
             land_use: pick(&self.land_use, &to.land_use),
             area: pick(&self.area, &to.area),
+            parcel_code: pick(&self.parcel_code, &to.parcel_code),
             geometry: self.geometry.clone().or_else(|| to.geometry.clone()),
             retired: to.retired || self.retire,
         }
@@ -336,7 +348,8 @@ async fn write(
     let id = Some(f.id(default_commune)).filter(|i| !i.is_empty());
     sqlx::query(
         "UPDATE thuadat.parcel SET parcel_id = $3, source_id = $4, commune = $5, sheet = $6, parcel_no = $7, grp = $8, \
-         land_use = $9, area = $10, geom_kind = $11, geom = ST_GeomFromEWKB($12), geom_raw = $13, retired = $14 \
+         land_use = $9, area = $10, geom_kind = $11, geom = ST_GeomFromEWKB($12), geom_raw = $13, retired = $14, \
+         parcel_code = $15 \
          WHERE commune_code = $1 AND feature = $2",
     )
     .bind(code)
@@ -353,6 +366,7 @@ async fn write(
     .bind(ewkb)
     .bind(raw)
     .bind(f.retired)
+    .bind(&f.parcel_code)
     .execute(&mut *conn)
     .await
     .map_err(db("changing the parcel"))?;
