@@ -184,11 +184,12 @@ fn every_kind_and_consistent_statuses_in_a_3000_parcel_commune() {
     for e in expected {
         assert!(without.contains(e), "{e}");
     }
-    // ... and it is the only such parcel within one edit of what the certificate says.
+    // ... and, for a number one slip off, it is the only such parcel within one edit of what the certificate
+    // says (a number mistyped twice, `expected_within: 3`, is two edits away).
     let mut rdr = csv::Reader::from_path(dir.join("certificates.csv")).unwrap();
     let written: BTreeMap<String, (String, String)> =
         rdr.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), (r[3].to_string(), r[4].to_string()))).collect();
-    for c in unmatched.iter().filter(|c| c["expected_candidate"].is_string()) {
+    for c in unmatched.iter().filter(|c| c["expected_candidate"].is_string() && c["expected_within"].is_null()) {
         let (sheet, no) = &written[c["cert_ids"][0].as_str().unwrap()];
         let near: Vec<String> = one_edit(sheet, no)
             .into_iter()

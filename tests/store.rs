@@ -748,7 +748,7 @@ fn serve_from_the_store_serves_what_the_directory_serves() {
     let (stored, stored_line) = serve(&["--db", &db.url]);
     let strip = |l: &str| l.split(" on http://").next().unwrap().to_string();
     assert_eq!(strip(&stored_line), strip(&files_line));
-    assert!(stored_line.contains("(2997 parcels, 243 conflicts)"), "{stored_line}");
+    assert!(stored_line.contains("(2997 parcels, 251 conflicts)"), "{stored_line}");
     for target in ["/conflicts.csv", "/collections/parcels/items?limit=50&offset=1000", "/groups"] {
         // Links name the server's own address.
         let a = http_get(&stored.addr, target).replace(&stored.addr, "HOST");

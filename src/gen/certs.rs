@@ -110,6 +110,8 @@ pub(crate) struct Cert {
     pub holders: Vec<Holder>,
     /// Planted unmatched certificate: the parcel a good checker should rank first.
     pub expected: Option<u32>,
+    /// ... among this many first candidates (1, or 3 for a number mistyped twice).
+    pub within: u8,
     pub unmatched: bool,
 }
 
@@ -124,8 +126,9 @@ pub(crate) enum Plan {
     Split { k: u8, style: u8 },
     /// Two certificates, each for the whole parcel.
     DupCert,
-    /// One certificate pointing nowhere: sheet and number as written; `expected`: recoverable.
-    Typo { sheet: u32, no: String, expected: bool },
+    /// One certificate pointing nowhere: sheet and number as written; `expected`: recoverable, the parcel
+    /// meant first among the candidates (`within` 1) or among the first three (`within` 3: two slips).
+    Typo { sheet: u32, no: String, expected: bool, within: u8 },
     /// One certificate whose area is the mapped area times this factor.
     Mismatch(f64),
 }
@@ -476,6 +479,7 @@ impl Registry {
             serial,
             holders,
             expected: None,
+            within: 1,
             unmatched: false,
         });
     }
@@ -528,12 +532,13 @@ impl Registry {
                         self.cert(rng, i, p.sheet, no, area, p.land_use, year, None, p.group, urban);
                     }
                 }
-                Plan::Typo { sheet, no: typo, expected } => {
+                Plan::Typo { sheet, no: typo, expected, within } => {
                     let (area, year) = (normal(rng), year_of_issue(rng));
                     self.cert(rng, i, *sheet, typo.clone(), area, p.land_use, year, None, p.group, urban);
                     let c = self.certs.last_mut().expect("just pushed");
                     c.unmatched = true;
                     c.expected = expected.then_some(i);
+                    c.within = *within;
                 }
             }
         }

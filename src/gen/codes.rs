@@ -56,7 +56,8 @@ fn metres(p: Pt) -> Coord<f64> {
 fn inside(ring: &[Pt]) -> Coord<f64> {
     let line: LineString<f64> = ring.iter().copied().map(metres).collect();
     let poly = Polygon::new(line, vec![]);
-    match polylabel::polylabel(&poly, &0.05) {
+    // Any point well inside will do (the generated parcels are 4 m wide or more); 0.2 m is quick.
+    match polylabel::polylabel(&poly, &0.2) {
         Ok(p) => p.0,
         Err(_) => metres(ring[0]),
     }

@@ -24,6 +24,8 @@ const WEIGHTS: Weights = Weights {
 
 /// Gaps, planted on top of the others (from their own random stream).
 const GAP_WEIGHT: f64 = 0.05;
+/// Certificate numbers mistyped twice (two digits dropped, added, wrong or swapped), on top of the others.
+const TWICE_WEIGHT: f64 = 0.05;
 
 struct Weights {
     overlap_edge: f64,
@@ -126,6 +128,9 @@ pub(crate) fn plant(lay: &mut Layout, rate: f64, rng: &mut ChaCha8Rng) -> Plante
     }
     pl.gaps(count(GAP_WEIGHT), &mut gap_rng);
     pl.disambiguate();
+    // Numbers mistyped twice come last, from their own stream, so that every defect above stays where it was.
+    let mut twice_rng = ChaCha8Rng::seed_from_u64(gap_rng.random::<u64>() ^ 0x0074_7769_6365);
+    pl.mistyped_twice(count(TWICE_WEIGHT), &mut twice_rng);
     Planted { overlaps: pl.overlaps, gaps: pl.gaps, originals: pl.originals, plans: pl.plans }
 }
 
@@ -390,7 +395,7 @@ impl Planter<'_> {
             };
             match typo {
                 Some((sheet, no, expected)) => {
-                    self.plans[i] = Plan::Typo { sheet, no, expected };
+                    self.plans[i] = Plan::Typo { sheet, no, expected, within: 1 };
                     return;
                 }
                 None => self.used[i] = false,
@@ -452,6 +457,91 @@ impl Planter<'_> {
         out
     }
 
+    /// Certificates whose number is two slips from their parcel's (`1012` for `12`, `45` for `4512`, two digits
+    /// wrong, or a swap and a wrong digit), pointing at no parcel; the parcel meant must be among the first three
+    /// candidates. Parcels within one edit of a one-slip typo are left alone (that typo must stay unambiguous).
+    fn mistyped_twice(&mut self, count: usize, rng: &mut ChaCha8Rng) {
+        let near_typos: HashSet<(u32, u32)> = self
+            .plans
+            .iter()
+            .filter_map(|plan| match plan {
+                Plan::Typo { sheet, no, expected: true, within: 1 } => Some(one_edit(*sheet, no)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let mut candidates: Vec<usize> = (0..self.plans.len())
+            .filter(|&i| {
+                let p = &self.lay.parcels[i];
+                !self.used[i]
+                    && matches!(self.plans[i], Plan::Normal)
+                    && p.shape != Shape::NearDup
+                    && !near_typos.contains(&(p.sheet, p.number))
+            })
+            .collect();
+        candidates.shuffle(rng);
+        let mut done = 0;
+        for i in candidates {
+            if done == count {
+                break;
+            }
+            let (sheet, n) = (self.lay.parcels[i].sheet, self.lay.parcels[i].number);
+            let d = n.to_string().into_bytes();
+            let digit = |rng: &mut ChaCha8Rng| b'0' + rng.random_range(0..10u8);
+            let mut e = d.clone();
+            match rng.random_range(0..4) {
+                0 => {
+                    // Two digits added.
+                    for _ in 0..2 {
+                        let at = rng.random_range(0..=e.len());
+                        e.insert(at, digit(rng));
+                    }
+                }
+                1 if d.len() >= 3 => {
+                    // Two digits dropped.
+                    for _ in 0..2 {
+                        let at = rng.random_range(0..e.len());
+                        e.remove(at);
+                    }
+                }
+                2 => {
+                    // One digit dropped or added, and one wrong.
+                    if d.len() >= 2 && rng.random_bool(0.5) {
+                        e.remove(rng.random_range(0..e.len()));
+                    } else {
+                        let at = rng.random_range(0..=e.len());
+                        e.insert(at, digit(rng));
+                    }
+                    let at = rng.random_range(0..e.len());
+                    e[at] = digit(rng);
+                }
+                _ => {
+                    // Two digits wrong, or two swapped and one wrong.
+                    if d.len() >= 2 && rng.random_bool(0.5) {
+                        let at = rng.random_range(0..e.len() - 1);
+                        e.swap(at, at + 1);
+                    } else {
+                        let at = rng.random_range(0..e.len());
+                        e[at] = digit(rng);
+                    }
+                    let at = rng.random_range(0..e.len());
+                    e[at] = digit(rng);
+                }
+            }
+            if e.is_empty() || e[0] == b'0' || crate::reconcile::unmatched::digit_distance(&e, &d) != 2 {
+                continue;
+            }
+            let no = String::from_utf8(e).expect("digits");
+            let Ok(v) = no.parse::<u64>() else { continue };
+            if digits_exist(self.lay, sheet, v) {
+                continue;
+            }
+            self.used[i] = true;
+            self.plans[i] = Plan::Typo { sheet, no, expected: true, within: 3 };
+            done += 1;
+        }
+    }
+
     /// Makes every recoverable typo unambiguous: its parcel must be the only parcel without a certificate
     /// within one edit (a digit transposed, replaced, dropped or added, in the number or the sheet) of what
     /// the certificate says. Otherwise another typo is chosen, or the number is torn instead.
@@ -469,7 +559,7 @@ impl Planter<'_> {
             one_edit(sheet, no).into_iter().any(|key| key != own && orphans.contains(&key))
         };
         for i in 0..self.plans.len() {
-            let Plan::Typo { sheet, no, expected: true } = &self.plans[i] else { continue };
+            let Plan::Typo { sheet, no, expected: true, within: 1 } = &self.plans[i] else { continue };
             let own = (self.lay.parcels[i].sheet, self.lay.parcels[i].number);
             if !ambiguous(own, *sheet, no) {
                 continue;
@@ -479,8 +569,8 @@ impl Planter<'_> {
                 .filter(|(s, no)| !ambiguous(own, *s, no))
                 .collect();
             self.plans[i] = match self.pick_one(&options) {
-                Some((sheet, no)) => Plan::Typo { sheet, no, expected: true },
-                None => Plan::Typo { sheet: own.0, no: self.torn(own.1), expected: false },
+                Some((sheet, no)) => Plan::Typo { sheet, no, expected: true, within: 1 },
+                None => Plan::Typo { sheet: own.0, no: self.torn(own.1), expected: false, within: 1 },
             };
         }
     }

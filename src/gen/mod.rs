@@ -62,6 +62,9 @@
 //!   wrong (pointing at no parcel; `expected_candidate` is the true parcel, which is then the only parcel
 //!   without certificate within one edit of what the certificate says), or the number torn (`""`, `"4?"`) or
 //!   beyond the sheet's last (`expected_candidate` null); the true parcel is left `parcel_without_certificate`.
+//! * numbers mistyped twice (5% more, on their own random stream, after the rest): two digits added or
+//!   dropped (`1012` for `12`), one dropped or added and one wrong, two wrong, or a swap and a wrong digit;
+//!   `expected_candidate` is the true parcel with `expected_within: 3` (among the first three candidates).
 //! * `parcel_without_certificate`: plots with no certificate (besides the roads).
 //! * `area_mismatch`: a certificate 16-40% off the mapped area.
 //!

@@ -59,6 +59,8 @@ pub(crate) struct Conflict {
     pub parcel_ids: Vec<String>,
     pub cert_ids: Vec<String>,
     pub expected: Option<String>,
+    /// The expected candidate is among this many first (1, or 3 for a number mistyped twice).
+    pub within: u8,
 }
 
 pub(crate) struct ParcelTruth {
@@ -143,7 +145,7 @@ pub(crate) fn compute(
     let mut rules = Rules { tol, near: Vec::new() };
     let mut mask = vec![0u16; n];
     let mut conflicts: Vec<Conflict> = Vec::new();
-    let mut add = |mask: &mut [u16], kind: usize, parcels: &[u32], certs: &[u32], expected: Option<u32>| {
+    let mut add = |mask: &mut [u16], kind: usize, parcels: &[u32], certs: &[u32], expected: Option<(u32, u8)>| {
         for &p in parcels {
             mask[p as usize] |= 1 << kind;
         }
@@ -155,7 +157,8 @@ pub(crate) fn compute(
             kind: KINDS[kind],
             parcel_ids,
             cert_ids: c,
-            expected: expected.map(|p| ids[p as usize].clone()),
+            expected: expected.map(|(p, _)| ids[p as usize].clone()),
+            within: expected.map_or(1, |(_, w)| w),
         });
     };
     let mapped = |i: usize| (lay.parcels[i].geom == Geom::Valid).then_some(lay.parcels[i].area);
@@ -244,7 +247,7 @@ pub(crate) fn compute(
                 parcel_of[ci] = Some(p);
             }
             None => {
-                add(&mut mask, UNMATCHED_CERTIFICATE, &[], &[ci as u32], c.expected);
+                add(&mut mask, UNMATCHED_CERTIFICATE, &[], &[ci as u32], c.expected.map(|p| (p, c.within)));
             }
         }
     }

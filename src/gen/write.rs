@@ -357,7 +357,12 @@ pub(crate) fn truth(path: &Path, truth: &Truth) -> Result<()> {
         list(&mut buf, &c.cert_ids);
         buf.extend_from_slice(b", \"expected_candidate\": ");
         match &c.expected {
-            Some(e) => push_json_str(&mut buf, e),
+            Some(e) => {
+                push_json_str(&mut buf, e);
+                if c.within > 1 {
+                    buf.extend_from_slice(format!(", \"expected_within\": {}", c.within).as_bytes());
+                }
+            }
             None => buf.extend_from_slice(b"null"),
         }
         buf.push(b'}');

@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use geo::{Area, Distance, Euclidean, MultiPolygon, Point, Polygon};
+use geo::{Area, BoundingRect, Distance, Euclidean, MultiPolygon, Point, Polygon};
 use rayon::prelude::*;
 
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
@@ -30,8 +30,11 @@ pub const LEN: usize = 12;
 pub const MAX_OUTSIDE_M: f64 = 0.05;
 /// The GeoHash alphabet (base 32 without a, i, l, o).
 const ALPHABET: &[u8] = b"0123456789bcdefghjkmnpqrstuvwxyz";
-/// The pole of inaccessibility is found to this precision (metres of the planar frame).
-const POLE_PRECISION: f64 = 0.01;
+/// The pole of inaccessibility is found to a twentieth of the parcel's narrower side, between these bounds
+/// (metres of the planar frame): the point named is at most that much nearer the boundary than the true pole.
+/// Finer costs time (on a 5 x 20 m parcel, 230 µs at 1 cm, 34 µs at 10 cm, 5 µs at 50 cm) for a point that is
+/// inside either way.
+const POLE_PRECISION: (f64, f64) = (0.01, 0.5);
 
 /// What is wrong with one parcel's own code (sharing it aside).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,7 +84,9 @@ pub fn defect(p: &Parcel, frame: &Frame) -> Option<Defect> {
 pub fn proposed(p: &Parcel, frame: &Frame) -> Option<String> {
     let area = cover(p)?;
     let largest: &Polygon<f64> = area.0.iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
-    let pole = polylabel::polylabel(largest, &POLE_PRECISION).ok()?;
+    let side = largest.bounding_rect().map_or(0.0, |r| r.width().min(r.height()));
+    let precision = (side / 20.0).clamp(POLE_PRECISION.0, POLE_PRECISION.1);
+    let pole = polylabel::polylabel(largest, &precision).ok()?;
     let (lon, lat) = frame.to_wgs84(pole.x(), pole.y()).ok()?;
     geohash::encode(geo::Coord { x: lon, y: lat }, LEN).ok()
 }
@@ -89,7 +94,7 @@ pub fn proposed(p: &Parcel, frame: &Frame) -> Option<String> {
 /// Every parcel's code defects, and one conflict per code shared by several parcels.
 pub(crate) fn find(parcels: &[Parcel], frame: &Frame) -> Vec<Conflict> {
     let mut found: Vec<Conflict> =
-        parcels.par_iter().enumerate().filter_map(|(i, p)| own(parcels, i, defect(p, frame)?, frame)).collect();
+        parcels.par_iter().enumerate().filter_map(|(i, p)| own(parcels, i, defect(p, frame)?)).collect();
     found.extend(shared(parcels, 0..parcels.len()));
     found
 }
@@ -97,30 +102,27 @@ pub(crate) fn find(parcels: &[Parcel], frame: &Frame) -> Vec<Conflict> {
 /// [`find`] for the parcels `only`; `only` must hold every parcel that carries a code one of them carries (the
 /// incremental re-check's scope).
 pub(crate) fn find_in(parcels: &[Parcel], frame: &Frame, only: &[usize]) -> Vec<Conflict> {
-    let mut found: Vec<Conflict> =
-        only.iter().filter_map(|&i| own(parcels, i, defect(&parcels[i], frame)?, frame)).collect();
+    let mut found: Vec<Conflict> = only.iter().filter_map(|&i| own(parcels, i, defect(&parcels[i], frame)?)).collect();
     found.extend(shared(parcels, only.iter().copied()));
     found
 }
 
 /// The conflict of one parcel's own defect.
-fn own(parcels: &[Parcel], i: usize, defect: Defect, frame: &Frame) -> Option<Conflict> {
+fn own(parcels: &[Parcel], i: usize, defect: Defect) -> Option<Conflict> {
     let p = &parcels[i];
     let mut c = Conflict::new(Kind::ParcelCode, vec![i], vec![]);
     let code = p.code.as_deref().unwrap_or("");
-    let proposal = match proposed(p, frame) {
-        Some(code) => format!("; proposed {code}"),
-        None => String::new(),
-    };
+    // The proposal is not in the sentence: it is computed where it is shown (`proposed_code`), not for every
+    // conflict of a check.
     c.detail = match defect {
-        Defect::Empty => format!("the parcel has no national parcel code{proposal}"),
+        Defect::Empty => "the parcel has no national parcel code".to_string(),
         Defect::Malformed if well_formed(&code.to_ascii_lowercase()) => {
-            format!("national parcel code `{code}` is in upper case (GeoHash is written in lower case){proposal}")
+            format!("national parcel code `{code}` is in upper case (GeoHash is written in lower case)")
         }
-        Defect::Malformed => format!("national parcel code `{code}` is not 12 GeoHash characters{proposal}"),
+        Defect::Malformed => format!("national parcel code `{code}` is not 12 GeoHash characters"),
         Defect::Outside(d) => {
             c.measure = Some((d * 1000.0).round() / 1000.0);
-            format!("national parcel code `{code}` names a point {d:.2} m outside the parcel{proposal}")
+            format!("national parcel code `{code}` names a point {d:.2} m outside the parcel")
         }
     };
     if p.geometry.is_some() {

@@ -175,6 +175,8 @@ pub fn conflict_feature(src: &Source, ci: usize) -> Value {
             "parcel_ids": pids.join(";"),
             "cert_ids": cids.join(";"),
             "candidates": candidates.join(";"),
+            // Each candidate's reason (`; ` between its parts), in the order of `candidates`, `|` between them.
+            "candidate_reasons": c.candidates.iter().map(|k| k.reason.as_str()).collect::<Vec<_>>().join("|"),
             "detail": src.public_detail(ci),
             "status": src.review(ci).as_str(),
         }

@@ -457,9 +457,39 @@ const DETAIL_VI = {
   },
 };
 
+/** The parts of an unmatched certificate's candidate reason (the server says them in English). */
+const REASON_VI = {
+  'two digits swapped': 'hai chữ số bị đảo chỗ',
+  'one digit wrong': 'sai một chữ số',
+  'one digit added': 'thừa một chữ số',
+  'one digit dropped': 'thiếu một chữ số',
+  'two digits added': 'thừa hai chữ số',
+  'two digits dropped': 'thiếu hai chữ số',
+  'two slips': 'sai hai chỗ',
+  'sheet number one slip off': 'số tờ sai một chữ số',
+  'fits the torn number': 'khớp với số thửa bị mất chữ',
+  'area agrees within 1%': 'diện tích khớp trong 1%',
+  'area agrees within 5%': 'diện tích khớp trong 5%',
+  'no area to compare': 'không có diện tích để so',
+  'no certificate of its own': 'thửa chưa có GCN',
+};
+
+/** A candidate's reason in the page's language. */
+export function candidateReason(reason) {
+  if (!reason || lang === 'en') return reason || '';
+  return reason.split('; ').map((part) => {
+    const off = /^area differs by (\d+)%$/.exec(part);
+    if (off) return `diện tích lệch ${num(Number(off[1]), 0)}%`;
+    return REASON_VI[part] || part;
+  }).join('; ');
+}
+
 /** A conflict's detail in words: the server's sentence in English, one made from its measure in Vietnamese. */
 export function detailText(kind, measure, detail, props = {}) {
-  if (lang === 'en') return detail || '';
+  if (lang === 'en') {
+    // The proposed national code is a property of its own, not in the server's sentence.
+    return kind === 'parcel_code' && props.proposed_code ? `${detail}; proposed ${props.proposed_code.split(';').join(', ')}` : detail || '';
+  }
   const f = DETAIL_VI[kind];
   return f ? f(measure ?? null, props) : '';
 }

@@ -3,7 +3,7 @@
 // to personal data the holders side by side with the population register (GET /parcels/{id}/holders), the
 // fields that differ marked, and the officer's confirm / reject of the link.
 import { $, el, fill, api, say, busy } from './dom.js';
-import { t, kindName, reasonsText, detailText, num, area, when } from './i18n.js';
+import { t, kindName, reasonsText, detailText, candidateReason, num, area, when } from './i18n.js';
 import { KIND_COLORS, STATUS } from './style.js';
 
 const REVIEWS = ['open', 'acknowledged', 'resolved', 'waived'];
@@ -229,9 +229,10 @@ export function createPanel(ctx) {
     } catch {
       return null;
     }
-    const list = (f.properties.candidates || '').split(';').filter(Boolean).map((c) => {
+    const reasons = (f.properties.candidate_reasons || '').split('|');
+    const list = (f.properties.candidates || '').split(';').filter(Boolean).map((c, i) => {
       const at = c.lastIndexOf(':');
-      return { id: c.slice(0, at), score: Number(c.slice(at + 1)) };
+      return { id: c.slice(0, at), score: Number(c.slice(at + 1)), reason: reasons[i] || '' };
     });
     const cert = (item.cert_ids || [])[0];
     if (!list.length || !cert) return null;
@@ -260,6 +261,7 @@ export function createPanel(ctx) {
         return el('li', { 'data-parcel': c.id },
           el('button', { type: 'button', class: 'link', onclick: () => ctx.look(c.id) }, t('parcel.title', { sheet: p ? p.sheet : '?', number: p ? p.parcel_no : '?' })),
           el('span', { class: 'muted' }, ` · ${t('holders.score', { score: num(c.score, 2) })}`),
+          c.reason ? el('div', { class: 'muted small', 'data-testid': 'candidate-reason' }, candidateReason(c.reason)) : null,
           edits && p ? el('button', { type: 'button', 'data-testid': 'repoint', onclick: () => repoint(p) }, t('repoint.button', { label })) : null);
       })),
       said);

@@ -172,6 +172,14 @@ await check('an officer points an unmatched certificate at its likely parcel; th
   assert.equal(await text(page, '#parcel-title'), 'GCN không có thửa trên bản đồ');
   const offered = await page.$$eval('[data-testid=candidates] li', (ls) => ls.map((l) => l.dataset.parcel));
   assert.equal(offered[0], item.parcel.id);
+  // Each candidate says why, in Vietnamese: the slip, the area, whether it has a certificate of its own.
+  const conflict = await get(page, `/collections/conflicts/items/${encodeURIComponent(item.id)}`);
+  const reasons = await page.$$eval('[data-testid=candidates] li [data-testid=candidate-reason]', (ds) => ds.map((d) => d.textContent));
+  assert.equal(reasons.length, offered.length);
+  assert.equal(conflict.properties.candidate_reasons.split('|').length, offered.length);
+  for (const r of reasons) {
+    assert.match(r, /^(hai chữ số bị đảo chỗ|sai một chữ số|thừa một chữ số|thiếu một chữ số|thừa hai chữ số|thiếu hai chữ số|sai hai chỗ|số tờ sai một chữ số|khớp với số thửa bị mất chữ); (diện tích khớp trong [15]%|diện tích lệch \d+%|không có diện tích để so)(; thửa chưa có GCN)?$/, r);
+  }
   await page.click(`[data-testid=candidates] li[data-parcel="${item.parcel.id}"] [data-testid=repoint]`);
   await page.waitForFunction(() => document.querySelector('[data-testid=repoint-said]')?.textContent.startsWith('Đã gán GCN'), null, { timeout: 60000 });
   await idle(page);
