@@ -13,6 +13,9 @@
 //! assert!((lon - 105.5).abs() < 1e-8 && (lat - 21.0).abs() < 1e-8);
 //! ```
 
+mod grid;
+pub use grid::ProjectionGrid;
+
 use proj4rs::proj::Proj;
 use proj4rs::transform::transform;
 
