@@ -197,6 +197,27 @@ fn without_the_column_codes_are_not_checked_and_with_it_empty_everywhere_every_p
     let report = tmp.path().join("r");
     check(&dir, &report);
     assert_eq!(code_conflicts(&report), vec![]);
+    // The canonical column in a Shapefile, whose field names stop at ten characters (`parcel_cod`).
+    let shp = tmp.path().join("shp");
+    std::fs::create_dir_all(&shp).unwrap();
+    for f in ["dataset.toml", "certificates.csv"] {
+        std::fs::copy(dir.join(f), shp.join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join("parcels.geojson")).unwrap();
+    let with_code = text.replace("\"LoaiDat\":\"ODT\"", "\"LoaiDat\":\"ODT\",\"parcel_code\":\"w7dzq89xxwpn\"");
+    std::fs::write(tmp.path().join("coded.geojson"), &with_code).unwrap();
+    let o = std::process::Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile"])
+        .arg(shp.join("parcels.shp"))
+        .arg(tmp.path().join("coded.geojson"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = tmp.path().join("r-shp");
+    check(&shp, &r);
+    // The same code on all eight: one shared-code conflict, and seven (or eight) codes outside their square.
+    let shared = code_conflicts(&r).into_iter().filter(|(p, _, _)| p.len() == 8).count();
+    assert_eq!(shared, 1);
     // The column present, every value null: eight empty codes.
     let text = std::fs::read_to_string(dir.join("parcels.geojson")).unwrap();
     std::fs::write(

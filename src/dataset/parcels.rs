@@ -51,6 +51,9 @@ pub struct RawFeature {
     pub(crate) position: Option<u32>,
 }
 
+/// The longest field name a Shapefile's DBF holds.
+const DBF_NAME_LEN: usize = 10;
+
 /// Sidecar files that sit beside a vector file and are not themselves data.
 const SIDECARS: &[&str] =
     &["shx", "dbf", "prj", "cpg", "qix", "sbn", "sbx", "id", "map", "dat", "ind", "xml", "aux", "lock"];
@@ -137,6 +140,11 @@ pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>], sink: &mut 
             Some(req) => {
                 let exact = names.iter().position(|n| n == &req.source);
                 let idx = exact.or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(&req.source)));
+                // A Shapefile's field names are ten characters at most: `parcel_code` is written `parcel_cod`.
+                let idx = idx.or_else(|| {
+                    let cut = req.source.get(..DBF_NAME_LEN).filter(|_| driver == "ESRI Shapefile")?;
+                    names.iter().position(|n| n.eq_ignore_ascii_case(cut))
+                });
                 match (idx, req.required) {
                     (Some(i), _) => Some(i),
                     (None, false) => None,
