@@ -326,7 +326,7 @@ impl Dataset {
                     crs: None,
                     features,
                     crs_after_features: false,
-                    present: vec![true],
+                    present: Vec::new(),
                 }),
             };
             let (g, _) = build_groups(raw_groups, &frame)?;
