@@ -416,30 +416,34 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
 }
 
 /// One row per certificate holder. Status, citizen_id and score come from holder linkage against the
-/// population register; without citizens.csv they are empty.
+/// population register; without citizens.csv they are empty. `candidate_id` (an extension of the contract's
+/// columns) names, for a holder `not_found` whose current id the register lacks, the namesake the register has
+/// under another current id: for the officer to look at, never taken.
 fn write_holders(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
     use Cell::{Own, Text};
     let certs = &ds.certificates;
     let linked = rec.holders.as_ref().zip(ds.register.as_ref());
     write_chunked(
         path,
-        b"cert_id,holder_name,holder_id,status,citizen_id,score\n",
+        b"cert_id,holder_name,holder_id,status,citizen_id,score,candidate_id\n",
         certs.holders.len(),
         CSV_CHUNK,
         |range, out| {
             csv_rows(out, |w| {
                 for (k, h) in certs.holders[range.clone()].iter().enumerate() {
                     let t = |x| certs.text(x);
-                    let (status, citizen, score) = match linked {
+                    let (status, citizen, score, candidate) = match linked {
                         Some((l, reg)) => {
                             let link = &l.holders[range.start + k];
+                            let id = |j: Option<u32>| j.map_or("", |j| reg.text(reg.people[j as usize].id));
                             (
                                 link.status.as_str(),
-                                link.citizen.map_or("", |j| reg.text(reg.people[j as usize].id)),
+                                id(link.citizen),
                                 link.score.map(|s| format!("{s:.4}")).unwrap_or_default(),
+                                id(link.candidate),
                             )
                         }
-                        None => ("", "", String::new()),
+                        None => ("", "", String::new(), ""),
                     };
                     write_spreadsheet_record(
                         w,
@@ -450,6 +454,7 @@ fn write_holders(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                             Own(status),
                             Text(citizen),
                             Own(&score),
+                            Text(candidate),
                         ],
                     )?;
                 }
@@ -481,9 +486,9 @@ fn holder_linkage(ds: &Dataset, rec: &Reconciliation) -> Value {
         .fields
         .iter()
         .enumerate()
-        .map(|(f, (name, _))| {
-            let r = |v: &[f64; 4]| v.map(|x| (x * 1e4).round() / 1e4);
-            (name.as_str(), json!({"m": r(&l.model.m[f]), "u": r(&l.model.u[f])}))
+        .filter_map(|(f, (name, _))| {
+            let r = |v: &[f64; 4]| v.map(|x| if x < 1e-3 { x } else { (x * 1e4).round() / 1e4 });
+            Some((name.as_str(), json!({"m": r(l.model.m.get(f)?), "u": r(l.model.u.get(f)?)})))
         })
         .collect();
     json!({

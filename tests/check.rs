@@ -71,7 +71,7 @@ fn small_commune_gives_every_conflict_and_status() {
     assert_eq!(unmatched["geometry"]["type"], "Point");
     // holders.csv: one row per holder, names as written.
     let holders = std::fs::read_to_string(report.join("holders.csv")).unwrap();
-    assert!(holders.starts_with("cert_id,holder_name,holder_id,status,citizen_id,score\n"));
+    assert!(holders.starts_with("cert_id,holder_name,holder_id,status,citizen_id,score,candidate_id\n"));
     assert_eq!(holders.lines().count(), 16);
 }
 

@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
+use serde_json::Value;
 
 const REGISTER: &str = "\
 citizen_id,full_name,birth_date,gender,address
@@ -30,9 +31,13 @@ citizen_id,full_name,birth_date,gender,address
 fn commune_with_register(dir: &Path) {
     write_small_commune(dir);
     std::fs::write(dir.join("citizens.csv"), REGISTER).unwrap();
-    // Bùi Văn Khoa's certificate carries Ngô Thị Lan's id.
+    // Bùi Văn Khoa's certificate carries Ngô Thị Lan's id. Dương Văn Oanh's carries a current id the register
+    // does not have, and the register's Dương Văn Oanh born 1975 has another: a namesake, not the holder.
     let p = dir.join("certificates.csv");
-    let t = std::fs::read_to_string(&p).unwrap().replace("Bùi Văn Khoa,,1975", "Bùi Văn Khoa,001175000099,1975");
+    let t = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("Bùi Văn Khoa,,1975", "Bùi Văn Khoa,001175000099,1975")
+        .replace("Dương Văn Oanh,,1975", "Dương Văn Oanh,001075123456,1975");
     std::fs::write(p, t).unwrap();
 }
 
@@ -42,14 +47,18 @@ fn check(ds: &Path, report: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn holders(report: &Path) -> Vec<[String; 5]> {
+/// (cert_id, holder_name, status, citizen_id, "p" when scored, candidate_id) of each holders.csv row.
+fn holders(report: &Path) -> Vec<[String; 6]> {
     let mut r = csv::Reader::from_path(report.join("holders.csv")).unwrap();
-    assert_eq!(r.headers().unwrap(), vec!["cert_id", "holder_name", "holder_id", "status", "citizen_id", "score"]);
+    assert_eq!(
+        r.headers().unwrap(),
+        vec!["cert_id", "holder_name", "holder_id", "status", "citizen_id", "score", "candidate_id"]
+    );
     r.records()
         .map(|x| {
             let x = x.unwrap();
             let score = if x[5].is_empty() { "" } else { "p" };
-            [x[0].into(), x[1].into(), x[3].into(), x[4].into(), score.into()]
+            [x[0].into(), x[1].into(), x[3].into(), x[4].into(), score.into(), x[6].into()]
         })
         .collect()
 }
@@ -61,11 +70,12 @@ fn every_holder_status_and_its_conflicts() {
     commune_with_register(&ds);
     let report = tmp.path().join("report");
     let stdout = check(&ds, &report);
-    assert!(stdout.contains("holders: 2 by id, 8 by attributes, 1 mismatch, 3 not found, 1 id invalid"), "{stdout}");
+    assert!(stdout.contains("holders: 2 by id, 7 by attributes, 1 mismatch, 4 not found, 1 id invalid"), "{stdout}");
     assert!(stdout.contains("warning: citizens.csv: 1 citizen ids occur more than once"), "{stdout}");
 
     let h = |c: &str, n: &str, s: &str, id: &str| {
-        [c.to_string(), n.to_string(), s.to_string(), id.to_string(), if id.is_empty() { "" } else { "p" }.to_string()]
+        let p = if id.is_empty() { "" } else { "p" };
+        [c.to_string(), n.to_string(), s.to_string(), id.to_string(), p.to_string(), String::new()]
     };
     assert_eq!(
         holders(&report),
@@ -88,7 +98,8 @@ fn every_holder_status_and_its_conflicts() {
             h("C10", "Hồ Văn Minh", "matched_by_attributes", "001075000404"),
             // In the register twice under one id: the same person, not namesakes.
             h("C11", "Ngô Văn Nam", "matched_by_attributes", "001075000405"),
-            h("C12", "Dương Văn Oanh", "matched_by_attributes", "001075000406"),
+            // A current id the register lacks; its Dương Văn Oanh born 1975 has another: named, not taken.
+            ["C12", "Dương Văn Oanh", "not_found", "", "", "001075000406"].map(String::from),
             h("C17", "Lý Văn Phong", "not_found", ""),
         ]
     );
@@ -100,6 +111,7 @@ fn every_holder_status_and_its_conflicts() {
         vec![
             ("holder_id_invalid".to_string(), s(&["00118-1-1"]), s(&["C1"])),
             ("holder_not_found".to_string(), s(&[]), s(&["C17"])),
+            ("holder_not_found".to_string(), s(&["00118-1-12"]), s(&["C12"])),
             ("holder_not_found".to_string(), s(&["00118-1-3"]), s(&["C3"])),
             ("holder_not_found".to_string(), s(&["00118-1-4"]), s(&["C4A"])),
             ("holder_mismatch".to_string(), s(&["00118-1-8"]), s(&["C8"])),
@@ -120,6 +132,8 @@ fn every_holder_status_and_its_conflicts() {
         vec![
             "certificate C1 holder row 3: the id contradicts the birth year: the id says born 1985, the record 1986",
             "certificate C17 holder row 16: no id; no one in the register fits",
+            "certificate C12 holder row 15: the id is not in the register; no one in the register fits: a namesake \
+             born the same year has another citizen id",
             "certificate C3 holder row 5: an old 9-digit id (CMND); no one in the register fits",
             "certificate C4A holder row 6: no id; ambiguous: two or more people in the register fit equally",
             "certificate C8 holder row 11: the id is in the register for someone whose name or birth differs",
@@ -143,7 +157,7 @@ fn every_holder_status_and_its_conflicts() {
             e("00118-1-9", "3", "overlap"),
             e("00118-1-10", "3", "invalid_geometry"),
             e("00118-1-11", "3", "invalid_geometry"),
-            e("00118-1-12", "2", "duplicate_parcel_number;holder_matched_by_attributes"),
+            e("00118-1-12", "2", "duplicate_parcel_number;holder_not_found"),
             e("00118-1-12_2", "2", "duplicate_parcel_number;parcel_without_certificate"),
             e("00118-1-17", "2", "parcel_without_certificate"),
         ]
@@ -153,7 +167,7 @@ fn every_holder_status_and_its_conflicts() {
         serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap()).unwrap();
     let l = &summary["holder_linkage"];
     assert_eq!(l["register"], 15);
-    assert_eq!(l["status"]["matched_by_attributes"], 8);
+    assert_eq!(l["status"]["matched_by_attributes"], 7);
     assert_eq!(l["register_duplicate_ids"]["count"], 1);
     assert_eq!(l["register_duplicate_ids"]["rows"], serde_json::json!([[13, 16]]));
     assert_eq!(
@@ -204,4 +218,53 @@ fn register_with_mapped_columns() {
     check(&ds, &report);
     assert_eq!(holders(&report)[0][2], "matched_by_id");
     assert_eq!(holders(&report)[2][2], "matched_by_attributes");
+}
+
+/// The namesake case through the store (issue 19): a holder whose current id the register lacks, whose
+/// namesake in the register has another, is `not_found`, and the officer sees the namesake's record as the
+/// candidate (`GET /parcels/{id}/holders`); set to an id one typing error from the namesake's, the holder is
+/// that person; set to another id again, the namesake is named again.
+#[test]
+fn officers_see_the_namesake_a_holder_was_not_taken_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("commune");
+    commune_with_register(&ds);
+    let db = TestDb::new("namesake");
+    let out = run(&["import", ds.to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add(&db, "an", "officer", &[]);
+    let (server, _) = serve_with(&["--db", &db.url]);
+    let a = server.addr.as_str();
+    let pw = password_of("an");
+    let an = Some(("an", pw.as_str()));
+    let target = "/parcels/00118-1-12/holders";
+    let row = || -> serde_json::Value {
+        let (code, _, text) = http(a, "GET", target, "", an);
+        assert_eq!(code, 200, "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["holders"].as_array().unwrap().iter().find(|h| h["cert_id"] == "C12").unwrap().clone()
+    };
+    let namesake = serde_json::json!({
+        "citizen_id": "001075000406", "name": "Dương Văn Oanh", "birth": "1975-06-16",
+        "address": "Tổ 2, phường Yên Nghĩa"
+    });
+    let r = row();
+    assert_eq!((&r["line"], &r["linkage"]["status"], &r["register"]), (&15.into(), &"not_found".into(), &Value::Null));
+    assert_eq!(r["candidate"], namesake, "{r}");
+
+    let patch = |id: &str, tag: &str| {
+        let body = serde_json::json!({"holder_id": id}).to_string();
+        let (code, _, text) =
+            http_with(a, "PATCH", &format!("{target}/15"), &body, an, &format!("If-Match: {tag}\r\n"));
+        assert_eq!(code, 200, "{text}");
+    };
+    // Two neighbours of the namesake's id swapped: a typing error, so the namesake is the holder.
+    patch("001075000460", r["etag"].as_str().unwrap());
+    let r = row();
+    assert_eq!((&r["linkage"]["status"], &r["register"]), (&"matched_by_attributes".into(), &namesake), "{r}");
+    assert_eq!(r["candidate"], Value::Null);
+    // Another id altogether: another person again.
+    patch("001075123457", r["etag"].as_str().unwrap());
+    let r = row();
+    assert_eq!((&r["linkage"]["status"], &r["candidate"]), (&"not_found".into(), &namesake), "{r}");
 }

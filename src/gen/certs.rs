@@ -5,6 +5,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::layout::{Geom, Layout, Shape, HNK, LAND_USES, LUC};
 use super::names::{self, Damage};
+use super::namesakes::LookAlikes;
 use crate::vntext::legacy::Legacy;
 
 /// Where the commune is: the province that goes with the central meridian.
@@ -50,6 +51,12 @@ pub(crate) struct Person {
     pub missing: bool,
     /// Planted: the register has a second person with the same name, birth date and address.
     pub namesake: bool,
+    /// Planted (with `missing`): the register has, instead of this person, this namesake: the same name and
+    /// birth year, another address in the ward, another current id.
+    pub namesake_in_register: Option<u32>,
+    /// Planted: where the register has the person now (group, house), having moved within the commune since
+    /// their certificates were issued.
+    pub moved: Option<(u32, u16)>,
 }
 
 impl Person {
@@ -156,12 +163,12 @@ pub(crate) struct Registry {
     pub persons: Vec<Person>,
     pub certs: Vec<Cert>,
     province: Province,
-    seed: u64,
+    pub(super) seed: u64,
     cccd_count: Vec<u32>,
     cmnd_count: u32,
     serial_next: [u32; SERIAL_PAIRS.len()],
     /// The last single holder of a rural group, who may own more plots there.
-    last_in_group: Vec<Option<u32>>,
+    pub(super) last_in_group: Vec<Option<u32>>,
     /// (folded full name, birth year) of everyone: unique, so that the only namesakes are the planted ones.
     taken: std::collections::HashSet<(String, u16)>,
 }
@@ -267,6 +274,8 @@ impl Registry {
             house,
             missing: false,
             namesake: false,
+            namesake_in_register: None,
+            moved: None,
         });
         (self.persons.len() - 1) as u32
     }
@@ -286,7 +295,7 @@ impl Registry {
     }
 
     /// CCCD: province, century and sex, two-digit year, then a serial unique for that century, sex and year.
-    fn next_cccd(&mut self, code: u16, female: bool, birth_year: u16) -> u64 {
+    pub(super) fn next_cccd(&mut self, code: u16, female: bool, birth_year: u16) -> u64 {
         let cs = u64::from(female) + if birth_year >= 2000 { 2 } else { 0 };
         let yy = u64::from(birth_year % 100);
         let key = (cs * 100 + yy) as usize;
@@ -313,6 +322,10 @@ impl Registry {
         let look_alikes = LookAlikes::new(&self.persons);
         for p in holders {
             let r: f64 = rng.random();
+            if self.persons[p as usize].missing {
+                // Planted already (absent, with a namesake in the register: `plant_absent_namesakes`).
+                continue;
+            }
             if r < 0.006 {
                 // Only someone the register has no look-alike of can be missing from it: holder linkage
                 // would take the look-alike (rightly, on the evidence), and the truth would not know.
@@ -339,6 +352,14 @@ impl Registry {
             }
         }
         let ids: std::collections::HashSet<u64> = self.persons.iter().map(|p| p.cccd).collect();
+        // A mistyped id one typing error from a namesake twin's too would leave linkage two people to choose
+        // from: such typos are not planted.
+        let twins: Vec<u64> = self.persons.iter().filter(|p| p.namesake).map(|p| p.cccd).collect();
+        let near_twin = |v: u64, me: u64| {
+            twins
+                .iter()
+                .any(|&t| t != me && crate::linkage::compare::within_one_edit(&format!("{t:012}"), &format!("{v:012}")))
+        };
         for ci in 0..self.certs.len() {
             for hi in 0..self.certs[ci].holders.len() {
                 let h = self.certs[ci].holders[hi];
@@ -354,13 +375,17 @@ impl Registry {
                     }
                 } else if r < 0.012 {
                     let base = me.cccd - me.cccd % 10;
-                    let typo = (1..10u64).map(|d| base + (me.cccd % 10 + d) % 10).find(|v| !ids.contains(v));
+                    let typo = (1..10u64)
+                        .map(|d| base + (me.cccd % 10 + d) % 10)
+                        .find(|&v| !(ids.contains(&v) || me.namesake && near_twin(v, me.cccd)));
                     typo.map_or(IdPlant::None, IdPlant::Typo)
                 } else if r < 0.02 {
                     IdPlant::Invalid(rng.random_range(0..4))
                 } else {
                     IdPlant::None
                 };
+                // The absent holders with a namesake keep their own current id (the case is about it).
+                let plant = if me.namesake_in_register.is_some() { IdPlant::None } else { plant };
                 self.certs[ci].holders[hi].plant = plant;
             }
         }
@@ -566,62 +591,6 @@ impl Registry {
     }
 }
 
-/// Who looks like whom to holder linkage: family, middle and given name each equal or nearly (Jaro-Winkler
-/// at least 0.94 once folded, as `linkage::holders::confirms` takes them) and the same birth year.
-struct LookAlikes {
-    /// People per (birth year, folded family, middle, given name).
-    count: std::collections::HashMap<(u16, String, String, String), u32>,
-    /// Per folded name word, the words of the lists near it (itself included).
-    near: std::collections::HashMap<String, Vec<String>>,
-}
-
-impl LookAlikes {
-    fn new(persons: &[Person]) -> LookAlikes {
-        let fold = crate::vntext::fold;
-        let mut count = std::collections::HashMap::new();
-        for p in persons {
-            let (f, m, g) = p.name_parts();
-            *count.entry((p.birth.y, fold(f), fold(m), fold(g))).or_insert(0) += 1;
-        }
-        let lists: [Vec<String>; 3] = [
-            names::FAMILY.iter().map(|w| fold(w.0)).collect(),
-            names::MIDDLE_MALE.iter().chain(names::MIDDLE_FEMALE).map(|w| fold(w.0)).collect(),
-            names::GIVEN_MALE.iter().chain(names::GIVEN_FEMALE).map(|w| fold(w)).collect(),
-        ];
-        let mut near = std::collections::HashMap::new();
-        for list in &lists {
-            for w in list {
-                let close = list.iter().filter(|v| crate::linkage::compare::jaro_winkler(w, v) >= 0.94).cloned();
-                let entry: &mut Vec<String> = near.entry(w.clone()).or_default();
-                entry.extend(close);
-                entry.sort();
-                entry.dedup();
-            }
-        }
-        LookAlikes { count, near }
-    }
-
-    /// True when someone else born the same year has a name near this person's.
-    fn has_other(&self, p: &Person) -> bool {
-        let fold = crate::vntext::fold;
-        let (f, m, g) = p.name_parts();
-        let (f, m, g) = (fold(f), fold(m), fold(g));
-        let none = Vec::new();
-        let near = |w: &String| self.near.get(w).unwrap_or(&none);
-        let mut others = 0;
-        for f2 in near(&f) {
-            for m2 in near(&m) {
-                for g2 in near(&g) {
-                    let key = (p.birth.y, f2.clone(), m2.clone(), g2.clone());
-                    others += self.count.get(&key).copied().unwrap_or(0);
-                }
-            }
-        }
-        // The person is counted under its own name.
-        others > 1
-    }
-}
-
 /// The folded full name of a family, middle and given name (indices into the name lists).
 fn name_key(family: u8, middle: u8, given: u8, female: bool) -> String {
     let probe = Person {
@@ -636,6 +605,8 @@ fn name_key(family: u8, middle: u8, given: u8, female: bool) -> String {
         house: 0,
         missing: false,
         namesake: false,
+        namesake_in_register: None,
+        moved: None,
     };
     folded_name(&probe)
 }
@@ -673,6 +644,8 @@ pub(crate) fn holder_outcome(h: &Holder, persons: &[Person]) -> (&'static str, O
     match h.plant {
         IdPlant::Invalid(_) => ("id_invalid", by_attributes),
         IdPlant::Wrong(_) => ("mismatch", by_attributes),
+        // One typing error from the person's id, and from no one else's: found even among namesakes.
+        IdPlant::Typo(_) if !p.missing => ("matched_by_attributes", Some(h.person)),
         IdPlant::Typo(_) => attr(),
         IdPlant::None if h.id == IdKind::Cccd && !p.missing => ("matched_by_id", Some(h.person)),
         IdPlant::None => attr(),
@@ -719,31 +692,5 @@ mod tests {
         }
         assert_eq!(seen.len(), 120_000);
         assert_eq!(reg.persons.iter().filter(|p| !(1960..=1962).contains(&p.birth.y)).count(), 0);
-    }
-
-    /// "Phạm Thuỳ Tuyến" and "Phạm Thu Tuyến" of one birth year look alike to holder linkage (the 1M commune
-    /// planted the first as missing from the register, and linkage rightly took the second).
-    #[test]
-    fn look_alikes_are_near_names_of_one_year() {
-        let middle = |m: &str| names::MIDDLE_FEMALE.iter().position(|w| w.0 == m).unwrap() as u8;
-        let person = |middle: u8, y: u16| Person {
-            family: 0,
-            middle,
-            given: 0,
-            female: true,
-            birth: Date { y, m: 1, d: 1 },
-            cccd: 0,
-            cmnd: 0,
-            group: 0,
-            house: 0,
-            missing: false,
-            namesake: false,
-        };
-        let people = [person(middle("Thuỳ"), 1970), person(middle("Thu"), 1970), person(middle("Thị"), 1970)];
-        let looks = LookAlikes::new(&people);
-        assert!(looks.has_other(&people[0]) && looks.has_other(&people[1]));
-        assert!(!looks.has_other(&people[2]));
-        let years = [person(middle("Thuỳ"), 1970), person(middle("Thu"), 1971)];
-        assert!(!LookAlikes::new(&years).has_other(&years[0]));
     }
 }

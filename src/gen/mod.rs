@@ -77,8 +77,12 @@
 //! holding certificates are missing from `citizens.csv` (`not_found`), 0.6% get a namesake in it (same name,
 //! birth date and address, another id: without an id they are `not_found`, ambiguous); 0.6% of the holder
 //! rows carry another person's CCCD born the same year (`mismatch`), 0.6% their own with a serial digit
-//! mistyped (matched by attributes), 0.8% a malformed id (eleven digits, a letter O, province 003, the year
-//! digits one off: `id_invalid`). `truth.json` lists every holder row's status and citizen id.
+//! mistyped (matched by attributes, also when the person has a namesake twin: the typo is one edit from the
+//! person's id only), 0.8% a malformed id (eleven digits, a letter O, province 003, the year digits one off:
+//! `id_invalid`). Another 0.6% of the holders whose every row carries a CCCD are absent from the register,
+//! which has a namesake instead: the same name and birth year (half of them the same date), another house or
+//! group of the commune, another current id (`namesakes.rs`): `not_found`, with the namesake as
+//! `candidate_id`. `truth.json` lists every holder row's status and citizen id (and that candidate).
 
 mod certs;
 mod codes;
@@ -86,6 +90,7 @@ mod defects;
 mod holes;
 mod layout;
 mod names;
+mod namesakes;
 mod truth;
 mod write;
 
@@ -219,6 +224,8 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     reg.issue(&mut rng, &lay, &planted.plans);
     reg.others(&mut rng, &lay);
     reg.order_by_issue();
+    reg.plant_moves();
+    reg.plant_absent_namesakes();
     reg.plant_holders();
     reg.plant_legacy_names();
 

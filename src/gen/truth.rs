@@ -74,6 +74,8 @@ pub(crate) struct HolderTruth {
     pub cert_id: String,
     pub status: &'static str,
     pub citizen_id: Option<String>,
+    /// The namesake a `not_found` holder's row should name (the person is absent, the namesake has another id).
+    pub candidate_id: Option<String>,
 }
 
 pub(crate) struct Truth {
@@ -263,6 +265,9 @@ pub(crate) fn compute(
                 cert_id: cert_ids[ci].clone(),
                 status,
                 citizen_id: person.map(|p| format!("{:012}", persons[p as usize].cccd)),
+                candidate_id: persons[h.person as usize]
+                    .namesake_in_register
+                    .map(|k| format!("{:012}", persons[k as usize].cccd)),
             });
             let kind = match status {
                 "id_invalid" => HOLDER_ID_INVALID,

@@ -291,7 +291,9 @@ pub(crate) fn citizens(path: &Path, lay: &Layout, persons: &[Person], place: &Pl
         buf.push(b',');
         buf.extend_from_slice(if p.female { "Nữ".as_bytes() } else { b"Nam" });
         buf.push(b',');
-        push_address(buf, lay, p, place, false);
+        // Where the register has the person now.
+        let now = p.moved.map(|(group, house)| Person { group, house, ..*p });
+        push_address(buf, lay, now.as_ref().unwrap_or(p), place, false);
         buf.push(b'\n');
     })
 }
@@ -382,6 +384,10 @@ pub(crate) fn truth(path: &Path, truth: &Truth) -> Result<()> {
         match &h.citizen_id {
             Some(c) => push_json_str(&mut buf, c),
             None => buf.extend_from_slice(b"null"),
+        }
+        if let Some(c) = &h.candidate_id {
+            buf.extend_from_slice(b", \"candidate_id\": ");
+            push_json_str(&mut buf, c);
         }
         buf.push(b'}');
         if buf.len() > 1 << 15 {

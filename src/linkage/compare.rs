@@ -62,10 +62,29 @@ pub enum Comparator {
     /// Addresses as comma-separated parts from the smallest unit up. Administrative prefixes (`xã`,
     /// `phường`, `thôn`, `huyện`, `tổ dân phố`, `số` ...) are dropped from each part, so that an old
     /// three-level address (village, commune, district) agrees with the new two-level one (village,
-    /// commune) when one's parts are all among the other's; levels: subset, (unused), one part shared, none;
-    /// an old address against a new one that share a part but not all is [`Outcome::Coarse`]`(2)`.
+    /// commune) when one's parts are all among the other's. Levels: 0 one's parts all among the other's;
+    /// 1 both start with a house (a number, `số ...`, or a lane: `ngõ`, `ngách`, `hẻm`, `kiệt`) and the
+    /// houses differ while everything above them agrees (the same street or group and ward: another
+    /// house); 2 some part shared (the same ward, another street or group); 3 none. An old address against a
+    /// new one that share a part but not all is [`Outcome::Coarse`]`(2)`. How much each level weighs (a
+    /// different house in the same ward counts against a match) is the model's to learn.
     Address,
+    /// Current citizen ids (12-digit CCCD), as digits: level 0 equal; 1 one typing error apart (one digit
+    /// changed, two neighbours swapped, one dropped or doubled); 3 anything else, which is a different
+    /// person (a current id is for life). Its m and u are fixed by that meaning, not estimated
+    /// ([`Comparator::fixed`]).
+    CitizenId,
 }
+
+/// m of [`Comparator::CitizenId`]: one id in fifty mistyped once; a person with a wholly other current id
+/// almost never (2^-20: the rule "a different current id is a different person" as a weight).
+const CITIZEN_ID_M: [f64; LEVELS] = [0.98, 0.02, 1e-9, 9.5e-7];
+/// u of [`Comparator::CitizenId`], given that the province and birth-year digits agree (the birth year is
+/// a field of its own and a blocking key, and candidates are mostly from the holder's province: counting
+/// those digits again would count one fact twice): two people's ids share at most by accident the six
+/// serial digits (10^-6 of pairs, a register's duplicate), or are one typing error apart in them (6 x 9
+/// changed digits and 5 swaps of the 10^6 serials).
+const CITIZEN_ID_U: [f64; LEVELS] = [1e-6, 5.9e-5, 1e-9, 1.0 - 6e-5];
 
 impl Comparator {
     /// The agreement level of `a` and `b` (normalised text); [`Outcome::Missing`] when either is empty.
@@ -106,6 +125,17 @@ impl Comparator {
                 other => other,
             },
             Comparator::Address => address(a, b),
+            Comparator::CitizenId => Outcome::Level(if within_one_edit(a, b) { 1 } else { 3 }),
+        }
+    }
+
+    /// m and u of the levels when they are fixed by what the field means rather than estimated from the
+    /// data: [`Comparator::CitizenId`] (the pairs a matcher could learn its m from, holders whose id the
+    /// register confirms, all agree on it by selection). None for the others.
+    pub fn fixed(self) -> Option<([f64; LEVELS], [f64; LEVELS])> {
+        match self {
+            Comparator::CitizenId => Some((CITIZEN_ID_M, CITIZEN_ID_U)),
+            _ => None,
         }
     }
 }
@@ -327,6 +357,18 @@ fn three_level(s: &str) -> bool {
     s.split(',').map(str::trim).any(|p| p.starts_with("huyen ") || p.starts_with("quan ") || p.starts_with("thi xa "))
 }
 
+/// Words that start a lane (folded): `ngõ`, `ngách`, `hẻm`, `kiệt`.
+const LANES: [&str; 4] = ["ngo ", "ngach ", "hem ", "kiet "];
+
+/// True when the address starts with a house: its first part is a house number (`số ...`, or digits) or a
+/// lane.
+fn house_first(s: &str) -> bool {
+    let Some(first) = s.split(',').map(str::trim).find(|p| !p.is_empty()) else { return false };
+    first.starts_with(|c: char| c.is_ascii_digit())
+        || first.starts_with("so ")
+        || LANES.iter().any(|l| first.starts_with(l))
+}
+
 /// The first eight items, on the stack, and how many there are.
 fn first8<'a>(items: impl Iterator<Item = &'a str>) -> ([&'a str; 8], usize) {
     let mut out = [""; 8];
@@ -348,9 +390,12 @@ fn parts8(s: &str) -> ([&str; 8], usize) {
 const KEY_THREE_LEVEL: char = '\u{2}';
 const KEY_TWO_LEVEL: char = '\u{1}';
 const KEY_NO_PARTS: char = '\u{3}';
+/// [`KEY_TWO_LEVEL`] and [`KEY_THREE_LEVEL`] of an address that starts with a house ([`house_first`]).
+const KEY_TWO_LEVEL_HOUSE: char = '\u{5}';
+const KEY_THREE_LEVEL_HOUSE: char = '\u{6}';
 
 /// An address as [`Comparator::Address`] compares it, prepared once per record instead of once per pair: a
-/// marker of whether it names a district, then its first eight parts without their administrative prefixes,
+/// marker of whether it names a district and starts with a house, then its first eight parts without their administrative prefixes,
 /// joined by `,`. Two keys compare exactly as the addresses they come from.
 ///
 /// ```
@@ -369,7 +414,12 @@ pub fn address_key(s: &str) -> String {
         return format!("{KEY_NO_PARTS}{s}");
     }
     let mut key = String::with_capacity(s.len() + 1);
-    key.push(if three_level(s) { KEY_THREE_LEVEL } else { KEY_TWO_LEVEL });
+    key.push(match (three_level(s), house_first(s)) {
+        (true, true) => KEY_THREE_LEVEL_HOUSE,
+        (true, false) => KEY_THREE_LEVEL,
+        (false, true) => KEY_TWO_LEVEL_HOUSE,
+        (false, false) => KEY_TWO_LEVEL,
+    });
     for (i, p) in parts[..n].iter().enumerate() {
         if i > 0 {
             key.push(',');
@@ -379,22 +429,28 @@ pub fn address_key(s: &str) -> String {
     key
 }
 
-/// The parts of an [`address_key`] and whether it names a district; None for an address that is not a key.
-fn from_key(s: &str) -> Option<(([&str; 8], usize), bool)> {
-    if s.starts_with(KEY_NO_PARTS) {
-        return Some((([""; 8], 0), false));
-    }
-    let (rest, three) = match s.strip_prefix(KEY_TWO_LEVEL) {
-        Some(rest) => (rest, false),
-        None => (s.strip_prefix(KEY_THREE_LEVEL)?, true),
+/// Up to eight parts of an address and how many there are.
+type Parts<'a> = ([&'a str; 8], usize);
+
+/// The parts of an [`address_key`], whether it names a district and whether it starts with a house; None
+/// for an address that is not a key.
+fn from_key(s: &str) -> Option<(Parts<'_>, bool, bool)> {
+    let mut chars = s.chars();
+    let (three, house) = match chars.next()? {
+        KEY_NO_PARTS => return Some((([""; 8], 0), false, false)),
+        KEY_TWO_LEVEL => (false, false),
+        KEY_THREE_LEVEL => (true, false),
+        KEY_TWO_LEVEL_HOUSE => (false, true),
+        KEY_THREE_LEVEL_HOUSE => (true, true),
+        _ => return None,
     };
-    Some((first8(rest.split(',')), three))
+    Some((first8(chars.as_str().split(',')), three, house))
 }
 
 fn address(a: &str, b: &str) -> Outcome {
-    let ((pa, na), (pb, nb), three) = match (from_key(a), from_key(b)) {
-        (Some((pa, ta)), Some((pb, tb))) => (pa, pb, Some(ta != tb)),
-        _ => (parts8(a), parts8(b), None),
+    let ((pa, na), (pb, nb), three, houses) = match (from_key(a), from_key(b)) {
+        (Some((pa, ta, ha)), Some((pb, tb, hb))) => (pa, pb, ta != tb, ha && hb),
+        _ => (parts8(a), parts8(b), three_level(a) != three_level(b), house_first(a) && house_first(b)),
     };
     if na == 0 || nb == 0 {
         return Outcome::Missing;
@@ -404,11 +460,14 @@ fn address(a: &str, b: &str) -> Outcome {
     let shared = small.iter().filter(|p| large.contains(p)).count();
     if shared == small.len() {
         Outcome::Level(0)
-    } else if shared > 0 && three.unwrap_or_else(|| three_level(a) != three_level(b)) {
+    } else if shared > 0 && three {
         // An old address against a new one that shares a unit with it: villages became residential
         // groups, houses got numbers; the lower units cannot be compared, so this is no evidence either way
         // beyond "not a clear disagreement".
         Outcome::Coarse(2)
+    } else if houses && small.len() >= 2 && small[0] != large[0] && small[1..].iter().all(|p| large[1..].contains(p)) {
+        // Another house on the same street or in the same group.
+        Outcome::Level(1)
     } else if shared > 0 {
         Outcome::Level(2)
     } else {
@@ -438,6 +497,10 @@ mod tests {
             "quan ba dinh",
             "khu pho 1, thi tran van dien, huyen thanh tri",
             "thon",
+            "so 12, ngo 5, pho hue, phuong ba dinh",
+            "40, ngo 5, pho hue, phuong ba dinh",
+            "ngo 9, pho hue, phuong ba dinh",
+            "so 7, to dan pho 3, phuong x, huyen y",
         ];
         for a in addresses {
             for b in addresses {
@@ -582,6 +645,15 @@ mod tests {
         assert_eq!(a.compare(old, "thon doai, phuong phu lam"), Level(3));
         assert_eq!(a.compare("so 12, to dan pho 3, phuong yen nghia", "to dan pho 3, xa yen nghia"), Level(0));
         assert_eq!(address_parts("so 12, to dan pho 3").collect::<Vec<_>>(), ["12", "3"]);
+        // Another house on the same street is level 1; another house and lane, or another group, level 2.
+        let house = "so 12, ngo 5, pho hue, phuong ba dinh";
+        assert_eq!(a.compare(house, "so 40, ngo 5, pho hue, phuong ba dinh"), Level(1));
+        assert_eq!(a.compare(house, "40, ngo 5, pho hue, phuong ba dinh"), Level(1));
+        assert_eq!(a.compare(house, "so 40, ngo 9, pho hue, phuong ba dinh"), Level(2));
+        assert_eq!(a.compare(house, "ngo 5, pho hue, phuong ba dinh"), Level(0));
+        assert_eq!(a.compare("so 12, to dan pho 3, phuong x", "so 7, to dan pho 3, phuong x"), Level(1));
+        assert_eq!(a.compare("so 12, to dan pho 3, phuong x", "so 7, to dan pho 4, phuong x"), Level(2));
+        assert_eq!(a.compare("to dan pho 3, phuong x", "to dan pho 4, phuong x"), Level(2));
         for c in 0..16 {
             if c < LEVELS as u8 || (8..8 + LEVELS as u8).contains(&c) || c == 15 {
                 assert_eq!(Outcome::from_code(c).code(), c);

@@ -8,13 +8,19 @@
 //!    century digit encodes: confirmed, `matched_by_id`; not, `mismatch` (the id belongs to someone else).
 //! 3. Without a usable id (old CMND, empty, or a CCCD the register does not have), the holder is matched by
 //!    attributes with the Fellegi-Sunter [`Matcher`]: family, middle and given name (diacritics folded),
-//!    birth date or year, address (old three-level or new two-level). u (how often each level of agreement
-//!    occurs by chance) is counted on random pairs; m (how often it occurs for the same person) on the
-//!    holders whose CCCD the register confirms, which are labelled matches for free (the default "mostly
-//!    agree" when fewer than 30). The best candidate must have a match
-//!    probability of at least [`MIN_PROBABILITY`], confirm name and birth, and be clearly better than the
-//!    second ([`MARGIN_BITS`]): two namesakes that fit equally leave the holder `not_found` (ambiguous)
-//!    rather than guessed.
+//!    birth date or year, address (old three-level or new two-level; another house on the same street and
+//!    another street or group in the ward are levels of their own), and the current id where the holder has
+//!    one the register lacks ([`Comparator::CitizenId`]: equal, one typing error apart, or another person;
+//!    its m and u fixed by that meaning, not counting the province and year digits again). u (how often
+//!    each level of agreement occurs by chance) is counted on random pairs; m (how often it occurs for the
+//!    same person) on the holders whose CCCD the register confirms, which are labelled matches for free
+//!    (the default "mostly agree" when fewer than 30). A register entry whose current id is more than one
+//!    typing error from the holder's is another person however well the rest agrees ([`other_person`]):
+//!    never taken; the best such namesake (same name and birth year, [`namesakes`]) is named as the
+//!    `candidate` of the holder, who is `not_found`. The best candidate must have a match probability of at
+//!    least [`MIN_PROBABILITY`], confirm name and birth, and be clearly better than the second
+//!    ([`MARGIN_BITS`]): two namesakes that fit equally leave the holder `not_found` (ambiguous) rather than
+//!    guessed.
 //!
 //! For `id_invalid` and `mismatch` holders the attribute match, when there is one, fills `citizen_id`: the
 //! officer gets the id to correct the record with.
@@ -23,7 +29,7 @@ use rayon::prelude::*;
 
 use super::citizen_id::{self, HolderId};
 use super::compare::{Comparator, Outcome};
-use super::matcher::{KeyPart, Matcher, Model, Records, Schema};
+use super::matcher::{Best, Candidate, KeyPart, Matcher, Model, Records, Schema};
 use super::register::Register;
 use crate::input::date::{parse_date, PartialDate};
 use crate::vntext;
@@ -104,7 +110,16 @@ pub struct HolderLink {
     pub score: Option<f64>,
     /// Why, in one phrase without personal data (for the conflict's detail).
     pub why: String,
+    /// For a holder `not_found` whose current id is not in the register: the register entry of the same
+    /// name and birth year that has another current id (a namesake, a different person by the id), for the
+    /// officer to look at. Never taken as the holder.
+    pub candidate: Option<u32>,
 }
+
+/// Why no one was taken by attributes.
+const NO_ONE: &str = "no one in the register fits";
+const AMBIGUOUS: &str = "ambiguous: two or more people in the register fit equally";
+const NAMESAKE: &str = "no one in the register fits: a namesake born the same year has another citizen id";
 
 /// A candidate found by attributes must be at least this likely a match.
 pub const MIN_PROBABILITY: f64 = 0.5;
@@ -116,6 +131,7 @@ const FAMILY: usize = 0;
 const MIDDLE: usize = 1;
 const GIVEN: usize = 2;
 const BIRTH: usize = 3;
+const CITIZEN_ID: usize = 5;
 
 /// The schema holders and citizens are compared under.
 pub fn schema() -> Schema {
@@ -126,6 +142,9 @@ pub fn schema() -> Schema {
             ("given".into(), Comparator::Name),
             ("birth".into(), Comparator::Date),
             ("address".into(), Comparator::Address),
+            // Only where it is evidence: a holder's well-formed current id that the register does not have,
+            // against the register's current ids (see [`holder_records`]).
+            ("citizen_id".into(), Comparator::CitizenId),
         ],
         // A holder is only taken with the same birth year (see [`confirms`]), so every key carries it:
         // family and given name with the year, or one of them with the full date (the other mistyped).
@@ -149,23 +168,41 @@ pub fn name_parts(name: &str) -> (String, String, String) {
     }
 }
 
-fn record(out: &mut Records, name: &str, birth: Option<PartialDate>, address: &str) {
+fn record(out: &mut Records, name: &str, birth: Option<PartialDate>, address: &str, id: &str) {
     let (f, m, g) = name_parts(name);
     let b = birth.map(|d| d.to_string()).unwrap_or_default();
     // The address split once here, not for every pair it is compared in.
-    out.push(&[&f, &m, &g, &b, &crate::linkage::compare::address_key(&vntext::fold(address))]);
+    out.push(&[&f, &m, &g, &b, &crate::linkage::compare::address_key(&vntext::fold(address)), id]);
+}
+
+/// True when a pair's pattern says the two carry different current ids, more than one typing error apart:
+/// two people, whatever else agrees.
+pub fn other_person(pattern: u64) -> bool {
+    outcome(pattern, CITIZEN_ID) == Outcome::Level(3)
 }
 
 /// True when a pair's pattern confirms name and birth: family and given name equal or nearly (Jaro-Winkler
 /// 0.94 on the folded names), middle name too or absent on one side, the same birth year, and when both
 /// sides have the full date, the same date up to one digit or swapped day and month.
 pub fn confirms(pattern: u64) -> bool {
-    let at = |f: usize| Outcome::from_code(((pattern >> (4 * f)) & 0xf) as u8);
+    names_agree(pattern) && matches!(outcome(pattern, BIRTH), Outcome::Level(0 | 1) | Outcome::Coarse(_))
+}
+
+/// True when a pair's pattern is of namesakes: the names as [`confirms`] takes them and the same birth year
+/// (the full dates may differ).
+pub fn namesakes(pattern: u64) -> bool {
+    names_agree(pattern) && matches!(outcome(pattern, BIRTH), Outcome::Level(0..=2) | Outcome::Coarse(_))
+}
+
+fn outcome(pattern: u64, field: usize) -> Outcome {
+    Outcome::from_code(((pattern >> (4 * field)) & 0xf) as u8)
+}
+
+fn names_agree(pattern: u64) -> bool {
     let near = |o: Outcome| matches!(o, Outcome::Level(0 | 1));
-    near(at(FAMILY))
-        && near(at(GIVEN))
-        && (near(at(MIDDLE)) || at(MIDDLE) == Outcome::Missing)
-        && matches!(at(BIRTH), Outcome::Level(0 | 1) | Outcome::Coarse(_))
+    near(outcome(pattern, FAMILY))
+        && near(outcome(pattern, GIVEN))
+        && (near(outcome(pattern, MIDDLE)) || outcome(pattern, MIDDLE) == Outcome::Missing)
 }
 
 /// The result of holder linkage.
@@ -179,7 +216,7 @@ pub struct Linkage {
 /// Links every holder against the register.
 pub fn link(holders: &(impl HolderRecords + ?Sized), register: &Register) -> Linkage {
     let n = holders.holder_count();
-    let (left, births) = holder_records(holders);
+    let (left, births) = holder_records(holders, register);
     let right = register_records(register);
     let schema = schema();
     let mut matcher = Matcher::blocked(&schema, &left, &right);
@@ -205,33 +242,64 @@ pub fn link(holders: &(impl HolderRecords + ?Sized), register: &Register) -> Lin
 /// model is not refitted with this holder.
 pub fn link_one(holder: HolderRecord<'_>, register: &Register, model: &Model) -> HolderLink {
     let one = [holder];
-    let (left, births) = holder_records(&one[..]);
+    let (left, births) = holder_records(&one[..], register);
     let right = register_records(register);
     let schema = schema();
     let mut matcher = Matcher::blocked(&schema, &left, &right);
     matcher.model = model.clone();
+    matcher.model.conform(&schema);
     let weights = matcher.model.weights();
     Linker { holders: &one[..], register, matcher: &matcher, weights: &weights, births: &births }.link(0)
 }
 
-/// The holders as the matcher compares them, and their birth dates.
-fn holder_records(holders: &(impl HolderRecords + ?Sized)) -> (Records, Vec<Option<PartialDate>>) {
+/// The holders as the matcher compares them, and their birth dates. The id is compared only where it is
+/// evidence: a well-formed CCCD that agrees with the holder's birth year and that the register does not
+/// have (had it, the holder would be matched by it or be a mismatch). An old CMND, a malformed id, or
+/// another's id says nothing of who the register's candidates are.
+fn holder_records(holders: &(impl HolderRecords + ?Sized), register: &Register) -> (Records, Vec<Option<PartialDate>>) {
     let n = holders.holder_count();
-    let mut left = Records::with_capacity(5, n);
+    let mut left = Records::with_capacity(6, n);
     let births: Vec<Option<PartialDate>> = (0..n).map(|i| parse_date(holders.holder(i).birth).ok().flatten()).collect();
     for (i, birth) in births.iter().enumerate() {
         let h = holders.holder(i);
-        record(&mut left, h.name, *birth, h.address);
+        let id = match citizen_id::parse(h.id) {
+            HolderId::Cccd(c) if c.check(birth.map(|d| d.year), None).is_ok() => {
+                let text = c.text();
+                if register.with_id(&text).next().is_none() {
+                    text
+                } else {
+                    String::new()
+                }
+            }
+            _ => String::new(),
+        };
+        record(&mut left, h.name, *birth, h.address, &id);
     }
     (left, births)
 }
 
+/// The register as the matcher compares it: its current ids only where well-formed (an old or damaged id
+/// in the register is no evidence that a holder is someone else).
 fn register_records(register: &Register) -> Records {
-    let mut right = Records::with_capacity(5, register.len());
+    let mut right = Records::with_capacity(6, register.len());
     for p in &register.people {
-        record(&mut right, register.text(p.name), p.birth, register.text(p.address));
+        let id = match citizen_id::parse(register.text(p.id)) {
+            HolderId::Cccd(c) => c.text(),
+            _ => String::new(),
+        };
+        record(&mut right, register.text(p.name), p.birth, register.text(p.address), &id);
     }
     right
+}
+
+/// What matching by attributes found for a holder.
+struct ByAttributes {
+    /// The register entry taken, and the match probability.
+    found: Option<(u32, f64)>,
+    /// Why none was taken.
+    reason: &'static str,
+    /// The best entry that confirms name and birth but carries another current id.
+    namesake: Option<u32>,
 }
 
 /// What linking one holder reads: the holders, the register, the fitted matcher.
@@ -250,13 +318,30 @@ impl<H: HolderRecords + ?Sized> Linker<'_, H> {
         let (schema, left, right) = (matcher.schema, matcher.left, matcher.right);
         // The best candidates by attributes, looked for only where a holder needs them (not for one matched
         // by id).
-        let by_attributes = || -> (Option<(u32, f64)>, &'static str) {
-            let b = matcher.best_of(i, self.weights);
-            let Some(top) = b.best else { return (None, "no one in the register fits") };
-            let p = matcher.model.probability(top.weight);
+        let by_attributes = || -> ByAttributes {
             let pattern = |j: u32| schema.pattern(left, i, right, j as usize);
+            let mut b = Best::default();
+            let mut namesake: Option<Candidate> = None;
+            for j in matcher.candidates(i) {
+                let p = pattern(j);
+                let c = Candidate { right: j, weight: self.weights.weight(p) };
+                if other_person(p) {
+                    // Another current id: a different person, whatever else agrees; kept to be named.
+                    if namesakes(p) && namesake.is_none_or(|n| c.weight > n.weight) {
+                        namesake = Some(c);
+                    }
+                    continue;
+                }
+                b.offer(c);
+            }
+            let namesake = namesake.map(|c| c.right);
+            let none = |reason| ByAttributes { found: None, reason, namesake };
+            let Some(top) = b.best else {
+                return none(if namesake.is_some() { NAMESAKE } else { NO_ONE });
+            };
+            let p = matcher.model.probability(top.weight);
             if p < MIN_PROBABILITY || !confirms(pattern(top.right)) {
-                return (None, "no one in the register fits");
+                return none(if namesake.is_some() { NAMESAKE } else { NO_ONE });
             }
             if let Some(second) = b.second {
                 // The same person entered twice (a repeated citizen id) is no namesake.
@@ -265,20 +350,22 @@ impl<H: HolderRecords + ?Sized> Linker<'_, H> {
                     && confirms(pattern(second.right))
                     && id(second.right) != id(top.right)
                 {
-                    return (None, "ambiguous: two or more people in the register fit equally");
+                    return ByAttributes { found: None, reason: AMBIGUOUS, namesake: None };
                 }
             }
-            (Some((top.right, p)), "")
+            ByAttributes { found: Some((top.right, p)), reason: "", namesake: None }
         };
         let birth_year = self.births[i].map(|d| d.year);
         let id = citizen_id::parse(self.holders.holder(i).id);
         let attr = |status_if_found: Status, status_if_not: Status, why: String| {
-            let (found, reason) = by_attributes();
-            match found {
-                Some((j, p)) => HolderLink { status: status_if_found, citizen: Some(j), score: Some(p), why },
+            let a = by_attributes();
+            match a.found {
+                Some((j, p)) => {
+                    HolderLink { status: status_if_found, citizen: Some(j), score: Some(p), why, candidate: None }
+                }
                 None => {
-                    let why = if status_if_not == Status::NotFound { format!("{why}; {reason}") } else { why };
-                    HolderLink { status: status_if_not, citizen: None, score: None, why }
+                    let why = if status_if_not == Status::NotFound { format!("{why}; {}", a.reason) } else { why };
+                    HolderLink { status: status_if_not, citizen: None, score: None, why, candidate: a.namesake }
                 }
             }
         };
@@ -307,6 +394,7 @@ impl<H: HolderRecords + ?Sized> Linker<'_, H> {
                         citizen: Some(j as u32),
                         score: Some(matcher.model.probability(matcher.weight(i, j))),
                         why: String::new(),
+                        candidate: None,
                     },
                     None => attr(
                         Status::Mismatch,
@@ -338,7 +426,11 @@ mod tests {
         let linkage = link(records.as_slice(), reg);
         for (i, (r, h)) in records.iter().zip(&linkage.holders).enumerate() {
             let alone = link_one(*r, reg, &linkage.model);
-            assert_eq!((alone.status, alone.citizen, &alone.why), (h.status, h.citizen, &h.why), "holder {i} alone");
+            assert_eq!(
+                (alone.status, alone.citizen, &alone.why, alone.candidate),
+                (h.status, h.citizen, &h.why, h.candidate),
+                "holder {i} alone"
+            );
             assert_eq!(alone.score.map(f64::to_bits), h.score.map(f64::to_bits), "holder {i} alone");
         }
         linkage.holders.iter().map(|h| (h.status, h.citizen)).collect()
@@ -391,7 +483,7 @@ mod tests {
                 ("Khuất Văn Xuân", "", "1977", ""),
                 // The namesakes, known by name and year only.
                 (&name2, "", &y(birth2), ""),
-                // A CCCD not in the register, the person found by attributes.
+                // A CCCD not in the register, whose namesake there has another current id: another person.
                 (&name0, &format!("0010{:02}123123", birth0.year % 100), &birth0.to_string(), ""),
             ],
             &reg,
@@ -407,8 +499,62 @@ mod tests {
                 (Status::IdInvalid, Some(0)),
                 (Status::NotFound, None),
                 (Status::NotFound, None),
-                (Status::MatchedByAttributes, Some(0)),
+                (Status::NotFound, None),
             ]
         );
+    }
+
+    /// A current id is for life: a namesake (same name, birth date and address) with another current id is
+    /// another person, named as the candidate and never taken; one typing error from an entry's id is that
+    /// entry, even among namesakes.
+    #[test]
+    fn a_current_id_tells_namesakes_apart() {
+        let mut reg = register();
+        let p = reg.people[5];
+        let (id, name, birth, address) = (
+            reg.text(p.id).to_string(),
+            reg.text(p.name).to_string(),
+            p.birth.unwrap(),
+            reg.text(p.address).to_string(),
+        );
+        assert_eq!(id, "001065000005");
+        reg.push(1000, "001065888888", &name, Some(birth), Some(false), &address).unwrap();
+        let twin = reg.len() as u32 - 1;
+        let birth = birth.to_string();
+        let holders = [
+            // Absent from the register, with a current id of their own.
+            (name.as_str(), "001065777777", birth.as_str(), address.as_str()),
+            // Entry 5's id with one digit changed, with two neighbours swapped.
+            (&name, "001065000015", &birth, &address),
+            (&name, "001065000050", &birth, &address),
+            // The twin's id with one digit changed.
+            (&name, "001065888885", &birth, &address),
+            // No id: two people fit.
+            (&name, "", &birth, &address),
+            // An old id: the same.
+            (&name, "013508475", &birth, &address),
+        ];
+        let records: Vec<HolderRecord> =
+            holders.iter().map(|&(name, id, birth, address)| HolderRecord { name, id, birth, address }).collect();
+        let linkage = link(records.as_slice(), &reg);
+        let got: Vec<(Status, Option<u32>, Option<u32>)> =
+            linkage.holders.iter().map(|h| (h.status, h.citizen, h.candidate)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Status::NotFound, None, Some(5)),
+                (Status::MatchedByAttributes, Some(5), None),
+                (Status::MatchedByAttributes, Some(5), None),
+                (Status::MatchedByAttributes, Some(twin), None),
+                (Status::NotFound, None, None),
+                (Status::NotFound, None, None),
+            ]
+        );
+        assert_eq!(linkage.holders[0].why, format!("the id is not in the register; {NAMESAKE}"));
+        assert_eq!(linkage.holders[4].why, format!("no id; {AMBIGUOUS}"));
+        for (i, r) in records.iter().enumerate() {
+            let alone = link_one(*r, &reg, &linkage.model);
+            assert_eq!((alone.status, alone.citizen, alone.candidate), got[i], "holder {i} alone");
+        }
     }
 }

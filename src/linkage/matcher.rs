@@ -125,6 +125,16 @@ impl Schema {
         Some(h.finish())
     }
 
+    /// Sets m and u of the fields whose levels are fixed by what they mean ([`Comparator::fixed`]): no
+    /// estimate replaces them.
+    fn fix(&self, model: &mut Model) {
+        for (f, (_, c)) in self.fields.iter().enumerate() {
+            if let (Some((m, u)), Some(mf), Some(uf)) = (c.fixed(), model.m.get_mut(f), model.u.get_mut(f)) {
+                (*mf, *uf) = (m, u);
+            }
+        }
+    }
+
     /// The comparison pattern of a pair: one outcome code per field, 4 bits each.
     pub fn pattern(&self, left: &Records, i: usize, right: &Records, j: usize) -> u64 {
         let mut p = 0u64;
@@ -208,6 +218,15 @@ impl Model {
         )
     }
 
+    /// The model made to fit `schema`: a field the model lacks (a model stored before the field was added)
+    /// gets the default m and uniform u, and the fields fixed by their meaning their fixed m and u.
+    pub fn conform(&mut self, schema: &Schema) {
+        let n = schema.fields.len();
+        self.m.resize(n, DEFAULT_M);
+        self.u.resize(n, [1.0 / LEVELS as f64; LEVELS]);
+        schema.fix(self);
+    }
+
     /// The probability that a pair of this weight is a match.
     pub fn probability(&self, weight: f64) -> f64 {
         let odds = weight + (self.prior / (1.0 - self.prior)).log2();
@@ -229,6 +248,24 @@ pub struct Best {
     /// The candidate of highest weight; None when no right record shares a blocking key.
     pub best: Option<Candidate>,
     pub(crate) second: Option<Candidate>,
+}
+
+impl Best {
+    /// Takes candidate `c` into the two best, offered in order of the right records (ties: the earlier
+    /// stays first).
+    pub(crate) fn offer(&mut self, c: Candidate) {
+        match self.best {
+            Some(x) if c.weight <= x.weight => {
+                if self.second.is_none_or(|s| c.weight > s.weight) {
+                    self.second = Some(c);
+                }
+            }
+            _ => {
+                self.second = self.best;
+                self.best = Some(c);
+            }
+        }
+    }
 }
 
 /// The right records by blocking key.
@@ -328,6 +365,7 @@ impl<'a> Matcher<'a> {
         let model = Model { m: vec![DEFAULT_M; n], u: vec![[0.25; LEVELS]; n], prior: 0.1 };
         let mut m = Matcher { schema, left, right, blocks, model, cache: None, dedup: false };
         m.model.u = m.estimate_u(U_SAMPLES);
+        schema.fix(&mut m.model);
         m
     }
 
@@ -350,6 +388,7 @@ impl<'a> Matcher<'a> {
                 *mf = mf.map(|x| x / t);
             }
             self.model.m = m;
+            self.schema.fix(&mut self.model);
         }
         let candidates: usize = (0..self.left.len()).into_par_iter().map(|i| self.candidates(i).len()).sum();
         self.model.prior = (self.left.len() as f64 / candidates.max(1) as f64).clamp(1e-6, 0.5);
@@ -480,6 +519,7 @@ impl<'a> Matcher<'a> {
         }
         let (n, cap, all) = (self.schema.fields.len(), self.cap(), self.all_pairs());
         let mut model = Model { prior: cap, m: vec![DEFAULT_M; n], u: self.model.u.clone() };
+        self.schema.fix(&mut model);
         for _ in 0..iterations {
             let mut m = vec![[0.01f64; LEVELS]; n];
             let mut matched = 0.0;
@@ -499,6 +539,7 @@ impl<'a> Matcher<'a> {
                 *x = x.map(|y| y / t);
             }
             model.m = m;
+            self.schema.fix(&mut model);
             model.prior = (matched / all).clamp(1e-15, cap);
         }
         self.model = model;
@@ -523,18 +564,7 @@ impl<'a> Matcher<'a> {
         let mut b = Best::default();
         for j in self.candidates(i) {
             let p = self.schema.pattern(self.left, i, self.right, j as usize);
-            let c = Candidate { right: j, weight: weights.weight(p) };
-            match b.best {
-                Some(x) if c.weight <= x.weight => {
-                    if b.second.is_none_or(|s| c.weight > s.weight) {
-                        b.second = Some(c);
-                    }
-                }
-                _ => {
-                    b.second = b.best;
-                    b.best = Some(c);
-                }
-            }
+            b.offer(Candidate { right: j, weight: weights.weight(p) });
         }
         b
     }

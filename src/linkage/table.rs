@@ -97,10 +97,11 @@ impl LinkConfig {
                 "date" => Comparator::Date,
                 "date_parts" => Comparator::DateParts,
                 "address" => Comparator::Address,
+                "citizen_id" => Comparator::CitizenId,
                 other => {
                     return Err(Error::bad_input(
                         Location::file(path).field(format!("fields.{}.compare", f.name)),
-                        format!("`{other}` is not a comparator (name, exact, date, date_parts, address)"),
+                        format!("`{other}` is not a comparator (name, exact, date, date_parts, address, citizen_id)"),
                     ))
                 }
             };

@@ -54,13 +54,15 @@ pub struct NewDecision<'a> {
 }
 
 /// The row's columns: the certificate's holder (1-5), the linkage (6-8), the register's record (9-12), the
-/// latest decision (13-16).
+/// latest decision (13-16), the register's record of the namesake named as a candidate (17-20).
 const ROWS: &str = "SELECT c.line, c.cert_id, c.holder_name, c.holder_id, c.holder_birth, c.address, \
             l.status, l.score, l.why, z.citizen_id, z.full_name, z.birth_date, z.address, \
-            d.decision, d.comment, d.by_whom, to_char(d.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+            d.decision, d.comment, d.by_whom, to_char(d.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
+            k.citizen_id, k.full_name, k.birth_date, k.address \
      FROM thuadat.certificate c \
      LEFT JOIN thuadat.holder_link l ON l.commune_code = c.commune_code AND l.line = c.line \
      LEFT JOIN thuadat.citizen z ON z.commune_code = c.commune_code AND z.line = l.citizen_line \
+     LEFT JOIN thuadat.citizen k ON k.commune_code = c.commune_code AND k.line = l.candidate_line \
      LEFT JOIN LATERAL (SELECT decision, comment, by_whom, at FROM thuadat.holder_decision h \
                         WHERE h.commune_code = c.commune_code AND h.line = c.line ORDER BY h.id DESC LIMIT 1) d ON true \
      WHERE c.commune_code = $1 AND c.line = ANY($2) ORDER BY c.line";
@@ -104,6 +106,7 @@ fn row(r: &PgRow) -> Value {
         "address": s(5),
         "linkage": linkage,
         "register": s(9).map(|id| json!({"citizen_id": id, "name": s(10), "birth": s(11), "address": s(12)})),
+        "candidate": s(17).map(|id| json!({"citizen_id": id, "name": s(18), "birth": s(19), "address": s(20)})),
         "differs": differs,
         "decision": decision,
     })

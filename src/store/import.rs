@@ -565,16 +565,19 @@ pub(super) async fn copy_linkage(conn: &mut PgConnection, table: &str, checked: 
     let register = checked.dataset.register.as_ref();
     let mut out = BinaryRows::copy_data(l.holders.len() * 84);
     for (h, link) in certs.holders.iter().zip(&l.holders) {
-        out.row(7).text(Some(code)).int4(Some(int4(h.line, "lines of certificates.csv")?));
+        out.row(9).text(Some(code)).int4(Some(int4(h.line, "lines of certificates.csv")?));
         out.text(Some(link.status.as_str())).int4(link.citizen.map(|j| int4(j, "citizens")).transpose()?);
         out.float8(link.score.filter(|s| s.is_finite())).text(Some(&link.why));
         // The register entry's line in citizens.csv (its record is read by that key).
-        let line = link.citizen.and_then(|j| register?.people.get(j as usize)).map(|p| p.line);
-        out.int4(line.map(|l| int4(l, "lines of citizens.csv")).transpose()?);
+        let line_of = |j: Option<u32>| j.and_then(|j| register?.people.get(j as usize)).map(|p| p.line);
+        out.int4(line_of(link.citizen).map(|l| int4(l, "lines of citizens.csv")).transpose()?);
+        // The namesake named as a candidate, by position and line.
+        out.int4(link.candidate.map(|j| int4(j, "citizens")).transpose()?);
+        out.int4(line_of(link.candidate).map(|l| int4(l, "lines of citizens.csv")).transpose()?);
     }
     send_all(
         conn,
-        &format!("COPY {table} (commune_code, line, status, citizen, score, why, citizen_line) FROM STDIN (FORMAT binary, FREEZE)"),
+        &format!("COPY {table} (commune_code, line, status, citizen, score, why, citizen_line, candidate, candidate_line) FROM STDIN (FORMAT binary, FREEZE)"),
         out.finish(),
     )
     .await

@@ -34,7 +34,7 @@ pub(super) async fn load_linkage(conn: &mut PgConnection, code: &str, certs: &Ce
     let Some(model) = load_model(conn, code).await? else { return Ok(None) };
     let mut holders = Vec::with_capacity(certs.holders.len());
     let mut rows = sqlx::query(
-        "SELECT line, status, citizen, score, why FROM thuadat.holder_link WHERE commune_code = $1 ORDER BY line",
+        "SELECT line, status, citizen, score, why, candidate FROM thuadat.holder_link WHERE commune_code = $1 ORDER BY line",
     )
     .bind(code)
     .fetch(&mut *conn);
@@ -50,6 +50,7 @@ pub(super) async fn load_linkage(conn: &mut PgConnection, code: &str, certs: &Ce
             citizen: r.get::<Option<i32>, _>(2).map(|c| c as u32),
             score: r.get(3),
             why: r.get(4),
+            candidate: r.get::<Option<i32>, _>(5).map(|c| c as u32),
         });
     }
     Ok((holders.len() == certs.holders.len()).then_some(Linkage { holders, model }))

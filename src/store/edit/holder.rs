@@ -53,9 +53,13 @@ pub fn etag(line: i32, holder_id: Option<&str>) -> String {
     etag_of(&json!({"line": line, "holder_id": holder_id}))
 }
 
-/// A link as stored in an edit row: `{"status", "citizen", "score", "why"}`.
+/// A link as stored in an edit row: `{"status", "citizen", "score", "why"}`, and `"candidate"` when it names one.
 pub fn link_json(l: &HolderLink) -> Value {
-    json!({"status": l.status.as_str(), "citizen": l.citizen, "score": l.score, "why": l.why})
+    let mut v = json!({"status": l.status.as_str(), "citizen": l.citizen, "score": l.score, "why": l.why});
+    if let (Some(c), Some(o)) = (l.candidate, v.as_object_mut()) {
+        o.insert("candidate".into(), c.into());
+    }
+    v
 }
 
 /// The link an edit row stores ([`link_json`]), read back.
@@ -65,6 +69,7 @@ pub fn link_of(v: &Value) -> Option<HolderLink> {
         citizen: v.get("citizen").and_then(Value::as_u64).and_then(|c| u32::try_from(c).ok()),
         score: v.get("score").and_then(Value::as_f64),
         why: v.get("why").and_then(Value::as_str).unwrap_or("").to_string(),
+        candidate: v.get("candidate").and_then(Value::as_u64).and_then(|c| u32::try_from(c).ok()),
     })
 }
 
@@ -75,7 +80,8 @@ pub async fn holder(pool: &PgPool, code: &str, line: i32) -> Result<Option<Holde
 
 async fn read<'e, E: sqlx::PgExecutor<'e>>(ex: E, code: &str, line: i32) -> Result<Option<Holder>> {
     let row = sqlx::query(
-        "SELECT c.cert_id, c.holder_name, c.holder_id, c.holder_birth, c.address, l.status, l.citizen, l.score, l.why \
+        "SELECT c.cert_id, c.holder_name, c.holder_id, c.holder_birth, c.address, l.status, l.citizen, l.score, l.why, \
+                l.candidate \
          FROM thuadat.certificate c \
          LEFT JOIN thuadat.holder_link l ON l.commune_code = c.commune_code AND l.line = c.line \
          WHERE c.commune_code = $1 AND c.line = $2",
@@ -93,6 +99,7 @@ async fn read<'e, E: sqlx::PgExecutor<'e>>(ex: E, code: &str, line: i32) -> Resu
             citizen: r.get::<Option<i32>, _>(6).and_then(|c| u32::try_from(c).ok()),
             score: r.get(7),
             why: text(8),
+            candidate: r.get::<Option<i32>, _>(9).and_then(|c| u32::try_from(c).ok()),
         }
     });
     Ok(Some(Holder {
@@ -173,10 +180,10 @@ pub async fn set_id(
         .await
         .map_err(db("changing the holder"))?;
     if let Some(l) = e.link {
-        let citizen_line = l.citizen.and_then(|c| e.register?.people.get(c as usize)).map(|p| p.line as i32);
+        let line_of = |j: Option<u32>| j.and_then(|c| e.register?.people.get(c as usize)).map(|p| p.line as i32);
         sqlx::query(
-            "UPDATE thuadat.holder_link SET status = $3, citizen = $4, score = $5, why = $6, citizen_line = $7 \
-             WHERE commune_code = $1 AND line = $2",
+            "UPDATE thuadat.holder_link SET status = $3, citizen = $4, score = $5, why = $6, citizen_line = $7, \
+             candidate = $8, candidate_line = $9 WHERE commune_code = $1 AND line = $2",
         )
         .bind(code)
         .bind(e.line)
@@ -184,7 +191,9 @@ pub async fn set_id(
         .bind(l.citizen.map(|c| c as i32))
         .bind(l.score)
         .bind(&l.why)
-        .bind(citizen_line)
+        .bind(line_of(l.citizen))
+        .bind(l.candidate.map(|c| c as i32))
+        .bind(line_of(l.candidate))
         .execute(&mut *tx)
         .await
         .map_err(db("linking the holder again"))?;
