@@ -459,7 +459,8 @@ fn the_web_map_logs_in_and_out_in_a_real_browser() {
 /// The web map as a workplace with logins (`web/tests/workplace.mjs`, Chromium): a decision with its comment
 /// and history, seen after a reload and by a second officer, the map restyled at once, the holder
 /// comparison with the differing fields marked and a confirmed link, a holder's current id recorded and the
-/// holder linked again, and a viewer without either. It writes
+/// holder linked again (then an id the register lacks: the namesake named), and a viewer without either. It
+/// writes
 /// the README's screenshots of the decision and the holders into docs/.
 #[test]
 fn officers_decide_in_the_web_map_and_see_each_others_decisions() {
@@ -484,7 +485,7 @@ fn officers_decide_in_the_web_map_and_see_each_others_decisions() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "the workplace run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("8 checks passed"), "{stdout}");
+    assert!(stdout.contains("9 checks passed"), "{stdout}");
     // The decisions are in the store's history and audit log under the logins that made them.
     assert_eq!(
         sql_value(&db.url, "SELECT string_agg(by_whom || ':' || to_status, ',' ORDER BY id) FROM thuadat.conflict_history WHERE event = 'status'"),

@@ -167,6 +167,12 @@ export function createPanel(ctx) {
           line(t('holders.birth'), 'birth', h.birth, reg && reg.birth),
           line(t('holders.address'), 'address', h.address, reg && reg.address))),
       reg ? null : el('p', { class: 'muted small' }, t('holders.noRecord')),
+      // A namesake the register has under another current id: named for the officer, never taken.
+      h.candidate
+        ? el('p', { class: 'small', 'data-testid': 'holder-candidate' }, t('holders.namesake', {
+          name: h.candidate.name ?? '—', birth: h.candidate.birth ?? '—', id: h.candidate.citizen_id ?? '—', address: h.candidate.address ?? '—',
+        }))
+        : null,
       actionable || h.decision
         ? el('div', { class: 'inline holder-actions' },
           el('button', { type: 'button', 'data-testid': 'holder-confirm', onclick: () => decide('confirmed') }, t('holders.confirm')),

@@ -245,5 +245,29 @@ await check("the officer records a holder's current id: linked again by it, the 
   assert.deepEqual(errors, []);
 });
 
+await check('an id the register lacks, on a holder whose namesake there has another: not found, the namesake named', async () => {
+  const before = (await get(page, `/parcels/${encodeURIComponent(parcelId)}/holders`)).holders;
+  const h = before.find((x) => x.linkage && x.linkage.status === 'matched_by_id');
+  assert.ok(h, JSON.stringify(before.map((x) => x.linkage)));
+  const own = h.register.citizen_id;
+  // The same province and birth year, another serial (three digits changed): another person's id.
+  const serial = own.slice(6, 9) === '999' ? '888' : '999';
+  const other = `${own.slice(0, 6)}${serial}${own.slice(9)}`;
+  const card = `[data-testid=holder-comparison] .holder[data-line="${h.line}"]`;
+  await page.locator(card).scrollIntoViewIfNeeded();
+  await page.fill(`${card} [data-testid=holder-id-input]`, other);
+  await page.click(`${card} [data-testid=holder-id-save]`);
+  await page.waitForSelector(`${card} [data-testid=holder-id-said]`, { timeout: 30000 });
+  await idle(page);
+  assert.match(await text(page, `${card} [data-testid=holder-id-said]`), /^Đã ghi số CCCD, đối chiếu lại: /);
+  const after = (await get(page, `/parcels/${encodeURIComponent(parcelId)}/holders`)).holders.find((x) => x.line === h.line);
+  assert.equal(after.linkage.status, 'not_found');
+  assert.equal(after.register, null);
+  assert.equal(after.candidate.citizen_id, own);
+  const said = await text(page, `${card} [data-testid=holder-candidate]`);
+  assert.ok(said.startsWith('Người trùng tên trong CSDL dân cư nhưng khác số định danh') && said.includes(own), said);
+  assert.deepEqual(errors, []);
+});
+
 await desk.close();
 done();
