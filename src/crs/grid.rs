@@ -39,7 +39,7 @@ impl ProjectionGrid {
         use rayon::prelude::*;
         let mut keys: Vec<(i32, i32)> =
             points.filter(|p| p.0.is_finite() && p.1.is_finite()).map(|p| key(p.0, p.1)).collect();
-        keys.sort_unstable();
+        keys.par_sort_unstable();
         keys.dedup();
         let corners = |k: (i32, i32)| -> Option<Corners> {
             let at = |c: i32, r: i32| frame.from_wgs84(f64::from(c) * CELL, f64::from(r) * CELL).ok();

@@ -24,10 +24,13 @@ impl Registry {
     pub(crate) fn plant_moves(&mut self) {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x30E5_0DD5);
         let groups = self.last_in_group.len().max(1) as u32;
+        // Only people no one else looks like: a look-alike at the old address would fit an old certificate
+        // as well as the person does at the new one, and the truth could not say which linkage is right.
+        let look_alikes = LookAlikes::new(&self.persons);
         for p in &mut self.persons {
             let (r, group, house): (f64, u32, u16) =
                 (rng.random(), rng.random_range(0..groups), rng.random_range(1..=250));
-            if r >= MOVED {
+            if r >= MOVED || look_alikes.has_other(p) {
                 continue;
             }
             let group =

@@ -95,13 +95,14 @@ fn map_rules(
     let tol = ds.config.tolerances;
     let t = Instant::now();
     let parcels = &ds.parcels;
-    let (mut found, stats, open) =
-        overlap::find_and_visit(parcels, index, tol.overlap_min_area_m2, progress, |i, near, out| {
-            gap::open_edges(parcels, i, near, out)
+    let open = gap::OpenEdges::new(parcels);
+    let (mut found, stats, _) =
+        overlap::find_and_visit(parcels, index, tol.overlap_min_area_m2, progress, |i, near, _: &mut Vec<()>| {
+            open.visit(parcels, i, near)
         });
     let mut timings = vec![("overlap".to_string(), t.elapsed().as_secs_f64())];
     let t = Instant::now();
-    found.extend(gap::find(parcels, index, &open, gap::Limits::of(&tol)));
+    found.extend(gap::find(parcels, index, &open.collect(parcels), gap::Limits::of(&tol)));
     timings.push(("gap".to_string(), t.elapsed().as_secs_f64()));
     (found, stats, timings)
 }

@@ -31,9 +31,11 @@ pub fn find(
     (found, stats)
 }
 
-/// What the walk over the parcels and their neighbours collects: a conflict, or what the visitor adds.
+/// What the walk over the parcels and their neighbours collects: a conflict, or what the visitor adds. The
+/// conflict is boxed: conflicts are rare and large, visits (a gap's open edges) many and small, and the walk
+/// collects one item per visit.
 enum Item<T> {
-    Found(Conflict),
+    Found(Box<Conflict>),
     Visited(T),
 }
 
@@ -62,31 +64,31 @@ pub fn find_and_visit<T: Send>(
             let Some(ra) = a.bbox else { return out.into_iter() };
             let near: SmallVec<[usize; 32]> =
                 index.intersecting([ra.min().x, ra.min().y], [ra.max().x, ra.max().y]).filter(|&j| j != i).collect();
+            if a.geometry.is_some() && a.is_valid() {
+                let (mut pairs, mut env, mut touch, mut over) = (0, 0, 0, 0);
+                for &j in &near {
+                    if j <= i {
+                        continue;
+                    }
+                    match pair(parcels, i, j, min_area) {
+                        Pair::NotCandidates => {}
+                        Pair::ByEnvelope => (pairs, env) = (pairs + 1, env + 1),
+                        Pair::Touching => (pairs, touch) = (pairs + 1, touch + 1),
+                        Pair::Overlay(found) => {
+                            (pairs, over) = (pairs + 1, over + 1);
+                            out.extend(found.map(|c| Item::Found(Box::new(c))));
+                        }
+                    }
+                }
+                candidate_pairs.fetch_add(pairs, Ordering::Relaxed);
+                by_envelope.fetch_add(env, Ordering::Relaxed);
+                touching.fetch_add(touch, Ordering::Relaxed);
+                overlays.fetch_add(over, Ordering::Relaxed);
+            }
+            // After the pairs: the neighbours' geometry is in the cache now.
             let mut visited = Vec::new();
             visit(i, &near, &mut visited);
             out.extend(visited.into_iter().map(Item::Visited));
-            if !(a.geometry.is_some() && a.is_valid()) {
-                return out.into_iter();
-            }
-            let (mut pairs, mut env, mut touch, mut over) = (0, 0, 0, 0);
-            for &j in &near {
-                if j <= i {
-                    continue;
-                }
-                match pair(parcels, i, j, min_area) {
-                    Pair::NotCandidates => {}
-                    Pair::ByEnvelope => (pairs, env) = (pairs + 1, env + 1),
-                    Pair::Touching => (pairs, touch) = (pairs + 1, touch + 1),
-                    Pair::Overlay(found) => {
-                        (pairs, over) = (pairs + 1, over + 1);
-                        out.extend(found.map(Item::Found));
-                    }
-                }
-            }
-            candidate_pairs.fetch_add(pairs, Ordering::Relaxed);
-            by_envelope.fetch_add(env, Ordering::Relaxed);
-            touching.fetch_add(touch, Ordering::Relaxed);
-            overlays.fetch_add(over, Ordering::Relaxed);
             out.into_iter()
         })
         .collect();
@@ -99,7 +101,7 @@ pub fn find_and_visit<T: Send>(
     let (mut found, mut visited) = (Vec::new(), Vec::new());
     for item in items {
         match item {
-            Item::Found(c) => found.push(c),
+            Item::Found(c) => found.push(*c),
             Item::Visited(t) => visited.push(t),
         }
     }

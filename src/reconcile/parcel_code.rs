@@ -46,18 +46,27 @@ pub enum Defect {
     Outside(f64),
 }
 
+/// Each byte's value in the GeoHash alphabet, or `NOT` for a byte outside it.
+const VALUE: [u8; 256] = {
+    let mut t = [NOT; 256];
+    let mut k = 0;
+    while k < ALPHABET.len() {
+        t[ALPHABET[k] as usize] = k as u8;
+        k += 1;
+    }
+    t
+};
+const NOT: u8 = 0xff;
+
 /// True when `code` is 12 characters of the GeoHash alphabet, in lower case.
 pub fn well_formed(code: &str) -> bool {
-    const IN: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut k = 0;
-        while k < ALPHABET.len() {
-            t[ALPHABET[k] as usize] = true;
-            k += 1;
-        }
-        t
-    };
-    code.len() == LEN && code.bytes().all(|b| IN[b as usize])
+    code.len() == LEN && code.bytes().all(|b| VALUE[b as usize] != NOT)
+}
+
+/// A well-formed code as a number, five bits a character: equal codes are equal numbers, and since the
+/// alphabet is in ASCII order, numbers sort as the codes do.
+fn packed(code: &str) -> u64 {
+    code.bytes().fold(0, |v, b| (v << 5) | u64::from(VALUE[b as usize]))
 }
 
 /// The ground distance in metres from the point that `code` names (the centre of its GeoHash cell) to parcel
@@ -166,17 +175,19 @@ fn own(parcels: &[Parcel], i: usize, defect: Defect) -> Option<Conflict> {
 
 /// One conflict per well-formed code that two or more of `only` carry.
 fn shared(parcels: &[Parcel], only: impl Iterator<Item = usize>) -> Vec<Conflict> {
-    let mut coded: Vec<(&str, usize)> =
-        only.filter_map(|i| Some((parcels[i].code.as_deref().filter(|c| well_formed(c))?, i))).collect();
+    // Sorted as numbers rather than as text: a commune has a million codes.
+    let mut coded: Vec<(u64, usize)> =
+        only.filter_map(|i| Some((packed(parcels[i].code.as_deref().filter(|c| well_formed(c))?), i))).collect();
     coded.par_sort_unstable();
     coded
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|g| g.len() > 1)
         .map(|g| {
             let v: Vec<usize> = g.iter().map(|x| x.1).collect();
+            let code = parcels[v[0]].code.as_deref().unwrap_or_default();
             let mut c = Conflict::new(Kind::ParcelCode, v.clone(), vec![]);
             c.measure = Some(v.len() as f64);
-            c.detail = format!("{} parcels carry the national parcel code `{}`", v.len(), g[0].0);
+            c.detail = format!("{} parcels carry the national parcel code `{code}`", v.len());
             let polys: Vec<Polygon<f64>> =
                 v.iter().filter_map(|&i| parcels[i].geometry.as_ref()).flat_map(|g| g.0.iter().cloned()).collect();
             if !polys.is_empty() {

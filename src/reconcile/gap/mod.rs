@@ -28,7 +28,11 @@ use i_overlay::core::overlay_rule::OverlayRule;
 use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
-use smallvec::SmallVec;
+
+mod open;
+
+use open::edges;
+pub use open::{open_edges, LongRings, OpenEdges};
 
 use super::overlap::round2;
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
@@ -74,7 +78,7 @@ pub fn cover(p: &Parcel) -> Option<Cow<'_, MultiPolygon<f64>>> {
     (!repaired.0.is_empty()).then_some(Cow::Owned(repaired))
 }
 
-fn rings(p: &Polygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
+pub(super) fn rings(p: &Polygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
     std::iter::once(p.exterior()).chain(p.interiors())
 }
 
@@ -121,41 +125,6 @@ fn to_multi_polygon(shapes: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon<f64> {
             })
             .collect(),
     )
-}
-
-/// Every edge of `g`, in ring order (interior on the left), zero-length ones left out.
-fn edges(g: &MultiPolygon<f64>) -> impl Iterator<Item = Line<f64>> + '_ {
-    g.0.iter().flat_map(rings).flat_map(|r| r.lines()).filter(|l| l.start != l.end)
-}
-
-fn key(a: Coord<f64>, b: Coord<f64>) -> [u64; 4] {
-    [a.x.to_bits(), a.y.to_bits(), b.x.to_bits(), b.y.to_bits()]
-}
-
-/// Pushes the edges of parcel `i` that no edge of its `neighbours` runs exactly back along (step 1; the
-/// overlap search calls it for every parcel with the neighbours it has looked up).
-pub fn open_edges(parcels: &[Parcel], i: usize, neighbours: &[usize], out: &mut Vec<(u32, Line<f64>)>) {
-    let Some(g) = cover(&parcels[i]) else { return };
-    let Some(r) = g.bounding_rect() else { return };
-    let own: SmallVec<[Line<f64>; 16]> = edges(&g).collect();
-    let mut keys: SmallVec<[([u64; 4], u32); 16]> =
-        own.iter().enumerate().map(|(k, l)| (key(l.start, l.end), k as u32)).collect();
-    keys.sort_unstable();
-    let mut closed: SmallVec<[bool; 16]> = smallvec::smallvec![false; own.len()];
-    let inside = |c: Coord<f64>| c.x >= r.min().x && c.x <= r.max().x && c.y >= r.min().y && c.y <= r.max().y;
-    for &j in neighbours {
-        let Some(h) = cover(&parcels[j]) else { continue };
-        for l in edges(&h) {
-            if !(inside(l.start) && inside(l.end)) {
-                continue;
-            }
-            let k = key(l.end, l.start);
-            if let Ok(at) = keys.binary_search_by(|(x, _)| x.cmp(&k)) {
-                closed[keys[at].1 as usize] = true;
-            }
-        }
-    }
-    out.extend(own.into_iter().zip(closed).filter(|(_, c)| !c).map(|(l, _)| (i as u32, l)));
 }
 
 /// The corners of `r` grown by `by`, as the R-tree takes a box.
@@ -269,7 +238,7 @@ pub fn find_near(
                         .intersecting([r.min().x, r.min().y], [r.max().x, r.max().y])
                         .filter(|&j| j != i && live(j))
                         .collect();
-                    open_edges(parcels, i, &near, &mut v);
+                    open_edges(parcels, i, &near, &LongRings::default(), &mut v);
                 }
                 v
             })
@@ -517,14 +486,52 @@ mod tests {
     /// The whole search as the check runs it.
     fn search(parcels: &[Parcel]) -> Vec<Conflict> {
         let index = ParcelIndex::build(parcels);
+        find(parcels, &index, &pairwise_open_edges(parcels, &index), LIMITS)
+    }
+
+    /// The open edges as the check finds them: each pair of neighbours once ([`OpenEdges`]).
+    fn pairwise_open_edges(parcels: &[Parcel], index: &ParcelIndex) -> Vec<(u32, Line<f64>)> {
+        let open = OpenEdges::new(parcels);
+        // Visited backwards: the order does not matter.
+        for i in (0..parcels.len()).rev() {
+            let r = parcels[i].bbox.unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()));
+            let near: Vec<usize> =
+                index.intersecting([r.min().x, r.min().y], [r.max().x, r.max().y]).filter(|&j| j != i).collect();
+            open.visit(parcels, i, &near);
+        }
+        let found = open.collect(parcels);
+        assert_eq!(found, all_open_edges(parcels, index, &LongRings::default()), "pair by pair and parcel by parcel");
+        found
+    }
+
+    fn all_open_edges(parcels: &[Parcel], index: &ParcelIndex, long: &LongRings) -> Vec<(u32, Line<f64>)> {
         let mut open = Vec::new();
         for i in 0..parcels.len() {
             let r = parcels[i].bbox.unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()));
             let near: Vec<usize> =
                 index.intersecting([r.min().x, r.min().y], [r.max().x, r.max().y]).filter(|&j| j != i).collect();
-            open_edges(parcels, i, &near, &mut open);
+            open_edges(parcels, i, &near, long, &mut open);
         }
-        find(parcels, &index, &open, LIMITS)
+        open
+    }
+
+    /// A road of many vertices under the block: its edges along the block are closed, looked up in its sorted
+    /// keys, exactly as scanning them closes them.
+    #[test]
+    fn a_long_ring_closes_edges_as_a_scan_does() {
+        let mut parcels = block(&["p11"]);
+        let mut road = vec![(0.0, 0.0)];
+        road.extend((0..=40).map(|k| (15.0 * k as f64 / 40.0, -4.0 - (k % 2) as f64 * 0.1)));
+        road.extend([(15.0, 0.0), (10.0, 0.0), (5.0, 0.0)]);
+        parcels.push(parcel("road", &road));
+        let index = ParcelIndex::build(&parcels);
+        let fast = all_open_edges(&parcels, &index, &LongRings::of(&parcels));
+        assert_eq!(fast, all_open_edges(&parcels, &index, &LongRings::default()));
+        assert_eq!(fast, pairwise_open_edges(&parcels, &index));
+        // The road's three edges along the block, and the block's three along the road, are closed.
+        let along = |(_, l): &&(u32, Line<f64>)| l.start.y == 0.0 && l.end.y == 0.0;
+        assert_eq!(fast.iter().filter(along).count(), 0, "{fast:?}");
+        assert_eq!(gaps(&parcels).len(), 1);
     }
 
     fn gaps(parcels: &[Parcel]) -> Vec<(Vec<String>, f64, u32)> {
