@@ -144,25 +144,20 @@ pub struct OpenEdges {
 impl OpenEdges {
     /// Every edge of `parcels` open, before any visit.
     pub fn new(parcels: &[Parcel]) -> OpenEdges {
-        // One pass: each parcel's number of edges, and the sorted keys of the long ones.
-        let counted: Vec<(u32, Option<Keys>)> = parcels
+        let counts: Vec<u32> = parcels.par_iter().map(|p| cover(p).map_or(0, |g| edges(&g).count() as u32)).collect();
+        // The long rings' keys, for the few parcels that have them.
+        let long = counts
             .par_iter()
-            .map(|p| {
-                let Some(g) = cover(p) else { return (0, None) };
-                let n = edges(&g).count();
-                (n as u32, (n > MANY_EDGES).then(|| sorted_keys(&g)))
-            })
+            .enumerate()
+            .filter(|&(_, &n)| n as usize > MANY_EDGES)
+            .filter_map(|(j, _)| cover(&parcels[j]).map(|g| (j as u32, sorted_keys(&g))))
             .collect();
         let mut offsets = Vec::with_capacity(parcels.len() + 1);
-        let mut long = FxHashMap::default();
         let mut total = 0u32;
         offsets.push(0);
-        for (j, (n, keys)) in counted.into_iter().enumerate() {
+        for n in counts {
             total += n;
             offsets.push(total);
-            if let Some(keys) = keys {
-                long.insert(j as u32, keys);
-            }
         }
         let closed = (0..(total as usize).div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
         OpenEdges { offsets, closed, long: LongRings(long) }
