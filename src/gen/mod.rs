@@ -73,7 +73,9 @@
 //! letter outside the alphabet), of a point 1-20 m outside the parcel, or copied from a neighbour.
 //!
 //! Holders (own random stream, after the rest, so the map and certificates do not depend on it): names are
-//! unique per folded name and birth year, except for the planted namesakes. About 0.6% of the people
+//! unique per folded name and birth year, except for the planted namesakes. About 10% of the people whom no one
+//! else looks like moved within the commune since their certificates: the register has their new house or
+//! group (`namesakes.rs`), so that another address weighs against a match without deciding it. About 0.6% of the people
 //! holding certificates are missing from `citizens.csv` (`not_found`), 0.6% get a namesake in it (same name,
 //! birth date and address, another id: without an id they are `not_found`, ambiguous); 0.6% of the holder
 //! rows carry another person's CCCD born the same year (`mismatch`), 0.6% their own with a serial digit
