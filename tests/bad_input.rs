@@ -193,6 +193,20 @@ fn unreadable_parcels_file() {
     assert!(e.contains("parcels.gpkg: GDAL cannot read it as vector data"), "{e}");
 }
 
+/// A MicroStation V8 DGN is an OLE compound file that GDAL's DGN driver (V7) cannot read: refused with what to
+/// do instead (issue 20).
+#[test]
+fn dgn_v8_is_refused_with_what_to_do() {
+    let e = fails(|d| {
+        std::fs::remove_file(d.join("parcels.geojson")).unwrap();
+        let mut v8 = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        v8.resize(4096, 0);
+        std::fs::write(d.join("parcels.dgn"), v8).unwrap();
+    });
+    assert!(e.contains("parcels.dgn: a MicroStation V8 DGN (an OLE compound file)"), "{e}");
+    assert!(e.contains("save the sheets as V7 DGN"), "{e}");
+}
+
 #[test]
 fn bad_dataset_toml() {
     let e = fails(|d| edit(&d.join("dataset.toml"), "[columns.parcels]", "[columns.parcels\n"));

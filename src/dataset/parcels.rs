@@ -98,6 +98,18 @@ pub fn find_vector_file(dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
     }
 }
 
+/// The first bytes of an OLE compound file: what a MicroStation V8 DGN is (a V7 DGN starts with its element
+/// header, `08 09` or `C8 09`).
+const OLE_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// True when `path` is a `.dgn` file in the V8 format.
+fn dgn_v8(path: &Path) -> bool {
+    use std::io::Read;
+    let dgn = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("dgn"));
+    let mut head = [0u8; 8];
+    dgn && std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == OLE_SIGNATURE
+}
+
 /// The path GDAL should open: gzip-compressed files go through `/vsigzip/`.
 fn gdal_path(path: &Path) -> String {
     let s = path.to_string_lossy().into_owned();
@@ -112,6 +124,14 @@ fn gdal_path(path: &Path) -> String {
 /// the values of `columns` (`None` for columns not to read). A required column that the file lacks is an
 /// error naming the file, the column and where its name came from.
 pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>], sink: &mut Sink<'_>) -> Result<LayerInfo> {
+    if dgn_v8(path) {
+        return Err(Error::bad_input(
+            Location::file(path),
+            "a MicroStation V8 DGN (an OLE compound file), which GDAL reads only with a proprietary library: \
+             save the sheets as V7 DGN (MicroStation: File > Save As, type V7) or export them (Shapefile, \
+             GeoPackage) and give those",
+        ));
+    }
     crate::input::gdal::quiet_gdal();
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
