@@ -88,6 +88,23 @@ fn compare(ds: &Path, report: &Path, args: &[&str]) {
         println!("{args:?}: {status}: {truly} in truth, precision {precision:.4}, recall {recall:.4}");
         assert!(precision >= 0.98 && recall >= 0.98, "{args:?}: {status}");
     }
+    // Matched by attributes where the id says nothing: an old 9-digit CMND, or none (issue 19: "must stay high").
+    let ids: Vec<String> = csv::Reader::from_path(report.join("holders.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[2].to_string())
+        .collect();
+    for (what, of_kind) in [("an old 9-digit id", 9usize), ("no id", 0)] {
+        let rows: Vec<usize> =
+            (0..ids.len()).filter(|&k| ids[k].len() == of_kind && ids[k].bytes().all(|b| b.is_ascii_digit())).collect();
+        let status = "matched_by_attributes";
+        let right = rows.iter().filter(|&&k| got[k].1 == status && got[k] == expected[k]).count() as f64;
+        let said = rows.iter().filter(|&&k| got[k].1 == status).count() as f64;
+        let truly = rows.iter().filter(|&&k| expected[k].1 == status).count() as f64;
+        let (precision, recall) = (right / said.max(1.0), right / truly.max(1.0));
+        println!("{args:?}: {status} with {what}: {truly} in truth, precision {precision:.4}, recall {recall:.4}");
+        assert!(truly > 0.0 && precision >= 0.98 && recall >= 0.98, "{args:?}: {status} with {what}");
+    }
     // The namesake case: absent holders whose namesake in the register has another current id are not found,
     // and the namesake is named (holders.csv `candidate_id`); no other row names a candidate.
     let candidates: Vec<String> = csv::Reader::from_path(report.join("holders.csv"))

@@ -593,22 +593,29 @@ impl Registry {
 
 /// The folded full name of a family, middle and given name (indices into the name lists).
 fn name_key(family: u8, middle: u8, given: u8, female: bool) -> String {
-    let probe = Person {
-        family,
-        middle,
-        given,
-        female,
-        birth: Date { y: 0, m: 1, d: 1 },
-        cccd: 0,
-        cmnd: 0,
-        group: 0,
-        house: 0,
-        missing: false,
-        namesake: false,
-        namesake_in_register: None,
-        moved: None,
-    };
-    folded_name(&probe)
+    folded_name(&Person::named(family, middle, given, female, 0))
+}
+
+impl Person {
+    /// A person of this name (indices into the name lists), sex and birth year, and nothing else: born on
+    /// 1 January, no ids, no address, nothing planted.
+    pub(crate) fn named(family: u8, middle: u8, given: u8, female: bool, year: u16) -> Person {
+        Person {
+            family,
+            middle,
+            given,
+            female,
+            birth: Date { y: year, m: 1, d: 1 },
+            cccd: 0,
+            cmnd: 0,
+            group: 0,
+            house: 0,
+            missing: false,
+            namesake: false,
+            namesake_in_register: None,
+            moved: None,
+        }
+    }
 }
 
 /// The full name folded (lower case, no diacritics, `đ` as `d`).

@@ -162,21 +162,7 @@ mod tests {
     #[test]
     fn look_alikes_are_near_names_of_one_year() {
         let middle = |m: &str| names::MIDDLE_FEMALE.iter().position(|w| w.0 == m).unwrap() as u8;
-        let person = |middle: u8, y: u16| Person {
-            family: 0,
-            middle,
-            given: 0,
-            female: true,
-            birth: Date { y, m: 1, d: 1 },
-            cccd: 0,
-            cmnd: 0,
-            group: 0,
-            house: 0,
-            missing: false,
-            namesake: false,
-            namesake_in_register: None,
-            moved: None,
-        };
+        let person = |middle: u8, y: u16| Person::named(0, middle, 0, true, y);
         let people = [person(middle("Thuỳ"), 1970), person(middle("Thu"), 1970), person(middle("Thị"), 1970)];
         let looks = LookAlikes::new(&people);
         assert!(looks.has_other(&people[0]) && looks.has_other(&people[1]));
