@@ -66,7 +66,7 @@ pub struct Reconciliation {
 /// Runs every rule on a loaded dataset.
 pub fn reconcile(ds: &Dataset, index: &ParcelIndex, progress: &indicatif::ProgressBar) -> Reconciliation {
     run(ds, || {
-        let (found, stats, timings) = map_rules(ds, index, progress);
+        let (found, stats, timings) = map_rules(ds, index, gap::OpenEdges::new(&ds.parcels), progress);
         ((), found, stats, timings)
     })
     .1
@@ -78,24 +78,26 @@ pub fn reconcile(ds: &Dataset, index: &ParcelIndex, progress: &indicatif::Progre
 pub fn index_and_reconcile(ds: &Dataset, progress: &indicatif::ProgressBar) -> (ParcelIndex, Reconciliation) {
     run(ds, || {
         let t = Instant::now();
-        let index = ParcelIndex::build(&ds.parcels);
+        // The R-tree's bulk load is one thread's work: the gap rule numbers the edges meanwhile.
+        let (index, open) = rayon::join(|| ParcelIndex::build(&ds.parcels), || gap::OpenEdges::new(&ds.parcels));
         let mut timings = vec![("index".to_string(), t.elapsed().as_secs_f64())];
-        let (found, stats, more) = map_rules(ds, &index, progress);
+        let (found, stats, more) = map_rules(ds, &index, open, progress);
         timings.extend(more);
         (index, found, stats, timings)
     })
 }
 
-/// The rules that need the spatial index: the overlap search, which also gathers the open edges, then the gaps.
+/// The rules that need the spatial index: the overlap search, which also marks the open edges (`open`: every
+/// parcel's edges numbered, none marked yet), then the gaps.
 fn map_rules(
     ds: &Dataset,
     index: &ParcelIndex,
+    open: gap::OpenEdges,
     progress: &indicatif::ProgressBar,
 ) -> (Vec<Conflict>, OverlapStats, Timings) {
     let tol = ds.config.tolerances;
     let t = Instant::now();
     let parcels = &ds.parcels;
-    let open = gap::OpenEdges::new(parcels);
     let (mut found, stats, _) =
         overlap::find_and_visit(parcels, index, tol.overlap_min_area_m2, progress, |i, near, _: &mut Vec<()>| {
             open.visit(parcels, i, near)
