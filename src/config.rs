@@ -198,6 +198,10 @@ impl DatasetConfig {
                 ));
             }
         }
+        if let Some(pattern) = self.map_sheets.as_ref().and_then(|m| m.file_pattern.as_deref()) {
+            sheets::SheetNames::new(Some(pattern))
+                .map_err(|e| Error::bad_input(Location::file(path).field("map_sheets.file_pattern"), e))?;
+        }
         for (i, code) in self.rules.no_certificate_land_use.iter().enumerate() {
             if code.trim().is_empty() {
                 return Err(Error::bad_input(
@@ -211,6 +215,7 @@ impl DatasetConfig {
 }
 
 mod schema;
+pub mod sheets;
 
 #[cfg(test)]
 mod tests {

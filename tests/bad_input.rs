@@ -207,6 +207,22 @@ fn dgn_v8_is_refused_with_what_to_do() {
     assert!(e.contains("save the sheets as V7 DGN"), "{e}");
 }
 
+/// A sheet-number pattern that cannot give a number is refused where it is written (issue 20).
+#[test]
+fn map_sheet_pattern_that_cannot_give_a_number() {
+    for (pattern, want) in [
+        (r#""To_(""#, "dataset.toml, field `map_sheets.file_pattern`: `To_(` is not a regular expression"),
+        (r#""To_\\d+""#, r"dataset.toml, field `map_sheets.file_pattern`: `To_\d+` has no group"),
+    ] {
+        let e = fails(|d| {
+            let toml = d.join("dataset.toml");
+            let text = std::fs::read_to_string(&toml).unwrap();
+            std::fs::write(&toml, format!("{text}\n[map_sheets]\nfile_pattern = {pattern}\n")).unwrap();
+        });
+        assert!(e.contains(want), "{e}");
+    }
+}
+
 #[test]
 fn bad_dataset_toml() {
     let e = fails(|d| edit(&d.join("dataset.toml"), "[columns.parcels]", "[columns.parcels\n"));
