@@ -226,8 +226,7 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     reg.issue(&mut rng, &lay, &planted.plans);
     reg.others(&mut rng, &lay);
     reg.order_by_issue();
-    reg.plant_moves();
-    reg.plant_absent_namesakes();
+    reg.plant_moves_and_absent_namesakes();
     reg.plant_holders();
     reg.plant_legacy_names();
 

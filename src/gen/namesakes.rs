@@ -17,16 +17,23 @@ const RATE: f64 = 0.006;
 const MOVED: f64 = 0.1;
 
 impl Registry {
+    /// [`Registry::plant_moves`], then [`Registry::plant_absent_namesakes`], with one look at who looks like whom
+    /// (moving changes no name).
+    pub(crate) fn plant_moves_and_absent_namesakes(&mut self) {
+        let look_alikes = LookAlikes::new(&self.persons);
+        self.plant_moves(&look_alikes);
+        self.plant_absent_namesakes(&look_alikes);
+    }
+
     /// Moves about 10% of the people to another house or group of the commune since their certificates (on
     /// its own random stream): the register has them at the new address. Addresses then disagree between
     /// some certificates and the register for the same person, as they do in real records, so that another
     /// address is evidence against a match but not proof.
-    pub(crate) fn plant_moves(&mut self) {
+    fn plant_moves(&mut self, look_alikes: &LookAlikes) {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x30E5_0DD5);
         let groups = self.last_in_group.len().max(1) as u32;
         // Only people no one else looks like: a look-alike at the old address would fit an old certificate
         // as well as the person does at the new one, and the truth could not say which linkage is right.
-        let look_alikes = LookAlikes::new(&self.persons);
         for p in &mut self.persons {
             let (r, group, house): (f64, u32, u16) =
                 (rng.random(), rng.random_range(0..groups), rng.random_range(1..=250));
@@ -44,7 +51,7 @@ impl Registry {
     /// Plants the case for about 0.6% of the holders whose every certificate row carries a CCCD and whom no
     /// one else looks like (on its own random stream, before the other holder faults, which leave these
     /// people alone).
-    pub(crate) fn plant_absent_namesakes(&mut self) {
+    fn plant_absent_namesakes(&mut self, look_alikes: &LookAlikes) {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0xAB5E_27A3);
         // The holders in the order their first row comes, and whether every row of theirs carries a CCCD.
         let mut order = Vec::new();
@@ -58,7 +65,6 @@ impl Registry {
                 *e = Some(e.unwrap_or(true) && h.id == IdKind::Cccd);
             }
         }
-        let look_alikes = LookAlikes::new(&self.persons);
         let groups = self.last_in_group.len().max(1) as u32;
         for p in order {
             let (r, group, house, m, d): (f64, u32, u16, u8, u8) = (

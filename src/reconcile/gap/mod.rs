@@ -32,7 +32,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 mod open;
 
 use open::edges;
-pub use open::{open_edges, LongRings, OpenEdges};
+pub use open::{open_edges, OpenEdges};
 
 use super::overlap::round2;
 use crate::conflict::{Conflict, ConflictGeometry, Kind};
@@ -238,7 +238,7 @@ pub fn find_near(
                         .intersecting([r.min().x, r.min().y], [r.max().x, r.max().y])
                         .filter(|&j| j != i && live(j))
                         .collect();
-                    open_edges(parcels, i, &near, &LongRings::default(), &mut v);
+                    open_edges(parcels, i, &near, &mut v);
                 }
                 v
             })
@@ -500,17 +500,18 @@ mod tests {
             open.visit(parcels, i, &near);
         }
         let found = open.collect(parcels);
-        assert_eq!(found, all_open_edges(parcels, index, &LongRings::default()), "pair by pair and parcel by parcel");
+        assert_eq!(found, all_open_edges(parcels, index), "pair by pair and parcel by parcel");
         found
     }
 
-    fn all_open_edges(parcels: &[Parcel], index: &ParcelIndex, long: &LongRings) -> Vec<(u32, Line<f64>)> {
+    /// The open edges parcel by parcel, every neighbour's edges scanned ([`open_edges`]).
+    fn all_open_edges(parcels: &[Parcel], index: &ParcelIndex) -> Vec<(u32, Line<f64>)> {
         let mut open = Vec::new();
         for i in 0..parcels.len() {
             let r = parcels[i].bbox.unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()));
             let near: Vec<usize> =
                 index.intersecting([r.min().x, r.min().y], [r.max().x, r.max().y]).filter(|&j| j != i).collect();
-            open_edges(parcels, i, &near, long, &mut open);
+            open_edges(parcels, i, &near, &mut open);
         }
         open
     }
@@ -525,9 +526,10 @@ mod tests {
         road.extend([(15.0, 0.0), (10.0, 0.0), (5.0, 0.0)]);
         parcels.push(parcel("road", &road));
         let index = ParcelIndex::build(&parcels);
-        let fast = all_open_edges(&parcels, &index, &LongRings::of(&parcels));
-        assert_eq!(fast, all_open_edges(&parcels, &index, &LongRings::default()));
-        assert_eq!(fast, pairwise_open_edges(&parcels, &index));
+        // The road (parcel 8) is looked up, not scanned, pair by pair; parcel by parcel everything is scanned.
+        assert_eq!(OpenEdges::new(&parcels).long_rings(), [8]);
+        let fast = pairwise_open_edges(&parcels, &index);
+        assert_eq!(fast, all_open_edges(&parcels, &index));
         // The road's three edges along the block, and the block's three along the road, are closed.
         let along = |(_, l): &&(u32, Line<f64>)| l.start.y == 0.0 && l.end.y == 0.0;
         assert_eq!(fast.iter().filter(along).count(), 0, "{fast:?}");

@@ -26,37 +26,19 @@ fn key(a: Coord<f64>, b: Coord<f64>) -> [u64; 4] {
 }
 
 /// Parcels with more edges than this (roads, long strips, large fields) have their edge keys sorted once
-/// ([`LongRings`]): a parcel next to one looks its own few edges up there instead of scanning all of its.
+/// ([`OpenEdges`]): a parcel next to one looks its own few edges up there instead of scanning all of its.
 const MANY_EDGES: usize = 32;
 
-/// The sorted edge keys (with each edge's position in [`edges`]' order) of the parcels with many edges. Empty,
-/// every neighbour's edges are scanned: the same result, slower next to roads.
-#[derive(Debug, Default)]
-pub struct LongRings(FxHashMap<u32, Keys>);
-
-impl LongRings {
-    /// The parcels of more than [`MANY_EDGES`] edges, their edge keys sorted.
-    pub fn of(parcels: &[Parcel]) -> LongRings {
-        LongRings(
-            parcels
-                .par_iter()
-                .enumerate()
-                .filter_map(|(j, p)| {
-                    let g = cover(p)?;
-                    (edges(&g).count() > MANY_EDGES).then(|| (j as u32, sorted_keys(&g)))
-                })
-                .collect(),
-        )
-    }
-}
-
-/// Edge keys with the edges' positions.
+/// Edge keys with the edges' positions in [`edges`]' order.
 type Keys = Vec<([u64; 4], u32)>;
 
 /// The keys of `g`'s edges with their positions, sorted.
-fn sorted_keys(g: &MultiPolygon<f64>) -> Keys {
-    let mut keys: Vec<([u64; 4], u32)> = edges(g).enumerate().map(|(k, l)| (key(l.start, l.end), k as u32)).collect();
-    keys.sort_unstable();
+fn sorted_keys<C>(g: &MultiPolygon<f64>) -> C
+where
+    C: FromIterator<([u64; 4], u32)> + AsMut<[([u64; 4], u32)]>,
+{
+    let mut keys: C = edges(g).enumerate().map(|(k, l)| (key(l.start, l.end), k as u32)).collect();
+    keys.as_mut().sort_unstable();
     keys
 }
 
@@ -69,17 +51,14 @@ struct Side {
 impl Side {
     fn of(p: &Parcel) -> Option<Side> {
         let g = cover(p)?;
-        let r = g.bounding_rect()?;
-        let mut keys: SmallVec<[([u64; 4], u32); 16]> =
-            edges(&g).enumerate().map(|(k, l)| (key(l.start, l.end), k as u32)).collect();
-        keys.sort_unstable();
-        Some(Side { keys, r })
+        Some(Side { r: g.bounding_rect()?, keys: sorted_keys(&g) })
     }
 
     /// Calls `close(own edge, their edge)` (positions) for every edge of parcel `j` that runs exactly back along
-    /// one of these edges.
-    fn meet(&self, parcels: &[Parcel], j: usize, long: &LongRings, mut close: impl FnMut(usize, usize)) {
-        if let Some(theirs) = long.0.get(&(j as u32)) {
+    /// one of these edges: looked up in `long`, `j`'s sorted keys when it has many edges, else found by scanning
+    /// `j`'s edges.
+    fn meet(&self, parcels: &[Parcel], j: usize, long: Option<&Keys>, mut close: impl FnMut(usize, usize)) {
+        if let Some(theirs) = long {
             for &([ax, ay, bx, by], k) in &self.keys {
                 let want = [bx, by, ax, ay];
                 let at = theirs.partition_point(|(x, _)| *x < want);
@@ -113,18 +92,12 @@ impl Side {
 }
 
 /// Pushes the edges of parcel `i` that no edge of its `neighbours` runs exactly back along (an edit's re-check:
-/// [`super::find_near`]).
-pub fn open_edges(
-    parcels: &[Parcel],
-    i: usize,
-    neighbours: &[usize],
-    long: &LongRings,
-    out: &mut Vec<(u32, Line<f64>)>,
-) {
+/// [`super::find_near`]; every neighbour's edges scanned).
+pub fn open_edges(parcels: &[Parcel], i: usize, neighbours: &[usize], out: &mut Vec<(u32, Line<f64>)>) {
     let Some(side) = Side::of(&parcels[i]) else { return };
     let mut closed: SmallVec<[bool; 16]> = smallvec::smallvec![false; side.keys.len()];
     for &j in neighbours {
-        side.meet(parcels, j, long, |k, _| closed[k] = true);
+        side.meet(parcels, j, None, |k, _| closed[k] = true);
     }
     let Some(g) = cover(&parcels[i]) else { return };
     out.extend(edges(&g).zip(closed).filter(|(_, c)| !c).map(|(l, _)| (i as u32, l)));
@@ -138,7 +111,9 @@ pub struct OpenEdges {
     offsets: Vec<u32>,
     /// One bit per edge of every parcel: closed.
     closed: Vec<AtomicU64>,
-    long: LongRings,
+    /// The sorted edge keys of the parcels of more than [`MANY_EDGES`] edges (roads, long strips, large fields):
+    /// a neighbour looks its own few edges up there instead of scanning all of theirs.
+    long: FxHashMap<u32, Keys>,
 }
 
 impl OpenEdges {
@@ -150,7 +125,7 @@ impl OpenEdges {
             .par_iter()
             .enumerate()
             .filter(|&(_, &n)| n as usize > MANY_EDGES)
-            .filter_map(|(j, _)| cover(&parcels[j]).map(|g| (j as u32, sorted_keys(&g))))
+            .filter_map(|(j, _)| cover(&parcels[j]).map(|g| (j as u32, sorted_keys::<Keys>(&g))))
             .collect();
         let mut offsets = Vec::with_capacity(parcels.len() + 1);
         let mut total = 0u32;
@@ -160,11 +135,19 @@ impl OpenEdges {
             offsets.push(total);
         }
         let closed = (0..(total as usize).div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
-        OpenEdges { offsets, closed, long: LongRings(long) }
+        OpenEdges { offsets, closed, long }
     }
 
     fn close(&self, edge: usize) {
         self.closed[edge / 64].fetch_or(1 << (edge % 64), Ordering::Relaxed);
+    }
+
+    /// The parcels whose edges are looked up rather than scanned.
+    #[cfg(test)]
+    pub(super) fn long_rings(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.long.keys().copied().collect();
+        v.sort_unstable();
+        v
     }
 
     fn is_closed(&self, edge: usize) -> bool {
@@ -180,7 +163,7 @@ impl OpenEdges {
         let mine = self.offsets[i] as usize;
         for &j in neighbours.iter().filter(|&&j| j > i) {
             let theirs = self.offsets[j] as usize;
-            side.meet(parcels, j, &self.long, |k, m| {
+            side.meet(parcels, j, self.long.get(&(j as u32)), |k, m| {
                 self.close(mine + k);
                 self.close(theirs + m);
             });
