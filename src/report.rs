@@ -361,7 +361,15 @@ fn write_conflicts(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()
 
 fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> {
     use Cell::{Own, Text};
-    let head = b"parcel_id,group,status,reasons,sheet,parcel_no,land_use,mapped_area_m2,cert_ids\n";
+    // Parcels of map sheets say where they were drawn (extension columns): the sheet's file and the element (the
+    // number label in a drawing, the feature in a table of polygons).
+    let head: &[u8] = match ds.sheets {
+        Some(_) => {
+            b"parcel_id,group,status,reasons,sheet,parcel_no,land_use,mapped_area_m2,cert_ids,sheet_file,element\n"
+        }
+        None => b"parcel_id,group,status,reasons,sheet,parcel_no,land_use,mapped_area_m2,cert_ids\n",
+    };
+    let columns = if ds.sheets.is_some() { 11 } else { 9 };
     write_chunked(
         path,
         head,
@@ -370,13 +378,18 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
         |range, out| {
             use std::fmt::Write;
             // Numbers and lists are formatted into buffers reused from row to row.
-            let [mut status, mut reasons, mut sheet, mut no, mut area, mut certs]: [String; 6] = Default::default();
+            let [mut status, mut reasons, mut sheet, mut no, mut area, mut certs, mut element]: [String; 7] =
+                Default::default();
             csv_rows(out, |w| {
                 for i in range.clone() {
                     let p = &ds.parcels[i];
                     let s = &rec.statuses[i];
-                    for b in [&mut status, &mut reasons, &mut sheet, &mut no, &mut area, &mut certs] {
+                    for b in [&mut status, &mut reasons, &mut sheet, &mut no, &mut area, &mut certs, &mut element] {
                         b.clear();
+                    }
+                    let origin = ds.sheets.as_ref().and_then(|r| r.origin(p.feature));
+                    if let Some((_, e)) = origin {
+                        let _ = write!(element, "{e}");
                     }
                     let _ = write!(status, "{}", s.status);
                     s.push_reasons(&mut reasons);
@@ -393,20 +406,20 @@ fn write_parcels(ds: &Dataset, rec: &Reconciliation, path: &Path) -> Result<()> 
                         certs.push_str(if k > 0 { ";" } else { "" });
                         certs.push_str(ds.certificates.id(c as usize));
                     }
-                    write_spreadsheet_record(
-                        w,
-                        &[
-                            Text(p.id.as_str()),
-                            Text(p.group.as_deref().unwrap_or("")),
-                            Own(&status),
-                            Own(&reasons),
-                            Own(&sheet),
-                            Own(&no),
-                            Text(p.land_use.as_deref().unwrap_or("")),
-                            Own(&area),
-                            Text(&certs),
-                        ],
-                    )?;
+                    let cells = [
+                        Text(p.id.as_str()),
+                        Text(p.group.as_deref().unwrap_or("")),
+                        Own(&status),
+                        Own(&reasons),
+                        Own(&sheet),
+                        Own(&no),
+                        Text(p.land_use.as_deref().unwrap_or("")),
+                        Own(&area),
+                        Text(&certs),
+                        Text(origin.map_or("", |o| o.0)),
+                        Own(&element),
+                    ];
+                    write_spreadsheet_record(w, &cells[..columns])?;
                 }
                 Ok(())
             })
@@ -559,6 +572,7 @@ pub fn summary(ds: &Dataset, rec: &Reconciliation, timings: &[(String, f64)]) ->
         "holders": ds.certificates.holders.len(),
         "groups": ds.groups.len(),
         "skipped_features": ds.skipped_features,
+        "map_sheets": ds.sheets.as_ref().map(|s| &s.sheets),
         "warnings": ds.warnings,
         "conflicts": {"total": rec.conflicts.len(), "by_kind": by_kind, "by_group": by_group},
         "status": status,

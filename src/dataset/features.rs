@@ -39,6 +39,11 @@ pub trait FeatureSource {
     /// layer's; a required column that the layer lacks is an error naming the file, the column and where its
     /// name came from.
     fn read(&mut self, sink: &mut Sink<'_>) -> Result<LayerInfo>;
+
+    /// What the map sheets gave, once read, for a folder of sheets ([`super::sheets::SheetFolder`]).
+    fn sheets(&mut self) -> Option<super::sheets::SheetsReport> {
+        None
+    }
 }
 
 /// The first layer of a file, through GDAL.

@@ -249,7 +249,7 @@ impl<'de> Visitor<'de> for FeatureSeed<'_> {
                 }
             }
         }
-        Ok(RawFeature { geometry, values, position: None })
+        Ok(RawFeature { geometry, values, position: None, defect: None })
     }
 }
 

@@ -62,6 +62,8 @@ pub(crate) enum Invalid {
     },
     /// Self-intersections, rings crossing or outside their shell, rings of zero area: in geo's words.
     Shape(validity::Problem),
+    /// What the drawing says (a map sheet of lines: a face with two parcel numbers).
+    Drawn(String),
 }
 
 impl std::fmt::Display for Invalid {
@@ -86,6 +88,7 @@ impl std::fmt::Display for Invalid {
                 }
             }
             Invalid::Shape(why) => write!(f, "{why}"),
+            Invalid::Drawn(why) => write!(f, "{why}"),
         }
     }
 }

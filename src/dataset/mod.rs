@@ -13,6 +13,7 @@ mod groups;
 pub(crate) mod ids;
 pub mod parcel_no;
 pub mod parcels;
+pub mod sheets;
 pub(crate) mod validity;
 
 use std::path::{Path, PathBuf};
@@ -135,6 +136,8 @@ pub struct Dataset {
     pub inputs: Vec<InputFile>,
     /// Features that are not areas (points, open lines, text): not parcels, counted here.
     pub skipped_features: usize,
+    /// What each map sheet gave, when the parcels are a `parcels/` folder of sheets.
+    pub sheets: Option<sheets::SheetsReport>,
     /// What the user should know about the input that is not an error: optional columns missing and the
     /// rules that go without them, mappings not read (see [`input_warnings`]).
     pub warnings: Vec<String>,
@@ -197,7 +200,7 @@ impl Dataset {
             (parcels, certificates, groups)
         });
         // The map's errors first, as a sequential reading would report them.
-        let (parcels, frame, input, skipped, has_parcel_codes) = parcels_read?;
+        let ParcelsRead { parcels, frame, input, skipped, has_codes: has_parcel_codes, sheets } = parcels_read?;
         let (certificates, register, certificates_seconds) = certificates_read?;
         let mut inputs = vec![input];
         // "read_parcels" is the wall time of both readers; "read_certificates" the certificate thread alone.
@@ -248,6 +251,7 @@ impl Dataset {
             groups,
             inputs,
             skipped_features: skipped,
+            sheets,
             warnings,
             timings,
         })
@@ -348,6 +352,7 @@ impl Dataset {
             groups,
             inputs: tables.inputs,
             skipped_features: skipped,
+            sheets: None,
             timings,
         })
     }
@@ -397,7 +402,7 @@ impl Dataset {
                     }
                     Ok(())
                 });
-                let mut source = features::open(&path, &requests, reader);
+                let mut source = open_parcels(&path, config, &requests, reader);
                 let read = read_into(source.as_mut(), &mut feeder).and_then(|r| feeder.send().map(|()| r));
                 let frame = feeder.frame.take();
                 drop(feeder);
@@ -447,21 +452,55 @@ pub fn input_warnings(config: &DatasetConfig, certificates: &Certificates, has_r
     out
 }
 
-/// The dataset's `parcels.<ext>`.
+/// The dataset's `parcels.<ext>`, or its `parcels/` folder of map sheets.
 fn parcels_file(dir: &Path) -> Result<PathBuf> {
-    let Some(path) = parcels::find_vector_file(dir, "parcels")? else {
-        if dir.join("parcels").is_dir() {
-            return Err(Error::bad_input(
-                Location::file(dir.join("parcels")),
-                "map sheets in a parcels/ folder (contract v2) are not read by this version: give one parcels.<ext>",
-            ));
-        }
-        return Err(Error::bad_input(
+    let folder = dir.join("parcels");
+    let file = parcels::find_vector_file(dir, "parcels")?;
+    match file {
+        Some(path) if folder.is_dir() => Err(Error::bad_input(
+            Location::file(&path),
+            "the dataset has both this parcels file and a parcels/ folder of map sheets: keep one",
+        )),
+        Some(path) => Ok(path),
+        None if folder.is_dir() => Ok(folder),
+        None => Err(Error::bad_input(
             Location::file(dir.join("parcels.*")),
-            "no parcels file: expected parcels.<ext> (.geojson, .gpkg, .shp, .fgb, .dgn, .tab, ...)",
-        ));
-    };
-    Ok(path)
+            "no parcels file: expected parcels.<ext> (.geojson, .gpkg, .shp, .fgb, .dgn, .tab, ...) or a parcels/ \
+             folder of map sheets",
+        )),
+    }
+}
+
+/// The source of the parcels at `path`: a parcels file, or a folder of map sheets.
+fn open_parcels<'a>(
+    path: &'a Path,
+    config: &'a DatasetConfig,
+    requests: &'a [Option<ColumnRequest>],
+    reader: Reader,
+) -> Box<dyn FeatureSource + 'a> {
+    if path.is_dir() {
+        Box::new(sheets::SheetFolder {
+            dir: path,
+            columns: requests,
+            reader,
+            config: config.map_sheets.as_ref(),
+            crs_configured: config.crs.is_some(),
+            report: sheets::SheetsReport::default(),
+        })
+    } else {
+        features::open(path, requests, reader)
+    }
+}
+
+/// The parcels as read, with what else the reading learned.
+struct ParcelsRead {
+    parcels: Vec<Parcel>,
+    frame: Frame,
+    input: InputFile,
+    /// Features that are not areas.
+    skipped: usize,
+    has_codes: bool,
+    sheets: Option<sheets::SheetsReport>,
 }
 
 /// The CRS `dataset.toml` sets, if any.
@@ -497,12 +536,7 @@ fn parcel_requests(config: &DatasetConfig) -> Vec<Option<ColumnRequest>> {
 
 /// Reads the parcels file into parcels in the planar frame, with ids and ground areas. Reading (one thread)
 /// and conversion (every core) overlap.
-fn read_parcels(
-    path: &Path,
-    config: &DatasetConfig,
-    config_crs: Option<Crs>,
-    reader: Reader,
-) -> Result<(Vec<Parcel>, Frame, InputFile, usize, bool)> {
+fn read_parcels(path: &Path, config: &DatasetConfig, config_crs: Option<Crs>, reader: Reader) -> Result<ParcelsRead> {
     let requests = parcel_requests(config);
     let native = reader == Reader::Auto && geojson::handles(path);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
@@ -516,14 +550,14 @@ fn read_parcels(
             0
         };
         let converter = scope.spawn(move || convert(path, rx, expected));
-        let mut source = features::open(path, &requests, reader);
+        let mut source = open_parcels(path, config, &requests, reader);
         let read = read_into(source.as_mut(), &mut feeder).and_then(|r| feeder.send().map(|()| r));
         let frame = feeder.frame.take();
         drop(feeder);
         let converted = converter.join().unwrap_or_else(|_| Err(Error::panicked("the conversion of parcels")));
-        ((read, frame), converted)
+        ((read, frame, source.sheets()), converted)
     });
-    let (read, frame) = read;
+    let (read, frame, sheets) = read;
     // A conversion error (a bad value in some feature) explains a stopped reader: report it first.
     let (info, outcome) = match (read, converted) {
         (_, Err(e)) | (Err(e), _) => return Err(e),
@@ -544,7 +578,7 @@ fn read_parcels(
     let (mut parcels, skipped) = outcome;
     measure(&mut parcels, &frame);
     assign_ids(&mut parcels, config.commune.as_deref());
-    Ok((parcels, frame, input, skipped, has_codes))
+    Ok(ParcelsRead { parcels, frame, input, skipped, has_codes, sheets })
 }
 
 enum ReadOutcome {
@@ -609,6 +643,10 @@ fn build_parcel(path: &Path, i: usize, f: RawFeature, frame: &Frame) -> Result<O
         RawGeometry::Polygons(polys) => {
             build_geometry(polys, frame).map_err(|m| Error::bad_input(at("geometry"), m))?
         }
+    };
+    let invalid = match f.defect {
+        Some(why) if geometry.is_some() && invalid.is_none() => Some(Invalid::Drawn(why)),
+        _ => invalid,
     };
     let text = |v: &RawValue| value_text(v).map(Shared::from);
     Ok(Some(Parcel {

@@ -49,6 +49,9 @@ pub struct RawFeature {
     /// Its own feature number where the source keeps one that reading does not count (the store: a retired
     /// parcel leaves a gap); None: its position in the layer.
     pub(crate) position: Option<u32>,
+    /// What the drawing it was built from says is wrong with it (a map sheet of lines whose face holds two
+    /// parcel numbers): the parcel's geometry is then not valid, for this reason.
+    pub(crate) defect: Option<String>,
 }
 
 /// The longest field name a Shapefile's DBF holds.
@@ -110,6 +113,19 @@ fn dgn_v8(path: &Path) -> bool {
     dgn && std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == OLE_SIGNATURE
 }
 
+/// A MicroStation V8 DGN is refused, saying what to do instead.
+pub(crate) fn refuse_dgn_v8(path: &Path) -> Result<()> {
+    if dgn_v8(path) {
+        return Err(Error::bad_input(
+            Location::file(path),
+            "a MicroStation V8 DGN (an OLE compound file), which GDAL reads only with a proprietary library: \
+             save the sheets as V7 DGN (MicroStation: File > Save As, type V7) or export them (Shapefile, \
+             GeoPackage) and give those",
+        ));
+    }
+    Ok(())
+}
+
 /// The path GDAL should open: gzip-compressed files go through `/vsigzip/`.
 fn gdal_path(path: &Path) -> String {
     let s = path.to_string_lossy().into_owned();
@@ -124,14 +140,7 @@ fn gdal_path(path: &Path) -> String {
 /// the values of `columns` (`None` for columns not to read). A required column that the file lacks is an
 /// error naming the file, the column and where its name came from.
 pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>], sink: &mut Sink<'_>) -> Result<LayerInfo> {
-    if dgn_v8(path) {
-        return Err(Error::bad_input(
-            Location::file(path),
-            "a MicroStation V8 DGN (an OLE compound file), which GDAL reads only with a proprietary library: \
-             save the sheets as V7 DGN (MicroStation: File > Save As, type V7) or export them (Shapefile, \
-             GeoPackage) and give those",
-        ));
-    }
+    refuse_dgn_v8(path)?;
     crate::input::gdal::quiet_gdal();
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
@@ -191,7 +200,7 @@ pub fn read_features(path: &Path, columns: &[Option<ColumnRequest>], sink: &mut 
             Some(g) => raw_geometry(g, &mut points),
         };
         count += 1;
-        sink(RawFeature { geometry, values, position: None }, crs.as_ref())?;
+        sink(RawFeature { geometry, values, position: None, defect: None }, crs.as_ref())?;
     }
     let present = indices.iter().map(Option::is_some).collect();
     Ok(LayerInfo { driver, crs, features: count, crs_after_features: false, present })

@@ -97,6 +97,7 @@ impl Live {
                 text(p.code.as_deref()),
             ],
             position: None,
+            defect: None,
         })
     }
 }

@@ -363,6 +363,7 @@ pub(super) fn raw_of(f: &ParcelFields) -> Option<RawFeature> {
             text(&f.parcel_code),
         ],
         position: None,
+        defect: None,
     })
 }
 

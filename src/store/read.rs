@@ -311,7 +311,7 @@ impl FeatureSource for StoredParcels<'_> {
                     _ => stored_geometry(r.get(9), r.get(10), false).map_err(|m| bad(feature, m))?,
                 };
                 let values = vec![t(1), t(2), n(3), n(4), t(5), t(6), area, t(12)];
-                sink(RawFeature { geometry, values, position: Some(feature as u32) }, None)?;
+                sink(RawFeature { geometry, values, position: Some(feature as u32), defect: None }, None)?;
             }
             Ok(passed)
         })?;
