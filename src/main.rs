@@ -156,6 +156,10 @@ enum Command {
         /// Fraction of parcels touched by a planted defect.
         #[arg(long, default_value_t = 0.03)]
         defect_rate: f64,
+        /// Write the map as a parcels/ folder of map sheets: `dgn` (DGN v7 drawn as lines and text labels) or
+        /// `geojson` (polygons, one file per sheet); only defects a drawing can hold are planted.
+        #[arg(long, value_parser = ["dgn", "geojson"])]
+        map_sheets: Option<String>,
     },
     /// Users of a team server (`serve --db`): roles admin, officer, field, viewer (docs/API.md, "Access").
     User {
@@ -506,8 +510,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action } => run_user(action),
-        Command::Gen { out, parcels, seed, commune, lon_0, defect_rate } => {
-            let opts = thuadat::gen::GenOptions { out: out.clone(), parcels, seed, commune, lon_0, defect_rate };
+        Command::Gen { out, parcels, seed, commune, lon_0, defect_rate, map_sheets } => {
+            let map_sheets = map_sheets.map(|f| match f.as_str() {
+                "dgn" => thuadat::gen::SheetFormat::Dgn,
+                _ => thuadat::gen::SheetFormat::GeoJson,
+            });
+            let opts =
+                thuadat::gen::GenOptions { out: out.clone(), parcels, seed, commune, lon_0, defect_rate, map_sheets };
             let s = thuadat::gen::generate(&opts)?;
             println!(
                 "{}: {} parcels, {} certificates, {} groups, {} planted conflicts (truth.json)",

@@ -63,8 +63,9 @@ struct Planter<'a> {
     sheets: Vec<(usize, usize)>,
 }
 
-/// Plants about `rate` x parcels defects and returns what the certificates must look like.
-pub(crate) fn plant(lay: &mut Layout, rate: f64, rng: &mut ChaCha8Rng) -> Planted {
+/// Plants about `rate` x parcels defects and returns what the certificates must look like. `drawn`: the map
+/// is a drawing of lines (map sheets), which cannot hold overlaps or invalid rings: those are not planted.
+pub(crate) fn plant(lay: &mut Layout, rate: f64, rng: &mut ChaCha8Rng, drawn: bool) -> Planted {
     let n = lay.parcels.len();
     let plans: Vec<Plan> =
         lay.parcels.iter().map(|p| if p.shape == Shape::Road { Plan::Nothing } else { Plan::Normal }).collect();
@@ -89,11 +90,12 @@ pub(crate) fn plant(lay: &mut Layout, rate: f64, rng: &mut ChaCha8Rng) -> Plante
     let count = |w: f64| if rate > 0.0 { ((n as f64 * rate * w).round() as usize).max(1) } else { 0 };
     let w = &WEIGHTS;
 
-    pl.overlap_edges(count(w.overlap_edge));
-    for _ in 0..count(w.near_duplicate) {
+    let drawable = |n: usize| if drawn { 0 } else { n };
+    pl.overlap_edges(drawable(count(w.overlap_edge)));
+    for _ in 0..drawable(count(w.near_duplicate)) {
         pl.near_duplicate();
     }
-    for k in 0..count(w.invalid) {
+    for k in 0..drawable(count(w.invalid)) {
         pl.invalid(k);
     }
     for _ in 0..count(w.duplicate_number) {

@@ -93,8 +93,11 @@ mod holes;
 mod layout;
 mod names;
 mod namesakes;
+mod sheets;
 mod truth;
 mod write;
+
+pub use sheets::SheetFormat;
 
 use std::path::{Path, PathBuf};
 
@@ -118,6 +121,9 @@ pub struct GenOptions {
     pub lon_0: f64,
     /// Fraction of parcels touched by a planted defect.
     pub defect_rate: f64,
+    /// Write the map as a `parcels/` folder of map sheets instead of `parcels.geojson` (see [`SheetFormat`]).
+    /// Only what a drawing of lines can hold is planted then: no overlaps, no invalid rings, no national codes.
+    pub map_sheets: Option<SheetFormat>,
 }
 
 impl Default for GenOptions {
@@ -129,6 +135,7 @@ impl Default for GenOptions {
             commune: "00118".to_string(),
             lon_0: 105.0,
             defect_rate: 0.03,
+            map_sheets: None,
         }
     }
 }
@@ -220,8 +227,12 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
         [500_000.0 + rng.random_range(40_000.0..60_000.0), province.northing + rng.random_range(-5_000.0..5_000.0)];
 
     let mut lay = layout::Layout::build(opts.parcels, origin, &mut rng);
-    let planted = defects::plant(&mut lay, opts.defect_rate, &mut rng);
-    let codes = codes::assign(&lay, &planted, opts.lon_0, opts.defect_rate, opts.seed);
+    let drawn = opts.map_sheets.is_some();
+    let planted = defects::plant(&mut lay, opts.defect_rate, &mut rng, drawn);
+    let codes = match drawn {
+        false => codes::assign(&lay, &planted, opts.lon_0, opts.defect_rate, opts.seed),
+        true => codes::Codes { written: Vec::new(), outside: Vec::new() },
+    };
     let mut reg = certs::Registry::new(province, opts.seed, lay.groups.len());
     reg.issue(&mut rng, &lay, &planted.plans);
     reg.others(&mut rng, &lay);
@@ -249,8 +260,16 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
 
     let name = format!("{commune_name} (synthetic commune {}, seed {})", opts.commune, opts.seed);
     let place = write::Place { commune_code: &opts.commune, commune_name, district };
-    write::dataset_toml(&dir.join("dataset.toml"), &name, opts.lon_0)?;
-    write::parcels(&dir.join("parcels.geojson"), &lay, &order, &opts.commune, &codes.written)?;
+    match opts.map_sheets {
+        None => {
+            write::dataset_toml(&dir.join("dataset.toml"), &name, opts.lon_0)?;
+            write::parcels(&dir.join("parcels.geojson"), &lay, &order, &opts.commune, &codes.written)?;
+        }
+        Some(format) => {
+            write::sheets_dataset_toml(&dir.join("dataset.toml"), &name, opts.lon_0, &opts.commune)?;
+            sheets::write(dir, &lay, &order, &opts.commune, format)?;
+        }
+    }
     write::groups(&dir.join("groups.geojson"), &lay)?;
     write::certificates(&dir.join("certificates.csv"), &lay, &reg.certs, &reg.persons, &place)?;
     write::citizens(&dir.join("citizens.csv"), &lay, &reg.persons, &place)?;

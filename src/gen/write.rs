@@ -156,6 +156,39 @@ parcel_code = "MaDinhDanh"
     write_text(path, &text)
 }
 
+/// `dataset.toml` of a commune written as map sheets ([`super::sheets`]): the commune code, the sheet number
+/// from the file name, the levels of the drawing; the GeoJSON twin's columns.
+pub(crate) fn sheets_dataset_toml(path: &Path, name: &str, lon_0: f64, commune: &str) -> Result<()> {
+    let text = format!(
+        r#"# Synthetic commune written by `thuadat gen --map-sheets`: its map as one file per sheet in parcels/.
+name = "{name}"
+crs = "VN2000:{lon_0:?}"
+commune = "{commune}"
+
+[tolerances]
+overlap_min_area_m2 = 0.5
+area_mismatch_ratio = 0.05
+split_area_ratio = 0.05
+
+[rules]
+no_certificate_land_use = ["DGT", "DTL", "SON", "MNC"]
+
+[map_sheets]
+file_pattern = "To_(\\d+)"
+boundary_levels = [{boundary}]
+label_levels = [{label}]
+
+[columns.parcels]
+parcel_no = "SoThuTuThua"
+land_use = "KyHieuMucDichSuDung"
+area = "DienTich"
+"#,
+        boundary = super::sheets::BOUNDARY_LEVEL,
+        label = super::sheets::LABEL_LEVEL,
+    );
+    write_text(path, &text)
+}
+
 pub(crate) fn parcels(path: &Path, lay: &Layout, order: &[u32], commune: &str, codes: &[Option<String>]) -> Result<()> {
     write_items(path, b"{\"type\":\"FeatureCollection\",\"features\":[\n", order.len(), b",\n", b"\n]}\n", |buf, k| {
         let i = order[k] as usize;

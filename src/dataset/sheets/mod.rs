@@ -119,7 +119,8 @@ impl FeatureSource for SheetFolder<'_> {
             .map_err(|e| Error::bad_input(Location::file(self.dir).field("map_sheets.file_pattern"), e))?;
         let files = sheet_files(self.dir, &names, pattern.is_some())?;
         let mut present = vec![false; self.columns.len()];
-        let mut declared: Option<(Crs, String)> = None;
+        // The CRS the first sheet of polygons declares (None inside: none), and that sheet's name.
+        let mut declared: Option<(Option<Crs>, String)> = None;
         let mut formats: Vec<String> = Vec::new();
         let mut next: u32 = 0;
         for (k, file) in files.iter().enumerate() {
@@ -151,7 +152,7 @@ impl FeatureSource for SheetFolder<'_> {
         }
         Ok(LayerInfo {
             driver: format!("map sheets: {} files ({})", files.len(), formats.join(", ")),
-            crs: declared.map(|d| d.0),
+            crs: declared.and_then(|d| d.0),
             features: next as usize,
             present,
             crs_after_features: false,
@@ -239,29 +240,32 @@ impl SheetFolder<'_> {
         file: &SheetFile,
         k: u32,
         next: &mut u32,
-        declared: &mut Option<(Crs, String)>,
+        declared: &mut Option<(Option<Crs>, String)>,
         sink: &mut Sink<'_>,
     ) -> Result<(SheetSummary, LayerInfo)> {
         let mut source = features::open(&file.path, self.columns, self.reader);
         let first = *next;
+        let crs_configured = self.crs_configured;
         let origins = &mut self.report.origins;
         let info = source.read(&mut |mut f, crs| {
             let local = *next - first;
             let at = |field: &str| Location::feature(&file.path, local as usize).field(field);
-            if let Some(crs) = crs {
-                match declared {
-                    None => *declared = Some((crs.clone(), file.name.clone())),
-                    Some((d, from)) if d.proj_string != crs.proj_string => {
-                        return Err(Error::bad_input(
-                            at("crs"),
-                            format!(
-                                "{} differs from {} of {from}: every sheet must be in one CRS",
-                                crs.definition, d.definition
-                            ),
-                        ))
-                    }
-                    Some(_) => {}
+            // dataset.toml's CRS overrides what the sheets declare; without it, they must agree.
+            let proj = |c: Option<&Crs>| c.map(|c| c.proj_string.clone());
+            match declared {
+                None => *declared = Some((crs.cloned(), file.name.clone())),
+                Some((d, from)) if !crs_configured && proj(d.as_ref()) != proj(crs) => {
+                    let name = |c: Option<&Crs>| c.map_or("no CRS (WGS 84)".to_string(), |c| c.definition.clone());
+                    return Err(Error::bad_input(
+                        at("crs"),
+                        format!(
+                            "{} differs from {} of {from}: every sheet must be in one CRS",
+                            name(crs),
+                            name(d.as_ref())
+                        ),
+                    ));
                 }
+                Some(_) => {}
             }
             // The values the pipeline checks later, checked here where the file and feature can be named.
             super::value_integer(&f.values[2]).map_err(|m| Error::bad_input(at("sheet"), m))?;
