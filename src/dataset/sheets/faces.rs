@@ -111,7 +111,7 @@ pub fn build(lines: &[DrawnLine], labels: &[DrawnLabel]) -> Result<Faces, String
     let all = GeosGeometry::create_multiline_string(lines_geos).map_err(geos_err)?;
     // Snap-rounding to GRID_M nodes robustly: a line that ends on another (a T) meets it even where the decimal
     // coordinates put the end a hair off the other line.
-    let noded = all.unary_union_prec(GRID_M).map_err(geos_err)?;
+    let noded = all.unary_union().map_err(geos_err)?;
     let (polygons, cuts, dangles, _) = noded.polygonize_full().map_err(geos_err)?;
     let faces = polygons_of(&polygons).map_err(geos_err)?;
 
@@ -222,35 +222,9 @@ fn snap(paths: &mut [Vec<Coord<f64>>], tol: f64) {
     }
     let free = |uses: &FxHashMap<[u64; 2], u32>, c: Coord<f64>| uses.get(&key(c)).copied().unwrap_or(0) <= 1;
     let ends: Vec<(usize, bool)> = (0..paths.len()).flat_map(|i| [(i, false), (i, true)]).collect();
-    if !ends.iter().any(|&(i, last)| free(&uses, end(&paths[i], last))) {
-        return; // every end meets another line exactly: the usual drawing
-    }
-    let vertices: RTree<GeomWithData<[f64; 2], Coord<f64>>> = RTree::bulk_load(
-        uses.keys()
-            .map(|k| {
-                let c = Coord { x: f64::from_bits(k[0]), y: f64::from_bits(k[1]) };
-                GeomWithData::new([c.x, c.y], c)
-            })
-            .collect(),
-    );
-    // Ends to vertices.
-    for &(i, last) in &ends {
-        let c = end(&paths[i], last);
-        if !free(&uses, c) {
-            continue;
-        }
-        let to = vertices.locate_within_distance([c.x, c.y], tol * tol).map(|v| v.data).filter(|&v| v != c).max_by(
-            |a, b| {
-                let (ua, ub) = (uses[&key(*a)], uses[&key(*b)]);
-                let (da, db) = (Euclidean.distance(&Point(*a), &Point(c)), Euclidean.distance(&Point(*b), &Point(c)));
-                ua.cmp(&ub).then(db.total_cmp(&da))
-            },
-        );
-        if let Some(to) = to {
-            set_end(&mut paths[i], last, to);
-            *uses.entry(key(c)).or_default() -= 1;
-            *uses.entry(key(to)).or_default() += 1;
-        }
+    // Every end meets another line exactly in the usual drawing: then no end moves to a vertex.
+    if ends.iter().any(|&(i, last)| free(&uses, end(&paths[i], last))) {
+        snap_to_vertices(paths, &ends, &mut uses, tol);
     }
     // Ends to segments.
     let segments: RTree<GeomWithData<Line<f64>, (usize, usize)>> = RTree::bulk_load(
@@ -262,30 +236,70 @@ fn snap(paths: &mut [Vec<Coord<f64>>], tol: f64) {
             })
             .collect(),
     );
+    // Every vertex within `tol` of the inside of another segment becomes a vertex of that segment, so that they
+    // meet exactly: a free end that misses a line, lines that meet on another line (a T), a corner of one
+    // parcel on the side of its neighbour that was drawn without it.
     let mut inserts: Vec<(usize, usize, f64, Coord<f64>)> = Vec::new();
-    for &(i, last) in &ends {
-        let c = end(&paths[i], last);
-        if !free(&uses, c) {
-            continue;
-        }
-        let own = if last { paths[i].len() - 2 } else { 0 };
+    let vertices = paths.iter().enumerate().flat_map(|(i, p)| p.iter().enumerate().map(move |(v, &c)| (i, v, c)));
+    for (i, v, c) in vertices {
         let hit = segments
             .locate_within_distance(Point(c), tol * tol)
-            .filter(|s| s.data != (i, own))
-            .map(|s| (s, Euclidean.distance(s.geom(), &Point(c))))
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((s, _)) = hit {
-            let (j, k) = s.data;
-            let l = s.geom();
-            let along = (c.x - l.start.x) * l.dx() + (c.y - l.start.y) * l.dy();
-            inserts.push((j, k, along, c));
-            *uses.entry(key(c)).or_default() += 1;
+            .filter(|s| s.data != (i, v) && s.data != (i, v.wrapping_sub(1)))
+            .filter(|s| s.geom().start != c && s.geom().end != c)
+            .filter_map(|s| {
+                let l = s.geom();
+                let len2 = l.dx() * l.dx() + l.dy() * l.dy();
+                let t = ((c.x - l.start.x) * l.dx() + (c.y - l.start.y) * l.dy()) / len2;
+                (t > 0.0 && t < 1.0).then(|| (s.data, t, Euclidean.distance(l, &Point(c))))
+            })
+            .min_by(|a, b| a.2.total_cmp(&b.2));
+        if let Some(((j, k), t, _)) = hit {
+            inserts.push((j, k, t, c));
         }
     }
     // Inserted from the end of each line backwards, so earlier positions stay put.
     inserts.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(a.2.total_cmp(&b.2)).reverse());
+    inserts.dedup_by(|a, b| (a.0, a.1, a.3) == (b.0, b.1, b.3));
     for (j, k, _, c) in inserts {
         paths[j].insert(k + 1, c);
+    }
+}
+
+/// Moves each free end (`uses` 1) to the most shared vertex within `tol`.
+fn snap_to_vertices(
+    paths: &mut [Vec<Coord<f64>>],
+    ends: &[(usize, bool)],
+    uses: &mut FxHashMap<[u64; 2], u32>,
+    tol: f64,
+) {
+    let key = |c: Coord<f64>| [c.x.to_bits(), c.y.to_bits()];
+    let free = |uses: &FxHashMap<[u64; 2], u32>, c: Coord<f64>| uses.get(&key(c)).copied().unwrap_or(0) <= 1;
+    let vertices: RTree<GeomWithData<[f64; 2], Coord<f64>>> = RTree::bulk_load(
+        uses.keys()
+            .map(|k| {
+                let c = Coord { x: f64::from_bits(k[0]), y: f64::from_bits(k[1]) };
+                GeomWithData::new([c.x, c.y], c)
+            })
+            .collect(),
+    );
+    // Ends to vertices.
+    for &(i, last) in ends {
+        let c = end(&paths[i], last);
+        if !free(uses, c) {
+            continue;
+        }
+        let to = vertices.locate_within_distance([c.x, c.y], tol * tol).map(|v| v.data).filter(|&v| v != c).max_by(
+            |a, b| {
+                let (ua, ub) = (uses.get(&key(*a)).copied().unwrap_or(0), uses.get(&key(*b)).copied().unwrap_or(0));
+                let (da, db) = (Euclidean.distance(&Point(*a), &Point(c)), Euclidean.distance(&Point(*b), &Point(c)));
+                ua.cmp(&ub).then(db.total_cmp(&da))
+            },
+        );
+        if let Some(to) = to {
+            set_end(&mut paths[i], last, to);
+            *uses.entry(key(c)).or_default() -= 1;
+            *uses.entry(key(to)).or_default() += 1;
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::features::{self, FeatureSource, LayerInfo, Sink};
@@ -123,19 +124,20 @@ impl FeatureSource for SheetFolder<'_> {
         let mut declared: Option<(Option<Crs>, String)> = None;
         let mut formats: Vec<String> = Vec::new();
         let mut next: u32 = 0;
+        // The drawings' faces are built on every core, sheet by sheet; their parcels then go out in sheet order.
+        let levels = drawing::Levels {
+            boundaries: self.config.and_then(|c| c.boundary_levels.as_deref()),
+            labels: self.config.and_then(|c| c.label_levels.as_deref()),
+        };
+        let mut built: Vec<Option<Result<Built>>> = files
+            .par_iter()
+            .map(|file| drawing::is_drawing(&file.path).then(|| build(file, &levels, self.crs_configured)))
+            .collect();
         for (k, file) in files.iter().enumerate() {
-            let k = k as u32;
-            let summary = if drawing::is_drawing(&file.path) {
-                if !self.crs_configured {
-                    return Err(Error::bad_input(
-                        Location::file(&file.path),
-                        "a sheet drawn as lines declares no coordinate system: set `crs` in dataset.toml \
-                         (e.g. crs = \"VN2000:105.0\" for Hanoi)",
-                    ));
-                }
-                self.drawn_sheet(file, k, &mut next, sink)?
+            let summary = if let Some(sheet) = built[k].take() {
+                self.drawn_sheet(file, k as u32, sheet?, &mut next, sink)?
             } else {
-                let (summary, info) = self.polygon_sheet(file, k, &mut next, &mut declared, sink)?;
+                let (summary, info) = self.polygon_sheet(file, k as u32, &mut next, &mut declared, sink)?;
                 for (p, seen) in present.iter_mut().zip(&info.present) {
                     *p |= *seen;
                 }
@@ -166,14 +168,14 @@ impl FeatureSource for SheetFolder<'_> {
 
 impl SheetFolder<'_> {
     /// The parcels of a sheet drawn as lines and labels.
-    fn drawn_sheet(&mut self, file: &SheetFile, k: u32, next: &mut u32, sink: &mut Sink<'_>) -> Result<SheetSummary> {
-        let levels = drawing::Levels {
-            boundaries: self.config.and_then(|c| c.boundary_levels.as_deref()),
-            labels: self.config.and_then(|c| c.label_levels.as_deref()),
-        };
-        let drawn = drawing::read(&file.path, &levels)?;
-        let built =
-            faces::build(&drawn.lines, &drawn.labels).map_err(|m| Error::bad_input(Location::file(&file.path), m))?;
+    fn drawn_sheet(
+        &mut self,
+        file: &SheetFile,
+        k: u32,
+        (drawn, built): Built,
+        next: &mut u32,
+        sink: &mut Sink<'_>,
+    ) -> Result<SheetSummary> {
         let mut several = 0;
         for p in &built.parcels {
             if p.shares_face_with.first() == Some(&p.number) {
@@ -299,6 +301,24 @@ impl SheetFolder<'_> {
         };
         Ok((summary, info))
     }
+}
+
+/// A drawn sheet as read, and its faces.
+type Built = (drawing::Drawing, faces::Faces);
+
+/// Reads a drawn sheet and builds its faces.
+fn build(file: &SheetFile, levels: &drawing::Levels<'_>, crs_configured: bool) -> Result<Built> {
+    if !crs_configured {
+        return Err(Error::bad_input(
+            Location::file(&file.path),
+            "a sheet drawn as lines declares no coordinate system: set `crs` in dataset.toml \
+             (e.g. crs = \"VN2000:105.0\" for Hanoi)",
+        ));
+    }
+    let drawn = drawing::read(&file.path, levels)?;
+    let faces =
+        faces::build(&drawn.lines, &drawn.labels).map_err(|m| Error::bad_input(Location::file(&file.path), m))?;
+    Ok((drawn, faces))
 }
 
 /// The sheet files of `dir`, in sheet order; every file must give a sheet number, and no two the same.
