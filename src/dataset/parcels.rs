@@ -290,3 +290,37 @@ pub fn clean_gdal(e: &gdal::errors::GdalError) -> String {
         other => other.to_string(),
     }
 }
+
+/// Text of a loosely typed value.
+pub(crate) fn value_text(v: &RawValue) -> Option<String> {
+    match v {
+        RawValue::Null => None,
+        RawValue::Int(i) => Some(i.to_string()),
+        RawValue::Real(r) if r.fract() == 0.0 && r.abs() < 1e15 => Some(format!("{}", *r as i64)),
+        RawValue::Real(r) => Some(r.to_string()),
+        RawValue::Text(t) => {
+            let t = t.trim();
+            (!t.is_empty()).then(|| t.to_string())
+        }
+    }
+}
+
+pub(crate) fn value_integer(v: &RawValue) -> std::result::Result<Option<i64>, String> {
+    match v {
+        RawValue::Null => Ok(None),
+        RawValue::Int(i) => Ok(Some(*i)),
+        RawValue::Real(r) if r.fract() == 0.0 && r.abs() < 1e15 => Ok(Some(*r as i64)),
+        RawValue::Real(r) => Err(format!("`{r}` is not a whole number")),
+        RawValue::Text(t) => crate::input::csv_table::parse_integer(t),
+    }
+}
+
+pub(crate) fn value_area(v: &RawValue) -> std::result::Result<Option<f64>, String> {
+    match v {
+        RawValue::Null => Ok(None),
+        RawValue::Int(i) => Ok(Some(*i as f64)),
+        RawValue::Real(r) if r.is_finite() && *r >= 0.0 => Ok(Some(*r)),
+        RawValue::Real(r) => Err(format!("`{r}` is not an area in m2")),
+        RawValue::Text(t) => crate::input::csv_table::parse_area(t),
+    }
+}
