@@ -251,9 +251,33 @@ fn a_drawings_defects_are_reported_where_they_are() {
     let labels = sheet["loose_labels"].as_array().unwrap();
     assert_eq!(labels.len(), 1);
     assert_eq!((labels[0]["text"].as_str(), labels[0]["at"][0].as_f64()), (Some("ODT"), Some(545_080.0)));
-    // Parcel 2 carries its area label.
-    let features = run(&["check", ds.to_str().unwrap(), "--out", tmp.path().join("r2").to_str().unwrap(), "--quiet"]);
-    assert!(features.status.success());
+    // The server draws them: GET /map-sheets.geojson, in WGS 84, with every sheet's summary.
+    let server = serve(&ds);
+    let (status, _, body) = http(&server.addr, "GET", "/map-sheets.geojson", "", None);
+    assert_eq!(status, 200, "{body}");
+    let fc: Value = serde_json::from_str(&body).unwrap();
+    let features = fc["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2, "{body}");
+    let line = &features[0];
+    assert_eq!(
+        (line["geometry"]["type"].as_str(), line["properties"]["kind"].as_str()),
+        (Some("LineString"), Some("dangle"))
+    );
+    assert_eq!(
+        (line["properties"]["file"].as_str(), line["properties"]["sheet"].as_u64()),
+        (Some("To_7.dgn"), Some(7))
+    );
+    assert_eq!(line["properties"]["element"], loose[0]["element"]);
+    let lon = line["geometry"]["coordinates"][0][0].as_f64().unwrap();
+    assert!((104.0..106.0).contains(&lon), "{body}");
+    let label = &features[1];
+    assert_eq!(
+        (label["geometry"]["type"].as_str(), label["properties"]["text"].as_str()),
+        (Some("Point"), Some("ODT"))
+    );
+    assert_eq!(fc["sheets"][0]["parcels"].as_u64(), Some(4));
+    drop(server);
+
     let rows = std::fs::read_to_string(report.join("parcels.csv")).unwrap();
     assert!(rows.lines().next().unwrap().ends_with(",sheet_file,element"), "{rows}");
     assert!(rows.lines().nth(2).unwrap().contains(",To_7.dgn,"), "{rows}");
@@ -295,6 +319,13 @@ fn sheet_folders_that_cannot_be_read_are_refused_naming_the_file() {
     check(&ok, &report);
     let ids: Vec<String> = report_parcels(&report).into_iter().map(|p| p.0).collect();
     assert_eq!(ids, ["10105-7-1", "10105-8-1"]);
+    // Nothing drawn to show for polygon sheets, but their summary.
+    let server = serve(&ok);
+    let (status, _, body) = http(&server.addr, "GET", "/map-sheets.geojson", "", None);
+    let fc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((status, fc["features"].as_array().unwrap().len()), (200, 0), "{body}");
+    assert_eq!(fc["sheets"][1]["file"].as_str(), Some("To_8.geojson"));
+    drop(server);
 
     let d = fresh("noname", "");
     std::fs::write(d.join("parcels/ban do.geojson"), square(1)).unwrap();

@@ -51,6 +51,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/tiles.json", get(tilejson))
         .route("/lookup", get(lookup))
         .route("/groups", get(groups))
+        .route("/map-sheets.geojson", get(map_sheets))
         .route("/work", get(work))
         .route("/conflicts.csv", get(conflicts_csv))
         .route("/health", get(health))
@@ -369,6 +370,12 @@ async fn groups(State(state): Shared, caller: Option<Extension<Caller>>, headers
     let src = state.source();
     let v = features::groups(&src, base(&state), &scope::own(&src, caller.as_deref()));
     respond_json(&headers, "application/json", state.config.max_age_s, &v)
+}
+
+/// The map sheets' lines and labels that explain no parcel (`server::sheets`).
+async fn map_sheets(State(state): Shared, headers: HeaderMap) -> Response {
+    let v = super::sheets::drawing_defects(&state.source());
+    respond_json(&headers, "application/geo+json", state.config.max_age_s, &v)
 }
 
 async fn work(

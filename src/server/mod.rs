@@ -21,6 +21,7 @@ pub mod params;
 pub mod parcel_edit;
 pub mod review;
 pub mod scope;
+mod sheets;
 pub mod source;
 mod sync;
 pub mod tls;

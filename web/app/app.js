@@ -5,7 +5,7 @@
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { $, el, fill, api, say, busy, notBusy } from './dom.js';
 import { initLang, setLang, getLang, t, num, collator, dictionaries, lookupReason } from './i18n.js';
-import { style, applyFilters, hatchImage, STATUS, KIND_COLORS, PARCELS_MINZOOM, PARCEL_LAYERS, CONFLICT_LAYERS } from './style.js';
+import { style, applyFilters, hatchImage, addDrawing, STATUS, KIND_COLORS, PARCELS_MINZOOM, PARCEL_LAYERS, CONFLICT_LAYERS } from './style.js';
 import { createWorkList, KINDS } from './worklist.js';
 import { createPanel } from './parcel.js';
 import { parse as parseCoords, dms } from './coords.js';
@@ -608,6 +608,14 @@ async function start() {
   });
   await new Promise((resolve) => map.once('load', resolve));
   performance.mark('thuadat:map-load');
+  // A commune kept as map sheets: what its drawing left unexplained, as a layer (nothing for a parcels file).
+  api('/map-sheets.geojson')
+    .then((fc) => {
+      if (!fc || !fc.features || !fc.features.length) return;
+      addDrawing(map, fc);
+      document.body.dataset.drawing = String(fc.features.length);
+    })
+    .catch(() => {});
   if ($('message').textContent === t('loading')) say('');
   map.on('moveend', () => { writeHash(); zoomHint(); });
   map.on('click', (e) => {

@@ -106,3 +106,13 @@ export function applyFilters(map, group, kindsOn) {
   map.setPaintProperty('groups-outline', 'line-width', group ? ['case', groupNameIs(group), 3.5, 1] : 2);
   map.setFilter('parcels-label', group ? inGroup(group) : null);
 }
+
+/** A commune kept as map sheets: the drawing's lines that bound no face (magenta, dashed) and its labels in no
+ *  face (their text, boxed), above everything else, so officers see where the drawing needs a surveyor. */
+export function addDrawing(map, collection) {
+  map.addSource('drawing', { type: 'geojson', data: collection });
+  const isLine = ['==', ['geometry-type'], 'LineString'];
+  map.addLayer({ id: 'drawing-line', type: 'line', source: 'drawing', filter: isLine, paint: { 'line-color': '#c2185b', 'line-width': 3, 'line-dasharray': [2, 1] } });
+  map.addLayer({ id: 'drawing-label', type: 'circle', source: 'drawing', filter: isPoint, paint: { 'circle-color': '#c2185b', 'circle-radius': 5, 'circle-stroke-width': 2, 'circle-stroke-color': '#fff' } });
+  map.addLayer({ id: 'drawing-text', type: 'symbol', source: 'drawing', filter: isPoint, layout: { 'text-field': ['get', 'text'], 'text-font': ['sans-serif'], 'text-size': 12, 'text-offset': [0, 1.2] }, paint: { 'text-color': '#c2185b', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } });
+}

@@ -70,6 +70,9 @@ pub struct LooseLine {
     pub to: [f64; 2],
     /// Its length in the drawing's units.
     pub length: f64,
+    /// Its vertices, in the drawing's coordinates (for the map; the summary gives the ends).
+    #[serde(skip)]
+    pub coords: Vec<[f64; 2]>,
 }
 
 /// What a drawing gives.
@@ -123,7 +126,8 @@ pub fn build(lines: &[DrawnLine], labels: &[DrawnLabel]) -> Result<Faces, String
             let (Some(&a), Some(&b)) = (line.0.first(), line.0.last()) else { continue };
             let mid = Coord { x: (line.0[0].x + line.0[1].x) / 2.0, y: (line.0[0].y + line.0[1].y) / 2.0 };
             let element = segments.nearest_neighbor(&Point(mid)).map(|s| s.data);
-            out.loose_lines.push(LooseLine { kind, element, from: [a.x, a.y], to: [b.x, b.y], length });
+            let coords = line.0.iter().map(|c| [c.x, c.y]).collect();
+            out.loose_lines.push(LooseLine { kind, element, from: [a.x, a.y], to: [b.x, b.y], length, coords });
         }
     }
 
