@@ -10,6 +10,7 @@ use std::path::Path;
 
 use common::*;
 use serde_json::Value;
+use thuadat::dataset::sheets::{dgn7, drawing};
 
 fn gen(dir: &Path, format: &str) {
     let out = run(&[
@@ -79,6 +80,24 @@ fn dgn_sheets_give_the_report_of_their_geojson_twin_and_the_truth() {
         sheets.len() >= 2 && sheets.iter().all(|s| s.starts_with("00118_To_") && s.ends_with(".dgn")),
         "{sheets:?}"
     );
+    // thuadat's DGN v7 reader gives what GDAL's gives, element for element, bit for bit, with and without the
+    // level filters (the frame and the title then too).
+    for name in &sheets {
+        let path = dgn.join("parcels").join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        for (b, l) in [(Some(&[10u32][..]), Some(&[13u32][..])), (None, None)] {
+            let (lines, labels, _) = dgn7::read(&bytes, b, l).unwrap();
+            let levels = drawing::Levels { boundaries: b, labels: l };
+            let gdal = drawing::read_with_gdal(&path, &levels).unwrap();
+            let ours: Vec<_> = lines.iter().map(|x| (x.element, x.coords.clone())).collect();
+            let theirs: Vec<_> = gdal.lines.iter().map(|x| (x.element, x.coords.clone())).collect();
+            assert_eq!(ours, theirs, "{name}");
+            let ours: Vec<_> = labels.iter().map(|x| (x.element, x.at, x.text.clone())).collect();
+            let theirs: Vec<_> = gdal.labels.iter().map(|x| (x.element, x.at, x.text.clone())).collect();
+            assert_eq!(ours, theirs, "{name}");
+            assert!(!lines.is_empty() && !labels.is_empty());
+        }
+    }
     let (r_dgn, r_twin) = (tmp.path().join("r-dgn"), tmp.path().join("r-twin"));
     check(&dgn, &r_dgn);
     check(&twin, &r_twin);

@@ -38,8 +38,20 @@ pub fn is_drawing(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("dgn") || e.eq_ignore_ascii_case("dxf"))
 }
 
-/// Reads the drawing at `path`.
+/// Reads the drawing at `path`: a DGN v7 file with [`super::dgn7`] where it can, everything else through GDAL.
 pub fn read(path: &Path, levels: &Levels<'_>) -> Result<Drawing> {
+    crate::dataset::parcels::refuse_dgn_v8(path)?;
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("dgn")) {
+        let bytes = std::fs::read(path).map_err(|e| Error::unreadable(path, &e))?;
+        if let Ok((lines, labels, elements)) = super::dgn7::read(&bytes, levels.boundaries, levels.labels) {
+            return Ok(Drawing { driver: "DGN".into(), lines, labels, elements });
+        }
+    }
+    read_with_gdal(path, levels)
+}
+
+/// Reads the drawing at `path` through GDAL's DGN or DXF driver.
+pub fn read_with_gdal(path: &Path, levels: &Levels<'_>) -> Result<Drawing> {
     crate::dataset::parcels::refuse_dgn_v8(path)?;
     crate::input::gdal::quiet_gdal();
     let options = DatasetOptions {

@@ -115,7 +115,8 @@ pub fn build(lines: &[DrawnLine], labels: &[DrawnLabel]) -> Result<Faces, String
     let (polygons, cuts, dangles, _) = noded.polygonize_full().map_err(geos_err)?;
     let faces = polygons_of(&polygons).map_err(geos_err)?;
 
-    let segments = segment_index(lines);
+    // The drawn segments, to name the element of a loose line: built only when there is one.
+    let mut segments = None;
     for (kind, found) in [("dangle", dangles), ("cut", cuts)] {
         let Some(found) = found else { continue };
         for line in line_strings_of(&found).map_err(geos_err)? {
@@ -125,7 +126,8 @@ pub fn build(lines: &[DrawnLine], labels: &[DrawnLabel]) -> Result<Faces, String
             }
             let (Some(&a), Some(&b)) = (line.0.first(), line.0.last()) else { continue };
             let mid = Coord { x: (line.0[0].x + line.0[1].x) / 2.0, y: (line.0[0].y + line.0[1].y) / 2.0 };
-            let element = segments.nearest_neighbor(&Point(mid)).map(|s| s.data);
+            let element =
+                segments.get_or_insert_with(|| segment_index(lines)).nearest_neighbor(&Point(mid)).map(|s| s.data);
             let coords = line.0.iter().map(|c| [c.x, c.y]).collect();
             out.loose_lines.push(LooseLine { kind, element, from: [a.x, a.y], to: [b.x, b.y], length, coords });
         }

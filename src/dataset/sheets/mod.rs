@@ -23,6 +23,7 @@ use crate::config::MapSheets;
 use crate::crs::Crs;
 use crate::error::{Error, Location, Result};
 
+pub mod dgn7;
 pub mod drawing;
 pub mod faces;
 pub mod labels;
