@@ -125,30 +125,60 @@ impl FeatureSource for SheetFolder<'_> {
         let mut declared: Option<(Option<Crs>, String)> = None;
         let mut formats: Vec<String> = Vec::new();
         let mut next: u32 = 0;
-        // The drawings' faces are built on every core, sheet by sheet; their parcels then go out in sheet order.
+        // The drawings' faces are built on every core, sheets taken in order; their parcels go out in sheet order
+        // as soon as each is built, while the later ones are still being built.
+        let config = self.config;
         let levels = drawing::Levels {
-            boundaries: self.config.and_then(|c| c.boundary_levels.as_deref()),
-            labels: self.config.and_then(|c| c.label_levels.as_deref()),
+            boundaries: config.and_then(|c| c.boundary_levels.as_deref()),
+            labels: config.and_then(|c| c.label_levels.as_deref()),
         };
-        let mut built: Vec<Option<Result<Built>>> = files
-            .par_iter()
-            .map(|file| drawing::is_drawing(&file.path).then(|| build(file, &levels, self.crs_configured)))
-            .collect();
-        for (k, file) in files.iter().enumerate() {
-            let summary = if let Some(sheet) = built[k].take() {
-                self.drawn_sheet(file, k as u32, sheet?, &mut next, sink)?
-            } else {
-                let (summary, info) = self.polygon_sheet(file, k as u32, &mut next, &mut declared, sink)?;
-                for (p, seen) in present.iter_mut().zip(&info.present) {
-                    *p |= *seen;
+        let crs_configured = self.crs_configured;
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Option<Result<Built>>)>();
+        // Set when the sheets stop going out (an error): the sheets not built yet are not.
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| -> Result<()> {
+            let files = &files;
+            let levels = &levels;
+            let stop = &stop;
+            scope.spawn(move || {
+                files.iter().enumerate().par_bridge().for_each_with(tx, |tx, (k, file)| {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let built = drawing::is_drawing(&file.path).then(|| build(file, levels, crs_configured));
+                    // The reader only hangs up after an error of its own.
+                    let _ = tx.send((k, built));
+                });
+            });
+            let mut ready: std::collections::BTreeMap<usize, Option<Result<Built>>> = Default::default();
+            let mut feed = || -> Result<()> {
+                for (k, file) in files.iter().enumerate() {
+                    while !ready.contains_key(&k) {
+                        let (i, built) = rx.recv().map_err(|_| Error::panicked("building the faces of map sheets"))?;
+                        ready.insert(i, built);
+                    }
+                    let summary = if let Some(sheet) = ready.remove(&k).flatten() {
+                        self.drawn_sheet(file, k as u32, sheet?, &mut next, sink)?
+                    } else {
+                        let (summary, info) = self.polygon_sheet(file, k as u32, &mut next, &mut declared, sink)?;
+                        for (p, seen) in present.iter_mut().zip(&info.present) {
+                            *p |= *seen;
+                        }
+                        summary
+                    };
+                    if !formats.contains(&summary.format) {
+                        formats.push(summary.format.clone());
+                    }
+                    self.report.sheets.push(summary);
                 }
-                summary
+                Ok(())
             };
-            if !formats.contains(&summary.format) {
-                formats.push(summary.format.clone());
+            let fed = feed();
+            if fed.is_err() {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
             }
-            self.report.sheets.push(summary);
-        }
+            fed
+        })?;
         // The sheet number is filled in from the file names: every parcel has one.
         if let Some(p) = present.get_mut(2) {
             *p = true;
