@@ -226,4 +226,60 @@ mod tests {
         assert_eq!(text_of(b"12\0"), "12");
         assert_eq!(text_of(&[0xff, 0xfd, b'O', 0, b'D', 0, b'T', 0]), "ODT");
     }
+
+    /// A TCB of 2D, 1000 units a master unit, origin 0, followed by `rest`.
+    fn with_settings(rest: &[u8]) -> Vec<u8> {
+        let mut tcb = vec![0u8; 1536];
+        tcb[0] = 0x08;
+        tcb[1] = TCB;
+        tcb[2..4].copy_from_slice(&((1536u16 - 4) / 2).to_le_bytes());
+        tcb[1112..1116].copy_from_slice(&[0, 0, 0xe8, 0x03]); // 1000 sub-units a master unit
+        tcb[1116..1120].copy_from_slice(&[0, 0, 1, 0]); // one unit of resolution a sub-unit
+        tcb.extend_from_slice(rest);
+        tcb
+    }
+
+    #[test]
+    fn a_line_and_a_text_are_read_and_garbage_is_refused_without_a_panic() {
+        // Level 10, a line from (1000, 2000) to (3000, 2000) units; level 13, text "12" at (1500, 2500).
+        let mut line = vec![10, LINE, 24, 0];
+        line.extend_from_slice(&[0u8; 32]);
+        for v in [1000i32, 2000, 3000, 2000] {
+            let b = v.to_le_bytes();
+            line.extend_from_slice(&[b[2], b[3], b[0], b[1]]);
+        }
+        let mut text = vec![13, TEXT, 30, 0];
+        text.extend_from_slice(&[0u8; 46]);
+        for v in [1500i32, 2500] {
+            let b = v.to_le_bytes();
+            text.extend_from_slice(&[b[2], b[3], b[0], b[1]]);
+        }
+        text.extend_from_slice(&[2, 0, b'1', b'2']);
+        let file = with_settings(&[line, text, vec![0xff, 0xff]].concat());
+        let (lines, labels, elements) = read(&file, Some(&[10]), Some(&[13])).unwrap();
+        assert_eq!(elements, 3);
+        assert_eq!(lines[0].coords, vec![Coord { x: 1.0, y: 2.0 }, Coord { x: 3.0, y: 2.0 }]);
+        assert_eq!((lines[0].element, labels[0].element, labels[0].text.as_str()), (1, 2, "12"));
+        assert_eq!(labels[0].at, Coord { x: 1.5, y: 2.5 });
+        // Filtered out by level.
+        assert!(read(&file, Some(&[1]), Some(&[1])).unwrap().0.is_empty());
+
+        // Every cut of the file, and bytes flipped all over it: an answer or a refusal, never a panic.
+        for cut in 0..file.len() {
+            let _ = read(&file[..cut], None, None);
+        }
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..2000 {
+            let mut bad = file.clone();
+            for _ in 0..8 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let at = (state % bad.len() as u64) as usize;
+                bad[at] = (state >> 32) as u8;
+            }
+            let _ = read(&bad, None, None);
+        }
+        assert_eq!(read(&[0x08, TCB, 0xff, 0x7f], None, None).err(), Some(NotTaken::Truncated(0)));
+    }
 }
