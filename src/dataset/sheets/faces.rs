@@ -109,9 +109,11 @@ pub fn build(lines: &[DrawnLine], labels: &[DrawnLabel]) -> Result<Faces, String
     let lines_geos: Vec<GeosGeometry> =
         paths.iter().map(|p| line_string(p)).collect::<Result<_, _>>().map_err(geos_err)?;
     let all = GeosGeometry::create_multiline_string(lines_geos).map_err(geos_err)?;
-    // Noded in floating point (the T-junctions were made explicit by `snap`): GEOS's snap-rounding would do it
-    // too, but seeds a random generator for every line it indexes, a quarter of the time of a drawn commune.
-    let noded = all.unary_union().map_err(geos_err)?;
+    // Noded in floating point (`GEOSNode`: split where lines cross, each piece once however often it was drawn);
+    // `snap` made the T-junctions explicit. GEOS's snap-rounding would do that too, but seeds a random generator
+    // for every line it indexes (a quarter of the time of a drawn commune), and a union builds an overlay graph
+    // and validates it, which polygonizing does not need.
+    let noded = all.node().map_err(geos_err)?;
     let (polygons, cuts, dangles, _) = noded.polygonize_full().map_err(geos_err)?;
     let faces = polygons_of(&polygons).map_err(geos_err)?;
 

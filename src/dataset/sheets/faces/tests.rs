@@ -106,3 +106,17 @@ fn a_parcel_inside_another_is_a_hole_of_it() {
     let outer = f.parcels.iter().find(|p| p.number == 1).unwrap();
     assert_eq!((outer.polygon.interiors().len(), outer.polygon.unsigned_area()), (1, 800.0));
 }
+
+#[test]
+fn lines_drawn_twice_or_overlapping_make_the_same_faces() {
+    let labels = [label(10, 5.0, 5.0, "1"), label(11, 15.0, 5.0, "2")];
+    // The middle line twice (once reversed), and the bottom edge again in a piece that overlaps it.
+    let mut lines = two_squares();
+    lines.push(line(4, &[(10.0, 10.0), (10.0, 0.0)]));
+    lines.push(line(5, &[(10.0, 0.0), (10.0, 10.0)]));
+    lines.push(line(6, &[(5.0, 0.0), (15.0, 0.0)]));
+    let f = build(&lines, &labels).unwrap();
+    assert_eq!(numbers(&f), vec![1, 2]);
+    assert!(f.parcels.iter().all(|p| p.polygon.unsigned_area() == 100.0 && p.shares_face_with.is_empty()));
+    assert_eq!((f.without_number, f.loose_lines.len()), (0, 0), "{:?}", f.loose_lines);
+}
