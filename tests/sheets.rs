@@ -212,15 +212,13 @@ fn dgn_sheet(path: &Path, lines: &[(u32, &[(f64, f64)])], labels: &[(u32, (f64, 
 const CERTS: &str = "cert_id,serial,commune,sheet,parcel_no,area,land_use,issued,holder_name\n\
                      C1,AA 1,10105,7,1,100,ODT,2010,Nguyễn Văn An\n";
 
-#[test]
-fn a_drawings_defects_are_reported_where_they_are() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = tmp.path().join("ds");
+/// A dataset of one DGN sheet (sheet 7): parcels 1 and 2 side by side, the line between them 1 mm short of the
+/// bottom (snapped); parcels 3 and 4 in one outline without the line between them; a line hanging in the air; a
+/// label in no face.
+fn drawing_with_defects(ds: &Path) {
     std::fs::create_dir_all(ds.join("parcels")).unwrap();
     std::fs::write(ds.join("dataset.toml"), "crs = \"VN2000:105.0\"\ncommune = \"10105\"\n").unwrap();
     std::fs::write(ds.join("certificates.csv"), CERTS).unwrap();
-    // Sheet 7: parcels 1 and 2 side by side, the line between them 1 mm short of the bottom (snapped); parcels
-    // 3 and 4 in one outline without the line between them; a line hanging in the air; a label in no face.
     dgn_sheet(
         &ds.join("parcels/To_7.dgn"),
         &[
@@ -239,6 +237,13 @@ fn a_drawings_defects_are_reported_where_they_are() {
             (13, (80.0, 5.0), "ODT"),
         ],
     );
+}
+
+#[test]
+fn a_drawings_defects_are_reported_where_they_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    drawing_with_defects(&ds);
     let report = tmp.path().join("r");
     check(&ds, &report);
     let parcels = report_parcels(&report);
@@ -391,4 +396,26 @@ fn sheet_folders_that_cannot_be_read_are_refused_naming_the_file() {
     std::fs::write(d.join("parcels/To_7.geojson"), square(1).replace("\"parcel_no\":1", "\"parcel_no\":\"12b\""))
         .unwrap();
     refused(&d, &["To_7.geojson, feature 0, field `parcel_no`"]);
+}
+
+#[test]
+fn a_drawings_missing_boundary_survives_the_store() {
+    let db = TestDb::new("sheets");
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    drawing_with_defects(&ds);
+    let out = run(&["import", ds.to_str().unwrap(), "--db", &db.url, "--by", "tester"]);
+    assert!(out.status.success(), "import: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        sql_value(&db.url, "SELECT string_agg(feature::text, ',' ORDER BY feature) FROM thuadat.parcel WHERE drawn_defect LIKE 'a boundary is missing%'"),
+        "2,3"
+    );
+    let (files, stored) = (tmp.path().join("files"), tmp.path().join("stored"));
+    check(&ds, &files);
+    let out = run(&["check", "--db", &db.url, "--commune", "10105", "--out", stored.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "check --db: {}", String::from_utf8_lossy(&out.stderr));
+    // The same conflicts (both parcels of the face invalid, no overlap between them) and statuses.
+    assert_eq!(report_conflicts(&stored), report_conflicts(&files));
+    assert!(report_conflicts(&stored).iter().all(|c| c.0 != "overlap"));
+    assert_eq!(report_parcels(&stored), report_parcels(&files));
 }

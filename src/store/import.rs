@@ -367,7 +367,7 @@ pub(super) fn copy_parcels(
             conn,
             &format!(
                 "COPY {table} (commune_code, feature, parcel_id, source_id, commune, sheet, parcel_no, grp, \
-                 land_use, area, parcel_code, geom_kind, geom, geom_raw) FROM STDIN (FORMAT binary, FREEZE)"
+                 land_use, area, parcel_code, geom_kind, geom, geom_raw, drawn_defect) FROM STDIN (FORMAT binary, FREEZE)"
             ),
             rx,
         ));
@@ -387,7 +387,7 @@ pub(super) fn parcel_row(out: &mut BinaryRows, code: &str, feature: i32, id: Opt
     let v = &f.values;
     let text = |i: usize| v.get(i).and_then(value_text);
     let int = |i: usize| v.get(i).and_then(|x| value_integer(x).ok().flatten());
-    out.row(14).text(Some(code)).int4(Some(feature)).text(id);
+    out.row(15).text(Some(code)).int4(Some(feature)).text(id);
     out.text(text(0).as_deref()).text(text(1).as_deref()).int8(int(2)).int8(int(3));
     out.text(text(4).as_deref()).text(text(5).as_deref());
     out.float8(v.get(6).and_then(|x| value_area(x).ok().flatten()));
@@ -408,6 +408,7 @@ pub(super) fn parcel_row(out: &mut BinaryRows, code: &str, feature: i32, id: Opt
             }
         }
     }
+    out.text(f.defect.as_deref());
 }
 
 /// The file a dataset read for `role` (`parcels`, `certificates`, `citizens`, `groups`).

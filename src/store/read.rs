@@ -284,7 +284,8 @@ impl FeatureSource for StoredParcels<'_> {
         let features = rt.block_on(async {
             let mut stream = sqlx::query(
                 "SELECT feature, source_id, commune, sheet, parcel_no, grp, land_use, area, geom_kind, \
-                 ST_AsBinary(geom), geom_raw, retired, parcel_code FROM thuadat.parcel WHERE commune_code = $1 \
+                 ST_AsBinary(geom), geom_raw, retired, parcel_code, drawn_defect FROM thuadat.parcel \
+                 WHERE commune_code = $1 \
                  ORDER BY feature",
             )
             .bind(*code)
@@ -311,7 +312,8 @@ impl FeatureSource for StoredParcels<'_> {
                     _ => stored_geometry(r.get(9), r.get(10), false).map_err(|m| bad(feature, m))?,
                 };
                 let values = vec![t(1), t(2), n(3), n(4), t(5), t(6), area, t(12)];
-                sink(RawFeature { geometry, values, position: Some(feature as u32), defect: None }, None)?;
+                let defect = r.get::<Option<String>, _>(13);
+                sink(RawFeature { geometry, values, position: Some(feature as u32), defect }, None)?;
             }
             Ok(passed)
         })?;

@@ -349,7 +349,7 @@ async fn write(
     sqlx::query(
         "UPDATE thuadat.parcel SET parcel_id = $3, source_id = $4, commune = $5, sheet = $6, parcel_no = $7, grp = $8, \
          land_use = $9, area = $10, geom_kind = $11, geom = ST_GeomFromEWKB($12), geom_raw = $13, retired = $14, \
-         parcel_code = $15 \
+         parcel_code = $15, drawn_defect = NULL \
          WHERE commune_code = $1 AND feature = $2",
     )
     .bind(code)
