@@ -419,3 +419,26 @@ fn a_drawings_missing_boundary_survives_the_store() {
     assert!(report_conflicts(&stored).iter().all(|c| c.0 != "overlap"));
     assert_eq!(report_parcels(&stored), report_parcels(&files));
 }
+
+/// The web map draws a drawing's loose lines and labels (`web/tests/drawing.mjs`, Debian's headless Chromium).
+/// Needs Node.js, Chromium and `npm ci` in `web/` (scripts/web-deps.sh, called by scripts/test.sh); missing any
+/// fails the test.
+#[test]
+fn the_web_map_draws_the_drawings_loose_lines_and_labels() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let node = std::process::Command::new("node").arg("--version").output();
+    assert!(node.is_ok_and(|o| o.status.success()), "node is not installed: run scripts/web-deps.sh");
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    drawing_with_defects(&ds);
+    let out = std::process::Command::new("node")
+        .arg(root.join("web/tests/drawing.mjs"))
+        .arg(bin())
+        .arg(&ds)
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the drawing run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("2 checks passed"), "{stdout}");
+}
