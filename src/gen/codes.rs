@@ -53,7 +53,7 @@ fn metres(p: Pt) -> Coord<f64> {
 }
 
 /// A point inside a ring of at least three distinct corners: its pole of inaccessibility.
-fn inside(ring: &[Pt]) -> Coord<f64> {
+pub(super) fn inside(ring: &[Pt]) -> Coord<f64> {
     let line: LineString<f64> = ring.iter().copied().map(metres).collect();
     let poly = Polygon::new(line, vec![]);
     // Any point well inside will do (the generated parcels are 4 m wide or more); 0.2 m is quick.

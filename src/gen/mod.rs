@@ -262,11 +262,11 @@ fn build(opts: &GenOptions, dir: &Path) -> Result<GenSummary> {
     let place = write::Place { commune_code: &opts.commune, commune_name, district };
     match opts.map_sheets {
         None => {
-            write::dataset_toml(&dir.join("dataset.toml"), &name, opts.lon_0)?;
+            write::dataset_toml(&dir.join("dataset.toml"), &name, opts.lon_0, None)?;
             write::parcels(&dir.join("parcels.geojson"), &lay, &order, &opts.commune, &codes.written)?;
         }
         Some(format) => {
-            write::sheets_dataset_toml(&dir.join("dataset.toml"), &name, opts.lon_0, &opts.commune)?;
+            write::dataset_toml(&dir.join("dataset.toml"), &name, opts.lon_0, Some(&opts.commune))?;
             sheets::write(dir, &lay, &order, &opts.commune, format)?;
         }
     }

@@ -18,6 +18,7 @@ use gdal::vector::{Geometry, LayerAccess, LayerOptions, OGRwkbGeometryType};
 use gdal::DriverManager;
 
 use super::layout::{Layout, Pt, LAND_USES};
+use super::write;
 use crate::error::{Error, Result};
 
 /// How the sheets are written.
@@ -53,21 +54,17 @@ fn metres(v: i64) -> f64 {
     v as f64 / 1000.0
 }
 
-/// A point well inside parcel `i`, on the millimetre grid.
+/// A point well inside parcel `i` (where its national code is taken), on the millimetre grid.
 fn label_point(lay: &Layout, i: usize) -> Pt {
-    let line: geo::LineString<f64> =
-        lay.ring(i).iter().map(|p| geo::Coord { x: metres(p[0]), y: metres(p[1]) }).collect();
-    let poly = geo::Polygon::new(line, vec![]);
-    match polylabel::polylabel(&poly, &0.05) {
-        Ok(p) => [(p.x() * 1000.0).round() as i64, (p.y() * 1000.0).round() as i64],
-        Err(_) => lay.ring(i)[0],
-    }
+    let p = super::codes::inside(lay.ring(i));
+    [(p.x * 1000.0).round() as i64, (p.y * 1000.0).round() as i64]
 }
 
-/// The recorded area as the labels and the GeoJSON twin write it: tenths, always with a decimal.
+/// The recorded area as the labels write it: as the GeoJSON files do (`DienTich`), tenths with a decimal.
 fn area_text(area: f64) -> String {
-    let t = (area * 10.0).round() as u64;
-    format!("{}.{}", t / 10, t % 10)
+    let mut buf = Vec::new();
+    write::push_tenths(&mut buf, (area * 10.0).round() as u64);
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 fn gdal_err(path: &Path, e: gdal::errors::GdalError) -> Error {
@@ -181,27 +178,18 @@ fn dgn(path: &Path, lay: &Layout, sheet: &[u32], number: u32) -> Result<()> {
 }
 
 fn geojson(path: &Path, lay: &Layout, sheet: &[u32]) -> Result<()> {
-    let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
-    for (k, &i) in sheet.iter().enumerate() {
-        let p = &lay.parcels[i as usize];
-        if k > 0 {
-            out.push_str(",\n");
-        }
-        let ring: Vec<String> = lay
-            .ring(i as usize)
-            .iter()
-            .chain(lay.ring(i as usize).first())
-            .map(|c| format!("[{},{}]", metres(c[0]), metres(c[1])))
-            .collect();
-        out.push_str(&format!(
-            "{{\"type\":\"Feature\",\"properties\":{{\"SoThuTuThua\":{},\"KyHieuMucDichSuDung\":\"{}\",\"DienTich\":{}}},\
-             \"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}}}",
-            p.number,
-            LAND_USES[p.land_use as usize],
-            area_text(p.area),
-            ring.join(",")
-        ));
-    }
-    out.push_str("\n]}\n");
-    std::fs::write(path, out).map_err(|e| Error::io(path, e))
+    let head = b"{\"type\":\"FeatureCollection\",\"features\":[\n";
+    write::write_items(path, head, sheet.len(), b",\n", b"\n]}\n", |buf, k| {
+        let i = sheet[k] as usize;
+        let p = &lay.parcels[i];
+        buf.extend_from_slice(b"{\"type\":\"Feature\",\"properties\":{\"SoThuTuThua\":");
+        write::push_u64(buf, u64::from(p.number));
+        buf.extend_from_slice(b",\"KyHieuMucDichSuDung\":\"");
+        buf.extend_from_slice(LAND_USES[p.land_use as usize].as_bytes());
+        buf.extend_from_slice(b"\",\"DienTich\":");
+        write::push_tenths(buf, (p.area * 10.0).round() as u64);
+        buf.extend_from_slice(b"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[");
+        write::push_ring(buf, lay.ring(i), true);
+        buf.extend_from_slice(b"]}}");
+    })
 }

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 
 const CHUNK: usize = 4096;
 
-fn push_u64(buf: &mut Vec<u8>, mut v: u64) {
+pub(super) fn push_u64(buf: &mut Vec<u8>, mut v: u64) {
     let mut tmp = [0u8; 20];
     let mut i = tmp.len();
     loop {
@@ -42,7 +42,7 @@ fn push_mm(buf: &mut Vec<u8>, v: i64) {
 }
 
 /// Tenths as a number with one decimal.
-fn push_tenths(buf: &mut Vec<u8>, t: u64) {
+pub(super) fn push_tenths(buf: &mut Vec<u8>, t: u64) {
     push_u64(buf, t / 10);
     buf.extend_from_slice(&[b'.', b'0' + (t % 10) as u8]);
 }
@@ -73,7 +73,7 @@ fn push_csv(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
-fn push_ring(buf: &mut Vec<u8>, ring: &[Pt], close: bool) {
+pub(super) fn push_ring(buf: &mut Vec<u8>, ring: &[Pt], close: bool) {
     buf.push(b'[');
     let closing = if close { Some(&ring[0]) } else { None };
     for (k, p) in ring.iter().chain(closing).enumerate() {
@@ -90,7 +90,7 @@ fn push_ring(buf: &mut Vec<u8>, ring: &[Pt], close: bool) {
 }
 
 /// Writes `n` items formatted by `item` (which appends one item's bytes), `sep` between them.
-fn write_items<F>(path: &Path, head: &[u8], n: usize, sep: &[u8], tail: &[u8], item: F) -> Result<()>
+pub(super) fn write_items<F>(path: &Path, head: &[u8], n: usize, sep: &[u8], tail: &[u8], item: F) -> Result<()>
 where
     F: Fn(&mut Vec<u8>, usize) + Sync,
 {
@@ -129,12 +129,34 @@ pub(crate) fn write_text(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io(path, e))
 }
 
-pub(crate) fn dataset_toml(path: &Path, name: &str, lon_0: f64) -> Result<()> {
+/// `dataset.toml`: the tolerances and rules the truth was computed with, and the parcels' columns. `sheets`: the
+/// commune code of a commune written as map sheets ([`super::sheets`]): the code, the sheet number from the file
+/// name and the levels of the drawing, and only the columns of the GeoJSON twin (no sheet, commune, group or code).
+pub(crate) fn dataset_toml(path: &Path, name: &str, lon_0: f64, sheets: Option<&str>) -> Result<()> {
+    let (what, commune, columns) = match sheets {
+        None => (
+            "`thuadat gen`; truth.json says what a correct check must report",
+            String::new(),
+            "sheet = \"SoHieuToBanDo\"\nparcel_no = \"SoThuTuThua\"\ncommune = \"MaXa\"\nland_use = \"KyHieuMucDichSuDung\"\n\
+             area = \"DienTich\"\ngroup = \"ToDanPho\"\nparcel_code = \"MaDinhDanh\"\n"
+                .to_string(),
+        ),
+        Some(code) => (
+            "`thuadat gen --map-sheets`: its map as one file per sheet in parcels/",
+            format!("commune = \"{code}\"\n"),
+            format!(
+                "parcel_no = \"SoThuTuThua\"\nland_use = \"KyHieuMucDichSuDung\"\narea = \"DienTich\"\n\n[map_sheets]\n\
+                 file_pattern = \"To_(\\\\d+)\"\nboundary_levels = [{}]\nlabel_levels = [{}]\n",
+                super::sheets::BOUNDARY_LEVEL,
+                super::sheets::LABEL_LEVEL
+            ),
+        ),
+    };
     let text = format!(
-        r#"# Synthetic commune written by `thuadat gen`; truth.json says what a correct check must report.
+        r#"# Synthetic commune written by {what}.
 name = "{name}"
 crs = "VN2000:{lon_0:?}"
-
+{commune}
 [tolerances]
 overlap_min_area_m2 = 0.5
 area_mismatch_ratio = 0.05
@@ -144,47 +166,7 @@ split_area_ratio = 0.05
 no_certificate_land_use = ["DGT", "DTL", "SON", "MNC"]
 
 [columns.parcels]
-sheet = "SoHieuToBanDo"
-parcel_no = "SoThuTuThua"
-commune = "MaXa"
-land_use = "KyHieuMucDichSuDung"
-area = "DienTich"
-group = "ToDanPho"
-parcel_code = "MaDinhDanh"
-"#
-    );
-    write_text(path, &text)
-}
-
-/// `dataset.toml` of a commune written as map sheets ([`super::sheets`]): the commune code, the sheet number
-/// from the file name, the levels of the drawing; the GeoJSON twin's columns.
-pub(crate) fn sheets_dataset_toml(path: &Path, name: &str, lon_0: f64, commune: &str) -> Result<()> {
-    let text = format!(
-        r#"# Synthetic commune written by `thuadat gen --map-sheets`: its map as one file per sheet in parcels/.
-name = "{name}"
-crs = "VN2000:{lon_0:?}"
-commune = "{commune}"
-
-[tolerances]
-overlap_min_area_m2 = 0.5
-area_mismatch_ratio = 0.05
-split_area_ratio = 0.05
-
-[rules]
-no_certificate_land_use = ["DGT", "DTL", "SON", "MNC"]
-
-[map_sheets]
-file_pattern = "To_(\\d+)"
-boundary_levels = [{boundary}]
-label_levels = [{label}]
-
-[columns.parcels]
-parcel_no = "SoThuTuThua"
-land_use = "KyHieuMucDichSuDung"
-area = "DienTich"
-"#,
-        boundary = super::sheets::BOUNDARY_LEVEL,
-        label = super::sheets::LABEL_LEVEL,
+{columns}"#
     );
     write_text(path, &text)
 }

@@ -218,14 +218,12 @@ impl Faces {
 /// another line within `tol` (the most shared one first), else into the nearest segment within `tol` (which
 /// gets the end as a new vertex), so that noding sees one point where the drawing meant one.
 fn snap(paths: &mut [Vec<Coord<f64>>], tol: f64) {
-    let key = |c: Coord<f64>| [c.x.to_bits(), c.y.to_bits()];
     let mut uses: FxHashMap<[u64; 2], u32> = FxHashMap::default();
     for p in paths.iter() {
         for &c in p {
             *uses.entry(key(c)).or_default() += 1;
         }
     }
-    let free = |uses: &FxHashMap<[u64; 2], u32>, c: Coord<f64>| uses.get(&key(c)).copied().unwrap_or(0) <= 1;
     let ends: Vec<(usize, bool)> = (0..paths.len()).flat_map(|i| [(i, false), (i, true)]).collect();
     // Every end meets another line exactly in the usual drawing: then no end moves to a vertex.
     if ends.iter().any(|&(i, last)| free(&uses, end(&paths[i], last))) {
@@ -277,8 +275,6 @@ fn snap_to_vertices(
     uses: &mut FxHashMap<[u64; 2], u32>,
     tol: f64,
 ) {
-    let key = |c: Coord<f64>| [c.x.to_bits(), c.y.to_bits()];
-    let free = |uses: &FxHashMap<[u64; 2], u32>, c: Coord<f64>| uses.get(&key(c)).copied().unwrap_or(0) <= 1;
     let vertices: RTree<GeomWithData<[f64; 2], Coord<f64>>> = RTree::bulk_load(
         uses.keys()
             .map(|k| {
@@ -306,6 +302,16 @@ fn snap_to_vertices(
             *uses.entry(key(to)).or_default() += 1;
         }
     }
+}
+
+/// A coordinate as a key: equal bits, one point.
+fn key(c: Coord<f64>) -> [u64; 2] {
+    [c.x.to_bits(), c.y.to_bits()]
+}
+
+/// No other line (nor this one elsewhere) has this point: an end that meets nothing.
+fn free(uses: &FxHashMap<[u64; 2], u32>, c: Coord<f64>) -> bool {
+    uses.get(&key(c)).copied().unwrap_or(0) <= 1
 }
 
 fn end(p: &[Coord<f64>], last: bool) -> Coord<f64> {
