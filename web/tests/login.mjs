@@ -45,7 +45,7 @@ await check('a wrong password is said on the page, and no cookie is set', async 
 await check('the right password opens the map with the login, role and groups in its header', async () => {
   await logIn(password);
   await page.waitForURL(`${base}/`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.body && document.body.dataset.ready === 'true', null, { timeout: 60000 });
   const who = await page.locator('#who').innerText();
   assert.match(who, new RegExp(`^${login} · Tổ thực địa · `));
   const [cookie] = await context.cookies();
@@ -71,7 +71,7 @@ await check('logging out ends the session on the server', async () => {
 
 await check('a user disabled mid-session is sent back to the login page at the next request', async () => {
   await logIn(password);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.body && document.body.dataset.ready === 'true', null, { timeout: 60000 });
   execFileSync(bin, ['user', 'disable', login, '--db', db]);
   await new Promise((r) => setTimeout(r, 1200));
   // A look-up at the middle of the map: its request is refused, and the page goes back to the login.

@@ -32,7 +32,7 @@ async function logIn(context, login, password, hash = '') {
   await page.fill('[data-testid=login-password]', password);
   await page.click('[data-testid=login-submit]');
   await page.waitForURL((u) => u.pathname === '/');
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.body && document.body.dataset.ready === 'true', null, { timeout: 60000 });
   await idle(page);
   return { page, errors };
 }
@@ -117,7 +117,7 @@ await check('the holders side by side: the fields that differ marked, the link c
 await check('after a reload, and for a second officer, the decision and its history are there', async () => {
   const hash = `#group=${encodeURIComponent(group)}&parcel=${encodeURIComponent(parcelId)}`;
   await page.goto(`${base}/${hash}`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.body && document.body.dataset.ready === 'true', null, { timeout: 60000 });
   await idle(page);
   const form = `[data-testid=review-form][data-conflict="${first.id}"]`;
   assert.equal(await page.inputValue(`${form} [data-testid=review-status]`), 'acknowledged');
@@ -133,7 +133,7 @@ await check('after a reload, and for a second officer, the decision and its hist
   await p2.waitForFunction((f) => document.querySelector(`${f} [data-testid=review-said]`)?.textContent === 'Đã lưu: Đã khắc phục', form);
   await other.close();
   await page.reload();
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.body && document.body.dataset.ready === 'true', null, { timeout: 60000 });
   await idle(page);
   assert.equal(await page.inputValue(`${form} [data-testid=review-status]`), 'resolved');
   await page.click(`${form} .history-box summary`);
@@ -217,7 +217,7 @@ await check("the officer records a holder's current id: linked again by it, the 
   const hash = `#group=${encodeURIComponent(group)}&parcel=${encodeURIComponent(parcelId)}`;
   await page.goto(`${base}/${hash}`);
   await page.reload();
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  await page.waitForFunction(() => document.body && document.body.dataset.ready === 'true', null, { timeout: 60000 });
   await idle(page);
   await page.waitForSelector('[data-testid=holder-comparison] .holder', { timeout: 30000 });
   const before = (await get(page, `/parcels/${encodeURIComponent(parcelId)}/holders`)).holders;
